@@ -1,0 +1,127 @@
+# hoist — build, test, install.
+#
+#   make                 build ./hoist
+#   make check           build and run every test (C unit tests + pytest)
+#   make check SANITIZE=1  the same under AddressSanitizer + UBSan
+#   make demo            deploy examples/flask to the local provider and print its answer
+#   make install PREFIX=/usr/local DESTDIR=
+#
+# Missing Debian build/test packages are installed automatically when run as
+# root (otherwise the exact apt-get command is printed).
+
+VERSION   := 0.1.0
+CC        ?= cc
+PYTHON    ?= /usr/bin/python3
+PREFIX    ?= /usr/local
+DESTDIR   ?=
+SANITIZE  ?=
+
+ifeq ($(SANITIZE),1)
+BUILD     ?= build-san
+SANFLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+else
+BUILD     ?= build
+SANFLAGS  :=
+endif
+
+PKGS      := libcurl openssl jansson libzip libarchive libmicrohttpd libxml-2.0 zlib
+DEB_BUILD := build-essential pkg-config libcurl4-openssl-dev libssl-dev libjansson-dev \
+             libzip-dev libarchive-dev libmicrohttpd-dev libcmocka-dev libxml2-dev
+DEB_TEST  := python3 python3-pytest python3-flask python3-django python3-botocore \
+             python3-werkzeug python3-venv pebble wrk bash-completion zip unzip
+PYMODS    := pytest,flask,django,botocore,werkzeug,venv
+
+WARN      := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wno-unused-parameter -Werror
+CFLAGS    ?= -O2 -g
+ALLCFLAGS  = -std=c17 -D_GNU_SOURCE -DHOIST_VERSION='"$(VERSION)"' $(WARN) $(SANFLAGS) \
+             $(CFLAGS) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LIBS       = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -lpthread
+
+CORE_SRC  := $(sort $(wildcard core/*.c providers/*.c providers/*/*.c))
+CLI_SRC   := $(sort $(wildcard cli/*.c))
+TPL_SRC   := $(sort $(wildcard templates/*/*.py))
+UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
+
+CORE_OBJ  := $(CORE_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/templates.o
+CLI_OBJ   := $(CLI_SRC:%.c=$(BUILD)/%.o)
+UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+DRV_SRC   := $(sort $(wildcard tests/drivers/*.c))
+DRV_BIN   := $(DRV_SRC:tests/drivers/%.c=$(BUILD)/tests/drivers/%)
+
+.PHONY: all deps deps-test check unit pytest demo install clean bench
+.DELETE_ON_ERROR:
+
+all: $(BUILD)/hoist
+ifeq ($(BUILD),build)
+	@ln -sf build/hoist hoist
+endif
+
+# ---- dependencies -----------------------------------------------------------
+# Checked, and installed from Debian when root, before anything is compiled.
+deps:
+	@pkg-config --exists $(PKGS) cmocka 2>/dev/null || \
+	  sh .ci/apt-install.sh $(DEB_BUILD)
+
+deps-test: deps
+	@( $(PYTHON) -c 'import $(PYMODS)' && command -v pebble && command -v wrk ) >/dev/null 2>&1 || \
+	  sh .ci/apt-install.sh $(DEB_TEST)
+
+# ---- build ------------------------------------------------------------------
+$(BUILD)/%.o: %.c | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(ALLCFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/embed: templates/embed.c | deps
+	@mkdir -p $(dir $@)
+	$(CC) -std=c17 $(WARN) -O2 $< -o $@
+
+$(BUILD)/gen/templates.c: $(BUILD)/embed $(TPL_SRC)
+	@mkdir -p $(dir $@)
+	$(BUILD)/embed $@ $(TPL_SRC)
+
+$(BUILD)/gen/templates.o: $(BUILD)/gen/templates.c
+	$(CC) $(ALLCFLAGS) -Icore -c $< -o $@
+
+$(BUILD)/hoist: $(CLI_OBJ) $(CORE_OBJ)
+	$(CC) $(SANFLAGS) $(CFLAGS) -o $@ $(CLI_OBJ) $(CORE_OBJ) $(LIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(CORE_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALLCFLAGS) $(shell pkg-config --cflags cmocka) -o $@ $< $(CORE_OBJ) \
+	  $(LIBS) $(shell pkg-config --libs cmocka)
+
+# Test drivers: small programs that run core/ code for pytest (HOIST_TEST_DRIVERS).
+$(BUILD)/tests/drivers/%: tests/drivers/%.c $(CORE_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALLCFLAGS) -o $@ $< $(CORE_OBJ) $(LIBS)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# ---- tests ------------------------------------------------------------------
+check: deps-test $(BUILD)/hoist unit pytest
+
+unit: $(UNIT_BIN)
+	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
+
+PYTEST_ARGS ?=
+pytest: deps-test $(BUILD)/hoist $(DRV_BIN)
+	HOIST=$(CURDIR)/$(BUILD)/hoist HOIST_TEST_DRIVERS=$(CURDIR)/$(BUILD)/tests/drivers \
+	  SANITIZE=$(SANITIZE) $(PYTHON) -m pytest -q tests $(PYTEST_ARGS)
+
+demo: deps-test $(BUILD)/hoist
+	@sh examples/flask/demo.sh $(BUILD)/hoist
+
+bench: $(BUILD)/hoist
+	@sh bench/run.sh
+
+# ---- install ----------------------------------------------------------------
+install: $(BUILD)/hoist
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+	  $(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+	install -m 755 $(BUILD)/hoist $(DESTDIR)$(PREFIX)/bin/hoist
+	install -m 644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 644 man/*.5 $(DESTDIR)$(PREFIX)/share/man/man5/
+	$(BUILD)/hoist completion bash > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/hoist
+
+clean:
+	rm -rf build build-san hoist

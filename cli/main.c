@@ -1,0 +1,226 @@
+/*
+ * main.c — hoist's entry point and its one table of commands.
+ *
+ * Like git.c: the table below is the whole list of what hoist can do; each
+ * command is a function in its own cli/cmd_<name>.c.  main() parses the
+ * global options that come before the command, finds the command (or
+ * suggests the closest one), and hands it the rest of argv.
+ */
+#include "cli.h"
+#include "commands.h"
+
+#include "../core/err.h"
+#include "../core/log.h"
+#include "../core/str.h"
+#include "../providers/provider.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const struct cmd hoist_commands[] = {
+	{ "package", cmd_package, "[stage] [-o FILE]",
+	  "build the deployable archive and print its path", package_options },
+	{ "deploy", cmd_deploy, "[stage] [--zip FILE]",
+	  "package and create the stage; print its live URL", deploy_opts },
+	{ "update", cmd_update, "[stage] [--zip FILE] [--no-upload]",
+	  "new code and configuration, same URL", update_opts },
+	{ "status", cmd_status, "[stage]", "show the deployed stage: URL, version, counters, schedules",
+	  NULL },
+	{ "tail", cmd_tail, "[stage] [--since 10m] [--filter TEXT] [--http|--non-http] [--no-follow]",
+	  "stream the stage's logs", tail_opts },
+	{ "schedule", cmd_schedule, "[stage]", "create the timers of events and keep_warm", NULL },
+	{ "unschedule", cmd_unschedule, "[stage]", "remove the stage's timers", NULL },
+	{ "invoke", cmd_invoke, "[stage] <module.function | --raw CODE | --payload JSON>",
+	  "run a function in the deployed runtime", invoke_opts },
+	{ "manage", cmd_manage, "[stage] <django command...>",
+	  "run a Django management command in the deployed runtime", NULL },
+	{ "rollback", cmd_rollback, "[stage] [-n N]", "go back N versions", rollback_opts },
+	{ "certify", cmd_certify, "[stage] [--manual]",
+	  "certificate and custom domain for the stage", certify_opts },
+	{ "undeploy", cmd_undeploy, "[stage] [--remove-logs]",
+	  "delete everything the stage created", undeploy_opts },
+	{ "settings", cmd_settings, "[stage]",
+	  "print the resolved stage settings as JSON", NULL },
+	{ "completion", cmd_completion, "bash|zsh|fish",
+	  "print a shell completion script", completion_opts },
+	{ "help", cmd_help, "[command]", "show help for hoist or a command", NULL },
+	{ "version", cmd_version, "", "print hoist's version", NULL },
+	{ NULL, NULL, NULL, NULL, NULL },
+};
+
+const struct cmd *cmd_find(const char *name)
+{
+	const struct cmd *c;
+
+	for (c = hoist_commands; c->name; c++)
+		if (strcmp(c->name, name) == 0)
+			return c;
+	return NULL;
+}
+
+static void print_usage(FILE *f)
+{
+	const struct cmd *c;
+
+	fprintf(f, "usage: hoist [global options] <command> [<stage>] [command options]\n\n"
+		   "Deploy Python web apps to serverless platforms, one stage at a time.\n\n"
+		   "Commands:\n");
+	for (c = hoist_commands; c->name; c++)
+		fprintf(f, "  %-12s %s\n", c->name, c->help);
+	fprintf(f, "\nGlobal options:\n"
+		   "  -s, --settings FILE  settings file (default: hoist.json, else zappa_settings.json)\n"
+		   "      --json           machine-readable output on stdout\n"
+		   "  -q, --quiet          only results and errors\n"
+		   "  -v, --verbose        more detail (-vv: HTTP traces, secrets redacted)\n"
+		   "      --no-color       no colour (also NO_COLOR)\n"
+		   "  -y, --yes            never prompt\n"
+		   "      --all            every stage in the settings file\n"
+		   "  -h, --help           this help; `hoist <command> --help` for a command\n"
+		   "      --version        print the version\n\n"
+		   "Exit status: 0 success, 1 operation failed, 2 usage or settings error, 130 interrupted.\n"
+		   "See hoist(1) and hoist-settings(5).\n");
+}
+
+int cmd_help(const struct cmd *self, int argc, char **argv)
+{
+	struct herr e = { 0 };
+	char **pos = NULL;
+	int npos = 0, rc;
+	const struct cmd *c;
+
+	rc = opts_parse(self, argc, argv, &pos, &npos, 0, &e);
+	if (rc < 0)
+		return HOIST_OK;
+	if (rc) {
+		out_error(&e);
+		return rc;
+	}
+	if (npos == 0) {
+		print_usage(stdout);
+		free(pos);
+		return HOIST_OK;
+	}
+	c = cmd_find(pos[0]);
+	if (!c) {
+		herr_set(&e, HOIST_USAGE, "no such command '%s'; see 'hoist help'", pos[0]);
+		free(pos);
+		out_error(&e);
+		return HOIST_USAGE;
+	}
+	cmd_print_help(c);
+	free(pos);
+	return HOIST_OK;
+}
+
+int cmd_version(const struct cmd *self, int argc, char **argv)
+{
+	struct herr e = { 0 };
+	char **pos = NULL;
+	int npos = 0, rc;
+
+	rc = opts_parse(self, argc, argv, &pos, &npos, 0, &e);
+	free(pos);
+	if (rc < 0)
+		return HOIST_OK;
+	if (rc) {
+		out_error(&e);
+		return rc;
+	}
+	out_result("hoist %s", HOIST_VERSION);
+	return HOIST_OK;
+}
+
+static int unknown_command(const char *name)
+{
+	const char *names[64];
+	size_t n = 0;
+	const struct cmd *c;
+	const char *best;
+
+	for (c = hoist_commands; c->name && n < 64; c++)
+		names[n++] = c->name;
+	best = str_closest(name, names, n);
+	fprintf(stderr, "hoist: '%s' is not a hoist command.", name);
+	if (best)
+		fprintf(stderr, " Did you mean '%s'?", best);
+	fprintf(stderr, "\nSee 'hoist help'.\n");
+	return HOIST_USAGE;
+}
+
+static void on_sigint(int sig)
+{
+	(void)sig;
+	/* Leave at once with the conventional status; providers clean up on next run. */
+	_exit(HOIST_INTERRUPTED);
+}
+
+int main(int argc, char **argv)
+{
+	struct herr e = { 0 };
+	const struct cmd *c;
+	int i;
+
+	signal(SIGINT, on_sigint);
+	signal(SIGPIPE, SIG_IGN);
+
+	/* Hidden entry points: a provider's own daemon (e.g. the local gateway). */
+	if (argc > 2 && strcmp(argv[1], "__daemon") == 0) {
+		const struct provider *p = provider_find(argv[2]);
+
+		if (!p || !p->daemon)
+			return HOIST_USAGE;
+		return p->daemon(argc - 2, argv + 2);
+	}
+
+	/* Global options before the command; the command's parser takes the rest. */
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "--version")) {
+			cli_apply_globals();
+			out_result("hoist %s", HOIST_VERSION);
+			return HOIST_OK;
+		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			print_usage(stdout);
+			return HOIST_OK;
+		} else if (!strcmp(a, "-s") || !strcmp(a, "--settings")) {
+			if (++i >= argc) {
+				fprintf(stderr, "hoist: option '%s' needs a FILE\n", a);
+				return HOIST_USAGE;
+			}
+			cli_g.settings_path = argv[i];
+		} else if (str_starts(a, "--settings=")) {
+			cli_g.settings_path = a + strlen("--settings=");
+		} else if (!strcmp(a, "--json")) {
+			cli_g.json = true;
+		} else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+			cli_g.quiet = true;
+		} else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
+			cli_g.verbose++;
+		} else if (!strcmp(a, "-vv")) {
+			cli_g.verbose += 2;
+		} else if (!strcmp(a, "--no-color")) {
+			cli_g.no_color = true;
+		} else if (!strcmp(a, "-y") || !strcmp(a, "--yes")) {
+			cli_g.yes = true;
+		} else if (!strcmp(a, "--all")) {
+			cli_g.all = true;
+		} else {
+			herr_set(&e, HOIST_USAGE, "unknown option '%s'; see 'hoist help'", a);
+			cli_apply_globals();
+			out_error(&e);
+			return HOIST_USAGE;
+		}
+	}
+	cli_apply_globals();
+	if (i >= argc) {
+		print_usage(stderr);
+		return HOIST_USAGE;
+	}
+	c = cmd_find(argv[i]);
+	if (!c)
+		return unknown_command(argv[i]);
+	return c->fn(c, argc - i, argv + i);
+}

@@ -1,0 +1,58 @@
+/*
+ * err.c — the error value every layer passes up to cli/.
+ */
+#include "err.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+int herr_set(struct herr *e, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!e)
+		return code;
+	e->code = code;
+	va_start(ap, fmt);
+	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+int herr_prefix(struct herr *e, const char *fmt, ...)
+{
+	char old[sizeof(e->msg)];
+	size_t n;
+	va_list ap;
+
+	memcpy(old, e->msg, sizeof(old));
+	va_start(ap, fmt);
+	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	va_end(ap);
+	n = strlen(e->msg);
+	if (n + 1 < sizeof(e->msg))
+		memcpy(e->msg + n, old, strnlen(old, sizeof(e->msg) - n - 1) + 1);
+	e->msg[sizeof(e->msg) - 1] = '\0';
+	return e->code;
+}
+
+int herr_hint(struct herr *e, const char *fmt, ...)
+{
+	size_t n = strlen(e->msg);
+	va_list ap;
+
+	if (n + 1 >= sizeof(e->msg))
+		return e->code;
+	e->msg[n++] = '\n';
+	va_start(ap, fmt);
+	vsnprintf(e->msg + n, sizeof(e->msg) - n, fmt, ap);
+	va_end(ap);
+	return e->code;
+}
+
+void herr_clear(struct herr *e)
+{
+	e->code = HOIST_OK;
+	e->msg[0] = '\0';
+}

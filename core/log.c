@@ -1,0 +1,142 @@
+/*
+ * log.c — stderr progress, warnings and errors; stdout results.
+ */
+#include "log.h"
+
+#include "err.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static struct out_opts opts = { .verbosity = 0 };
+
+void out_init(const struct out_opts *o)
+{
+	opts = *o;
+}
+
+const struct out_opts *out_get(void)
+{
+	return &opts;
+}
+
+const char *out_c(FILE *stream, const char *ansi)
+{
+	if (!opts.color)
+		return "";
+	if (stream == stderr && !opts.err_tty)
+		return "";
+	if (stream == stdout && !isatty(STDOUT_FILENO))
+		return "";
+	return ansi;
+}
+
+static void vline(FILE *f, const char *prefix, const char *color, const char *fmt, va_list ap)
+{
+	if (prefix)
+		fprintf(f, "%s%s%s", out_c(f, color), prefix, out_c(f, OUT_RESET));
+	vfprintf(f, fmt, ap);
+	fputc('\n', f);
+	fflush(f);
+}
+
+void out_step(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (opts.verbosity < 0)
+		return;
+	va_start(ap, fmt);
+	vline(stderr, NULL, NULL, fmt, ap);
+	va_end(ap);
+}
+
+void out_info(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (opts.verbosity < 1)
+		return;
+	va_start(ap, fmt);
+	vline(stderr, NULL, NULL, fmt, ap);
+	va_end(ap);
+}
+
+void out_debug(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (opts.verbosity < 2)
+		return;
+	va_start(ap, fmt);
+	vline(stderr, NULL, NULL, fmt, ap);
+	va_end(ap);
+}
+
+void out_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vline(stderr, "warning: ", OUT_YELLOW, fmt, ap);
+	va_end(ap);
+}
+
+void out_error(const struct herr *e)
+{
+	fprintf(stderr, "%serror:%s %s\n", out_c(stderr, OUT_RED), out_c(stderr, OUT_RESET),
+		e->msg[0] ? e->msg : "unknown error");
+	fflush(stderr);
+}
+
+void out_result(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfprintf(stdout, fmt, ap);
+	va_end(ap);
+	fputc('\n', stdout);
+	fflush(stdout);
+}
+
+bool out_confirm(const char *question)
+{
+	char line[64];
+
+	if (opts.yes)
+		return true;
+	if (!opts.in_tty)
+		return false;
+	fprintf(stderr, "%s [y/N] ", question);
+	fflush(stderr);
+	if (!fgets(line, sizeof(line), stdin))
+		return false;
+	return line[0] == 'y' || line[0] == 'Y';
+}
+
+static int progress_drawn;
+
+void out_progress(const char *label, unsigned long long done, unsigned long long total)
+{
+	int width = 30, filled;
+
+	if (!opts.err_tty || opts.verbosity < 0 || total == 0)
+		return;
+	filled = (int)(done * (unsigned long long)width / total);
+	fprintf(stderr, "\r%s [%.*s%*s] %3d%%", label, filled,
+		"##############################", width - filled, "",
+		(int)(done * 100 / total));
+	fflush(stderr);
+	progress_drawn = 1;
+}
+
+void out_progress_end(void)
+{
+	if (progress_drawn) {
+		fputc('\n', stderr);
+		progress_drawn = 0;
+	}
+}

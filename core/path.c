@@ -1,0 +1,171 @@
+/*
+ * path.c — joining, walking and removing paths; whole-file I/O.
+ */
+#include "path.h"
+
+#include "err.h"
+#include "str.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+char *path_join(const char *a, const char *b)
+{
+	size_t n = strlen(a);
+
+	if (!n)
+		return xstrdup(b);
+	if (b[0] == '/')
+		b++;
+	return xasprintf("%s%s%s", a, a[n - 1] == '/' ? "" : "/", b);
+}
+
+const char *path_base(const char *p)
+{
+	const char *s = strrchr(p, '/');
+
+	return s ? s + 1 : p;
+}
+
+char *path_dir(const char *p)
+{
+	const char *s = strrchr(p, '/');
+	char *d;
+
+	if (!s)
+		return xstrdup(".");
+	if (s == p)
+		return xstrdup("/");
+	d = xmalloc((size_t)(s - p) + 1);
+	memcpy(d, p, (size_t)(s - p));
+	d[s - p] = '\0';
+	return d;
+}
+
+char *path_real(const char *p)
+{
+	return realpath(p, NULL);
+}
+
+bool path_is_dir(const char *p)
+{
+	struct stat st;
+
+	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+bool path_exists(const char *p)
+{
+	struct stat st;
+
+	return lstat(p, &st) == 0;
+}
+
+int path_mkdirs(const char *p, struct herr *e)
+{
+	char *tmp = xstrdup(p), *s;
+	int rc = HOIST_OK;
+
+	for (s = tmp + 1; ; s++) {
+		if (*s == '/' || *s == '\0') {
+			char c = *s;
+
+			*s = '\0';
+			if (mkdir(tmp, 0755) != 0 && errno != EEXIST) {
+				rc = herr_set(e, HOIST_FAIL, "cannot create directory %s: %s",
+					      tmp, strerror(errno));
+				break;
+			}
+			*s = c;
+			if (!c)
+				break;
+		}
+	}
+	free(tmp);
+	return rc;
+}
+
+static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(p) == 0 || errno == ENOENT ? 0 : -1;
+}
+
+int path_rmtree(const char *p, struct herr *e)
+{
+	if (!path_exists(p))
+		return HOIST_OK;
+	if (nftw(p, rm_one, 32, FTW_DEPTH | FTW_PHYS) != 0)
+		return herr_set(e, HOIST_FAIL, "cannot remove %s: %s", p, strerror(errno));
+	return HOIST_OK;
+}
+
+int path_read(const char *p, char **out, size_t *len, struct herr *e)
+{
+	FILE *f = fopen(p, "rb");
+	struct sbuf b;
+	char chunk[65536];
+	size_t n;
+
+	if (!f)
+		return herr_set(e, HOIST_FAIL, "cannot read %s: %s", p, strerror(errno));
+	sbuf_init(&b);
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		sbuf_add(&b, chunk, n);
+	if (ferror(f)) {
+		int err = errno;
+
+		fclose(f);
+		sbuf_free(&b);
+		return herr_set(e, HOIST_FAIL, "cannot read %s: %s", p, strerror(err));
+	}
+	fclose(f);
+	if (len)
+		*len = b.len;
+	*out = sbuf_detach(&b);
+	return HOIST_OK;
+}
+
+int path_write_atomic(const char *p, const void *data, size_t len, struct herr *e)
+{
+	char *tmp = xasprintf("%s.tmp.%ld", p, (long)getpid());
+	int fd, rc = HOIST_OK;
+
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		rc = herr_set(e, HOIST_FAIL, "cannot write %s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	if (write(fd, data, len) != (ssize_t)len || fsync(fd) != 0) {
+		rc = herr_set(e, HOIST_FAIL, "cannot write %s: %s", tmp, strerror(errno));
+		close(fd);
+		unlink(tmp);
+		goto out;
+	}
+	close(fd);
+	if (rename(tmp, p) != 0) {
+		rc = herr_set(e, HOIST_FAIL, "cannot rename %s to %s: %s", tmp, p, strerror(errno));
+		unlink(tmp);
+	}
+out:
+	free(tmp);
+	return rc;
+}
+
+char *path_state_dir(void)
+{
+	const char *x = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+
+	if (x && *x == '/')
+		return path_join(x, "hoist");
+	return xasprintf("%s/.local/state/hoist", home && *home ? home : "/tmp");
+}

@@ -1,0 +1,38 @@
+/*
+ * path.h — file-system helpers: joining, creating and removing trees,
+ * whole-file reads, hoist's state directory.
+ */
+#ifndef HOIST_PATH_H
+#define HOIST_PATH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct herr;
+
+/* "a" + "/" + "b" (no doubled slash); allocates. */
+char *path_join(const char *a, const char *b);
+/* Last component (points into p). */
+const char *path_base(const char *p);
+/* Directory part; allocates ("." when none). */
+char *path_dir(const char *p);
+/* Absolute, symlink-resolved path; allocates; NULL + errno on failure. */
+char *path_real(const char *p);
+
+bool path_is_dir(const char *p);
+bool path_exists(const char *p);
+
+/* mkdir -p with mode 0755. */
+int path_mkdirs(const char *p, struct herr *e);
+/* rm -rf; a missing path is not an error. */
+int path_rmtree(const char *p, struct herr *e);
+
+/* Read a whole (small) file; allocates *out (NUL-terminated) and sets *len. */
+int path_read(const char *p, char **out, size_t *len, struct herr *e);
+/* Write a whole file atomically (temp file + rename). */
+int path_write_atomic(const char *p, const void *data, size_t len, struct herr *e);
+
+/* $XDG_STATE_HOME/hoist, else ~/.local/state/hoist; allocates. */
+char *path_state_dir(void);
+
+#endif

@@ -1,0 +1,16 @@
+/*
+ * aliyun.c — the Alibaba Cloud provider's descriptor: Function Compute 3.0
+ * code-size limits (inline base64 zip ≤ 100 MiB, through OSS ≤ 500 MiB).
+ */
+#include "../provider.h"
+
+const struct provider aliyun_provider = {
+	.name = "aliyun",
+	.limits = {
+		.inline_zip = 100ULL * 1024 * 1024 / 4 * 3,   /* base64 of the zip ≤ 100 MiB */
+		.objstore_zip = 500ULL * 1024 * 1024,
+		.unzipped = 0,
+		.objstore = "OSS",
+		.slim = false,
+	},
+};

@@ -1,0 +1,95 @@
+/*
+ * provider.h — the one interface every platform implements.
+ *
+ * A command in cli/ never talks to a cloud: it packages (core/package.c) and
+ * then asks the stage's provider through this table of operations, the way
+ * curl's protocol handlers sit behind `struct Curl_handler`.  Adding a cloud
+ * is one directory under providers/ and one line in providers/registry.c.
+ *
+ * Every operation returns HOIST_OK or an error code with `e` filled.  Results
+ * come back as values (a URL, a JSON document, log events); cli/ decides how
+ * to print them.  Progress goes through core/log.h.
+ */
+#ifndef HOIST_PROVIDER_H
+#define HOIST_PROVIDER_H
+
+#include "../core/package.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct herr;
+struct stage;
+
+struct deploy_args {
+	const struct package_info *pkg;  /* the archive to deploy */
+	bool no_upload;                  /* update --no-upload: configuration only */
+};
+
+/* One log line, as the provider stores it. */
+struct log_event {
+	int64_t time_ms;       /* epoch milliseconds */
+	const char *stream;    /* log stream / instance, may be NULL */
+	const char *id;        /* provider's event id, for de-duplication; may be NULL */
+	const char *message;   /* the line, without trailing newline */
+};
+
+/* Called for each new event, oldest first; return non-zero to stop tailing. */
+typedef int (*log_sink)(const struct log_event *ev, void *ctx);
+
+struct tail_args {
+	int64_t since_ms;      /* start time, epoch milliseconds */
+	const char *filter;    /* provider filter pattern or NULL */
+	bool follow;           /* keep polling for new events */
+	log_sink sink;
+	void *ctx;
+};
+
+struct invoke_args {
+	const char *function;  /* "module.function" or NULL */
+	const char *raw;       /* --raw CODE or NULL */
+	const char *payload;   /* --payload JSON or NULL */
+	const char *manage;    /* manage: django command line or NULL */
+};
+
+struct undeploy_args {
+	bool remove_logs;
+};
+
+struct certify_args {
+	bool manual;
+};
+
+struct provider {
+	const char *name;
+	struct package_limits limits;
+	const char *const *runtime_provided;  /* packages the runtime ships (NULL-terminated) */
+
+	/* Operations; NULL where the platform has no such thing. */
+	int (*deploy)(const struct stage *st, const struct deploy_args *a, char **url, struct herr *e);
+	int (*update)(const struct stage *st, const struct deploy_args *a, char **url, struct herr *e);
+	int (*status)(const struct stage *st, json_t **status, struct herr *e);
+	int (*tail)(const struct stage *st, const struct tail_args *a, struct herr *e);
+	int (*schedule)(const struct stage *st, struct herr *e);
+	int (*unschedule)(const struct stage *st, struct herr *e);
+	int (*certify)(const struct stage *st, const struct certify_args *a, char **url, struct herr *e);
+	int (*invoke)(const struct stage *st, const struct invoke_args *a, json_t **result, struct herr *e);
+	int (*rollback)(const struct stage *st, int versions_back, char **url, struct herr *e);
+	int (*undeploy)(const struct stage *st, const struct undeploy_args *a, struct herr *e);
+	/*
+	 * Where the slim bundle will live ("s3://bucket/key"), asked before
+	 * packaging so the handler can be built knowing it; NULL: no slim bundle.
+	 */
+	int (*slim_location)(const struct stage *st, char **location, struct herr *e);
+	/* Hidden entry points a provider runs in its own process (local gateway). */
+	int (*daemon)(int argc, char **argv);
+};
+
+/* The provider named `name` ("aws", "aliyun", "tencent", "local"), or NULL. */
+const struct provider *provider_find(const char *name);
+
+/* All providers, NULL-terminated. */
+extern const struct provider *const hoist_providers[];
+
+#endif

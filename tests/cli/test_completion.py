@@ -1,0 +1,71 @@
+"""`hoist completion bash`, sourced in a real bash, completes commands,
+options and the stage names of the settings file in the current directory."""
+import json
+import shutil
+import subprocess
+
+import pytest
+
+
+def complete(hoist, cwd, words):
+    """Source the script in bash and return COMPREPLY for `words` (last = current)."""
+    script = subprocess.run([hoist, "completion", "bash"], capture_output=True, text=True,
+                            check=True).stdout
+    arr = " ".join(f"'{w}'" for w in [hoist] + words)
+    prog = (f"{script}\nCOMP_WORDS=({arr}); COMP_CWORD={len(words)}; _hoist; "
+            "printf '%s\\n' \"${COMPREPLY[@]}\"")
+    r = subprocess.run(["bash", "--norc", "--noprofile", "-c", prog], cwd=cwd,
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0, r.stderr
+    return sorted(x for x in r.stdout.split("\n") if x)
+
+
+@pytest.fixture
+def project(tmp_path):
+    (tmp_path / "hoist.json").write_text(json.dumps({
+        "dev": {"provider": "local", "app_function": "app.app"},
+        "devel": {"extends": "dev"},
+        "production": {"extends": "dev"},
+    }))
+    return tmp_path
+
+
+def test_bash_is_available():
+    assert shutil.which("bash")
+
+
+def test_completes_command_prefix(hoist, project):
+    assert complete(hoist, project, ["dep"]) == ["deploy"]
+    assert complete(hoist, project, ["pack"]) == ["package"]
+
+
+def test_completes_stage_names_from_settings(hoist, project):
+    assert complete(hoist, project, ["package", "dev"]) == ["dev", "devel"]
+    assert complete(hoist, project, ["package", ""]) == ["dev", "devel", "production"]
+
+
+def test_completes_stage_names_after_global_options(hoist, project):
+    assert complete(hoist, project, ["-v", "settings", "pro"]) == ["production"]
+
+
+def test_completes_stages_from_explicit_settings_file(hoist, project, tmp_path_factory):
+    other = tmp_path_factory.mktemp("elsewhere")
+    (other / "x.json").write_text(json.dumps({"qa": {"provider": "local",
+                                                     "app_function": "app.app"}}))
+    assert complete(hoist, project, ["-s", str(other / "x.json"), "package", ""]) == ["qa"]
+
+
+def test_completes_command_options(hoist, project):
+    assert "--output" in complete(hoist, project, ["package", "--o"])
+
+
+def test_no_settings_file_completes_nothing(hoist, tmp_path):
+    assert complete(hoist, tmp_path, ["package", ""]) == []
+
+
+def test_completion_shells(run):
+    for sh in ("bash", "zsh", "fish"):
+        r = run(["completion", sh])
+        assert r.returncode == 0 and "hoist" in r.stdout
+    r = run(["completion", "tcsh"])
+    assert r.returncode == 2 and "unknown shell 'tcsh'" in r.stderr
