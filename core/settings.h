@@ -1,0 +1,54 @@
+/*
+ * settings.h — stage settings: find and parse the file, resolve `extends`,
+ * apply defaults, validate every known key.
+ *
+ * The resolved stage is a jansson object (keys as in the file, Zappa names),
+ * so `hoist settings` can print it and providers read keys by name.  All
+ * validation happens here, once, before anything is changed anywhere.
+ */
+#ifndef HOIST_SETTINGS_H
+#define HOIST_SETTINGS_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+struct herr;
+
+struct settings {
+	json_t *root;   /* the file as parsed: one object per stage */
+	char *path;     /* the file it came from */
+	char *dir;      /* absolute project directory (the file's directory) */
+	json_t *warned; /* warnings already given ("stage\tkey"), so --all says each once */
+};
+
+/*
+ * Load `path`, or when NULL: hoist.json, else zappa_settings.json in the
+ * current directory.  Parse errors name file:line:column (HOIST_USAGE).
+ */
+int settings_load(struct settings *s, const char *path, struct herr *e);
+void settings_free(struct settings *s);
+
+/* Stage names in file order; *names is allocated (strings point into s). */
+size_t settings_stage_names(const struct settings *s, const char ***names);
+
+/*
+ * The stage to act on: `arg` when given (must exist, else the stages are
+ * listed), else the only stage in the file, else a usage error listing them.
+ */
+int settings_pick_stage(const struct settings *s, const char *arg, const char **stage,
+			struct herr *e);
+
+/*
+ * The stage after `extends`, defaults and validation: a new reference the
+ * caller owns.  Warnings (unknown keys, "did you mean") go to out_warn.
+ */
+int settings_resolve(const struct settings *s, const char *stage, json_t **out,
+		     struct herr *e);
+
+/* Typed reads from a resolved stage (defaults already applied). */
+const char *settings_str(const json_t *st, const char *key);   /* NULL if absent/null */
+long long settings_int(const json_t *st, const char *key, long long dflt);
+bool settings_bool(const json_t *st, const char *key, bool dflt);
+
+#endif

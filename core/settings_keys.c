@@ -1,0 +1,237 @@
+/*
+ * settings_keys.c — every settings key hoist knows: Zappa's keys with their
+ * Zappa meaning, plus hoist's own.  Data only; core/settings.c applies it.
+ *
+ * Columns: name, JSON types, providers that honour the key, extra check,
+ * choices, per-provider integer ranges, per-provider defaults (JSON text),
+ * hint shown when the stage's provider cannot honour a set value.
+ *
+ * A key not honoured by a provider is an error on that provider unless its
+ * value is null, false, empty, or that provider's default.  Keys honoured by
+ * no provider (mask 0) are Zappa features hoist does not implement: known,
+ * so no "unknown key" warning, but an error when set.
+ */
+#include "settings_keys.h"
+
+#include <string.h>
+
+#define ALL4(x) { x, x, x, x }
+#define CLOUD3(x) { x, x, x, NULL }
+#define AWS1(x) { [PV_AWS] = x }
+#define R(lo, hi) { lo, hi, 1 }
+#define R4(lo, hi) { R(lo, hi), R(lo, hi), R(lo, hi), R(lo, hi) }
+
+#define TENCENT_APIGW \
+	"Tencent's API Gateway product was retired (no new resources since 2024-07-01, " \
+	"switched off from 2026-10-30); tencent stages are served by a function URL " \
+	"(function_url_enabled, on by default)"
+#define AWS_ONLY "this is an AWS feature"
+#define NOT_IMPL "this Zappa feature is not implemented by hoist; remove the key"
+
+const char *const settings_provider_names[PV_COUNT] = { "aws", "aliyun", "tencent", "local" };
+
+const struct settings_key settings_keys[] = {
+	/* --- what and where ------------------------------------------------ */
+	{ "extends", T_STR, P_ALL, CK_NONE, NULL, { { 0 } }, { NULL }, NULL },
+	{ "provider", T_STR, P_ALL, CK_CHOICE, "aws|aliyun|tencent|local", { { 0 } },
+	  ALL4("\"aws\""), NULL },
+	{ "project_name", T_STR, P_ALL, CK_PROJECT, NULL, { { 0 } }, { NULL }, NULL },
+	{ "app_function", T_STR, P_ALL, CK_DOTTED, NULL, { { 0 } }, { NULL }, NULL },
+	{ "django_settings", T_STR, P_ALL, CK_MODULE, NULL, { { 0 } }, { NULL }, NULL },
+	{ "app_type", T_STR, P_ALL, CK_CHOICE, "wsgi|asgi|auto", { { 0 } }, ALL4("\"auto\""), NULL },
+	{ "runtime", T_STR, P_ALL, CK_CHOICE,
+	  "python3.9|python3.10|python3.11|python3.12|python3.13", { { 0 } },
+	  ALL4("\"python3.12\""), NULL },
+	{ "region", T_STR, P_CLOUD, CK_REGION, NULL, { { 0 } },
+	  { [PV_ALIYUN] = "\"cn-hangzhou\"", [PV_TENCENT] = "\"ap-guangzhou\"" }, NULL },
+	{ "aws_region", T_STR, P_AWS, CK_REGION, NULL, { { 0 } }, { NULL },
+	  "use 'region' for other providers" },
+	{ "profile_name", T_STR, P_AWS, CK_NONE, NULL, { { 0 } }, { NULL },
+	  "AWS credential profile; aliyun/tencent read their own credential files" },
+	{ "account_id", T_STR | T_INT, P_ALIYUN, CK_NONE, NULL, { { 0 } }, { NULL },
+	  "the Alibaba Cloud account id (FC endpoint)" },
+	{ "endpoint_urls", T_OBJ, P_CLOUD, CK_URLMAP, NULL, { { 0 } }, { NULL }, NULL },
+	{ "site_packages", T_STR, P_ALL, CK_NONE, NULL, { { 0 } }, { NULL }, NULL },
+
+	/* --- function ------------------------------------------------------ */
+	{ "memory_size", T_INT, P_ALL, CK_RANGE, NULL,
+	  { R(128, 10240), { 64, 32768, 64 }, { 64, 3072, 64 }, R(128, 10240) },
+	  ALL4("512"), NULL },
+	{ "timeout_seconds", T_INT, P_ALL, CK_RANGE, NULL,
+	  { R(1, 900), R(1, 86400), R(1, 900), R(1, 900) }, ALL4("30"), NULL },
+	{ "ephemeral_storage", T_INT, P_AWS, CK_RANGE, NULL, { R(512, 10240) }, AWS1("512"),
+	  AWS_ONLY },
+	{ "architecture", T_STR, P_AWS | P_LOCAL, CK_CHOICE, "x86_64|arm64", { { 0 } },
+	  ALL4("\"x86_64\""), "this provider runs x86_64 only" },
+	{ "environment_variables", T_OBJ, P_ALL, CK_ENVMAP, NULL, { { 0 } }, { NULL }, NULL },
+	{ "aws_environment_variables", T_OBJ, P_AWS, CK_ENVMAP, NULL, { { 0 } }, { NULL },
+	  "use environment_variables" },
+	{ "remote_env", T_STR, P_AWS, CK_NONE, NULL, { { 0 } }, { NULL }, AWS_ONLY },
+	{ "lambda_description", T_STR, P_CLOUD, CK_NONE, NULL, { { 0 } }, { NULL }, NULL },
+	{ "lambda_handler", T_STR, 0, CK_NONE, NULL, { { 0 } }, { NULL }, NOT_IMPL },
+	{ "lambda_concurrency", T_INT, P_AWS, CK_RANGE, NULL, { R(0, 100000) }, { NULL },
+	  AWS_ONLY },
+	{ "layers", T_ARR, P_CLOUD, CK_STRLIST, NULL, { { 0 } }, { NULL }, NULL },
+	{ "vpc_config", T_OBJ, P_CLOUD, CK_VPC, NULL, { { 0 } }, { NULL }, NULL },
+	{ "xray_tracing", T_BOOL, P_AWS, CK_NONE, NULL, { { 0 } }, AWS1("false"),
+	  "X-Ray tracing is AWS-only" },
+	{ "dead_letter_arn", T_STR, P_CLOUD, CK_NONE, NULL, { { 0 } }, { NULL }, NULL },
+	{ "snap_start", T_STR, P_AWS, CK_CHOICE, "None|PublishedVersions", { { 0 } }, { NULL },
+	  AWS_ONLY },
+	{ "num_retained_versions", T_INT, P_ALL, CK_RANGE, NULL,
+	  { R(1, 10000), R(1, 10000), R(1, 10000), R(1, 10000) }, { NULL }, NULL },
+	{ "tags", T_OBJ, P_CLOUD, CK_STRMAP, NULL, { { 0 } }, { NULL }, NULL },
+	{ "exception_handler", T_STR, P_ALL, CK_DOTTED, NULL, { { 0 } }, { NULL }, NULL },
+	{ "log_level", T_STR, P_ALL, CK_CHOICE, "CRITICAL|ERROR|WARNING|INFO|DEBUG|NOTSET",
+	  { { 0 } }, ALL4("\"INFO\""), NULL },
+	{ "debug", T_BOOL, P_ALL, CK_NONE, NULL, { { 0 } }, ALL4("false"), NULL },
+
+	/* --- packaging ----------------------------------------------------- */
+	{ "exclude", T_ARR, P_ALL, CK_STRLIST, NULL, { { 0 } }, { NULL }, NULL },
+	{ "exclude_glob", T_ARR, P_ALL, CK_STRLIST, NULL, { { 0 } }, { NULL }, NULL },
+	{ "include", T_ARR, P_ALL, CK_STRLIST, NULL, { { 0 } }, { NULL }, NULL },
+	{ "slim_handler", T_BOOL, P_AWS, CK_NONE, NULL, { { 0 } }, AWS1("false"),
+	  "the slim handler unpacks from S3 at cold start; this provider's larger upload "
+	  "limit makes it unnecessary" },
+	{ "use_precompiled_packages", T_BOOL, P_ALL, CK_NONE, NULL, { { 0 } }, { NULL }, NULL },
+	{ "delete_local_zip", T_BOOL, P_ALL, CK_NONE, NULL, { { 0 } }, { NULL }, NULL },
+	{ "delete_s3_zip", T_BOOL, P_AWS, CK_NONE, NULL, { { 0 } }, { NULL }, AWS_ONLY },
+	{ "s3_bucket", T_STR, P_CLOUD, CK_NONE, NULL, { { 0 } }, { NULL },
+	  "the object-storage bucket (S3, OSS or COS) for large uploads" },
+	{ "prebuild_script", T_STR, 0, CK_NONE, NULL, { { 0 } }, { NULL }, NOT_IMPL },
+	{ "callbacks", T_OBJ, 0, CK_NONE, NULL, { { 0 } }, { NULL }, NOT_IMPL },
+	{ "settings_file", T_STR, 0, CK_NONE, NULL, { { 0 } }, { NULL }, NOT_IMPL },
+
+	/* --- HTTP front door ----------------------------------------------- */
+	{ "apigateway_enabled", T_BOOL, P_AWS | P_ALIYUN | P_LOCAL, CK_NONE, NULL, { { 0 } },
+	  { "true", "true", "false", "true" }, TENCENT_APIGW },
+	{ "use_apigateway", T_BOOL, P_AWS, CK_NONE, NULL, { { 0 } }, { NULL },
+	  "old Zappa name; use apigateway_enabled" },
+	{ "apigateway_version", T_STR, P_AWS, CK_CHOICE, "v1|v2", { { 0 } }, AWS1("\"v1\""),
+	  "only AWS has REST (v1) and HTTP (v2) APIs" },
+	{ "apigateway_description", T_STR, P_AWS, CK_NONE, NULL, { { 0 } }, { NULL }, AWS_ONLY },
+	{ "apigateway_policy", T_STR, P_AWS, CK_NONE, NULL, { { 0 } }, { NULL }, AWS_ONLY },
+	{ "aliyun_api_gateway", T_BOOL, P_ALIYUN, CK_NONE, NULL, { { 0 } },
+	  { [PV_ALIYUN] = "false" }, "Alibaba Cloud API Gateway is for aliyun stages" },
+	{ "function_url_enabled", T_BOOL, P_AWS | P_TENCENT, CK_NONE, NULL, { { 0 } },
+	  { [PV_AWS] = "false", [PV_TENCENT] = "true" }, NULL },
+	{ "function_url_config", T_OBJ, P_AWS | P_TENCENT, CK_NONE, NULL, { { 0 } }, { NULL },
+	  NULL },
+	{ "endpoint_configuration", T_ARR, P_AWS, CK_CHOICELIST, "EDGE|REGIONAL|PRIVATE",
+	  { { 0 } }, { NULL }, AWS_ONLY },
+	{ "binary_support", T_BOOL, P_ALL, CK_NONE, NULL, { { 0 } }, ALL4("true"), NULL },
+	{ "additional_text_mimetypes", T_ARR, P_ALL, CK_STRLIST, NULL, { { 0 } }, { NULL }, NULL },
+	{ "context_header_mappings", T_OBJ, P_AWS, CK_STRMAP, NULL, { { 0 } }, { NULL },
+	  "maps API Gateway request context into headers" },
+	{ "cors", T_BOOL | T_OBJ, P_CLOUD, CK_NONE, NULL, { { 0 } }, { NULL }, NULL },
+	{ "api_key_required", T_BOOL, P_AWS | P_ALIYUN, CK_NONE, NULL, { { 0 } }, { NULL },
+	  NULL },
+	{ "api_key", T_STR, P_AWS, CK_NONE, NULL, { { 0 } }, { NULL }, AWS_ONLY },
+	{ "iam_authorization", T_BOOL, P_AWS, CK_NONE, NULL, { { 0 } }, { NULL }, AWS_ONLY },
+	{ "authorizer", T_OBJ, P_AWS, CK_NONE, NULL, { { 0 } }, { NULL }, AWS_ONLY },
+	{ "cache_cluster_enabled", T_BOOL, P_AWS, CK_NONE, NULL, { { 0 } }, { NULL }, AWS_ONLY },
+	{ "cache_cluster_size", T_INT | T_REAL, P_AWS, CK_NONE, NULL, { { 0 } }, { NULL },
+	  AWS_ONLY },
+	{ "cache_cluster_ttl", T_INT, P_AWS, CK_NONE, NULL, { { 0 } }, { NULL }, AWS_ONLY },
+	{ "cache_cluster_encrypted", T_BOOL, P_AWS, CK_NONE, NULL, { { 0 } }, { NULL }, AWS_ONLY },
+	{ "cloudwatch_log_level", T_STR, P_AWS, CK_CHOICE, "OFF|ERROR|INFO", { { 0 } }, { NULL },
+	  AWS_ONLY },
+	{ "cloudwatch_data_trace", T_BOOL, P_AWS, CK_NONE, NULL, { { 0 } }, { NULL }, AWS_ONLY },
+	{ "cloudwatch_metrics_enabled", T_BOOL, P_AWS, CK_NONE, NULL, { { 0 } }, { NULL },
+	  AWS_ONLY },
+	{ "payload_compression", T_BOOL, P_AWS, CK_NONE, NULL, { { 0 } }, { NULL }, AWS_ONLY },
+	{ "payload_minimum_compression_size", T_INT, P_AWS, CK_NONE, NULL, { { 0 } }, { NULL },
+	  AWS_ONLY },
+	{ "alb_enabled", T_BOOL, 0, CK_NONE, NULL, { { 0 } }, { NULL }, NOT_IMPL },
+	{ "alb_vpc_config", T_OBJ, 0, CK_NONE, NULL, { { 0 } }, { NULL }, NOT_IMPL },
+
+	/* --- custom domain ------------------------------------------------- */
+	{ "domain", T_STR, P_ALL, CK_HOSTNAME, NULL, { { 0 } }, { NULL }, NULL },
+	{ "base_path", T_STR, P_ALL, CK_BASE_PATH, NULL, { { 0 } }, { NULL }, NULL },
+	{ "certificate_arn", T_STR, P_AWS, CK_NONE, NULL, { { 0 } }, { NULL },
+	  "use certificate/certificate_key/certificate_chain (PEM files)" },
+	{ "certificate", T_STR, P_ALL, CK_NONE, NULL, { { 0 } }, { NULL }, NULL },
+	{ "certificate_key", T_STR, P_ALL, CK_NONE, NULL, { { 0 } }, { NULL }, NULL },
+	{ "certificate_chain", T_STR, P_ALL, CK_NONE, NULL, { { 0 } }, { NULL }, NULL },
+	{ "lets_encrypt_key", T_STR, P_AWS, CK_NONE, NULL, { { 0 } }, { NULL },
+	  "Let's Encrypt certificates use Route53 DNS validation" },
+	{ "acme_directory", T_STR, P_AWS, CK_URL, NULL, { { 0 } }, { NULL },
+	  "Let's Encrypt certificates use Route53 DNS validation" },
+	{ "route53_enabled", T_BOOL, P_AWS, CK_NONE, NULL, { { 0 } }, { NULL }, AWS_ONLY },
+
+	/* --- identity ------------------------------------------------------ */
+	{ "role_name", T_STR, P_AWS, CK_NONE, NULL, { { 0 } }, { NULL }, AWS_ONLY },
+	{ "role_arn", T_STR, P_CLOUD, CK_NONE, NULL, { { 0 } }, { NULL }, NULL },
+	{ "manage_roles", T_BOOL, P_AWS, CK_NONE, NULL, { { 0 } }, AWS1("true"), AWS_ONLY },
+	{ "extra_permissions", T_ARR, P_AWS, CK_OBJLIST, NULL, { { 0 } }, { NULL }, AWS_ONLY },
+	{ "assume_policy", T_STR, P_AWS, CK_NONE, NULL, { { 0 } }, { NULL }, AWS_ONLY },
+	{ "attach_policy", T_STR, P_AWS, CK_NONE, NULL, { { 0 } }, { NULL }, AWS_ONLY },
+	{ "aws_kms_key_arn", T_STR, P_AWS, CK_NONE, NULL, { { 0 } }, { NULL }, AWS_ONLY },
+
+	/* --- schedules and events ------------------------------------------ */
+	{ "keep_warm", T_BOOL, P_ALL, CK_NONE, NULL, { { 0 } },
+	  { "true", "true", "true", "false" }, NULL },
+	{ "keep_warm_expression", T_STR, P_ALL, CK_SCHEDULE, NULL, { { 0 } },
+	  ALL4("\"rate(4 minutes)\""), NULL },
+	{ "events", T_ARR, P_ALL, CK_EVENTS, NULL, { { 0 } }, { NULL }, NULL },
+	{ "async_source", T_STR, P_AWS, CK_CHOICE, "sns|sqs", { { 0 } }, { NULL }, AWS_ONLY },
+	{ "async_resources", T_BOOL, P_AWS, CK_NONE, NULL, { { 0 } }, { NULL }, AWS_ONLY },
+	{ "async_response_table", T_STR, P_AWS, CK_NONE, NULL, { { 0 } }, { NULL }, AWS_ONLY },
+	{ "async_response_table_read_capacity", T_INT, P_AWS, CK_NONE, NULL, { { 0 } }, { NULL },
+	  AWS_ONLY },
+	{ "async_response_table_write_capacity", T_INT, P_AWS, CK_NONE, NULL, { { 0 } }, { NULL },
+	  AWS_ONLY },
+	{ "cognito", T_OBJ, 0, CK_NONE, NULL, { { 0 } }, { NULL }, NOT_IMPL },
+	{ "regions", T_ARR, 0, CK_STRLIST, NULL, { { 0 } }, { NULL },
+	  "multi-region deploys are not implemented by hoist; use one stage per region" },
+
+	/* --- after deploy -------------------------------------------------- */
+	{ "touch", T_BOOL, P_ALL, CK_NONE, NULL, { { 0 } }, ALL4("true"), NULL },
+	{ "touch_path", T_STR, P_ALL, CK_URL_PATH, NULL, { { 0 } }, ALL4("\"/\""), NULL },
+
+	/* --- logs ---------------------------------------------------------- */
+	{ "sls_project", T_STR, P_ALIYUN, CK_NONE, NULL, { { 0 } }, { NULL },
+	  "Simple Log Service is Alibaba Cloud's" },
+	{ "sls_logstore", T_STR, P_ALIYUN, CK_NONE, NULL, { { 0 } }, { NULL },
+	  "Simple Log Service is Alibaba Cloud's" },
+	{ "cls_logset", T_STR, P_TENCENT, CK_NONE, NULL, { { 0 } }, { NULL },
+	  "CLS is Tencent Cloud's log service" },
+	{ "cls_topic", T_STR, P_TENCENT, CK_NONE, NULL, { { 0 } }, { NULL },
+	  "CLS is Tencent Cloud's log service" },
+
+	/* --- local --------------------------------------------------------- */
+	{ "local_concurrency", T_INT, P_LOCAL, CK_RANGE, NULL, { [PV_LOCAL] = R(1, 64) },
+	  { [PV_LOCAL] = "2" }, "it sets the local gateway's worker count" },
+	{ "local_port", T_INT, P_LOCAL, CK_RANGE, NULL, { [PV_LOCAL] = R(1024, 65535) },
+	  { NULL }, "it sets the local gateway's port" },
+	{ "local_https_port", T_INT, P_LOCAL, CK_RANGE, NULL, { [PV_LOCAL] = R(1024, 65535) },
+	  { NULL }, "it sets the local gateway's HTTPS port (certify)" },
+	{ "python", T_STR, P_LOCAL, CK_NONE, NULL, { { 0 } }, { NULL },
+	  "the interpreter path is for the local provider; clouds use 'runtime'" },
+};
+
+const size_t settings_keys_count = sizeof(settings_keys) / sizeof(settings_keys[0]);
+
+const char *const settings_event_keys[] = {
+	"function", "expression", "expressions", "event_source", "name", "description",
+	"enabled", "kwargs",
+};
+const size_t settings_event_keys_count =
+	sizeof(settings_event_keys) / sizeof(settings_event_keys[0]);
+
+/* AWS names, then Alibaba FC's (vpcId, vSwitchIds, securityGroupId) and SCF's. */
+const char *const settings_vpc_keys[] = {
+	"SubnetIds", "SecurityGroupIds", "VpcId", "VSwitchIds", "SecurityGroupId", "SubnetId",
+	"Ipv6AllowedForDualStack",
+};
+const size_t settings_vpc_keys_count = sizeof(settings_vpc_keys) / sizeof(settings_vpc_keys[0]);
+
+const struct settings_key *settings_key_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < settings_keys_count; i++)
+		if (!strcmp(settings_keys[i].name, name))
+			return &settings_keys[i];
+	return NULL;
+}
