@@ -1,0 +1,61 @@
+/*
+ * package.h — build the deployable archive of a stage (SPEC.md §3).
+ *
+ * Project files + site-packages − excludes + the handler + a generated
+ * settings module, written as a deterministic zip (sorted entries, fixed
+ * times and modes) streamed from disk; size limits and native-code checks
+ * happen before anything leaves the machine.
+ */
+#ifndef HOIST_PACKAGE_H
+#define HOIST_PACKAGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct herr;
+struct stage;
+
+/* What a provider accepts; filled by each provider's descriptor. */
+struct package_limits {
+	unsigned long long inline_zip;    /* largest zip sent inline (bytes) */
+	unsigned long long objstore_zip;  /* largest zip through object storage; 0 = no limit */
+	unsigned long long unzipped;      /* largest unpacked size incl. layers; 0 = no limit */
+	const char *objstore;             /* "S3", "OSS", "COS" or NULL */
+	bool slim;                        /* slim bundle possible (AWS) */
+};
+
+struct package_opts {
+	const struct stage *stage;
+	const char *out_path;                 /* zip to write */
+	const struct package_limits *limits;  /* NULL: no limit checks */
+	const char *const *runtime_provided;  /* top-level packages the runtime has (boto3…); NULL-terminated */
+	const char *slim_location;            /* "s3://bucket/key" baked into the handler when slim;
+					       * NULL: the .tar.gz's file name (for `hoist package`) */
+};
+
+struct package_info {
+	char *zip_path;                    /* archive written (owned) */
+	unsigned long long zip_size;
+	unsigned long long unzipped_size;
+	size_t file_count;                 /* files in the zip (+ the .tar.gz when slim) */
+	char sha256_hex[65];               /* SHA-256 of the zip, hex */
+	char sha256_b64[45];               /* same digest, base64 (Lambda's CodeSha256) */
+	bool needs_objstore;               /* zip above limits->inline_zip */
+	bool slim;                         /* slim bundle built: zip is the small handler */
+	char *tar_path;                    /* slim: project .tar.gz (owned) */
+	unsigned long long tar_size;
+	char tar_sha256_hex[65];           /* slim: SHA-256 of the .tar.gz */
+	char tar_sha256_b64[45];
+};
+
+/*
+ * Build o->out_path (and, when slim, the .tar.gz beside it: "x.zip" ->
+ * "x.tar.gz").  Errors: HOIST_USAGE for anything found before or instead of
+ * an archive (unreadable project, excludes, native code, size limits — with
+ * the numbers), HOIST_FAIL for write failures.  Fills info (caller frees it
+ * with package_info_free); needs_objstore is not an error.
+ */
+int package_build(const struct package_opts *o, struct package_info *info, struct herr *e);
+void package_info_free(struct package_info *info);
+
+#endif

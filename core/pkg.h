@@ -1,0 +1,129 @@
+/*
+ * pkg.h — the pieces `package_build` (core/package.c) is assembled from.
+ *
+ * Internal to packaging; the rest of hoist includes core/package.h only.
+ *
+ *   pkg_exclude.c  which paths stay out (SPEC.md §3 default excludes,
+ *                  `exclude` basename patterns, `exclude_glob` path globs)
+ *   pkg_walk.c     the list of files: project tree, site-packages, `include`,
+ *                  generated files; sorted, collisions resolved
+ *   pkg_elf.c      native-code check (ELF machine, Mach-O, PE)
+ *   pkg_settings.c the generated hoist_settings.py
+ *   pkg_zip.c      the deterministic zip (libzip)
+ *   pkg_slim.c     the deterministic .tar.gz of the slim bundle (libarchive)
+ *   pkg_hash.c     SHA-256 of a file (hex and base64)
+ */
+#ifndef HOIST_PKG_H
+#define HOIST_PKG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct herr;
+
+/* Where an entry comes from; also its priority on a name collision (lower wins). */
+enum pkg_origin {
+	PKG_GENERATED = 0,  /* handler templates, hoist_settings.py */
+	PKG_INCLUDE = 1,    /* `include` setting */
+	PKG_PROJECT = 2,    /* the project directory */
+	PKG_SITE = 3,       /* site-packages */
+};
+
+/* One file of the archive. */
+struct pkg_entry {
+	char *arc;                  /* archive path, '/'-separated (owned) */
+	char *src;                  /* file on disk (owned), NULL when generated */
+	const void *data;           /* generated content (not owned), when src is NULL */
+	unsigned long long size;
+	unsigned mode;              /* 0644 or 0755 */
+	enum pkg_origin origin;
+};
+
+struct pkg_list {
+	struct pkg_entry *v;
+	size_t n, cap;
+};
+
+void pkg_list_free(struct pkg_list *l);
+/* Append; takes ownership of arc and src. */
+struct pkg_entry *pkg_list_add(struct pkg_list *l, char *arc, char *src,
+			       unsigned long long size, unsigned mode, enum pkg_origin origin);
+
+/* ---- exclude rules (pkg_exclude.c) ---- */
+
+struct pkg_rules {
+	const char **names;                   /* `exclude`: basename patterns */
+	size_t nnames;
+	const char **globs;                   /* `exclude_glob`: path globs with ** */
+	size_t nglobs;
+	const char *const *runtime_provided;  /* top-level packages dropped from site-packages */
+	char **skip_dirs;                     /* absolute real paths never descended (the venv) */
+	size_t nskip;
+};
+
+/*
+ * Does `rel` (path relative to its root, '/'-separated; base = its last
+ * component) stay out of the package?  `top_site` is true for entries directly
+ * in the site-packages root (where runtime_provided applies).  `user` false
+ * applies the default rules only (for `include` trees).
+ */
+bool pkg_excluded(const struct pkg_rules *r, const char *rel, const char *base, bool is_dir,
+		  bool top_site, bool user);
+
+/* Path glob: "*" and "?" and [..] within a component, "**" any number of components. */
+bool pkg_glob_match(const char *pattern, const char *path);
+
+/* ---- the file list (pkg_walk.c) ---- */
+
+/*
+ * Add every file below `root` (absolute) to `l` with archive paths
+ * `prefix`/relative (prefix may be NULL).  Unreadable directories and files
+ * are errors (HOIST_USAGE: nothing was changed).
+ */
+int pkg_walk(const char *root, const char *prefix, enum pkg_origin origin,
+	     const struct pkg_rules *r, struct pkg_list *l, struct herr *e);
+
+/*
+ * Sort by archive path (bytewise) and drop shadowed duplicates, keeping the
+ * entry of the highest-priority origin; warns when a project file shadows
+ * site-packages or a generated file shadows a project file.
+ */
+void pkg_list_finish(struct pkg_list *l);
+
+/* ---- native code (pkg_elf.c) ---- */
+
+/*
+ * Check every candidate (.so/.pyd/.dll/.dylib or executable) in `l` for
+ * `arch` ("x86_64" or "arm64"); errors name each file and the distribution
+ * (from *.dist-info/RECORD under `site_dir`, which may be NULL).
+ */
+int pkg_check_native(const struct pkg_list *l, const char *arch, const char *site_dir,
+		     struct herr *e);
+
+/* What the first bytes of a file are: NULL when fine, else a reason (static or into buf). */
+const char *pkg_native_problem(const unsigned char *hdr, size_t n, const char *name,
+			       const char *arch, char *buf, size_t len);
+
+/* ---- generated settings module (pkg_settings.c) ---- */
+
+struct stage;
+/* hoist_settings.py for `st`; slim_url NULL unless slim.  Allocates *out. */
+int pkg_settings_module(const struct stage *st, const char *slim_url, char **out,
+			struct herr *e);
+/* The event name of a settings `events` entry (its "name", else derived); allocates. */
+char *pkg_event_name(const char *name, const char *function);
+
+/* ---- writers (pkg_zip.c, pkg_slim.c) ---- */
+
+/* Write l as a deterministic zip at `path` (atomically); entries must be finished. */
+int pkg_write_zip(const char *path, const struct pkg_list *l, struct herr *e);
+/* Write the on-disk entries of l as a deterministic .tar.gz at `path` (atomically). */
+int pkg_write_tar(const char *path, const struct pkg_list *l, struct herr *e);
+
+/* ---- hashing (pkg_hash.c) ---- */
+
+/* SHA-256 of a file: hex[65] and base64[45]; also its size. */
+int pkg_sha256_file(const char *path, char hex[65], char b64[45], unsigned long long *size,
+		    struct herr *e);
+
+#endif

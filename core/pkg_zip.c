@@ -1,0 +1,399 @@
+/*
+ * pkg_zip.c — the deterministic zip (libzip).
+ *
+ * Entries go in the order of the (sorted) list, each with the same DOS time
+ * (1980-01-01 00:00:00), Unix attributes 0644 or 0755, no extra fields, and
+ * a fixed compression (deflate level PKG_ZIP_LEVEL; formats that are already
+ * compressed are stored).  Same list, same bytes → same archive.
+ *
+ * Contents are streamed: libzip pulls each entry in turn inside zip_close(),
+ * writing to a temporary file beside `path` that it renames into place at
+ * the end, so a failed build leaves any previous archive untouched.  Small
+ * files are deflated ahead by a thread pool (below) within a fixed memory
+ * window; big ones stream through zip_source_file.  Memory does not grow
+ * with the size of the project.
+ */
+#include "pkg.h"
+
+#include "err.h"
+#include "log.h"
+#include "str.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zip.h>
+#include <zlib.h>
+
+#define PKG_ZIP_LEVEL 6
+#define DOS_DATE_1980 0x0021  /* 1980-01-01 */
+#define DOS_TIME_0 0x0000     /* 00:00:00 */
+
+static const char *const stored_ext[] = {
+	".gz", ".tgz", ".bz2", ".xz", ".zst", ".whl", ".jar", ".egg", ".png", ".jpg",
+	".jpeg", ".gif", ".webp", ".woff", ".woff2", ".mp3", ".mp4", ".ogg",
+};
+
+static bool already_compressed(const char *arc)
+{
+	size_t n = strlen(arc), i, m;
+
+	for (i = 0; i < sizeof(stored_ext) / sizeof(stored_ext[0]); i++) {
+		m = strlen(stored_ext[i]);
+		if (n > m && strcasecmp(arc + n - m, stored_ext[i]) == 0)
+			return true;
+	}
+	return false;
+}
+
+static void on_progress(zip_t *za, double done, void *ud)
+{
+	(void)za;
+	(void)ud;
+	out_progress("Packaging", (unsigned long long)(done * 1000), 1000);
+}
+
+/* ---- compressing ahead, in threads ---- */
+
+/*
+ * libzip compresses in the thread that calls zip_close(), one entry after
+ * the other.  To use every core, files up to PRE_MAX are read and deflated
+ * ahead of time by a small pool of threads, in archive order, and handed to
+ * libzip as sources that are already compressed (their stat reports
+ * method, sizes and CRC, so libzip copies the bytes as they are).  Bytes
+ * held by the pool are bounded by WINDOW; larger files go through
+ * zip_source_file and libzip's own streaming compression.
+ */
+#define PRE_MAX (8u << 20)
+#define WINDOW (48u << 20)
+#define MAX_THREADS 8
+
+struct pool;
+
+struct job {
+	struct pool *pool;
+	const struct pkg_entry *en;
+	enum { JOB_WAITING, JOB_WORKING, JOB_DONE } state;
+	unsigned char *out;         /* raw deflate data, freed once libzip has copied it */
+	size_t out_len, pos, charge;
+	unsigned long long in_len;
+	uint32_t crc;
+	int err;                    /* errno of a failed read */
+	zip_error_t zerr;
+	bool released;
+};
+
+struct pool {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct job *jobs;
+	size_t n, next, wanted;     /* next job to start; highest job libzip waits for */
+	size_t inflight;            /* bytes held (charged) by started, unreleased jobs */
+	bool stop;
+	pthread_t th[MAX_THREADS];
+	int nth;
+};
+
+static bool precompress(const struct pkg_entry *en)
+{
+	return en->src && en->size <= PRE_MAX && !already_compressed(en->arc);
+}
+
+/* Read and deflate one file (no lock held). */
+static void compress_job(struct job *j)
+{
+	size_t cap = (size_t)j->en->size, got = 0;
+	unsigned char *in = xmalloc(cap ? cap : 1);
+	int fd = open(j->en->src, O_RDONLY | O_CLOEXEC);
+	z_stream zs = { 0 };
+	ssize_t r;
+
+	if (fd < 0) {
+		j->err = errno;
+		goto out;
+	}
+	while (got < cap && (r = read(fd, in + got, cap - got)) != 0) {
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			j->err = errno;
+			close(fd);
+			goto out;
+		}
+		got += (size_t)r;
+	}
+	close(fd);
+	j->in_len = got;
+	j->crc = (uint32_t)crc32(crc32(0L, Z_NULL, 0), in, (uInt)got);
+	if (deflateInit2(&zs, PKG_ZIP_LEVEL, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+		j->err = ENOMEM;
+		goto out;
+	}
+	j->out = xmalloc(deflateBound(&zs, (uLong)got));
+	zs.next_in = in;
+	zs.avail_in = (uInt)got;
+	zs.next_out = j->out;
+	zs.avail_out = (uInt)deflateBound(&zs, (uLong)got);
+	if (deflate(&zs, Z_FINISH) != Z_STREAM_END)
+		j->err = EIO;
+	j->out_len = zs.total_out;
+	deflateEnd(&zs);
+out:
+	free(in);
+}
+
+static void *worker(void *arg)
+{
+	struct pool *p = arg;
+
+	pthread_mutex_lock(&p->mu);
+	while (!p->stop) {
+		struct job *j;
+
+		while (p->next < p->n && !precompress(p->jobs[p->next].en))
+			p->next++;
+		if (p->next >= p->n)
+			break;
+		j = &p->jobs[p->next];
+		j->charge = 2 * (size_t)j->en->size + 64;
+		/* stay inside the window unless libzip is already waiting for this one */
+		if (p->inflight && p->inflight + j->charge > WINDOW && p->next > p->wanted) {
+			pthread_cond_wait(&p->cv, &p->mu);
+			continue;
+		}
+		p->next++;
+		j->state = JOB_WORKING;
+		p->inflight += j->charge;
+		pthread_mutex_unlock(&p->mu);
+		compress_job(j);
+		pthread_mutex_lock(&p->mu);
+		p->inflight -= j->charge;
+		j->charge = j->out_len;
+		p->inflight += j->charge;
+		j->state = JOB_DONE;
+		pthread_cond_broadcast(&p->cv);
+	}
+	pthread_mutex_unlock(&p->mu);
+	return NULL;
+}
+
+static void wait_done(struct job *j)
+{
+	struct pool *p = j->pool;
+	size_t idx = (size_t)(j - p->jobs);
+
+	pthread_mutex_lock(&p->mu);
+	if (idx > p->wanted || p->wanted == (size_t)-1)
+		p->wanted = idx;
+	pthread_cond_broadcast(&p->cv);
+	while (j->state != JOB_DONE)
+		pthread_cond_wait(&p->cv, &p->mu);
+	pthread_mutex_unlock(&p->mu);
+}
+
+static void release(struct job *j)
+{
+	struct pool *p = j->pool;
+
+	pthread_mutex_lock(&p->mu);
+	if (!j->released && j->state == JOB_DONE) {
+		free(j->out);
+		j->out = NULL;
+		p->inflight -= j->charge;
+		j->charge = 0;
+		j->released = true;
+		pthread_cond_broadcast(&p->cv);
+	}
+	pthread_mutex_unlock(&p->mu);
+}
+
+static zip_int64_t job_source(void *ud, void *data, zip_uint64_t len, zip_source_cmd_t cmd)
+{
+	struct job *j = ud;
+
+	switch (cmd) {
+	case ZIP_SOURCE_SUPPORTS:
+		return zip_source_make_command_bitmap(ZIP_SOURCE_OPEN, ZIP_SOURCE_READ,
+						      ZIP_SOURCE_CLOSE, ZIP_SOURCE_STAT,
+						      ZIP_SOURCE_ERROR, ZIP_SOURCE_FREE, -1);
+	case ZIP_SOURCE_STAT: {
+		zip_stat_t *st = data;
+
+		if (len < sizeof(*st))
+			return -1;
+		wait_done(j);
+		if (j->err) {
+			zip_error_set(&j->zerr, ZIP_ER_READ, j->err);
+			return -1;
+		}
+		zip_stat_init(st);
+		st->valid = ZIP_STAT_SIZE | ZIP_STAT_COMP_SIZE | ZIP_STAT_COMP_METHOD | ZIP_STAT_CRC;
+		st->size = j->in_len;
+		st->comp_size = j->out_len;
+		st->comp_method = ZIP_CM_DEFLATE;
+		st->crc = j->crc;
+		return sizeof(*st);
+	}
+	case ZIP_SOURCE_OPEN:
+		wait_done(j);
+		if (j->err || j->released) {
+			zip_error_set(&j->zerr, ZIP_ER_READ, j->err ? j->err : EINVAL);
+			return -1;
+		}
+		j->pos = 0;
+		return 0;
+	case ZIP_SOURCE_READ: {
+		size_t n = j->out_len - j->pos;
+
+		if (n > len)
+			n = (size_t)len;
+		memcpy(data, j->out + j->pos, n);
+		j->pos += n;
+		return (zip_int64_t)n;
+	}
+	case ZIP_SOURCE_CLOSE:
+		release(j);
+		return 0;
+	case ZIP_SOURCE_ERROR:
+		return zip_error_to_data(&j->zerr, data, len);
+	case ZIP_SOURCE_FREE:
+		return 0;
+	default:
+		zip_error_set(&j->zerr, ZIP_ER_OPNOTSUPP, 0);
+		return -1;
+	}
+}
+
+static void pool_start(struct pool *p, const struct pkg_list *l)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t i;
+
+	memset(p, 0, sizeof(*p));
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->cv, NULL);
+	p->n = l->n;
+	p->wanted = (size_t)-1;
+	p->jobs = xcalloc(l->n ? l->n : 1, sizeof(*p->jobs));
+	for (i = 0; i < l->n; i++) {
+		p->jobs[i].pool = p;
+		p->jobs[i].en = &l->v[i];
+		zip_error_init(&p->jobs[i].zerr);
+	}
+	p->wanted = 0;
+	cpus = cpus < 1 ? 1 : cpus > MAX_THREADS ? MAX_THREADS : cpus;
+	for (p->nth = 0; p->nth < cpus; p->nth++)
+		if (pthread_create(&p->th[p->nth], NULL, worker, p) != 0)
+			break;
+}
+
+static void pool_stop(struct pool *p)
+{
+	size_t i;
+	int t;
+
+	pthread_mutex_lock(&p->mu);
+	p->stop = true;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+	for (t = 0; t < p->nth; t++)
+		pthread_join(p->th[t], NULL);
+	for (i = 0; i < p->n; i++) {
+		free(p->jobs[i].out);
+		zip_error_fini(&p->jobs[i].zerr);
+	}
+	free(p->jobs);
+	pthread_cond_destroy(&p->cv);
+	pthread_mutex_destroy(&p->mu);
+}
+
+/* The first failed read among the jobs, for a message that names the file. */
+static const struct job *failed_job(const struct pool *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->n; i++)
+		if (p->jobs[i].err)
+			return &p->jobs[i];
+	return NULL;
+}
+
+/* ---- the archive ---- */
+
+static int add_entry(zip_t *za, struct job *j, struct herr *e)
+{
+	const struct pkg_entry *en = j->en;
+	zip_source_t *src;
+	zip_int64_t idx;
+	bool store = already_compressed(en->arc);
+
+	if (precompress(en))
+		src = zip_source_function(za, job_source, j);
+	else if (en->src)
+		src = zip_source_file(za, en->src, 0, -1);
+	else
+		src = zip_source_buffer(za, en->data, en->size, 0);
+	if (!src)
+		return herr_set(e, HOIST_FAIL, "cannot add %s to the archive: %s",
+				en->src ? en->src : en->arc, zip_strerror(za));
+	idx = zip_file_add(za, en->arc, src, ZIP_FL_ENC_UTF_8);
+	if (idx < 0) {
+		zip_source_free(src);
+		return herr_set(e, HOIST_FAIL, "cannot add %s to the archive: %s", en->arc,
+				zip_strerror(za));
+	}
+	if (zip_set_file_compression(za, (zip_uint64_t)idx, store ? ZIP_CM_STORE : ZIP_CM_DEFLATE,
+				     store ? 0 : PKG_ZIP_LEVEL) != 0 ||
+	    zip_file_set_dostime(za, (zip_uint64_t)idx, DOS_TIME_0, DOS_DATE_1980, 0) != 0 ||
+	    zip_file_set_external_attributes(za, (zip_uint64_t)idx, 0, ZIP_OPSYS_UNIX,
+					     (zip_uint32_t)(S_IFREG | en->mode) << 16) != 0)
+		return herr_set(e, HOIST_FAIL, "cannot set attributes of %s: %s", en->arc,
+				zip_strerror(za));
+	return HOIST_OK;
+}
+
+int pkg_write_zip(const char *path, const struct pkg_list *l, struct herr *e)
+{
+	struct pool pool;
+	const struct job *bad;
+	zip_t *za;
+	int err = 0, rc = HOIST_OK;
+	size_t i;
+
+	za = zip_open(path, ZIP_CREATE | ZIP_TRUNCATE, &err);
+	if (!za) {
+		zip_error_t ze;
+
+		zip_error_init_with_code(&ze, err);
+		rc = herr_set(e, HOIST_FAIL, "cannot create %s: %s", path, zip_error_strerror(&ze));
+		zip_error_fini(&ze);
+		return rc;
+	}
+	pool_start(&pool, l);
+	for (i = 0; i < l->n && !rc; i++)
+		rc = add_entry(za, &pool.jobs[i], e);
+	if (rc) {
+		zip_discard(za);
+		goto out;
+	}
+	zip_register_progress_callback_with_state(za, 0.01, on_progress, NULL, NULL);
+	if (zip_close(za) != 0) {
+		bad = failed_job(&pool);
+		if (bad)
+			rc = herr_set(e, HOIST_USAGE, "cannot read %s: %s; nothing was packaged",
+				      bad->en->src, strerror(bad->err));
+		else
+			rc = herr_set(e, HOIST_FAIL, "cannot write %s: %s", path, zip_strerror(za));
+		zip_discard(za);
+	}
+	out_progress_end();
+out:
+	pool_stop(&pool);
+	return rc;
+}
