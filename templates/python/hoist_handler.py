@@ -1,0 +1,272 @@
+"""hoist_handler -- the entry point that runs inside the cloud.
+
+The provider calls ``handler(event, context)``.  This module loads the baked
+settings (``hoist_settings``), applies ENVIRONMENT_VARIABLES and LOG_LEVEL at
+import, loads the user's app lazily on the first event that needs it, works
+out what kind of event arrived and hands it to the right adapter:
+
+  hoist_events  HTTP event shapes  -> Request, and (status, headers, body)
+                -> the response dictionary each gateway expects
+  hoist_wsgi    Request -> WSGI environ, runs a WSGI app
+  hoist_asgi    Request -> ASGI scope, runs an ASGI app (asyncio imported
+                only when an ASGI app is used)
+  hoist_invoke  invoke/manage commands, timers, S3/SNS/SQS records
+  hoist_slim    slim bundle: download + unpack the project at cold start
+
+Event detection, first match wins (``detect``):
+
+  0. str/bytes events (Alibaba API Gateway, FC timers) are JSON-decoded.
+  1. ``hoist_event`` key            -> timer / keep-warm payload
+  2. ``command`` / ``raw_command`` / ``manage`` -> invoke
+  3. ``version == "2.0"`` + ``rawPath``          -> AWS HTTP API v2 / function URL
+  4. ``rawPath`` + ``requestContext.http``        -> Alibaba FC 3.0 HTTP trigger
+  5. ``httpMethod`` and
+       a. ``requestContext.serviceId``            -> Tencent SCF API gateway / URL
+       b. ``multiValueHeaders`` or requestContext
+          with ``resourcePath``/``stage``/``apiId`` -> AWS REST v1 proxy (and local)
+       c. ``queryParameters`` / ``pathParameters`` -> Alibaba API Gateway
+       d. anything else with httpMethod           -> AWS REST v1 proxy
+  6. ``source == "aws.events"``                   -> EventBridge scheduled event
+     ``triggerName`` + ``triggerTime``            -> Alibaba FC timer
+     ``Type == "Timer"``                          -> Tencent SCF timer
+  7. ``Records`` / ``events`` list                -> S3/SNS/SQS/... records
+  8. otherwise an ``{"error": "UnknownEvent: ..."}`` result (never a crash).
+
+Keep-warm: a hoist_event with ``keep_warm: true`` or the name ``keep_warm``,
+and provider timers/rules whose name ends in ``-keep_warm``/``-keep-warm``.
+They load the app (so the container is really warm for the next request) but
+never call it, and answer ``{"result": "warm"}`` even when loading fails.
+"""
+
+import json
+import logging
+import os
+import sys
+import time
+
+import hoist_settings as S
+
+log = logging.getLogger("hoist")
+
+_app = None          # the loaded application, once
+_app_is_asgi = False
+
+
+def _setting(name, default=None):
+    return getattr(S, name, default)
+
+
+def _configure():
+    """Import-time setup: environment variables (provider-set ones win), logging."""
+    for key, value in (_setting("ENVIRONMENT_VARIABLES") or {}).items():
+        os.environ.setdefault(str(key), value if isinstance(value, str) else json.dumps(value))
+    if _setting("DJANGO_SETTINGS"):
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", _setting("DJANGO_SETTINGS"))
+    level = getattr(logging, str(_setting("LOG_LEVEL", "INFO")).upper(), logging.INFO)
+    root = logging.getLogger()
+    if not root.handlers:
+        logging.basicConfig(format="[%(levelname)s] %(name)s: %(message)s")
+    root.setLevel(level)
+
+
+_configure()
+
+
+# ---- loading the application ----------------------------------------------
+
+def _is_coroutine_callable(obj):
+    """True for async def functions and objects with an async __call__ (ASGI)."""
+    for candidate in (obj, getattr(type(obj), "__call__", None)):
+        func = getattr(candidate, "__func__", candidate)
+        code = getattr(func, "__code__", None)
+        if code is not None and code.co_flags & 0x80:   # CO_COROUTINE
+            return True
+    return False
+
+
+def load_app():
+    """Import the user's app once per container (after the slim bundle, if any)."""
+    global _app, _app_is_asgi
+    if _app is not None:
+        return _app
+    if _setting("SLIM_BUNDLE"):
+        import hoist_slim
+        hoist_slim.ensure(_setting("SLIM_BUNDLE"))
+    app_type = _setting("APP_TYPE") or "auto"
+    target = _setting("APP_FUNCTION")
+    if target:
+        import hoist_invoke
+        app = hoist_invoke.resolve(target)
+    elif _setting("DJANGO_SETTINGS"):
+        if app_type == "asgi":
+            from django.core.asgi import get_asgi_application
+            app = get_asgi_application()
+        else:
+            from django.core.wsgi import get_wsgi_application
+            app = get_wsgi_application()
+    else:
+        raise RuntimeError("hoist_settings has neither APP_FUNCTION nor DJANGO_SETTINGS")
+    if app_type == "auto":
+        _app_is_asgi = _is_coroutine_callable(app)
+    else:
+        _app_is_asgi = app_type == "asgi"
+    _app = app
+    return app
+
+
+# ---- event detection --------------------------------------------------------
+
+def detect(event):
+    """Name the shape of an event (see the module docstring), or None."""
+    if not isinstance(event, dict):
+        return None
+    if "hoist_event" in event:
+        return "hoist_event"
+    if "command" in event or "raw_command" in event or "manage" in event:
+        return "invoke"
+    ctx = event.get("requestContext")
+    ctx = ctx if isinstance(ctx, dict) else {}
+    if "rawPath" in event:
+        if str(event.get("version")) == "2.0":
+            return "aws_v2"
+        if isinstance(ctx.get("http"), dict):
+            return "aliyun_fc"
+        return "aws_v2"
+    if "httpMethod" in event:
+        if "serviceId" in ctx:
+            return "tencent"
+        if "multiValueHeaders" in event or "resourcePath" in ctx or "stage" in ctx or "apiId" in ctx:
+            return "aws_v1"
+        if "queryParameters" in event or "pathParameters" in event:
+            return "aliyun_apigw"
+        return "aws_v1"
+    if event.get("source") == "aws.events" or event.get("detail-type") == "Scheduled Event":
+        return "aws_schedule"
+    if "triggerName" in event and "triggerTime" in event:
+        return "aliyun_timer"
+    if event.get("Type") == "Timer" and "TriggerName" in event:
+        return "tencent_timer"
+    if isinstance(event.get("Records"), list) or isinstance(event.get("events"), list):
+        return "records"
+    return None
+
+
+def _decode_event(event):
+    if isinstance(event, (bytes, bytearray)):
+        event = bytes(event).decode("utf-8")
+    if isinstance(event, str):
+        event = json.loads(event) if event.strip() else {}
+    return event
+
+
+# ---- the entry point ---------------------------------------------------------
+
+def handler(event, context):
+    """What the provider calls: adapt the event, run the app or function."""
+    try:
+        event = _decode_event(event)
+    except ValueError as exc:
+        return {"error": "UnknownEvent: the event is not JSON (%s)" % exc}
+    shape = detect(event)
+    if shape is None:
+        keys = ", ".join(sorted(event)) if isinstance(event, dict) else type(event).__name__
+        log.error("unrecognised event (keys: %s)", keys)
+        return {"error": "UnknownEvent: hoist does not recognise this event (keys: %s)" % keys}
+    if shape in ("aws_v1", "aws_v2", "aliyun_fc", "aliyun_apigw", "tencent"):
+        return handle_http(shape, event, context)
+    import hoist_invoke
+    if shape == "invoke":
+        _try_load_app()
+        return hoist_invoke.invoke(event, context)
+    if shape == "records":
+        _try_load_app()
+        return hoist_invoke.records(event, context, _setting("EVENT_SOURCES") or [],
+            _handle_exception)
+    payload = hoist_invoke.timer_payload(shape, event)
+    name = str(payload.get("name") or "").replace("-", "_")
+    if payload.get("keep_warm") or name == "keep_warm" or name.endswith("_keep_warm"):
+        return _keep_warm()
+    _try_load_app()
+    return hoist_invoke.timer(payload, event, context, _setting("EVENTS") or {},
+        _setting("FUNCTION_NAME") or "")
+
+
+def _try_load_app():
+    """Load the app for its side effects (slim bundle path, Django setup); never fatal."""
+    try:
+        load_app()
+    except Exception:   # the function called may not need the app
+        log.exception("could not load the app")
+
+
+def _keep_warm():
+    _try_load_app()
+    return {"result": "warm"}
+
+
+def _handle_exception(exc, event, context):
+    """Call the user's exception_handler; its return value (or None on failure)."""
+    name = _setting("EXCEPTION_HANDLER")
+    if not name:
+        return None
+    try:
+        import hoist_invoke
+        return hoist_invoke.resolve(name)(exc, event, context)
+    except Exception:
+        log.exception("exception_handler %s failed", name)
+        return None
+
+
+# ---- HTTP ---------------------------------------------------------------------
+
+def handle_http(shape, event, context):
+    import hoist_events
+    started = time.monotonic()
+    req = hoist_events.parse(shape, event, S)
+    try:
+        app = load_app()
+        if _app_is_asgi:
+            import hoist_asgi
+            status, headers, body = hoist_asgi.run(app, req, event, context)
+        else:
+            import hoist_wsgi
+            status, headers, body = hoist_wsgi.run(app, req, event, context)
+    except Exception as exc:
+        status, headers, body = _error_response(exc, event, context)
+    _access_log(req, status, headers, len(body), started)
+    return hoist_events.respond(shape, status, headers, body, S)
+
+
+def _error_response(exc, event, context):
+    import traceback
+    log.error("unhandled exception\n%s", traceback.format_exc().rstrip())
+    _handle_exception(exc, event, context)
+    content = {"message": "An uncaught exception happened while servicing this request. "
+        "You can investigate this with the `hoist tail` command."}
+    if _setting("DEBUG"):
+        content["error"] = "%s: %s" % (type(exc).__name__, exc)
+        content["traceback"] = traceback.format_exc()
+    body = json.dumps(content, indent=2).encode("utf-8")
+    headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+    return 500, headers, body
+
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def _quoted(value):
+    return (value or "-").replace("\\", "\\\\").replace('"', '\\"')
+
+
+def _access_log(req, status, headers, size, started):
+    """One Apache combined line (plus duration) per HTTP request, on stdout."""
+    t = time.gmtime()
+    stamp = "%02d/%s/%04d:%02d:%02d:%02d +0000" % (t.tm_mday, _MONTHS[t.tm_mon - 1],
+        t.tm_year, t.tm_hour, t.tm_min, t.tm_sec)
+    target = req.client_target()
+    line = '%s - - [%s] "%s %s HTTP/1.1" %d %s "%s" "%s" %dms' % (
+        req.remote or "-", stamp, req.method, _quoted(target), status,
+        size if size else "-", _quoted(req.header("referer")),
+        _quoted(req.header("user-agent")), int((time.monotonic() - started) * 1000))
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
