@@ -1,0 +1,90 @@
+/*
+ * aws.h — what the AWS provider's service files share: the per-command
+ * context (one signed client, the stage, the names derived from it) and the
+ * entry points each part of the provider offers the others.
+ *
+ * Nothing is stored locally: every operation rediscovers the stage's
+ * resources from AWS by their deterministic names (SPEC §2):
+ *   function    stage->function_name
+ *   role        <function>-HoistLambdaExecutionRole (unless role_arn / role_name)
+ *   REST/HTTP API  named <function>, tagged hoist:stage=<function>
+ *   rules       <function>-<event name> (≤ 64 chars, hash prefix when longer)
+ *   bucket      s3_bucket setting, else hoist-<account-id>-<region>
+ */
+#ifndef HOIST_AWS_H
+#define HOIST_AWS_H
+
+#include "aws_call.h"
+
+#include <jansson.h>
+
+struct herr;
+struct stage;
+
+struct aws_ctx {
+	struct aws_client client;
+	const struct stage *st;
+	const char *region;        /* points into client.cfg */
+	char *account_id;          /* STS GetCallerIdentity, fetched once (aws_account_id) */
+	char *function_arn;        /* unqualified ARN once known (lambda.c fills it) */
+};
+
+int aws_ctx_open(struct aws_ctx *x, const struct stage *st, struct herr *e);
+void aws_ctx_close(struct aws_ctx *x);
+/* The account id (cached in x); HOIST_FAIL when STS cannot be reached. */
+int aws_account_id(struct aws_ctx *x, const char **id, struct herr *e);
+
+/*
+ * Front door (apigw.c, apigwv2.c, function_url.c): create or converge the
+ * stage's HTTP entry points for x->function_arn per the settings
+ * (apigateway_enabled / apigateway_version / function_url_enabled, cors,
+ * binary_support, api_key_required, iam_authorization, authorizer), including
+ * the Lambda permissions they need.  *url is the primary URL (allocated).
+ */
+int aws_frontdoor_ensure(struct aws_ctx *x, char **url, struct herr *e);
+/* Describe what exists into `status` (keys "api", "url", "function_url"…); never fails on absence. */
+int aws_frontdoor_status(struct aws_ctx *x, json_t *status, struct herr *e);
+/* The primary URL if the front door exists; *url = NULL when it does not. */
+int aws_frontdoor_url(struct aws_ctx *x, char **url, struct herr *e);
+/* Delete every front-door resource of the stage that exists. */
+int aws_frontdoor_remove(struct aws_ctx *x, struct herr *e);
+
+/*
+ * Events (events.c, issue 6): converge EventBridge rules/targets, the single
+ * Lambda permission for them, and event sources with the settings; remove
+ * them all; describe them.
+ */
+int aws_events_ensure(struct aws_ctx *x, struct herr *e);
+int aws_events_remove(struct aws_ctx *x, struct herr *e);
+int aws_events_status(struct aws_ctx *x, json_t *status, struct herr *e);
+
+/*
+ * The provider operations behind aws.c's table.  ops.c (aws-deploy):
+ * deploy, update, status, invoke, rollback, undeploy, and the slim-bundle
+ * location the package step bakes into the handler.  events.c, logs.c,
+ * certify.c (aws-events): schedule, unschedule, tail, certify.
+ */
+struct deploy_args;
+struct invoke_args;
+struct undeploy_args;
+struct tail_args;
+struct certify_args;
+int aws_deploy(const struct stage *st, const struct deploy_args *a, char **url, struct herr *e);
+int aws_update(const struct stage *st, const struct deploy_args *a, char **url, struct herr *e);
+int aws_status(const struct stage *st, json_t **status, struct herr *e);
+int aws_invoke(const struct stage *st, const struct invoke_args *a, json_t **result,
+	       struct herr *e);
+int aws_rollback(const struct stage *st, int versions_back, char **url, struct herr *e);
+int aws_undeploy(const struct stage *st, const struct undeploy_args *a, struct herr *e);
+int aws_slim_location(const struct stage *st, char **location, struct herr *e);
+int aws_schedule(const struct stage *st, struct herr *e);
+int aws_unschedule(const struct stage *st, struct herr *e);
+int aws_tail(const struct stage *st, const struct tail_args *a, struct herr *e);
+int aws_certify(const struct stage *st, const struct certify_args *a, char **url,
+		struct herr *e);
+
+/* Custom domain (domain.c, issue 6): the domain URL if mapped, else NULL. */
+int aws_domain_url(struct aws_ctx *x, char **url, struct herr *e);
+int aws_domain_remove(struct aws_ctx *x, struct herr *e);
+
+#endif

@@ -1,0 +1,560 @@
+"""The fake AWS's operations: state kept in fake.state, one function per
+operation, registered in HANDLERS[(service, operation)].  Inputs arrive
+already validated against botocore's model; outputs are dicts serialised by
+the model's output shape (fakeaws.serialize_output).
+"""
+import base64
+import datetime
+import hashlib
+import io
+import json
+import os
+import subprocess
+import tempfile
+import threading
+import time
+import uuid
+import zipfile
+
+from .fakeaws import ACCOUNT, AWSError
+
+HANDLERS = {}
+SETTLE_SECONDS = float(os.environ.get("HOIST_FAKE_SETTLE", "0.3"))
+
+
+def op(service, name):
+    def deco(fn):
+        HANDLERS[(service, name)] = fn
+        return fn
+    return deco
+
+
+def now():
+    return datetime.datetime.now(datetime.timezone.utc)
+
+
+def st(fake, key):
+    return fake.state.setdefault(key, {})
+
+
+# ---- STS / CloudWatch -------------------------------------------------------
+
+@op("sts", "GetCallerIdentity")
+def get_caller_identity(fake, p, ctx):
+    return {"UserId": ctx["access_key"], "Account": ACCOUNT,
+            "Arn": f"arn:aws:iam::{ACCOUNT}:user/hoist-test"}
+
+
+@op("cloudwatch", "GetMetricStatistics")
+def get_metric_statistics(fake, p, ctx):
+    name = p["MetricName"]
+    fn = next((d["Value"] for d in p.get("Dimensions", []) if d["Name"] == "FunctionName"), None)
+    count = st(fake, "metrics").get(f"{fn}/{name}", 0)
+    pts = [{"Timestamp": now(), "Sum": float(count), "Unit": "Count"}] if count else []
+    return {"Label": name, "Datapoints": pts}
+
+
+# ---- IAM ----------------------------------------------------------------------
+
+def _role(fake, name):
+    r = st(fake, "iam_roles").get(name)
+    if r is None:
+        raise AWSError(404, "NoSuchEntity", f"The role with name {name} cannot be found.")
+    return r
+
+
+def _role_out(r):
+    return {k: r[k] for k in ("Path", "RoleName", "RoleId", "Arn", "CreateDate",
+                              "AssumeRolePolicyDocument")}
+
+
+@op("iam", "CreateRole")
+def create_role(fake, p, ctx):
+    roles = st(fake, "iam_roles")
+    name = p["RoleName"]
+    if name in roles:
+        raise AWSError(409, "EntityAlreadyExists", f"Role with name {name} already exists.")
+    json.loads(p["AssumeRolePolicyDocument"])
+    r = {"Path": p.get("Path", "/"), "RoleName": name, "RoleId": "AROA" + uuid.uuid4().hex[:16].upper(),
+         "Arn": f"arn:aws:iam::{ACCOUNT}:role/{name}", "CreateDate": now(),
+         "AssumeRolePolicyDocument": p["AssumeRolePolicyDocument"], "policies": {},
+         "Tags": p.get("Tags", [])}
+    roles[name] = r
+    return {"Role": _role_out(r)}
+
+
+@op("iam", "GetRole")
+def get_role(fake, p, ctx):
+    return {"Role": _role_out(_role(fake, p["RoleName"]))}
+
+
+@op("iam", "DeleteRole")
+def delete_role(fake, p, ctx):
+    r = _role(fake, p["RoleName"])
+    if r["policies"]:
+        raise AWSError(409, "DeleteConflict", "Cannot delete entity, must delete policies first.")
+    del st(fake, "iam_roles")[p["RoleName"]]
+    return {}
+
+
+@op("iam", "PutRolePolicy")
+def put_role_policy(fake, p, ctx):
+    json.loads(p["PolicyDocument"])
+    _role(fake, p["RoleName"])["policies"][p["PolicyName"]] = p["PolicyDocument"]
+    return {}
+
+
+@op("iam", "GetRolePolicy")
+def get_role_policy(fake, p, ctx):
+    pol = _role(fake, p["RoleName"])["policies"].get(p["PolicyName"])
+    if pol is None:
+        raise AWSError(404, "NoSuchEntity", f"The role policy with name {p['PolicyName']} cannot be found.")
+    return {"RoleName": p["RoleName"], "PolicyName": p["PolicyName"], "PolicyDocument": pol}
+
+
+@op("iam", "ListRolePolicies")
+def list_role_policies(fake, p, ctx):
+    return {"PolicyNames": sorted(_role(fake, p["RoleName"])["policies"]), "IsTruncated": False}
+
+
+@op("iam", "DeleteRolePolicy")
+def delete_role_policy(fake, p, ctx):
+    pols = _role(fake, p["RoleName"])["policies"]
+    if p["PolicyName"] not in pols:
+        raise AWSError(404, "NoSuchEntity", f"The role policy with name {p['PolicyName']} cannot be found.")
+    del pols[p["PolicyName"]]
+    return {}
+
+
+# ---- S3 -----------------------------------------------------------------------
+
+def _bucket(fake, name, must_exist=True):
+    if name in fake.foreign_buckets:
+        raise AWSError(403, "AccessDenied", "Access Denied")
+    b = st(fake, "s3").get(name)
+    if b is None and must_exist:
+        raise AWSError(404, "NoSuchBucket", "The specified bucket does not exist")
+    return b
+
+
+@op("s3", "CreateBucket")
+def create_bucket(fake, p, ctx):
+    name = p["Bucket"]
+    if name in fake.foreign_buckets:
+        raise AWSError(409, "BucketAlreadyExists", "The requested bucket name is not available.")
+    if name in st(fake, "s3"):
+        raise AWSError(409, "BucketAlreadyOwnedByYou", "Your previous request to create the named bucket succeeded and you already own it.")
+    loc = (p.get("CreateBucketConfiguration") or {}).get("LocationConstraint")
+    if ctx["region"] != "us-east-1" and loc != ctx["region"]:
+        raise AWSError(400, "IllegalLocationConstraintException",
+                       f"The {loc or 'unspecified'} location constraint is incompatible for the region specific endpoint this request was sent to.")
+    st(fake, "s3")[name] = {"objects": {}, "uploads": {}, "region": ctx["region"]}
+    return {"Location": "/" + name}
+
+
+@op("s3", "HeadBucket")
+def head_bucket(fake, p, ctx):
+    _bucket(fake, p["Bucket"])
+    return {}
+
+
+@op("s3", "DeleteBucket")
+def delete_bucket(fake, p, ctx):
+    b = _bucket(fake, p["Bucket"])
+    if b["objects"]:
+        raise AWSError(409, "BucketNotEmpty", "The bucket you tried to delete is not empty")
+    del st(fake, "s3")[p["Bucket"]]
+    return {}
+
+
+def _etag(data):
+    return '"' + hashlib.md5(data).hexdigest() + '"'
+
+
+@op("s3", "PutObject")
+def put_object(fake, p, ctx):
+    data = p.get("Body") or b""
+    _bucket(fake, p["Bucket"])["objects"][p["Key"]] = {"data": data, "etag": _etag(data),
+                                                       "modified": now()}
+    return {"ETag": _etag(data)}
+
+
+def _object(fake, p):
+    o = _bucket(fake, p["Bucket"])["objects"].get(p["Key"])
+    if o is None:
+        raise AWSError(404, "NoSuchKey", "The specified key does not exist.")
+    return o
+
+
+@op("s3", "GetObject")
+def get_object(fake, p, ctx):
+    o = _object(fake, p)
+    return {"Body": o["data"], "ETag": o["etag"]}
+
+
+@op("s3", "HeadObject")
+def head_object(fake, p, ctx):
+    o = _object(fake, p)
+    return {"ETag": o["etag"], "ContentLength": len(o["data"])}
+
+
+@op("s3", "DeleteObject")
+def delete_object(fake, p, ctx):
+    _bucket(fake, p["Bucket"])["objects"].pop(p["Key"], None)
+    return {}
+
+
+@op("s3", "ListObjectsV2")
+def list_objects_v2(fake, p, ctx):
+    b = _bucket(fake, p["Bucket"])
+    keys = sorted(k for k in b["objects"] if k.startswith(p.get("Prefix", "")))
+    return {"Name": p["Bucket"], "KeyCount": len(keys), "IsTruncated": False,
+            "Contents": [{"Key": k, "Size": len(b["objects"][k]["data"]),
+                          "ETag": b["objects"][k]["etag"]} for k in keys]}
+
+
+@op("s3", "CreateMultipartUpload")
+def create_multipart_upload(fake, p, ctx):
+    uid = uuid.uuid4().hex
+    _bucket(fake, p["Bucket"])["uploads"][uid] = {"key": p["Key"], "parts": {}}
+    return {"Bucket": p["Bucket"], "Key": p["Key"], "UploadId": uid}
+
+
+def _upload(fake, p):
+    u = _bucket(fake, p["Bucket"])["uploads"].get(p["UploadId"])
+    if u is None or u["key"] != p["Key"]:
+        raise AWSError(404, "NoSuchUpload", "The specified upload does not exist.")
+    return u
+
+
+@op("s3", "UploadPart")
+def upload_part(fake, p, ctx):
+    data = p.get("Body") or b""
+    _upload(fake, p)["parts"][p["PartNumber"]] = data
+    return {"ETag": _etag(data)}
+
+
+@op("s3", "CompleteMultipartUpload")
+def complete_multipart_upload(fake, p, ctx):
+    u = _upload(fake, p)
+    parts = (p.get("MultipartUpload") or {}).get("Parts", [])
+    nums = [x["PartNumber"] for x in parts]
+    if not nums or nums != sorted(nums) or any(n not in u["parts"] for n in nums):
+        raise AWSError(400, "InvalidPart", "One or more of the specified parts could not be found.")
+    for x in parts:
+        if x.get("ETag") != _etag(u["parts"][x["PartNumber"]]):
+            raise AWSError(400, "InvalidPart", f"part {x['PartNumber']}: ETag mismatch")
+    data = b"".join(u["parts"][n] for n in nums)
+    b = _bucket(fake, p["Bucket"])
+    b["objects"][p["Key"]] = {"data": data, "etag": _etag(data), "modified": now()}
+    del b["uploads"][p["UploadId"]]
+    return {"Bucket": p["Bucket"], "Key": p["Key"], "ETag": _etag(data)}
+
+
+@op("s3", "AbortMultipartUpload")
+def abort_multipart_upload(fake, p, ctx):
+    _upload(fake, p)
+    del _bucket(fake, p["Bucket"])["uploads"][p["UploadId"]]
+    return {}
+
+
+# ---- Lambda -------------------------------------------------------------------
+
+def _fn(fake, name):
+    name = name.split(":")[-1] if name.startswith("arn:") else name
+    f = st(fake, "lambda").get(name)
+    if f is None:
+        raise AWSError(404, "ResourceNotFoundException",
+                       f"Function not found: arn:aws:lambda:us-east-1:{ACCOUNT}:function:{name}")
+    return f
+
+
+def _settle(f):
+    """Pending -> Active and InProgress -> Successful after SETTLE_SECONDS."""
+    if time.time() >= f["settle_at"]:
+        f["config"]["State"] = "Active"
+        f["config"]["LastUpdateStatus"] = "Successful"
+
+
+def _busy(f):
+    _settle(f)
+    if f["config"]["State"] == "Pending" or f["config"]["LastUpdateStatus"] == "InProgress":
+        raise AWSError(409, "ResourceConflictException",
+                       f"The operation cannot be performed at this time. An update is in progress "
+                       f"for resource: {f['config']['FunctionArn']}")
+
+
+def _code(fake, p, ctx):
+    if p.get("ZipFile") is not None:
+        return p["ZipFile"]
+    if p.get("S3Bucket"):
+        return _object(fake, {"Bucket": p["S3Bucket"], "Key": p["S3Key"]})["data"]
+    raise AWSError(400, "InvalidParameterValueException", "Please provide a source for function code.")
+
+
+def _check_zip(data):
+    try:
+        zipfile.ZipFile(io.BytesIO(data)).testzip()
+    except zipfile.BadZipFile:
+        raise AWSError(400, "InvalidParameterValueException",
+                       "Could not unzip uploaded file. Please check your file, then try to upload again.")
+
+
+CONFIG_KEYS = ("Role", "Handler", "Runtime", "Description", "Timeout", "MemorySize", "Environment",
+               "VpcConfig", "TracingConfig", "DeadLetterConfig", "Layers", "Architectures",
+               "EphemeralStorage")
+
+
+@op("lambda", "CreateFunction")
+def create_function(fake, p, ctx):
+    fns = st(fake, "lambda")
+    name = p["FunctionName"]
+    if name in fns:
+        raise AWSError(409, "ResourceConflictException", f"Function already exist: {name}")
+    role = p["Role"].split("/")[-1]
+    if role not in st(fake, "iam_roles"):
+        raise AWSError(400, "InvalidParameterValueException",
+                       "The role defined for the function cannot be assumed by Lambda.")
+    code = _code(fake, p.get("Code", {}), ctx)
+    _check_zip(code)
+    arn = f"arn:aws:lambda:{ctx['region']}:{ACCOUNT}:function:{name}"
+    cfg = {"FunctionName": name, "FunctionArn": arn, "Runtime": p.get("Runtime"),
+           "Role": p["Role"], "Handler": p.get("Handler"), "CodeSize": len(code),
+           "Description": p.get("Description", ""), "Timeout": p.get("Timeout", 3),
+           "MemorySize": p.get("MemorySize", 128),
+           "LastModified": now().strftime("%Y-%m-%dT%H:%M:%S.000+0000"),
+           "CodeSha256": base64.b64encode(hashlib.sha256(code).digest()).decode(),
+           "Version": "$LATEST", "State": "Pending", "StateReason": "The function is being created.",
+           "LastUpdateStatus": "InProgress", "PackageType": "Zip",
+           "Architectures": p.get("Architectures", ["x86_64"]),
+           "EphemeralStorage": p.get("EphemeralStorage", {"Size": 512})}
+    for k in ("Environment", "VpcConfig", "TracingConfig", "DeadLetterConfig"):
+        if k in p:
+            cfg[k] = p[k]
+    if "Layers" in p:
+        cfg["Layers"] = [{"Arn": a, "CodeSize": 0} for a in p["Layers"]]
+    fns[name] = {"config": cfg, "code": code, "versions": {}, "next_version": 1,
+                 "policy": [], "url": None, "tags": p.get("Tags", {}),
+                 "settle_at": time.time() + SETTLE_SECONDS}
+    if p.get("Publish"):
+        _publish(fns[name])
+    return dict(cfg)
+
+
+def _publish(f):
+    v = str(f["next_version"])
+    f["next_version"] += 1
+    cfg = dict(f["config"], Version=v, FunctionArn=f["config"]["FunctionArn"] + ":" + v)
+    f["versions"][v] = {"config": cfg, "code": f["code"]}
+    return cfg
+
+
+def _config(f):
+    _settle(f)
+    return dict(f["config"])
+
+
+@op("lambda", "GetFunctionConfiguration")
+def get_function_configuration(fake, p, ctx):
+    f = _fn(fake, p["FunctionName"])
+    q = p.get("Qualifier")
+    if q and q != "$LATEST":
+        if q not in f["versions"]:
+            raise AWSError(404, "ResourceNotFoundException", f"Function not found: {q}")
+        return dict(f["versions"][q]["config"], State="Active", LastUpdateStatus="Successful")
+    return _config(f)
+
+
+@op("lambda", "GetFunction")
+def get_function(fake, p, ctx):
+    f = _fn(fake, p["FunctionName"])
+    return {"Configuration": _config(f), "Tags": f["tags"],
+            "Code": {"RepositoryType": "S3", "Location": "https://example.invalid/code.zip"}}
+
+
+@op("lambda", "ListFunctions")
+def list_functions(fake, p, ctx):
+    return {"Functions": [_config(f) for _, f in sorted(st(fake, "lambda").items())]}
+
+
+@op("lambda", "UpdateFunctionCode")
+def update_function_code(fake, p, ctx):
+    f = _fn(fake, p["FunctionName"])
+    _busy(f)
+    code = _code(fake, p, ctx)
+    _check_zip(code)
+    f["code"] = code
+    f["config"].update(CodeSize=len(code), LastUpdateStatus="InProgress",
+                       CodeSha256=base64.b64encode(hashlib.sha256(code).digest()).decode())
+    f["settle_at"] = time.time() + SETTLE_SECONDS
+    if p.get("Architectures"):
+        f["config"]["Architectures"] = p["Architectures"]
+    out = dict(f["config"])
+    if p.get("Publish"):
+        f["config"]["LastUpdateStatus"] = "Successful"
+        out = _publish(f)
+    return out
+
+
+@op("lambda", "UpdateFunctionConfiguration")
+def update_function_configuration(fake, p, ctx):
+    f = _fn(fake, p["FunctionName"])
+    _busy(f)
+    for k in CONFIG_KEYS:
+        if k in p:
+            f["config"][k] = [{"Arn": a, "CodeSize": 0} for a in p[k]] if k == "Layers" else p[k]
+    f["config"]["LastUpdateStatus"] = "InProgress"
+    f["settle_at"] = time.time() + SETTLE_SECONDS
+    return dict(f["config"])
+
+
+@op("lambda", "PublishVersion")
+def publish_version(fake, p, ctx):
+    f = _fn(fake, p["FunctionName"])
+    _busy(f)
+    return _publish(f)
+
+
+@op("lambda", "ListVersionsByFunction")
+def list_versions_by_function(fake, p, ctx):
+    f = _fn(fake, p["FunctionName"])
+    vs = [_config(f)] + [v["config"] for _, v in sorted(f["versions"].items(), key=lambda kv: int(kv[0]))]
+    return {"Versions": vs}
+
+
+@op("lambda", "DeleteFunction")
+def delete_function(fake, p, ctx):
+    f = _fn(fake, p["FunctionName"])
+    q = p.get("Qualifier")
+    if q:
+        f["versions"].pop(q, None)
+    else:
+        del st(fake, "lambda")[f["config"]["FunctionName"]]
+    return {"StatusCode": 204}
+
+
+@op("lambda", "AddPermission")
+def add_permission(fake, p, ctx):
+    f = _fn(fake, p["FunctionName"])
+    if any(s["Sid"] == p["StatementId"] for s in f["policy"]):
+        raise AWSError(409, "ResourceConflictException",
+                       f"The statement id ({p['StatementId']}) provided already exists. Please provide a new statement id, or remove the existing statement.")
+    stmt = {"Sid": p["StatementId"], "Effect": "Allow", "Principal": {"Service": p["Principal"]},
+            "Action": p["Action"], "Resource": f["config"]["FunctionArn"]}
+    if p.get("SourceArn"):
+        stmt["Condition"] = {"ArnLike": {"AWS:SourceArn": p["SourceArn"]}}
+    f["policy"].append(stmt)
+    return {"Statement": json.dumps(stmt), "StatusCode": 201}
+
+
+@op("lambda", "RemovePermission")
+def remove_permission(fake, p, ctx):
+    f = _fn(fake, p["FunctionName"])
+    before = len(f["policy"])
+    f["policy"] = [s for s in f["policy"] if s["Sid"] != p["StatementId"]]
+    if len(f["policy"]) == before:
+        raise AWSError(404, "ResourceNotFoundException", "The resource you requested does not exist.")
+    return {"StatusCode": 204}
+
+
+@op("lambda", "GetPolicy")
+def get_policy(fake, p, ctx):
+    f = _fn(fake, p["FunctionName"])
+    if not f["policy"]:
+        raise AWSError(404, "ResourceNotFoundException", "The resource you requested does not exist.")
+    return {"Policy": json.dumps({"Version": "2012-10-17", "Id": "default", "Statement": f["policy"]}),
+            "RevisionId": uuid.uuid4().hex}
+
+
+@op("lambda", "CreateFunctionUrlConfig")
+def create_function_url_config(fake, p, ctx):
+    f = _fn(fake, p["FunctionName"])
+    if f["url"]:
+        raise AWSError(409, "ResourceConflictException", "Failed to create function url config: already exists")
+    f["url"] = {"FunctionUrl": f"https://{uuid.uuid4().hex[:26]}.lambda-url.{ctx['region']}.on.aws/",
+                "FunctionArn": f["config"]["FunctionArn"], "AuthType": p["AuthType"],
+                "CreationTime": now().strftime("%Y-%m-%dT%H:%M:%S.000+0000")}
+    if "Cors" in p:
+        f["url"]["Cors"] = p["Cors"]
+    return dict(f["url"], StatusCode=201)
+
+
+@op("lambda", "GetFunctionUrlConfig")
+def get_function_url_config(fake, p, ctx):
+    f = _fn(fake, p["FunctionName"])
+    if not f["url"]:
+        raise AWSError(404, "ResourceNotFoundException", "The resource you requested does not exist.")
+    return dict(f["url"], LastModifiedTime=f["url"]["CreationTime"])
+
+
+@op("lambda", "DeleteFunctionUrlConfig")
+def delete_function_url_config(fake, p, ctx):
+    f = _fn(fake, p["FunctionName"])
+    if not f["url"]:
+        raise AWSError(404, "ResourceNotFoundException", "The resource you requested does not exist.")
+    f["url"] = None
+    return {"StatusCode": 204}
+
+
+RUNNER = r"""
+import json, sys, traceback, importlib
+sys.path.insert(0, sys.argv[1])
+event = json.loads(sys.stdin.read())
+class Ctx:
+    function_name = sys.argv[2]; memory_limit_in_mb = 128; aws_request_id = sys.argv[3]
+    invoked_function_arn = sys.argv[4]
+    def get_remaining_time_in_millis(self): return 30000
+try:
+    mod, _, fn = sys.argv[5].rpartition('.')
+    out = getattr(importlib.import_module(mod), fn)(event, Ctx())
+    sys.stdout = sys.__stdout__
+    print('\x00RESULT' + json.dumps({'ok': out}))
+except Exception as e:
+    traceback.print_exc()
+    print('\x00RESULT' + json.dumps({'error': {'errorMessage': str(e), 'errorType': type(e).__name__}}))
+"""
+
+
+@op("lambda", "Invoke")
+def invoke(fake, p, ctx):
+    f = _fn(fake, p["FunctionName"])
+    q = p.get("Qualifier")
+    code, cfg = f["code"], _config(f)
+    if q and q != "$LATEST":
+        if q not in f["versions"]:
+            raise AWSError(404, "ResourceNotFoundException", f"Function not found: {q}")
+        code, cfg = f["versions"][q]["code"], f["versions"][q]["config"]
+    if cfg["State"] != "Active":
+        raise AWSError(409, "ResourceConflictException",
+                       "The operation cannot be performed at this time. The function is currently in the following state: Pending")
+    rid = str(uuid.uuid4())
+    with tempfile.TemporaryDirectory() as d:
+        zipfile.ZipFile(io.BytesIO(code)).extractall(d)
+        env = {"PATH": "/usr/bin:/bin", "AWS_LAMBDA_FUNCTION_NAME": cfg["FunctionName"],
+               "AWS_REGION": ctx["region"], "LAMBDA_TASK_ROOT": d}
+        env.update((cfg.get("Environment") or {}).get("Variables", {}))
+        proc = subprocess.run(["/usr/bin/python3", "-I", "-S", "-c", RUNNER, d, cfg["FunctionName"], rid,
+                               cfg["FunctionArn"], cfg.get("Handler") or "hoist_handler.handler"],
+                              input=(p.get("Payload") or b"{}"), capture_output=True, timeout=60, env=env)
+    out, _, res = proc.stdout.partition(b"\x00RESULT")
+    logs = (f"START RequestId: {rid} Version: $LATEST\n" + out.decode(errors="replace")
+            + proc.stderr.decode(errors="replace") + f"END RequestId: {rid}\n")
+    m = st(fake, "metrics")
+    m[f"{cfg['FunctionName']}/Invocations"] = m.get(f"{cfg['FunctionName']}/Invocations", 0) + 1
+    result = json.loads(res) if res else {"error": {"errorMessage": "Runtime exited", "errorType": "Runtime.ExitError"}}
+    o = {"StatusCode": 200, "ExecutedVersion": q or "$LATEST"}
+    if p.get("LogType") == "Tail":
+        o["LogResult"] = base64.b64encode(logs.encode()[-4096:]).decode()
+    if "error" in result:
+        m[f"{cfg['FunctionName']}/Errors"] = m.get(f"{cfg['FunctionName']}/Errors", 0) + 1
+        o["FunctionError"] = "Unhandled"
+        o["Payload"] = json.dumps(result["error"]).encode()
+    else:
+        o["Payload"] = json.dumps(result["ok"]).encode()
+    if p.get("InvocationType") == "Event":
+        o = {"StatusCode": 202, "Payload": b""}
+    return o
+
+
+from . import svc_events, svc_logs  # noqa: E402,F401  (issue 6: aws-events)
+from . import svc_apigateway  # noqa: E402,F401  (issue 5: aws-frontdoor)

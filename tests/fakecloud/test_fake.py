@@ -1,0 +1,146 @@
+"""The fake AWS itself, driven by botocore's own client: correct calls succeed
+and come back in AWS's shapes; bad signatures and invalid input are refused
+with AWS's errors; faults are injected on demand."""
+import io
+import json
+import time
+import urllib.request
+import zipfile
+
+import botocore.session
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from fakecloud.fakeaws import DEFAULT_KEYS
+
+KEY, SECRET = next(iter(DEFAULT_KEYS.items()))
+
+
+@pytest.fixture
+def client(fake_aws):
+    s = botocore.session.get_session()
+
+    def make(name, secret=SECRET, validate=True):
+        s.set_credentials(KEY, secret)
+        return s.create_client(name, region_name="us-east-1", endpoint_url=fake_aws.url,
+                               config=Config(retries={"total_max_attempts": 1},
+                                             parameter_validation=validate))
+    return make
+
+
+def handler_zip(body):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("hoist_handler.py", body)
+    return buf.getvalue()
+
+
+def admin(fake, path, doc=None):
+    data = json.dumps(doc).encode() if doc is not None else None
+    with urllib.request.urlopen(urllib.request.Request(fake.url + path, data=data,
+                                                       method="POST" if data else "GET")) as r:
+        return json.loads(r.read())
+
+
+def test_sts_identity_and_request_log(client, fake_aws):
+    ident = client("sts").get_caller_identity()
+    assert ident["Account"] == "123456789012"
+    log = admin(fake_aws, "/__fake/requests")
+    assert [(r["service"], r["operation"]) for r in log] == [("sts", "GetCallerIdentity")]
+
+
+def test_bad_signature_refused(client):
+    with pytest.raises(ClientError) as e:
+        client("sts", secret="wrong").get_caller_identity()
+    assert e.value.response["Error"]["Code"] == "SignatureDoesNotMatch"
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+    with pytest.raises(ClientError) as e:
+        client("lambda", secret="wrong").list_functions()
+    assert e.value.response["Error"]["Code"] == "InvalidSignatureException"
+    with pytest.raises(ClientError) as e:
+        client("s3", secret="wrong").list_objects_v2(Bucket="b")
+    assert e.value.response["Error"]["Code"] == "SignatureDoesNotMatch"
+
+
+def test_invalid_input_refused(client):
+    # botocore validates client-side too; turn that off to reach the fake's checks.
+    lam = client("lambda", validate=False)
+    bogus = client("lambda")
+
+    def add_member(request, **kw):   # the serializer cannot send unknown members
+        doc = json.loads(request.data)
+        doc["Bogus"] = 1
+        request.data = json.dumps(doc).encode()
+    bogus.meta.events.register("before-sign.lambda.CreateFunction", add_member)
+    with pytest.raises(ClientError) as e:
+        bogus.create_function(FunctionName="f", Role="arn:aws:iam::123456789012:role/r",
+                              Code={"ZipFile": b"x"})
+    assert e.value.response["Error"]["Code"] == "ValidationException"
+    assert 'Unknown parameter in input: "Bogus"' in e.value.response["Error"]["Message"]
+    with pytest.raises(ClientError) as e:
+        lam.create_function(FunctionName="f", Code={"ZipFile": b"x"})
+    assert 'Missing required parameter in input: "Role"' in e.value.response["Error"]["Message"]
+    with pytest.raises(ClientError) as e:
+        lam.create_function(FunctionName="f", Role="r", Code={"ZipFile": b"x"}, MemorySize="big")
+    assert "Invalid type for parameter MemorySize" in e.value.response["Error"]["Message"]
+    iam = client("iam", validate=False)
+    with pytest.raises(ClientError) as e:
+        iam.get_role()
+    assert e.value.response["Error"]["Code"] == "ValidationError"
+
+
+def test_lambda_lifecycle_and_invoke(client, fake_aws):
+    iam, lam = client("iam"), client("lambda")
+    iam.create_role(RoleName="r", AssumeRolePolicyDocument="{}")
+    code = handler_zip("def handler(event, context):\n    print('in handler')\n"
+                       "    return {'echo': event}\n")
+    fn = lam.create_function(FunctionName="f", Runtime="python3.12", Handler="hoist_handler.handler",
+                             Role="arn:aws:iam::123456789012:role/r", Code={"ZipFile": code})
+    assert fn["State"] == "Pending"
+    with pytest.raises(ClientError) as e:
+        lam.update_function_code(FunctionName="f", ZipFile=code)
+    assert e.value.response["Error"]["Code"] == "ResourceConflictException"
+    time.sleep(0.4)
+    assert lam.get_function_configuration(FunctionName="f")["State"] == "Active"
+    out = lam.invoke(FunctionName="f", Payload=b'{"x": 1}', LogType="Tail")
+    assert json.loads(out["Payload"].read()) == {"echo": {"x": 1}}
+    import base64
+    assert "in handler" in base64.b64decode(out["LogResult"]).decode()
+    v = lam.publish_version(FunctionName="f")
+    assert v["Version"] == "1"
+    with pytest.raises(ClientError) as e:
+        lam.create_function(FunctionName="f", Runtime="python3.12", Handler="h",
+                            Role="arn:aws:iam::123456789012:role/r", Code={"ZipFile": code})
+    assert e.value.response["Error"]["Message"] == "Function already exist: f"
+
+
+def test_s3_objects_multipart_and_foreign_bucket(client, fake_aws):
+    s3 = client("s3")
+    s3.create_bucket(Bucket="mine")
+    s3.put_object(Bucket="mine", Key="dir/a b.zip", Body=b"data")
+    assert s3.get_object(Bucket="mine", Key="dir/a b.zip")["Body"].read() == b"data"
+    up = s3.create_multipart_upload(Bucket="mine", Key="big")
+    tags = [s3.upload_part(Bucket="mine", Key="big", UploadId=up["UploadId"], PartNumber=i,
+                           Body=bytes([i]) * 5)["ETag"] for i in (1, 2)]
+    s3.complete_multipart_upload(Bucket="mine", Key="big", UploadId=up["UploadId"],
+                                 MultipartUpload={"Parts": [{"PartNumber": i + 1, "ETag": t}
+                                                            for i, t in enumerate(tags)]})
+    assert s3.get_object(Bucket="mine", Key="big")["Body"].read() == b"\x01" * 5 + b"\x02" * 5
+    admin(fake_aws, "/__fake/foreign-buckets", {"buckets": ["theirs"]})
+    with pytest.raises(ClientError) as e:
+        s3.head_bucket(Bucket="theirs")
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+
+
+def test_faults(client, fake_aws):
+    admin(fake_aws, "/__fake/faults", {"operation": "ListFunctions", "kind": "throttle", "count": 1})
+    lam = client("lambda")
+    with pytest.raises(ClientError) as e:
+        lam.list_functions()
+    assert e.value.response["Error"]["Code"] == "TooManyRequestsException"
+    assert lam.list_functions()["Functions"] == []
+    admin(fake_aws, "/__fake/faults", {"operation": "GetCallerIdentity", "kind": "500", "count": 1})
+    with pytest.raises(ClientError) as e:
+        client("sts").get_caller_identity()
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 500
