@@ -1,0 +1,63 @@
+/*
+ * cmd_certify.c — `hoist certify [stage] [--manual]`: a certificate and the
+ * custom `domain` for the stage; prints the HTTPS URL.
+ */
+#include "cli.h"
+#include "commands.h"
+#include "stage_ops.h"
+
+#include "../core/err.h"
+#include "../core/log.h"
+#include "../core/stage.h"
+#include "../providers/provider.h"
+
+#include <stdlib.h>
+
+static bool manual_opt;
+
+const struct opt certify_opts[] = {
+	{ "manual", 0, OPT_BOOL, &manual_opt, NULL,
+	  "print the DNS records to create instead of creating them" },
+	{ NULL, 0, OPT_BOOL, NULL, NULL, NULL },
+};
+
+static int certify_stage(struct stage *st, void *ctx)
+{
+	struct herr *e = ctx;
+	const struct provider *p;
+	struct certify_args a = { manual_opt };
+	char *url = NULL;
+	int rc;
+
+	rc = cli_provider(st, &p, e);
+	if (rc)
+		return rc;
+	if (!p->certify)
+		return cli_no_op(p, "certify", e);
+	rc = p->certify(st, &a, &url, e);
+	if (rc)
+		return herr_prefix(e, "certify %s: ", st->name);
+	cli_print_live("Certificate installed! Your domain is live", "certify", st, url);
+	free(url);
+	return HOIST_OK;
+}
+
+int cmd_certify(const struct cmd *self, int argc, char **argv)
+{
+	struct herr e = { 0 };
+	char **pos = NULL;
+	int npos = 0, rc;
+
+	rc = opts_parse(self, argc, argv, &pos, &npos, 0, &e);
+	if (rc < 0)
+		return HOIST_OK;
+	if (!rc && npos > 1)
+		rc = herr_set(&e, HOIST_USAGE, "too many arguments; usage: hoist certify %s",
+			      self->usage);
+	if (!rc)
+		rc = cli_each_stage(npos ? pos[0] : NULL, certify_stage, &e, &e);
+	if (rc)
+		out_error(&e);
+	free(pos);
+	return rc;
+}

@@ -1,0 +1,71 @@
+/*
+ * cmd_deploy.c — `hoist deploy [stage] [--zip FILE]`: package the stage and
+ * create it on its provider; prints the live URL (SPEC.md §1).  A stage
+ * that already exists is refused ("did you mean update?").
+ */
+#include "cli.h"
+#include "commands.h"
+#include "stage_ops.h"
+
+#include "../core/err.h"
+#include "../core/log.h"
+#include "../core/stage.h"
+#include "../providers/provider.h"
+
+#include <stdlib.h>
+
+static const char *zip_opt;
+
+const struct opt deploy_opts[] = {
+	{ "zip", 0, OPT_STRING, &zip_opt, "FILE", "deploy this archive instead of packaging" },
+	{ NULL, 0, OPT_BOOL, NULL, NULL, NULL },
+};
+
+static int deploy_stage(struct stage *st, void *ctx)
+{
+	struct herr *e = ctx;
+	const struct provider *p;
+	struct package_info pi;
+	struct deploy_args a = { 0 };
+	char *tmp = NULL, *url = NULL;
+	int rc;
+
+	rc = cli_provider(st, &p, e);
+	if (rc)
+		return rc;
+	if (!p->deploy)
+		return cli_no_op(p, "deploy", e);
+	rc = cli_package(st, p, zip_opt, &pi, &tmp, e);
+	if (!rc) {
+		a.pkg = &pi;
+		out_step("Deploying %s to %s", st->function_name, p->name);
+		rc = p->deploy(st, &a, &url, e);
+	}
+	if (!rc)
+		cli_print_live("Deployment complete!", "deploy", st, url);
+	else
+		herr_prefix(e, "deploy %s: ", st->name);
+	free(url);
+	cli_package_done(&pi, tmp);
+	return rc;
+}
+
+int cmd_deploy(const struct cmd *self, int argc, char **argv)
+{
+	struct herr e = { 0 };
+	char **pos = NULL;
+	int npos = 0, rc;
+
+	rc = opts_parse(self, argc, argv, &pos, &npos, 0, &e);
+	if (rc < 0)
+		return HOIST_OK;
+	if (!rc && npos > 1)
+		rc = herr_set(&e, HOIST_USAGE, "too many arguments; usage: hoist deploy %s",
+			      self->usage);
+	if (!rc)
+		rc = cli_each_stage(npos ? pos[0] : NULL, deploy_stage, &e, &e);
+	if (rc)
+		out_error(&e);
+	free(pos);
+	return rc;
+}

@@ -1,0 +1,72 @@
+/*
+ * cmd_schedule.c — `hoist schedule [stage]`: (re)create the timers of the
+ * stage's `events` and keep_warm; prints the schedules and their next fire
+ * times (from the provider's status) on stderr.
+ */
+#include "cli.h"
+#include "commands.h"
+#include "stage_ops.h"
+
+#include "../core/err.h"
+#include "../core/log.h"
+#include "../core/stage.h"
+#include "../providers/provider.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+
+void cli_show_schedules(const struct stage *st, const struct provider *p);
+
+void cli_show_schedules(const struct stage *st, const struct provider *p)
+{
+	struct herr e = { 0 };
+	json_t *j = NULL, *x;
+	size_t i;
+
+	if (!p->status || p->status(st, &j, &e))
+		return;
+	json_array_foreach(json_object_get(j, "schedules"), i, x)
+		out_step("  %s  %s  next %s", json_string_value(json_object_get(x, "name")),
+			 json_string_value(json_object_get(x, "expression")),
+			 json_string_value(json_object_get(x, "next")));
+	json_decref(j);
+}
+
+static int schedule_stage(struct stage *st, void *ctx)
+{
+	struct herr *e = ctx;
+	const struct provider *p;
+	int rc;
+
+	rc = cli_provider(st, &p, e);
+	if (rc)
+		return rc;
+	if (!p->schedule)
+		return cli_no_op(p, "schedule", e);
+	rc = p->schedule(st, e);
+	if (rc)
+		return herr_prefix(e, "schedule %s: ", st->name);
+	out_step("Scheduled the events of stage '%s':", st->name);
+	cli_show_schedules(st, p);
+	return HOIST_OK;
+}
+
+int cmd_schedule(const struct cmd *self, int argc, char **argv)
+{
+	struct herr e = { 0 };
+	char **pos = NULL;
+	int npos = 0, rc;
+
+	rc = opts_parse(self, argc, argv, &pos, &npos, 0, &e);
+	if (rc < 0)
+		return HOIST_OK;
+	if (!rc && npos > 1)
+		rc = herr_set(&e, HOIST_USAGE, "too many arguments; usage: hoist schedule %s",
+			      self->usage);
+	if (!rc)
+		rc = cli_each_stage(npos ? pos[0] : NULL, schedule_stage, &e, &e);
+	if (rc)
+		out_error(&e);
+	free(pos);
+	return rc;
+}

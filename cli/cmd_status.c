@@ -1,0 +1,122 @@
+/*
+ * cmd_status.c — `hoist status [stage]`: what the provider knows about the
+ * deployed stage (URL, version, counters, schedules), as a short table on
+ * stdout or the provider's JSON with --json.
+ */
+#include "cli.h"
+#include "commands.h"
+#include "stage_ops.h"
+
+#include "../core/err.h"
+#include "../core/log.h"
+#include "../core/stage.h"
+#include "../providers/provider.h"
+
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+static void row(const char *k, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void row(const char *k, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%-14s ", k);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+}
+
+static const char *jstr(json_t *j, const char *k)
+{
+	const char *s = json_string_value(json_object_get(j, k));
+
+	return s ? s : "-";
+}
+
+static void print_human(const struct stage *st, const struct provider *p, json_t *j)
+{
+	json_t *sch = json_object_get(j, "schedules"), *x;
+	size_t i;
+
+	row("Stage:", "%s (provider %s)", st->name, p->name);
+	row("Function:", "%s", st->function_name);
+	if (json_object_get(j, "url"))
+		row("URL:", "%s", jstr(j, "url"));
+	if (json_object_get(j, "https_url"))
+		row("HTTPS URL:", "%s", jstr(j, "https_url"));
+	if (json_object_get(j, "state")) {
+		if (json_object_get(j, "pid"))
+			row("State:", "%s (pid %lld, up %llds)", jstr(j, "state"),
+			    (long long)json_integer_value(json_object_get(j, "pid")),
+			    (long long)json_integer_value(json_object_get(j, "uptime_s")));
+		else
+			row("State:", "%s", jstr(j, "state"));
+	}
+	if (json_object_get(j, "version"))
+		row("Version:", "%lld", (long long)json_integer_value(json_object_get(j, "version")));
+	if (json_object_get(j, "requests"))
+		row("Invocations:", "%lld requests, %lld errors, %lld events",
+		    (long long)json_integer_value(json_object_get(j, "requests")),
+		    (long long)json_integer_value(json_object_get(j, "errors")),
+		    (long long)json_integer_value(json_object_get(j, "events")));
+	if (json_object_get(j, "concurrency"))
+		row("Workers:", "%lld", (long long)json_integer_value(json_object_get(j, "concurrency")));
+	if (json_object_get(j, "scheduled"))
+		row("Schedules:", "%s", json_is_true(json_object_get(j, "scheduled")) ?
+		    "enabled" : "disabled (hoist schedule to enable)");
+	json_array_foreach(sch, i, x)
+		printf("  %-24s %-28s next %s\n", jstr(x, "name"), jstr(x, "expression"),
+		       jstr(x, "next"));
+}
+
+static int status_stage(struct stage *st, void *ctx)
+{
+	struct herr *e = ctx;
+	const struct provider *p;
+	json_t *j = NULL;
+	int rc;
+
+	rc = cli_provider(st, &p, e);
+	if (rc)
+		return rc;
+	if (!p->status)
+		return cli_no_op(p, "status", e);
+	rc = p->status(st, &j, e);
+	if (rc)
+		return herr_prefix(e, "status %s: ", st->name);
+	if (out_get()->json) {
+		char *s = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+
+		out_result("%s", s);
+		free(s);
+	} else {
+		print_human(st, p, j);
+		fflush(stdout);
+	}
+	json_decref(j);
+	return HOIST_OK;
+}
+
+int cmd_status(const struct cmd *self, int argc, char **argv)
+{
+	struct herr e = { 0 };
+	char **pos = NULL;
+	int npos = 0, rc;
+
+	rc = opts_parse(self, argc, argv, &pos, &npos, 0, &e);
+	if (rc < 0)
+		return HOIST_OK;
+	if (!rc && npos > 1)
+		rc = herr_set(&e, HOIST_USAGE, "too many arguments; usage: hoist status %s",
+			      self->usage);
+	if (!rc)
+		rc = cli_each_stage(npos ? pos[0] : NULL, status_stage, &e, &e);
+	if (rc)
+		out_error(&e);
+	free(pos);
+	return rc;
+}

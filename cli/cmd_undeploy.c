@@ -1,0 +1,76 @@
+/*
+ * cmd_undeploy.c — `hoist undeploy [stage] [--remove-logs]`: delete every
+ * resource the stage created.  Asks first unless -y; without a terminal
+ * and without -y it refuses (exit 2) rather than guess.
+ */
+#include "cli.h"
+#include "commands.h"
+#include "stage_ops.h"
+
+#include "../core/err.h"
+#include "../core/log.h"
+#include "../core/stage.h"
+#include "../core/str.h"
+#include "../providers/provider.h"
+
+#include <stdlib.h>
+
+static bool remove_logs_opt;
+
+const struct opt undeploy_opts[] = {
+	{ "remove-logs", 0, OPT_BOOL, &remove_logs_opt, NULL, "also delete the stage's logs" },
+	{ NULL, 0, OPT_BOOL, NULL, NULL, NULL },
+};
+
+static int undeploy_stage(struct stage *st, void *ctx)
+{
+	struct herr *e = ctx;
+	const struct provider *p;
+	struct undeploy_args a = { remove_logs_opt };
+	char *q;
+	int rc;
+
+	rc = cli_provider(st, &p, e);
+	if (rc)
+		return rc;
+	if (!p->undeploy)
+		return cli_no_op(p, "undeploy", e);
+	if (!out_get()->yes && !out_get()->in_tty) {
+		rc = herr_set(e, HOIST_USAGE, "undeploy %s: refusing to delete the stage without "
+			      "confirmation", st->name);
+		return herr_hint(e, "Run it on a terminal, or add --yes (-y).");
+	}
+	q = xasprintf("Undeploy stage '%s' (%s on %s)? Everything it created is deleted.",
+		      st->name, st->function_name, p->name);
+	if (!out_confirm(q)) {
+		free(q);
+		return herr_set(e, HOIST_FAIL, "undeploy %s: not confirmed; nothing was changed",
+				st->name);
+	}
+	free(q);
+	rc = p->undeploy(st, &a, e);
+	if (rc)
+		return herr_prefix(e, "undeploy %s: ", st->name);
+	out_step("Done! Stage '%s' is undeployed.", st->name);
+	return HOIST_OK;
+}
+
+int cmd_undeploy(const struct cmd *self, int argc, char **argv)
+{
+	struct herr e = { 0 };
+	char **pos = NULL;
+	int npos = 0, rc;
+
+	rc = opts_parse(self, argc, argv, &pos, &npos, 0, &e);
+	if (rc < 0)
+		return HOIST_OK;
+	if (!rc && npos > 1)
+		rc = herr_set(&e, HOIST_USAGE, "too many arguments; usage: hoist undeploy %s",
+			      self->usage);
+	if (!rc)
+		rc = cli_each_stage(npos ? pos[0] : NULL, undeploy_stage, &e, &e);
+	if (rc)
+		out_error(&e);
+	free(pos);
+	return rc;
+}

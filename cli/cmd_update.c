@@ -1,0 +1,75 @@
+/*
+ * cmd_update.c — `hoist update [stage] [--zip FILE] [--no-upload]`: package the
+ * stage and replace its code and configuration; the URL stays the same and
+ * is printed (SPEC.md §1).  A stage that does not exist is an error.
+ */
+#include "cli.h"
+#include "commands.h"
+#include "stage_ops.h"
+
+#include "../core/err.h"
+#include "../core/log.h"
+#include "../core/stage.h"
+#include "../providers/provider.h"
+
+#include <stdlib.h>
+
+static const char *zip_opt;
+static bool no_upload_opt;
+
+const struct opt update_opts[] = {
+	{ "zip", 0, OPT_STRING, &zip_opt, "FILE", "deploy this archive instead of packaging" },
+	{ "no-upload", 0, OPT_BOOL, &no_upload_opt, NULL,
+	  "update the configuration only, not the code" },
+	{ NULL, 0, OPT_BOOL, NULL, NULL, NULL },
+};
+
+static int update_stage(struct stage *st, void *ctx)
+{
+	struct herr *e = ctx;
+	const struct provider *p;
+	struct package_info pi;
+	struct deploy_args a = { 0 };
+	char *tmp = NULL, *url = NULL;
+	int rc;
+
+	rc = cli_provider(st, &p, e);
+	if (rc)
+		return rc;
+	if (!p->update)
+		return cli_no_op(p, "update", e);
+	rc = cli_package(st, p, zip_opt, &pi, &tmp, e);
+	if (!rc) {
+		a.pkg = &pi;
+		a.no_upload = no_upload_opt;
+		out_step("Updating %s on %s", st->function_name, p->name);
+		rc = p->update(st, &a, &url, e);
+	}
+	if (!rc)
+		cli_print_live("Your updated hoist deployment is live!", "update", st, url);
+	else
+		herr_prefix(e, "update %s: ", st->name);
+	free(url);
+	cli_package_done(&pi, tmp);
+	return rc;
+}
+
+int cmd_update(const struct cmd *self, int argc, char **argv)
+{
+	struct herr e = { 0 };
+	char **pos = NULL;
+	int npos = 0, rc;
+
+	rc = opts_parse(self, argc, argv, &pos, &npos, 0, &e);
+	if (rc < 0)
+		return HOIST_OK;
+	if (!rc && npos > 1)
+		rc = herr_set(&e, HOIST_USAGE, "too many arguments; usage: hoist update %s",
+			      self->usage);
+	if (!rc)
+		rc = cli_each_stage(npos ? pos[0] : NULL, update_stage, &e, &e);
+	if (rc)
+		out_error(&e);
+	free(pos);
+	return rc;
+}

@@ -1,0 +1,136 @@
+/*
+ * stage_ops.c — helpers shared by the provider-generic commands (see
+ * stage_ops.h).
+ */
+#include "stage_ops.h"
+
+#include "cli.h"
+
+#include "../core/err.h"
+#include "../core/log.h"
+#include "../core/path.h"
+#include "../core/settings.h"
+#include "../core/stage.h"
+#include "../core/str.h"
+#include "../providers/provider.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int cli_provider(const struct stage *st, const struct provider **p, struct herr *e)
+{
+	const char *name = st->provider ? st->provider : "aws";
+
+	*p = provider_find(name);
+	if (!*p)
+		return herr_set(e, HOIST_USAGE, "stage '%s': unknown provider '%s'", st->name, name);
+	return HOIST_OK;
+}
+
+int cli_no_op(const struct provider *p, const char *cmd, struct herr *e)
+{
+	return herr_set(e, HOIST_FAIL, "hoist %s is not available for provider '%s' in this "
+			"version", cmd, p->name);
+}
+
+int cli_package(const struct stage *st, const struct provider *p, const char *zip,
+		struct package_info *pi, char **tmpdir, struct herr *e)
+{
+	const char *tmp = getenv("TMPDIR");
+	struct package_opts o = { 0 };
+	char *out, *slim = NULL;
+	int rc;
+
+	memset(pi, 0, sizeof(*pi));
+	*tmpdir = NULL;
+	if (zip) {
+		if (!path_exists(zip))
+			return herr_set(e, HOIST_USAGE, "--zip %s: no such file", zip);
+		pi->zip_path = path_real(zip);
+		return HOIST_OK;
+	}
+	*tmpdir = xasprintf("%s/hoist-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(*tmpdir)) {
+		free(*tmpdir);
+		*tmpdir = NULL;
+		return herr_set(e, HOIST_FAIL, "cannot create a temporary directory");
+	}
+	out = xasprintf("%s/%s.zip", *tmpdir, st->function_name);
+	if (p->slim_location && (rc = p->slim_location(st, &slim, e)) != HOIST_OK) {
+		free(out);
+		return rc;
+	}
+	o.slim_location = slim;
+	o.stage = st;
+	o.out_path = out;
+	o.limits = &p->limits;
+	o.runtime_provided = p->runtime_provided;
+	out_step("Packaging %s", st->function_name);
+	rc = package_build(&o, pi, e);
+	free(slim);
+	free(out);
+	if (rc)
+		herr_prefix(e, "package %s: ", st->name);
+	return rc;
+}
+
+void cli_package_done(struct package_info *pi, char *tmpdir)
+{
+	package_info_free(pi);
+	if (tmpdir)
+		path_rmtree(tmpdir, NULL);
+	free(tmpdir);
+}
+
+void cli_print_live(const char *headline, const char *action, const struct stage *st,
+		    const char *url)
+{
+	if (out_get()->json) {
+		json_t *j = json_pack("{s:s, s:s, s:s}", "stage", st->name, "url", url,
+				      "action", action);
+		char *s = json_dumps(j, JSON_COMPACT);
+
+		out_result("%s", s);
+		free(s);
+		json_decref(j);
+		return;
+	}
+	if (isatty(STDOUT_FILENO)) {
+		out_result("%s%s:%s %s", out_c(stdout, OUT_GREEN), headline,
+			   out_c(stdout, OUT_RESET), url);
+		return;
+	}
+	out_step("%s: %s", headline, url);
+	out_result("%s", url);
+}
+
+int cli_split_stage(char **pos, int npos, const char **stage, char ***rest, int *nrest,
+		    struct herr *e)
+{
+	struct settings s = { 0 };
+	const char **names = NULL;
+	size_t n, i;
+	int rc;
+
+	*stage = NULL;
+	*rest = pos;
+	*nrest = npos;
+	if (npos == 0 || cli_g.all)
+		return HOIST_OK;
+	rc = settings_load(&s, cli_g.settings_path, e);
+	if (rc)
+		return rc;
+	n = settings_stage_names(&s, &names);
+	for (i = 0; i < n; i++)
+		if (!strcmp(names[i], pos[0])) {
+			*stage = pos[0];
+			*rest = pos + 1;
+			*nrest = npos - 1;
+		}
+	free(names);
+	settings_free(&s);
+	return HOIST_OK;
+}

@@ -1,0 +1,47 @@
+/*
+ * stage_ops.h — what the provider-generic commands (deploy, update, status,
+ * tail, schedule, invoke, manage, rollback, undeploy, certify) share:
+ * finding the stage's provider, packaging into a temporary directory,
+ * printing a live URL per SPEC.md §1, splitting "[stage] args…".
+ */
+#ifndef HOIST_STAGE_OPS_H
+#define HOIST_STAGE_OPS_H
+
+#include "../core/package.h"
+
+#include <stdbool.h>
+
+struct herr;
+struct provider;
+struct stage;
+
+/* The stage's provider, or a usage error. */
+int cli_provider(const struct stage *st, const struct provider **p, struct herr *e);
+
+/* The error for a provider without this operation (exit 1). */
+int cli_no_op(const struct provider *p, const char *cmd, struct herr *e);
+
+/*
+ * The archive to deploy: `zip` when given (--zip FILE), else a fresh
+ * package in a temporary directory (*tmpdir, removed by cli_package_done).
+ */
+int cli_package(const struct stage *st, const struct provider *p, const char *zip,
+		struct package_info *pi, char **tmpdir, struct herr *e);
+void cli_package_done(struct package_info *pi, char *tmpdir);
+
+/*
+ * A live URL: on stdout the bare URL (so URL=$(hoist deploy dev) works) and
+ * "<headline>: <url>" as the last line on stderr; when stdout is a terminal
+ * only the headline line, on stdout.  --json: {"stage", "url", "action"}.
+ */
+void cli_print_live(const char *headline, const char *action, const struct stage *st,
+		    const char *url);
+
+/*
+ * For "[stage] rest…" commands: is pos[0] a stage of the settings file?
+ * Then *stage = pos[0] and the rest follows; else the only stage is meant.
+ */
+int cli_split_stage(char **pos, int npos, const char **stage, char ***rest, int *nrest,
+		    struct herr *e);
+
+#endif

@@ -1,0 +1,421 @@
+/*
+ * gateway.c — the local front door: an HTTP/1.1 server (libmicrohttpd) on
+ * 127.0.0.1 that turns each request under /<stage> into an API Gateway REST
+ * v1 proxy event, runs it through the worker pool, and writes the proxy
+ * answer back as an HTTP response — what API Gateway + Lambda do.
+ *
+ * One thread per connection: a request blocks its thread while a worker
+ * runs it, which is exactly the concurrency the pool allows.
+ */
+#include "local.h"
+
+#include "../../core/err.h"
+#include "../../core/path.h"
+#include "../../core/str.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define MAX_BODY (10u << 20)  /* API Gateway's payload limit */
+
+struct req_body {
+	struct sbuf b;
+	bool too_big;
+};
+
+void request_id_new(char out[37])
+{
+	unsigned char r[16];
+	int i, k = 0;
+
+	if (RAND_bytes(r, sizeof(r)) != 1)
+		memset(r, 0, sizeof(r));
+	r[6] = (r[6] & 0x0f) | 0x40;
+	r[8] = (r[8] & 0x3f) | 0x80;
+	for (i = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			out[k++] = '-';
+		k += snprintf(out + k, 37 - (size_t)k, "%02x", r[i]);
+	}
+	out[36] = '\0';
+}
+
+/* ---- request -> event --------------------------------------------------- */
+
+static void add_multi(json_t *single, json_t *multi, const char *k, const char *v)
+{
+	json_t *arr = json_object_get(multi, k);
+
+	if (!arr) {
+		arr = json_array();
+		json_object_set_new(multi, k, arr);
+	}
+	json_array_append_new(arr, json_string(v));
+	json_object_set_new(single, k, json_string(v));
+}
+
+static bool json_utf8_ok_n(const char *s, size_t n)
+{
+	json_t *j = json_stringn(s, n);
+	bool ok = j != NULL;
+
+	json_decref(j);
+	return ok && !memchr(s, '\0', n);
+}
+
+struct kv_ctx {
+	json_t *single, *multi;
+};
+
+static enum MHD_Result collect_kv(void *cls, enum MHD_ValueKind kind, const char *key,
+				  const char *value)
+{
+	struct kv_ctx *c = cls;
+
+	(void)kind;
+	if (key && json_utf8_ok_n(key, strlen(key)) &&
+	    (!value || json_utf8_ok_n(value, strlen(value))))
+		add_multi(c->single, c->multi, key, value ? value : "");
+	return MHD_YES;
+}
+
+static json_t *body_value(const struct sbuf *b, bool *b64)
+{
+	char *out;
+	json_t *j;
+	int n;
+
+	*b64 = false;
+	if (!b->len)
+		return json_null();
+	if (json_utf8_ok_n(b->s, b->len))
+		return json_stringn(b->s, b->len);
+	*b64 = true;
+	out = xmalloc(4 * ((b->len + 2) / 3) + 1);
+	n = EVP_EncodeBlock((unsigned char *)out, (const unsigned char *)b->s, (int)b->len);
+	j = json_stringn(out, (size_t)n);
+	free(out);
+	return j;
+}
+
+static char *client_ip(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	char buf[INET6_ADDRSTRLEN] = "127.0.0.1";
+
+	if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((struct sockaddr_in *)ci->client_addr)->sin_addr, buf,
+			  sizeof(buf));
+	return xstrdup(buf);
+}
+
+static json_t *build_event(struct daemon *d, struct MHD_Connection *c, const char *method,
+			   const char *path, const char *version, const struct sbuf *body,
+			   const char *rid)
+{
+	struct kv_ctx h = { json_object(), json_object() }, q = { json_object(), json_object() };
+	const char *host, *ua;
+	json_t *ev, *ctx, *pp;
+	char *ip = client_ip(c), tbuf[64], *stage_path;
+	time_t t = time(NULL);
+	struct tm tm;
+	bool b64;
+
+	MHD_get_connection_values(c, MHD_HEADER_KIND, collect_kv, &h);
+	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_kv, &q);
+	host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host");
+	ua = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "User-Agent");
+	gmtime_r(&t, &tm);
+	strftime(tbuf, sizeof(tbuf), "%d/%b/%Y:%H:%M:%S +0000", &tm);
+	stage_path = xasprintf("/%s%s", d->pool.stage_name, path);
+	pp = strcmp(path, "/") ? json_pack("{s:s}", "proxy", path + 1) : json_null();
+	ctx = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:s,"
+			" s:{s:s, s:s?}}",
+			"resourceId", "local", "resourcePath", strcmp(path, "/") ? "/{proxy+}" : "/",
+			"httpMethod", method, "path", stage_path, "stage", d->pool.stage_name,
+			"requestId", rid, "requestTimeEpoch", (json_int_t)now_ms(),
+			"requestTime", tbuf, "protocol", version,
+			"domainName", host ? host : "127.0.0.1", "apiId", "local",
+			"accountId", "000000000000",
+			"identity", "sourceIp", ip, "userAgent", ua);
+	ev = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:n, s:o}",
+		       "resource", strcmp(path, "/") ? "/{proxy+}" : "/", "path", path,
+		       "httpMethod", method, "headers", h.single, "multiValueHeaders", h.multi,
+		       "queryStringParameters", json_object_size(q.single) ? q.single : json_null(),
+		       "multiValueQueryStringParameters",
+		       json_object_size(q.multi) ? q.multi : json_null(),
+		       "pathParameters", pp, "stageVariables", "requestContext", ctx);
+	if (!json_object_size(q.single)) {
+		json_decref(q.single);
+		json_decref(q.multi);
+	}
+	json_object_set_new(ev, "body", body_value(body, &b64));
+	json_object_set_new(ev, "isBase64Encoded", json_boolean(b64));
+	free(stage_path);
+	free(ip);
+	return ev;
+}
+
+/* ---- answer -> response ------------------------------------------------- */
+
+static enum MHD_Result send_json_message(struct MHD_Connection *c, unsigned code,
+					 const char *message)
+{
+	json_t *j = json_pack("{s:s}", "message", message);
+	char *s = json_dumps(j, JSON_COMPACT);
+	struct MHD_Response *r = MHD_create_response_from_buffer(strlen(s), s,
+								 MHD_RESPMEM_MUST_FREE);
+	enum MHD_Result ret;
+
+	json_decref(j);
+	MHD_add_response_header(r, "Content-Type", "application/json");
+	MHD_add_response_header(r, "x-amzn-ErrorType", code == 403 ? "ForbiddenException" :
+				"InternalServerErrorException");
+	ret = MHD_queue_response(c, code, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static bool skip_header(const char *k)
+{
+	return !strcasecmp(k, "content-length") || !strcasecmp(k, "transfer-encoding") ||
+	       !strcasecmp(k, "connection");
+}
+
+static void add_header_value(struct MHD_Response *r, const char *k, json_t *v)
+{
+	char num[64];
+
+	if (json_is_string(v))
+		MHD_add_response_header(r, k, json_string_value(v));
+	else if (json_is_integer(v)) {
+		snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(v));
+		MHD_add_response_header(r, k, num);
+	} else if (json_is_boolean(v))
+		MHD_add_response_header(r, k, json_is_true(v) ? "true" : "false");
+}
+
+/* The proxy answer as an HTTP response; -1 when it is not a valid answer. */
+static int send_answer(struct MHD_Connection *c, json_t *ans, enum MHD_Result *ret,
+		       unsigned *status)
+{
+	json_t *code = json_object_get(ans, "statusCode"), *body = json_object_get(ans, "body");
+	json_t *hs = json_object_get(ans, "headers"), *mh = json_object_get(ans, "multiValueHeaders");
+	const char *k;
+	json_t *v;
+	struct MHD_Response *r;
+	unsigned char *data = NULL;
+	size_t len = 0;
+
+	if (!json_is_object(ans) || !json_is_integer(code) || json_integer_value(code) < 100 ||
+	    json_integer_value(code) > 599 || (body && !json_is_string(body) && !json_is_null(body)))
+		return -1;
+	if (json_is_string(body) && json_is_true(json_object_get(ans, "isBase64Encoded"))) {
+		const char *s = json_string_value(body);
+		size_t n = strlen(s);
+		int m;
+
+		data = xmalloc(n / 4 * 3 + 4);
+		m = n ? EVP_DecodeBlock(data, (const unsigned char *)s, (int)n) : 0;
+		if (m < 0) {
+			free(data);
+			return -1;
+		}
+		len = (size_t)m;
+		while (n && s[n - 1] == '=' && len) {
+			len--;
+			n--;
+		}
+	} else if (json_is_string(body)) {
+		len = json_string_length(body);
+		data = xmalloc(len + 1);
+		memcpy(data, json_string_value(body), len);
+	}
+	r = MHD_create_response_from_buffer(len, data ? data : (void *)"", data ?
+					    MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+	json_object_foreach(mh, k, v) {
+		size_t i;
+		json_t *x;
+
+		if (skip_header(k))
+			continue;
+		json_array_foreach(v, i, x)
+			add_header_value(r, k, x);
+	}
+	json_object_foreach(hs, k, v)
+		if (!skip_header(k) && !json_object_get(mh, k))
+			add_header_value(r, k, v);
+	*status = (unsigned)json_integer_value(code);
+	*ret = MHD_queue_response(c, *status, r);
+	MHD_destroy_response(r);
+	return 0;
+}
+
+/* ---- the handler ------------------------------------------------------- */
+
+static void count(struct daemon *d, bool error)
+{
+	pthread_mutex_lock(&d->stats_mu);
+	d->requests++;
+	if (error)
+		d->errors++;
+	pthread_mutex_unlock(&d->stats_mu);
+}
+
+static enum MHD_Result serve(struct daemon *d, struct MHD_Connection *c, const char *url,
+			     const char *method, const char *version, struct req_body *rb)
+{
+	size_t sl = strlen(d->pool.stage_name);
+	char rid[37];
+	json_t *ev, *ans = NULL;
+	char *why = NULL;
+	enum MHD_Result ret;
+	unsigned status = 0;
+	int code;
+
+	if (url[0] != '/' || strncmp(url + 1, d->pool.stage_name, sl) ||
+	    (url[1 + sl] && url[1 + sl] != '/'))
+		return send_json_message(c, 403, "Forbidden");
+	if (rb->too_big)
+		return send_json_message(c, 413, "Request Too Long");
+	request_id_new(rid);
+	ev = build_event(d, c, method, url[1 + sl] ? url + 1 + sl : "/", version, &rb->b, rid);
+	code = pool_invoke(&d->pool, ev, rid, &ans, &why);
+	json_decref(ev);
+	if (code == 0 && send_answer(c, ans, &ret, &status) == 0) {
+		count(d, false);
+		json_decref(ans);
+		return ret;
+	}
+	if (code == 0) {
+		code = 502;
+		why = xstrdup("the handler's answer is not a valid proxy response "
+			      "(statusCode, headers, body)");
+	}
+	stagelog("gateway", "%s %s -> %d: %s (RequestId: %s)", method, url, code, why, rid);
+	count(d, true);
+	json_decref(ans);
+	free(why);
+	return send_json_message(c, (unsigned)code, code == 504 ? "Endpoint request timed out" :
+				 code == 503 ? "Service Unavailable" : "Internal server error");
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+				  const char *method, const char *version,
+				  const char *upload_data, size_t *upload_size, void **con_cls)
+{
+	struct req_body *rb = *con_cls;
+
+	if (!rb) {
+		rb = xcalloc(1, sizeof(*rb));
+		sbuf_init(&rb->b);
+		*con_cls = rb;
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		if (rb->b.len + *upload_size > MAX_BODY)
+			rb->too_big = true;
+		else
+			sbuf_add(&rb->b, upload_data, *upload_size);
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	return serve(cls, c, url, method, version, rb);
+}
+
+static void on_done(void *cls, struct MHD_Connection *c, void **con_cls,
+		    enum MHD_RequestTerminationCode toe)
+{
+	struct req_body *rb = *con_cls;
+
+	(void)cls;
+	(void)c;
+	(void)toe;
+	if (rb) {
+		sbuf_free(&rb->b);
+		free(rb);
+	}
+	*con_cls = NULL;
+}
+
+static struct MHD_Daemon *start(struct daemon *d, int port, const char *cert, const char *key,
+				struct herr *e)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
+			 MHD_USE_ERROR_LOG;
+	struct MHD_Daemon *m;
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (cert)
+		flags |= MHD_USE_TLS;
+	if (cert)
+		m = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, on_request, d,
+				     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+				     MHD_OPTION_NOTIFY_COMPLETED, on_done, d,
+				     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
+				     MHD_OPTION_HTTPS_MEM_CERT, cert, MHD_OPTION_HTTPS_MEM_KEY, key,
+				     MHD_OPTION_END);
+	else
+		m = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, on_request, d,
+				     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+				     MHD_OPTION_NOTIFY_COMPLETED, on_done, d,
+				     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
+				     MHD_OPTION_END);
+	if (!m)
+		herr_set(e, HOIST_FAIL, "cannot listen on 127.0.0.1:%d: %s", port,
+			 errno == EADDRINUSE ? "the port is in use" : strerror(errno));
+	return m;
+}
+
+int gateway_start(struct daemon *d, struct herr *e)
+{
+	d->mhd = start(d, d->port, NULL, NULL, e);
+	return d->mhd ? HOIST_OK : HOIST_FAIL;
+}
+
+int gateway_start_tls(struct daemon *d, struct herr *e)
+{
+	char *tdir = local_file(d->dir, "tls"), *cp = path_join(tdir, "cert.pem");
+	char *kp = path_join(tdir, "key.pem"), *cert = NULL, *key = NULL;
+	int rc = HOIST_OK;
+
+	if (!path_exists(cp))
+		goto out;
+	if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+		rc = herr_set(e, HOIST_FAIL, "this libmicrohttpd was built without TLS support");
+		goto out;
+	}
+	rc = path_read(cp, &cert, NULL, e);
+	if (!rc)
+		rc = path_read(kp, &key, NULL, e);
+	if (!rc) {
+		d->mhd_tls = start(d, d->tls_port, cert, key, e);
+		rc = d->mhd_tls ? HOIST_OK : HOIST_FAIL;
+	}
+out:
+	free(cert);
+	free(key);
+	free(cp);
+	free(kp);
+	free(tdir);
+	return rc;
+}
+
+void gateway_stop(struct daemon *d)
+{
+	if (d->mhd_tls)
+		MHD_stop_daemon(d->mhd_tls);
+	if (d->mhd)
+		MHD_stop_daemon(d->mhd);
+	d->mhd = d->mhd_tls = NULL;
+}
