@@ -101,7 +101,8 @@ static int list_dir(const char *abs, char ***out, size_t *nout, struct herr *e)
 		v[n++] = xstrdup(de->d_name);
 	}
 	closedir(d);
-	qsort(v, n, sizeof(*v), cmp_name);
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_name);
 	*out = v;
 	*nout = n;
 	return HOIST_OK;
@@ -289,7 +290,8 @@ void pkg_list_finish(struct pkg_list *l)
 {
 	size_t i, j = 0, shadowed = 0;
 
-	qsort(l->v, l->n, sizeof(*l->v), cmp_entry);
+	if (l->n)
+		qsort(l->v, l->n, sizeof(*l->v), cmp_entry);
 	for (i = 0; i < l->n; i++) {
 		struct pkg_entry *en = &l->v[i];
 
