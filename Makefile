@@ -26,9 +26,9 @@ endif
 
 PKGS      := libcurl openssl jansson libzip libarchive libmicrohttpd libxml-2.0 zlib
 DEB_BUILD := build-essential pkg-config libcurl4-openssl-dev libssl-dev libjansson-dev \
-             libzip-dev libarchive-dev libmicrohttpd-dev libcmocka-dev libxml2-dev
+             libzip-dev libarchive-dev libmicrohttpd-dev libcmocka-dev libxml2-dev zlib1g-dev
 DEB_TEST  := python3 python3-pytest python3-flask python3-django python3-botocore \
-             python3-werkzeug python3-venv pebble wrk bash-completion zip unzip
+             python3-werkzeug python3-venv pebble wrk bash-completion zip unzip curl openssl
 PYMODS    := pytest,flask,django,botocore,werkzeug,venv
 
 WARN      := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wno-unused-parameter -Werror
@@ -63,7 +63,7 @@ deps:
 	  sh .ci/apt-install.sh $(DEB_BUILD)
 
 deps-test: deps
-	@( $(PYTHON) -c 'import $(PYMODS)' && command -v pebble && command -v wrk ) >/dev/null 2>&1 || \
+	@( $(PYTHON) -c 'import $(PYMODS)' && command -v pebble && command -v wrk && command -v curl && command -v openssl && command -v zip ) >/dev/null 2>&1 || \
 	  sh .ci/apt-install.sh $(DEB_TEST)
 
 # ---- build ------------------------------------------------------------------
