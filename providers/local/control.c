@@ -10,6 +10,7 @@
  *   reload   {"version": N}     start N's workers, switch, retire the old ones
  *   invoke   {"event": {...}}   run one event through a worker
  *   schedule {"enabled": bool}  turn the timers on or off
+ *   tls {"port", "domain", "base_path"}  (re)start the HTTPS listener (certify)
  *   stop                        answer, then shut the gateway down
  */
 #include "local.h"
@@ -121,8 +122,8 @@ static json_t *do_status(struct daemon *d)
 		      "events", (json_int_t)d->events, "concurrency", conc,
 		      "idle_workers", pids);
 	pthread_mutex_unlock(&d->stats_mu);
-	if (d->mhd_tls)
-		json_object_set_new(j, "https_port", json_integer(d->tls_port));
+	if (gateway_tls_port(d))
+		json_object_set_new(j, "https_port", json_integer(gateway_tls_port(d)));
 	timers_status(d, j);
 	return j;
 }
@@ -181,6 +182,21 @@ static json_t *do_schedule(struct daemon *d, json_t *req)
 	return do_status(d);
 }
 
+static json_t *do_tls(struct daemon *d, json_t *req)
+{
+	struct herr e = { 0 };
+	json_t *ans;
+
+	if (gateway_tls_reload(d, (int)json_integer_value(json_object_get(req, "port")),
+			       json_string_value(json_object_get(req, "domain")),
+			       json_string_value(json_object_get(req, "base_path")), &e))
+		ans = json_pack("{s:b, s:s}", "ok", 0, "error", e.msg);
+	else
+		ans = json_pack("{s:b, s:i}", "ok", 1, "https_port", gateway_tls_port(d));
+	herr_clear(&e);
+	return ans;
+}
+
 struct conn {
 	struct daemon *d;
 	int fd;
@@ -204,6 +220,8 @@ static void *serve_conn(void *arg)
 		ans = do_invoke(c->d, req);
 	else if (!strcmp(cmd, "schedule"))
 		ans = do_schedule(c->d, req);
+	else if (!strcmp(cmd, "tls"))
+		ans = do_tls(c->d, req);
 	else if (!strcmp(cmd, "stop")) {
 		ans = json_pack("{s:b, s:I}", "ok", 1, "pid", (json_int_t)getpid());
 		stop = true;

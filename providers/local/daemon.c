@@ -67,6 +67,24 @@ static int write_worker_py(const char *dir, char **out, struct herr *e)
 	return path_write_atomic(*out, t->data, t->len, e);
 }
 
+/* The HTTPS listener recorded by certify, if any (a failure is logged, not fatal). */
+static void start_tls(struct daemon *d)
+{
+	json_t *st = NULL;
+	struct herr e = { 0 };
+	int port;
+
+	if (local_state_read(d->dir, &st, NULL))
+		return;
+	port = (int)json_integer_value(json_object_get(st, "https_port"));
+	if (port > 0 && json_string_value(json_object_get(st, "domain")) &&
+	    gateway_tls_reload(d, port, json_string_value(json_object_get(st, "domain")),
+			       json_string_value(json_object_get(st, "https_base_path")), &e))
+		stagelog("gateway", "HTTPS not started: %s", e.msg);
+	herr_clear(&e);
+	json_decref(st);
+}
+
 /* Read state.json into d and the pool; *cfg is the current version. */
 static int load(struct daemon *d, struct version_cfg **cfg, struct herr *e)
 {
@@ -82,7 +100,6 @@ static int load(struct daemon *d, struct version_cfg **cfg, struct herr *e)
 	fn = json_string_value(json_object_get(st, "function_name"));
 	stage = json_string_value(json_object_get(st, "stage"));
 	d->port = (int)json_integer_value(json_object_get(st, "port"));
-	d->tls_port = (int)json_integer_value(json_object_get(st, "https_port"));
 	d->scheduled = json_is_true(json_object_get(st, "scheduled"));
 	if (!python || !fn || !stage || d->port <= 0) {
 		rc = herr_set(e, HOIST_FAIL, "%s/state.json is incomplete", d->dir);
@@ -143,6 +160,7 @@ int local_daemon_main(int argc, char **argv)
 	d.started_ms = now_ms();
 	pthread_mutex_init(&d.stats_mu, NULL);
 	pthread_mutex_init(&d.timers_mu, NULL);
+	pthread_mutex_init(&d.tls_mu, NULL);
 	pidf = local_file(d.dir, "gateway.pid");
 	logf = local_file(d.dir, "stage.log");
 	snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
@@ -165,10 +183,8 @@ int local_daemon_main(int argc, char **argv)
 		}
 		cfg = NULL;
 	}
-	if (!rc && d.tls_port > 0 && gateway_start_tls(&d, &e)) {
-		stagelog("gateway", "HTTPS not started: %s", e.msg);
-		herr_clear(&e);
-	}
+	if (!rc)
+		start_tls(&d);
 	if (!rc)
 		ctl = !(rc = control_start(&d, &e));
 	if (!rc)
@@ -193,7 +209,9 @@ int local_daemon_main(int argc, char **argv)
 		close(ready_fd);
 	if (!rc)
 		wait_for_stop(&d);
+	pthread_mutex_lock(&d.tls_mu);
 	d.stop = true;
+	pthread_mutex_unlock(&d.tls_mu);
 	if (http)
 		gateway_stop(&d);
 	if (ctl)
@@ -215,6 +233,5 @@ int local_daemon_main(int argc, char **argv)
 	free(logf);
 	free(d.url);
 	free(d.dir);
-	free(d.domain);
 	return rc ? HOIST_FAIL : HOIST_OK;
 }

@@ -6,7 +6,9 @@
  * deploy creates the stage directory and starts the gateway; update adds a
  * version and asks the running gateway to switch to it (workers of the new
  * version start and import the app before any request is routed to them);
- * rollback switches back to a retained version.
+ * rollback switches back to a retained version.  update --no-upload makes a
+ * configuration-only version: the current version's files (hard links) with
+ * the new package's hoist_settings.py and the new settings.
  */
 #include "local.h"
 
@@ -132,6 +134,46 @@ static int add_version(const char *dir, const struct stage *st, const struct pac
 	return rc;
 }
 
+/*
+ * update --no-upload: version v runs the code of version `from` (hard links)
+ * with the new package's hoist_settings.py and the new stage settings.
+ */
+static int add_config_version(const char *dir, const struct stage *st,
+			      const struct package_info *pkg, long from, long v, struct herr *e)
+{
+	char *src = local_version_dir(dir, from), *vd = local_version_dir(dir, v);
+	char *fj = xasprintf("%s.json", src), *vj = xasprintf("%s.json", vd), *s;
+	json_t *old = json_load_file(fj, 0, NULL), *j = json_deep_copy(st->settings);
+	int rc;
+
+	if (!path_is_dir(src) || !json_is_object(old)) {
+		rc = herr_set(e, HOIST_FAIL, "the current version %ld is missing from %s", from,
+			      dir);
+		herr_hint(e, "Run 'hoist update %s' without --no-upload.", st->name);
+		goto out;
+	}
+	rc = local_link_tree(src, vd, e);
+	if (!rc)
+		rc = local_unzip_entry(pkg->zip_path, "hoist_settings.py", vd, e);
+	if (!rc) {
+		json_object_set_new(j, "hoist_version", json_integer(v));
+		json_object_set(j, "hoist_code_sha256", json_object_get(old, "hoist_code_sha256"));
+		json_object_set_new(j, "hoist_code_from_version", json_integer(from));
+		json_object_set_new(j, "hoist_deployed_ms", json_integer(now_ms()));
+		s = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS);
+		rc = path_write_atomic(vj, s, strlen(s), e);
+		free(s);
+	}
+out:
+	json_decref(old);
+	json_decref(j);
+	free(src);
+	free(vd);
+	free(fj);
+	free(vj);
+	return rc;
+}
+
 static void remove_version(const char *dir, long v)
 {
 	char *vd = local_version_dir(dir, v), *vj = xasprintf("%s.json", vd);
@@ -167,9 +209,29 @@ static void prune(const char *dir, const struct stage *st, long current)
 
 /* ---- the daemon ---------------------------------------------------------- */
 
+/* A zombie has exited; its reaper (init, for the detached gateway) may be slow. */
+static bool exited(pid_t pid)
+{
+	char path[64], buf[256], *p;
+	FILE *f;
+	size_t n;
+
+	if (kill(pid, 0) != 0)
+		return true;
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return true;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	return p && (p[1] == ' ') && (p[2] == 'Z' || p[2] == 'X');
+}
+
 static void wait_gone(pid_t pid, int ms)
 {
-	for (; ms > 0 && kill(pid, 0) == 0; ms -= 20) {
+	for (; ms > 0 && !exited(pid); ms -= 20) {
 		int st;
 
 		waitpid(pid, &st, WNOHANG);
@@ -259,6 +321,11 @@ static int start_daemon(const char *dir, struct herr *e)
 	return rc;
 }
 
+int local_start_daemon(const char *dir, struct herr *e)
+{
+	return start_daemon(dir, e);
+}
+
 /* Stop the gateway of `dir` and anything still running from its versions. */
 void local_stop_daemon(const char *dir)
 {
@@ -269,7 +336,7 @@ void local_stop_daemon(const char *dir)
 		if (control_call(dir, req, &resp, 5000, NULL) != HOIST_OK)
 			kill(pid, SIGTERM);
 		wait_gone(pid, 15000);
-		if (kill(pid, 0) == 0) {
+		if (!exited(pid)) {
 			kill(pid, SIGKILL);
 			wait_gone(pid, 2000);
 		}
@@ -422,9 +489,17 @@ int local_update(const struct stage *st, const struct deploy_args *a, char **url
 	n = local_versions(dir, &vs);
 	v = n ? vs[n - 1] + 1 : 1;
 	free(vs);
-	out_step("Unpacking version %ld into %s", v, dir);
 	json_object_set_new(state, "scheduled", json_true());
-	rc = add_version(dir, st, a->pkg, v, e);
+	if (a->no_upload) {
+		long cur = (long)json_integer_value(json_object_get(state, "current"));
+
+		out_step("Configuration only (--no-upload): version %ld keeps the code of "
+			 "version %ld", v, cur);
+		rc = add_config_version(dir, st, a->pkg, cur, v, e);
+	} else {
+		out_step("Unpacking version %ld into %s", v, dir);
+		rc = add_version(dir, st, a->pkg, v, e);
+	}
 	if (!rc) {
 		out_step("Starting the new workers and switching over");
 		rc = switch_to(dir, state, v, e);

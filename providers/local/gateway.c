@@ -4,6 +4,11 @@
  * v1 proxy event, runs it through the worker pool, and writes the proxy
  * answer back as an HTTP response — what API Gateway + Lambda do.
  *
+ * After certify a second listener serves HTTPS for `domain` on its own port
+ * as a custom domain would: the whole path goes to the stage (under the
+ * base path mapping when base_path is set).  certify replaces that listener
+ * without touching the HTTP one.  Both add X-Forwarded-For/-Port/-Proto.
+ *
  * One thread per connection: a request blocks its thread while a worker
  * runs it, which is exactly the concurrency the pool allows.
  */
@@ -17,6 +22,7 @@
 #include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <stdio.h>
@@ -118,37 +124,93 @@ static char *client_ip(struct MHD_Connection *c)
 	return xstrdup(buf);
 }
 
-static json_t *build_event(struct daemon *d, struct MHD_Connection *c, const char *method,
-			   const char *path, const char *version, const struct sbuf *body,
-			   const char *rid)
+/* Drop every header named `name` (any case) from both header maps. */
+static void del_header(struct kv_ctx *h, const char *name)
 {
+	const char *k;
+	json_t *v;
+	void *tmp;
+
+	json_object_foreach_safe(h->single, tmp, k, v)
+		if (!strcasecmp(k, name))
+			json_object_del(h->single, k);
+	json_object_foreach_safe(h->multi, tmp, k, v)
+		if (!strcasecmp(k, name))
+			json_object_del(h->multi, k);
+}
+
+static const char *find_header(struct kv_ctx *h, const char *name)
+{
+	const char *k;
+	json_t *v;
+
+	json_object_foreach(h->single, k, v)
+		if (!strcasecmp(k, name))
+			return json_string_value(v);
+	return NULL;
+}
+
+/* What API Gateway adds: X-Forwarded-For (client appended), -Port, -Proto. */
+static void add_forwarded(struct kv_ctx *h, const struct listener *l, const char *ip)
+{
+	const char *prior = find_header(h, "X-Forwarded-For");
+	char *xff = prior && *prior ? xasprintf("%s, %s", prior, ip) : xstrdup(ip);
+	char port[16];
+
+	snprintf(port, sizeof(port), "%d", l->port);
+	del_header(h, "X-Forwarded-For");
+	del_header(h, "X-Forwarded-Port");
+	del_header(h, "X-Forwarded-Proto");
+	add_multi(h->single, h->multi, "X-Forwarded-For", xff);
+	add_multi(h->single, h->multi, "X-Forwarded-Port", port);
+	add_multi(h->single, h->multi, "X-Forwarded-Proto", l->tls ? "https" : "http");
+	free(xff);
+}
+
+/*
+ * Where a request goes: `path` is the event's path, `proxy` the part the
+ * {proxy+} resource matched ("/" for the root), `ctx_path` the path as the
+ * client sent it.  On the HTTP listener /<stage> is stripped (the default
+ * endpoint); on the HTTPS one the path is kept whole (a custom domain with
+ * an optional base path mapping).
+ */
+struct route {
+	const char *path, *proxy, *ctx_path;
+};
+
+static json_t *build_event(const struct listener *l, struct MHD_Connection *c,
+			   const char *method, const struct route *rt, const char *version,
+			   const struct sbuf *body, const char *rid)
+{
+	struct daemon *d = l->d;
 	struct kv_ctx h = { json_object(), json_object() }, q = { json_object(), json_object() };
 	const char *host, *ua;
 	json_t *ev, *ctx, *pp;
-	char *ip = client_ip(c), tbuf[64], *stage_path;
+	char *ip = client_ip(c), tbuf[64];
+	bool root = !strcmp(rt->proxy, "/");
 	time_t t = time(NULL);
 	struct tm tm;
 	bool b64;
 
 	MHD_get_connection_values(c, MHD_HEADER_KIND, collect_kv, &h);
 	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_kv, &q);
+	add_forwarded(&h, l, ip);
 	host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host");
 	ua = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "User-Agent");
 	gmtime_r(&t, &tm);
 	strftime(tbuf, sizeof(tbuf), "%d/%b/%Y:%H:%M:%S +0000", &tm);
-	stage_path = xasprintf("/%s%s", d->pool.stage_name, path);
-	pp = strcmp(path, "/") ? json_pack("{s:s}", "proxy", path + 1) : json_null();
+	pp = root ? json_null() : json_pack("{s:s}", "proxy", rt->proxy + 1);
 	ctx = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:s,"
 			" s:{s:s, s:s?}}",
-			"resourceId", "local", "resourcePath", strcmp(path, "/") ? "/{proxy+}" : "/",
-			"httpMethod", method, "path", stage_path, "stage", d->pool.stage_name,
+			"resourceId", "local", "resourcePath", root ? "/" : "/{proxy+}",
+			"httpMethod", method, "path", rt->ctx_path, "stage", d->pool.stage_name,
 			"requestId", rid, "requestTimeEpoch", (json_int_t)now_ms(),
 			"requestTime", tbuf, "protocol", version,
-			"domainName", host ? host : "127.0.0.1", "apiId", "local",
-			"accountId", "000000000000",
+			"domainName", l->tls ? l->domain : host ? host : "127.0.0.1",
+			"apiId", "local", "accountId", "000000000000",
 			"identity", "sourceIp", ip, "userAgent", ua);
 	ev = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:n, s:o}",
-		       "resource", strcmp(path, "/") ? "/{proxy+}" : "/", "path", path,
+		       "resource", root ? "/" : "/{proxy+}", "path", rt->path,
 		       "httpMethod", method, "headers", h.single, "multiValueHeaders", h.multi,
 		       "queryStringParameters", json_object_size(q.single) ? q.single : json_null(),
 		       "multiValueQueryStringParameters",
@@ -160,7 +222,6 @@ static json_t *build_event(struct daemon *d, struct MHD_Connection *c, const cha
 	}
 	json_object_set_new(ev, "body", body_value(body, &b64));
 	json_object_set_new(ev, "isBase64Encoded", json_boolean(b64));
-	free(stage_path);
 	free(ip);
 	return ev;
 }
@@ -271,24 +332,64 @@ static void count(struct daemon *d, bool error)
 	pthread_mutex_unlock(&d->stats_mu);
 }
 
-static enum MHD_Result serve(struct daemon *d, struct MHD_Connection *c, const char *url,
+/* "/<prefix>" or "/<prefix>/…": the rest after the prefix ("" or "/…"), else NULL. */
+static const char *under(const char *url, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	if (strncmp(url, prefix, n) || (url[n] && url[n] != '/'))
+		return NULL;
+	return url + n;
+}
+
+/* The route of `url` on listener l, or false (API Gateway's 403). */
+static bool route_of(const struct listener *l, const char *url, struct route *rt, char **tmp)
+{
+	const char *rest;
+
+	*tmp = NULL;
+	if (url[0] != '/')
+		return false;
+	if (!l->tls) {
+		*tmp = xasprintf("/%s", l->d->pool.stage_name);
+		rest = under(url, *tmp);
+		if (!rest)
+			return false;
+		rt->path = rt->proxy = *rest ? rest : "/";
+		rt->ctx_path = url;
+		return true;
+	}
+	rest = l->base_path ? under(url, l->base_path) : url;
+	if (!rest)
+		return false;
+	rt->path = rt->ctx_path = url;
+	rt->proxy = *rest ? rest : "/";
+	return true;
+}
+
+static enum MHD_Result serve(struct listener *l, struct MHD_Connection *c, const char *url,
 			     const char *method, const char *version, struct req_body *rb)
 {
-	size_t sl = strlen(d->pool.stage_name);
-	char rid[37];
+	struct daemon *d = l->d;
+	struct route rt;
+	char rid[37], *tmp;
 	json_t *ev, *ans = NULL;
 	char *why = NULL;
 	enum MHD_Result ret;
 	unsigned status = 0;
 	int code;
 
-	if (url[0] != '/' || strncmp(url + 1, d->pool.stage_name, sl) ||
-	    (url[1 + sl] && url[1 + sl] != '/'))
+	if (!route_of(l, url, &rt, &tmp)) {
+		free(tmp);
 		return send_json_message(c, 403, "Forbidden");
-	if (rb->too_big)
+	}
+	if (rb->too_big) {
+		free(tmp);
 		return send_json_message(c, 413, "Request Too Long");
+	}
 	request_id_new(rid);
-	ev = build_event(d, c, method, url[1 + sl] ? url + 1 + sl : "/", version, &rb->b, rid);
+	ev = build_event(l, c, method, &rt, version, &rb->b, rid);
+	free(tmp);
 	code = pool_invoke(&d->pool, ev, rid, &ans, &why);
 	json_decref(ev);
 	if (code == 0 && send_answer(c, ans, &ret, &status) == 0) {
@@ -347,75 +448,153 @@ static void on_done(void *cls, struct MHD_Connection *c, void **con_cls,
 	*con_cls = NULL;
 }
 
-static struct MHD_Daemon *start(struct daemon *d, int port, const char *cert, const char *key,
-				struct herr *e)
+static struct MHD_Daemon *start(struct listener *l, struct herr *e)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)l->port) };
 	unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
 			 MHD_USE_ERROR_LOG;
 	struct MHD_Daemon *m;
 
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (cert)
-		flags |= MHD_USE_TLS;
-	if (cert)
-		m = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, on_request, d,
+	if (l->tls)
+		m = MHD_start_daemon(flags | MHD_USE_TLS, (uint16_t)l->port, NULL, NULL,
+				     on_request, l,
 				     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-				     MHD_OPTION_NOTIFY_COMPLETED, on_done, d,
+				     MHD_OPTION_NOTIFY_COMPLETED, on_done, l,
 				     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
-				     MHD_OPTION_HTTPS_MEM_CERT, cert, MHD_OPTION_HTTPS_MEM_KEY, key,
-				     MHD_OPTION_END);
+				     MHD_OPTION_HTTPS_MEM_CERT, l->cert,
+				     MHD_OPTION_HTTPS_MEM_KEY, l->key, MHD_OPTION_END);
 	else
-		m = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, on_request, d,
+		m = MHD_start_daemon(flags, (uint16_t)l->port, NULL, NULL, on_request, l,
 				     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-				     MHD_OPTION_NOTIFY_COMPLETED, on_done, d,
+				     MHD_OPTION_NOTIFY_COMPLETED, on_done, l,
 				     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
 				     MHD_OPTION_END);
 	if (!m)
-		herr_set(e, HOIST_FAIL, "cannot listen on 127.0.0.1:%d: %s", port,
-			 errno == EADDRINUSE ? "the port is in use" : strerror(errno));
+		herr_set(e, HOIST_FAIL, "cannot listen on 127.0.0.1:%d%s: %s", l->port,
+			 l->tls ? " (HTTPS)" : "", errno == EADDRINUSE ? "the port is in use" :
+			 errno ? strerror(errno) : "libmicrohttpd refused the configuration");
 	return m;
 }
 
 int gateway_start(struct daemon *d, struct herr *e)
 {
-	d->mhd = start(d, d->port, NULL, NULL, e);
-	return d->mhd ? HOIST_OK : HOIST_FAIL;
+	d->http.d = d;
+	d->http.port = d->port;
+	d->http.tls = false;
+	errno = 0;
+	d->http.mhd = start(&d->http, e);
+	return d->http.mhd ? HOIST_OK : HOIST_FAIL;
 }
 
-int gateway_start_tls(struct daemon *d, struct herr *e)
+/* ---- the HTTPS listener -------------------------------------------------- */
+
+static void listener_free(struct listener *l)
+{
+	if (!l)
+		return;
+	if (l->mhd)
+		MHD_stop_daemon(l->mhd);
+	free(l->domain);
+	free(l->base_path);
+	if (l->key)
+		OPENSSL_cleanse(l->key, strlen(l->key));
+	free(l->key);
+	free(l->cert);
+	free(l);
+}
+
+/* A TLS listener from the stage's tls/ files (not started). */
+static int tls_listener_new(struct daemon *d, int port, const char *domain,
+			    const char *base_path, struct listener **out, struct herr *e)
 {
 	char *tdir = local_file(d->dir, "tls"), *cp = path_join(tdir, "cert.pem");
-	char *kp = path_join(tdir, "key.pem"), *cert = NULL, *key = NULL;
-	int rc = HOIST_OK;
+	char *kp = path_join(tdir, "key.pem");
+	struct listener *l = xcalloc(1, sizeof(*l));
+	int rc;
 
-	if (!path_exists(cp))
-		goto out;
-	if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
-		rc = herr_set(e, HOIST_FAIL, "this libmicrohttpd was built without TLS support");
-		goto out;
-	}
-	rc = path_read(cp, &cert, NULL, e);
+	*out = NULL;
+	l->d = d;
+	l->port = port;
+	l->tls = true;
+	l->domain = xstrdup(domain);
+	if (base_path && *base_path && strcmp(base_path, "/"))
+		l->base_path = xasprintf("/%s", base_path + (base_path[0] == '/'));
+	rc = path_read(cp, &l->cert, NULL, e);
 	if (!rc)
-		rc = path_read(kp, &key, NULL, e);
-	if (!rc) {
-		d->mhd_tls = start(d, d->tls_port, cert, key, e);
-		rc = d->mhd_tls ? HOIST_OK : HOIST_FAIL;
-	}
-out:
-	free(cert);
-	free(key);
+		rc = path_read(kp, &l->key, NULL, e);
+	if (rc)
+		listener_free(l);
+	else
+		*out = l;
 	free(cp);
 	free(kp);
 	free(tdir);
 	return rc;
 }
 
+int gateway_tls_reload(struct daemon *d, int port, const char *domain, const char *base_path,
+		       struct herr *e)
+{
+	struct listener *l = NULL, *old;
+	int rc;
+
+	if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
+		return herr_set(e, HOIST_FAIL, "this libmicrohttpd was built without TLS support; "
+				"HTTPS is not available");
+	if (!domain || port <= 0)
+		return herr_set(e, HOIST_FAIL, "no domain or HTTPS port recorded for the stage");
+	rc = tls_listener_new(d, port, domain, base_path, &l, e);
+	if (rc)
+		return rc;
+	pthread_mutex_lock(&d->tls_mu);
+	if (d->stop) {
+		pthread_mutex_unlock(&d->tls_mu);
+		listener_free(l);
+		return herr_set(e, HOIST_FAIL, "the gateway is stopping");
+	}
+	old = d->tls;
+	if (old) {
+		MHD_stop_daemon(old->mhd);   /* the HTTP listener keeps serving */
+		old->mhd = NULL;
+	}
+	errno = 0;
+	l->mhd = start(l, e);
+	if (l->mhd) {
+		d->tls = l;
+		listener_free(old);
+		stagelog("gateway", "serving https://%s:%d%s", domain, port,
+			 l->base_path ? l->base_path : "/");
+	} else {
+		rc = HOIST_FAIL;
+		listener_free(l);
+		d->tls = old;   /* put the previous listener back */
+		if (old && !(old->mhd = start(old, NULL))) {
+			d->tls = NULL;
+			listener_free(old);
+		}
+	}
+	pthread_mutex_unlock(&d->tls_mu);
+	return rc;
+}
+
+int gateway_tls_port(struct daemon *d)
+{
+	int port;
+
+	pthread_mutex_lock(&d->tls_mu);
+	port = d->tls ? d->tls->port : 0;
+	pthread_mutex_unlock(&d->tls_mu);
+	return port;
+}
+
 void gateway_stop(struct daemon *d)
 {
-	if (d->mhd_tls)
-		MHD_stop_daemon(d->mhd_tls);
-	if (d->mhd)
-		MHD_stop_daemon(d->mhd);
-	d->mhd = d->mhd_tls = NULL;
+	pthread_mutex_lock(&d->tls_mu);
+	listener_free(d->tls);
+	d->tls = NULL;
+	pthread_mutex_unlock(&d->tls_mu);
+	if (d->http.mhd)
+		MHD_stop_daemon(d->http.mhd);
+	d->http.mhd = NULL;
 }

@@ -77,10 +77,8 @@ static int local_status(const struct stage *st, json_t **status, struct herr *e)
 	json_object_set_new(resp, "function", json_string(st->function_name));
 	json_object_set_new(resp, "directory", json_string(dir));
 	json_object_set(resp, "python", json_object_get(state, "python"));
-	if (json_object_get(state, "domain") && json_object_get(state, "https_port"))
-		json_object_set_new(resp, "https_url", json_sprintf("https://%s:%d/%s",
-			json_string_value(json_object_get(state, "domain")),
-			(int)json_integer_value(json_object_get(state, "https_port")), st->name));
+	if (json_is_string(json_object_get(state, "https_url")))
+		json_object_set(resp, "https_url", json_object_get(state, "https_url"));
 	*status = resp;
 	resp = NULL;
 out:

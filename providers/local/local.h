@@ -39,7 +39,10 @@ struct stage;
  *     gateway.log       the daemon's own stderr (crashes, sanitizer reports)
  *     stage.log         what `hoist tail` reads
  *     control.sock      the control socket
- *     tls/              certify: ca.pem, cert.pem, key.pem
+ *     tls/              certify: cert.pem (leaf + chain), key.pem (0600)
+ *
+ *   <state>/hoist/local/ca/  the machine-user's local CA (ca.pem, ca.key 0600),
+ *                            created by the first certify and reused
  */
 char *local_stage_dir(const char *function_name);     /* allocates */
 char *local_file(const char *dir, const char *name);  /* allocates */
@@ -101,6 +104,17 @@ struct pool {
 	bool stopping;
 };
 
+/* One HTTP(S) listener of the gateway; the TLS one is replaced by certify. */
+struct listener {
+	struct daemon *d;
+	void *mhd;               /* struct MHD_Daemon */
+	int port;
+	bool tls;
+	char *domain;            /* tls: the custom domain */
+	char *base_path;         /* tls: "/api" or NULL (base path mapping) */
+	char *cert, *key;        /* tls: PEM, kept for the listener's lifetime */
+};
+
 struct daemon {
 	char *dir;
 	char *url;
@@ -116,10 +130,10 @@ struct daemon {
 	bool scheduled;
 	json_t *next_fires;      /* name -> ISO time, for status */
 	double time_scale;
-	/* tls */
-	void *mhd, *mhd_tls;
-	int tls_port;
-	char *domain;
+	/* listeners */
+	struct listener http;
+	pthread_mutex_t tls_mu;  /* guards tls */
+	struct listener *tls;    /* NULL until certify */
 };
 
 /* workers.c */
@@ -147,7 +161,15 @@ void version_cfg_free(struct version_cfg *c);
 
 /* gateway.c */
 int gateway_start(struct daemon *d, struct herr *e);
-int gateway_start_tls(struct daemon *d, struct herr *e);
+/*
+ * (Re)start the HTTPS listener from tls/cert.pem and tls/key.pem on `port`
+ * for `domain` (base_path may be NULL); the HTTP listener is not touched.
+ * When the new listener cannot start, the previous one is started again.
+ */
+int gateway_tls_reload(struct daemon *d, int port, const char *domain, const char *base_path,
+		       struct herr *e);
+/* The HTTPS port, or 0 when there is no HTTPS listener. */
+int gateway_tls_port(struct daemon *d);
 void gateway_stop(struct daemon *d);
 void request_id_new(char out[37]);
 
@@ -165,13 +187,14 @@ void control_stop(struct daemon *d);
 int local_daemon_main(int argc, char **argv);
 void daemon_request_stop(struct daemon *d);
 
-/* tls.c */
-int tls_make_cert(const char *tls_dir, const char *domain, char **cert_path, char **key_path,
-		  struct herr *e);
-
 /* ---- ops (CLI side) --------------------------------------------------- */
 
 int local_unzip(const char *zip_path, const char *dest, struct herr *e);
+/* Unpack the one entry `name` of the zip into dest (replacing a linked file). */
+int local_unzip_entry(const char *zip_path, const char *name, const char *dest,
+		      struct herr *e);
+/* Recreate the tree src at dst with hard links (copies across file systems). */
+int local_link_tree(const char *src, const char *dst, struct herr *e);
 
 struct deploy_args;
 int local_deploy(const struct stage *st, const struct deploy_args *a, char **url,
@@ -182,6 +205,8 @@ int local_rollback(const struct stage *st, int back, char **url, struct herr *e)
 /* The stage directory and state of a deployed stage, or an error saying it is not. */
 int local_open_deployed(const struct stage *st, char **dir, json_t **state, struct herr *e);
 void local_stop_daemon(const char *dir);
+/* Start the gateway of `dir` (detached) and wait until it is ready. */
+int local_start_daemon(const char *dir, struct herr *e);
 /* SIGKILL any process still running in dir/versions (a wedged worker). */
 void local_kill_strays(const char *dir);
 struct tail_args;

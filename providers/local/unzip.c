@@ -1,6 +1,7 @@
 /*
- * unzip.c — unpack a package into a version directory (libzip), refusing
- * entries that would land outside it.
+ * unzip.c — fill a version directory: unpack a package (libzip), refusing
+ * entries that would land outside it; or, for update --no-upload, link the
+ * previous version's files and unpack only the regenerated settings module.
  */
 #include "local.h"
 
@@ -8,6 +9,7 @@
 #include "../../core/path.h"
 #include "../../core/str.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -108,4 +110,112 @@ int local_unzip(const char *zip_path, const char *dest, struct herr *e)
 	}
 	zip_discard(z);
 	return rc;
+}
+
+int local_unzip_entry(const char *zip_path, const char *name, const char *dest,
+		      struct herr *e)
+{
+	int err = 0, rc;
+	zip_t *z = zip_open(zip_path, ZIP_RDONLY, &err);
+	zip_int64_t i;
+	char *path;
+
+	if (!z)
+		return herr_set(e, HOIST_FAIL, "cannot open %s (libzip error %d)", zip_path, err);
+	i = zip_name_locate(z, name, 0);
+	if (i < 0) {
+		zip_discard(z);
+		return herr_set(e, HOIST_FAIL, "%s has no %s", zip_path, name);
+	}
+	path = path_join(dest, name);
+	unlink(path);   /* it may be a hard link into the previous version */
+	free(path);
+	rc = extract_one(z, (zip_uint64_t)i, name, dest, e);
+	zip_discard(z);
+	return rc;
+}
+
+/* One entry of local_link_tree: a directory recurses, a file is linked or copied. */
+static int link_entry(const char *src, const char *dst, struct herr *e);
+
+static int copy_file(const char *src, const char *dst, mode_t mode, struct herr *e)
+{
+	int in = open(src, O_RDONLY | O_CLOEXEC), out = -1, rc = HOIST_OK;
+	char buf[65536];
+	ssize_t n;
+
+	if (in >= 0)
+		out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode & 0777);
+	if (in < 0 || out < 0) {
+		rc = herr_set(e, HOIST_FAIL, "cannot copy %s to %s: %s", src, dst, strerror(errno));
+		goto out;
+	}
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (write(out, buf, (size_t)n) != n) {
+			rc = herr_set(e, HOIST_FAIL, "cannot write %s: %s", dst, strerror(errno));
+			goto out;
+		}
+	if (n < 0)
+		rc = herr_set(e, HOIST_FAIL, "cannot read %s: %s", src, strerror(errno));
+out:
+	if (in >= 0)
+		close(in);
+	if (out >= 0)
+		close(out);
+	return rc;
+}
+
+int local_link_tree(const char *src, const char *dst, struct herr *e)
+{
+	DIR *d;
+	struct dirent *de;
+	int rc = path_mkdirs(dst, e);
+
+	if (rc)
+		return rc;
+	d = opendir(src);
+	if (!d)
+		return herr_set(e, HOIST_FAIL, "cannot read %s: %s", src, strerror(errno));
+	while (!rc && (de = readdir(d))) {
+		char *s, *t;
+
+		/* __pycache__: the old version's bytecode, possibly of the settings module */
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+		    !strcmp(de->d_name, "__pycache__"))
+			continue;
+		s = path_join(src, de->d_name);
+		t = path_join(dst, de->d_name);
+		rc = link_entry(s, t, e);
+		free(s);
+		free(t);
+	}
+	closedir(d);
+	return rc;
+}
+
+static int link_entry(const char *src, const char *dst, struct herr *e)
+{
+	struct stat sb;
+	char target[4096];
+	ssize_t n;
+
+	if (lstat(src, &sb) != 0)
+		return herr_set(e, HOIST_FAIL, "cannot read %s: %s", src, strerror(errno));
+	if (S_ISDIR(sb.st_mode))
+		return local_link_tree(src, dst, e);
+	if (S_ISLNK(sb.st_mode)) {
+		n = readlink(src, target, sizeof(target) - 1);
+		if (n < 0)
+			return herr_set(e, HOIST_FAIL, "cannot read %s: %s", src, strerror(errno));
+		target[n] = '\0';
+		if (symlink(target, dst) != 0)
+			return herr_set(e, HOIST_FAIL, "cannot create %s: %s", dst, strerror(errno));
+		return HOIST_OK;
+	}
+	if (!S_ISREG(sb.st_mode))
+		return HOIST_OK;
+	/* versions are never written in place, so a hard link is a copy */
+	if (link(src, dst) == 0)
+		return HOIST_OK;
+	return copy_file(src, dst, sb.st_mode, e);
 }

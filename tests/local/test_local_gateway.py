@@ -179,3 +179,42 @@ def test_num_retained_versions(make_stage):
     assert json.loads(s.get("/")[2])["version"] == "v5"
     kept = sorted(int(p.name) for p in (s.dir / "versions").iterdir() if p.is_dir())
     assert kept == [3, 4, 5], kept
+
+
+GREETING_APP = '''
+import json, os
+
+VERSION = "v1"
+
+def app(environ, start_response):
+    out = json.dumps({"greeting": os.environ.get("GREETING"), "version": VERSION}).encode()
+    start_response("200 OK", [("Content-Type", "application/json")])
+    return [out]
+'''
+
+
+def test_update_no_upload_changes_configuration_only(make_stage):
+    s = make_stage(settings={"environment_variables": {"GREETING": "one"},
+                             "local_concurrency": 1},
+                   files={"app.py": GREETING_APP})
+    deployed(s)
+    assert json.loads(s.get("/")[2]) == {"greeting": "one", "version": "v1"}
+    set_version(s, "v2")  # a code change that --no-upload must not deploy
+    s.write_settings(environment_variables={"GREETING": "two"}, local_concurrency=3)
+    r = s.run("update", s.name, "--no-upload")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == s.url
+    assert json.loads(s.get("/")[2]) == {"greeting": "two", "version": "v1"}
+    st = json.loads(s.run("status", s.name, "--json").stdout)
+    assert st["version"] == 2 and st["concurrency"] == 3
+    v2 = json.loads((s.dir / "versions" / "2.json").read_text())
+    v1 = json.loads((s.dir / "versions" / "1.json").read_text())
+    assert v2["hoist_code_sha256"] == v1["hoist_code_sha256"]
+    assert 'VERSION = "v1"' in (s.dir / "versions" / "2" / "app.py").read_text()
+    assert "two" in (s.dir / "versions" / "2" / "hoist_settings.py").read_text()
+    assert "two" not in (s.dir / "versions" / "1" / "hoist_settings.py").read_text()
+    # rollback returns to version 1's configuration; a plain update ships the code
+    assert s.run("rollback", s.name, "-n", "1").returncode == 0
+    assert json.loads(s.get("/")[2]) == {"greeting": "one", "version": "v1"}
+    assert s.run("update", s.name).returncode == 0
+    assert json.loads(s.get("/")[2]) == {"greeting": "two", "version": "v2"}
