@@ -69,6 +69,13 @@ int cli_open_stage(const char *arg, struct settings *s, struct stage *st, struct
 int cli_each_stage(const char *arg, int (*fn)(struct stage *st, void *ctx), void *ctx,
 		   struct herr *e);
 
+/*
+ * The whole of a command that takes [stage] (or --all) and its options:
+ * parse argv, run fn(stage, struct herr *) for each stage, print the error.
+ */
+int cli_stage_command(const struct cmd *self, int argc, char **argv,
+		      int (*fn)(struct stage *st, void *ctx));
+
 /* The command table, NULL-terminated by name. */
 extern const struct cmd hoist_commands[];
 const struct cmd *cmd_find(const char *name);

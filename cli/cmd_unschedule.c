@@ -33,20 +33,5 @@ static int unschedule_stage(struct stage *st, void *ctx)
 
 int cmd_unschedule(const struct cmd *self, int argc, char **argv)
 {
-	struct herr e = { 0 };
-	char **pos = NULL;
-	int npos = 0, rc;
-
-	rc = opts_parse(self, argc, argv, &pos, &npos, 0, &e);
-	if (rc < 0)
-		return HOIST_OK;
-	if (!rc && npos > 1)
-		rc = herr_set(&e, HOIST_USAGE, "too many arguments; usage: hoist unschedule %s",
-			      self->usage);
-	if (!rc)
-		rc = cli_each_stage(npos ? pos[0] : NULL, unschedule_stage, &e, &e);
-	if (rc)
-		out_error(&e);
-	free(pos);
-	return rc;
+	return cli_stage_command(self, argc, argv, unschedule_stage);
 }

@@ -4,6 +4,7 @@
 #include "cli.h"
 
 #include "../core/err.h"
+#include "../core/log.h"
 #include "../core/settings.h"
 #include "../core/stage.h"
 
@@ -60,5 +61,26 @@ int cli_each_stage(const char *arg, int (*fn)(struct stage *st, void *ctx), void
 	}
 	free(names);
 	settings_free(&s);
+	return rc;
+}
+
+int cli_stage_command(const struct cmd *self, int argc, char **argv,
+		      int (*fn)(struct stage *st, void *ctx))
+{
+	struct herr e = { 0 };
+	char **pos = NULL;
+	int npos = 0, rc;
+
+	rc = opts_parse(self, argc, argv, &pos, &npos, 0, &e);
+	if (rc < 0)
+		return HOIST_OK;
+	if (!rc && npos > 1)
+		rc = herr_set(&e, HOIST_USAGE, "too many arguments; usage: hoist %s %s",
+			      self->name, self->usage);
+	if (!rc)
+		rc = cli_each_stage(npos ? pos[0] : NULL, fn, &e, &e);
+	if (rc)
+		out_error(&e);
+	free(pos);
 	return rc;
 }
