@@ -52,6 +52,14 @@ static json_t *str_or_null(const char *s)
 	return s ? json_string(s) : json_null();
 }
 
+/* The `authorizer` setting's "function" (called for TOKEN/REQUEST events), or null. */
+static json_t *authorizer_function(const struct stage *st)
+{
+	json_t *fn = json_object_get(get(st, "authorizer"), "function");
+
+	return json_is_string(fn) ? json_incref(fn) : json_null();
+}
+
 /* Append `NAME = <json>`; steals v. */
 static void line(struct sbuf *b, const char *name, json_t *v)
 {
@@ -143,6 +151,7 @@ int pkg_settings_module(const struct stage *st, const char *slim_url, char **out
 	line(&b, "ADDITIONAL_TEXT_MIMETYPES", value_or(st, "additional_text_mimetypes", json_array()));
 	line(&b, "BASE_PATH", value_or(st, "base_path", json_null()));
 	line(&b, "DOMAIN", value_or(st, "domain", json_null()));
+	line(&b, "AUTHORIZER_FUNCTION", authorizer_function(st));
 	line(&b, "EVENTS", timers);
 	line(&b, "EVENT_SOURCES", sources);
 	line(&b, "SLIM_BUNDLE", slim_url ? json_pack("{s:s, s:s?}", "url", slim_url, "project",

@@ -18,6 +18,8 @@ Event detection, first match wins (``detect``):
   0. str/bytes events (Alibaba API Gateway, FC timers) are JSON-decoded.
   1. ``hoist_event`` key            -> timer / keep-warm payload
   2. ``command`` / ``raw_command`` / ``manage`` -> invoke
+     ``type`` TOKEN/REQUEST + ``methodArn``       -> API Gateway Lambda authorizer
+                                                   (AUTHORIZER_FUNCTION)
   3. ``version == "2.0"`` + ``rawPath``          -> AWS HTTP API v2 / function URL
   4. ``rawPath`` + ``requestContext.http``        -> Alibaba FC 3.0 HTTP trigger
   5. ``httpMethod`` and
@@ -124,6 +126,8 @@ def detect(event):
         return "hoist_event"
     if "command" in event or "raw_command" in event or "manage" in event:
         return "invoke"
+    if event.get("type") in ("TOKEN", "REQUEST") and "methodArn" in event:
+        return "authorizer"
     ctx = event.get("requestContext")
     ctx = ctx if isinstance(ctx, dict) else {}
     if "rawPath" in event:
@@ -175,6 +179,8 @@ def handler(event, context):
     if shape in ("aws_v1", "aws_v2", "aliyun_fc", "aliyun_apigw", "tencent"):
         return handle_http(shape, event, context)
     import hoist_invoke
+    if shape == "authorizer":
+        return _authorize(event, context)
     if shape == "invoke":
         _try_load_app()
         return hoist_invoke.invoke(event, context)
@@ -189,6 +195,21 @@ def handler(event, context):
     _try_load_app()
     return hoist_invoke.timer(payload, event, context, _setting("EVENTS") or {},
         _setting("FUNCTION_NAME") or "")
+
+
+def _authorize(event, context):
+    """An API Gateway Lambda authorizer event: the authorizer function's policy, as is.
+
+    Raising (or a missing function) makes API Gateway answer 500, so failures
+    are logged and re-raised rather than turned into an allow/deny document.
+    """
+    import hoist_invoke
+    name = _setting("AUTHORIZER_FUNCTION")
+    if not name:
+        raise RuntimeError("authorizer event received but the stage's authorizer "
+                           "setting names no function")
+    _try_load_app()
+    return hoist_invoke.resolve(name)(event, context)
 
 
 def _try_load_app():

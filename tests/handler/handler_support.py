@@ -23,6 +23,7 @@ DEFAULTS = {
     "ENVIRONMENT_VARIABLES": {}, "EXCEPTION_HANDLER": None, "DEBUG": False,
     "LOG_LEVEL": "INFO", "BINARY_SUPPORT": True, "ADDITIONAL_TEXT_MIMETYPES": [],
     "BASE_PATH": None, "DOMAIN": None, "EVENTS": {}, "EVENT_SOURCES": [], "SLIM_BUNDLE": None,
+    "AUTHORIZER_FUNCTION": None,
 }
 
 # Per saved HTTP event: the shape the handler should detect and what the app

@@ -45,3 +45,14 @@ class NotJson(object):
 
 def not_json():
     return NotJson()
+
+
+def authorize(event, context):
+    """A Lambda authorizer: allow the token "letmein", deny anything else."""
+    token = event.get("authorizationToken") or event.get("headers", {}).get("Authorization")
+    effect = "Allow" if token == "letmein" else "Deny"
+    return {"principalId": "user-1",
+            "policyDocument": {"Version": "2012-10-17", "Statement": [
+                {"Action": "execute-api:Invoke", "Effect": effect,
+                 "Resource": event["methodArn"]}]},
+            "context": {"type": event["type"]}}
