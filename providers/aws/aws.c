@@ -1,7 +1,10 @@
 /*
- * aws.c — the AWS provider's descriptor: Lambda + API Gateway limits and the
- * packages the Lambda Python runtime already ships.
+ * aws.c — the AWS provider's descriptor: Lambda + API Gateway limits, the
+ * packages the Lambda Python runtime already ships, and the operations
+ * (ops.c; schedule/unschedule/tail/certify in events.c, logs.c, certify.c).
  */
+#include "aws.h"
+
 #include "../provider.h"
 
 static const char *const aws_runtime_provided[] = { "boto3", "botocore", "s3transfer", NULL };
@@ -16,4 +19,15 @@ const struct provider aws_provider = {
 		.slim = true,
 	},
 	.runtime_provided = aws_runtime_provided,
+	.deploy = aws_deploy,
+	.update = aws_update,
+	.status = aws_status,
+	.invoke = aws_invoke,
+	.rollback = aws_rollback,
+	.undeploy = aws_undeploy,
+	.schedule = aws_op_schedule,        /* events.c (issue 6) */
+	.unschedule = aws_op_unschedule,    /* events.c */
+	.tail = aws_op_tail,                /* logs.c */
+	.certify = aws_op_certify,          /* certify.c */
+	.slim_location = aws_slim_location,
 };

@@ -87,4 +87,13 @@ int aws_certify(const struct stage *st, const struct certify_args *a, char **url
 int aws_domain_url(struct aws_ctx *x, char **url, struct herr *e);
 int aws_domain_remove(struct aws_ctx *x, struct herr *e);
 
+/* The provider operations of issue 6 (events.c, logs.c, certify.c), for aws.c's table. */
+struct tail_args;
+struct certify_args;
+int aws_op_schedule(const struct stage *st, struct herr *e);
+int aws_op_unschedule(const struct stage *st, struct herr *e);
+int aws_op_tail(const struct stage *st, const struct tail_args *a, struct herr *e);
+int aws_op_certify(const struct stage *st, const struct certify_args *a, char **url,
+		   struct herr *e);
+
 #endif

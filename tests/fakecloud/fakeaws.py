@@ -287,7 +287,7 @@ def find_rest_op(svc, method, path, query, headers):
             continue
         if any(k not in query or (len(kv) > 1 and query[k][0] != kv[1]) for k, *kv in qkeys):
             continue
-        score = literal * 10 + len(qkeys) * 1000
+        score = literal * 10 + len(qkeys) * 1000 - (5 if op.deprecated else 0)  # same URI: prefer the current op
         shape = op.input_shape
         if shape is not None:
             missing = False
@@ -541,10 +541,17 @@ class Fake:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True   # header and body are separate writes: no 40 ms delayed-ACK stalls
     fake = None
 
     def log_message(self, fmt, *args):
         pass
+
+    def setup(self):
+        super().setup()
+        # Headers and body go out in separate writes: without this, Nagle +
+        # the client's delayed ACK add ~40 ms to every answer.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def do_GET(self):
         self.handle_any()
@@ -745,6 +752,9 @@ class _Handler(BaseHTTPRequestHandler):
             with f.lock:
                 f.foreign_buckets.update(doc.get("buckets", []))
             out = "{}"
+        elif path.startswith("/__fake/code/"):      # Lambda GetFunction Code.Location
+            from . import services
+            return self.send(*services.serve_code(f, path))
         elif path == "/__fake/state":
             with f.lock:
                 out = json.dumps(_jsonable(f.state))

@@ -78,7 +78,10 @@ def create_role(fake, p, ctx):
     r = {"Path": p.get("Path", "/"), "RoleName": name, "RoleId": "AROA" + uuid.uuid4().hex[:16].upper(),
          "Arn": f"arn:aws:iam::{ACCOUNT}:role/{name}", "CreateDate": now(),
          "AssumeRolePolicyDocument": p["AssumeRolePolicyDocument"], "policies": {},
-         "Tags": p.get("Tags", [])}
+         "Tags": p.get("Tags", []),
+         # IAM propagation: Lambda cannot assume a brand-new role that trusts it
+         # at once; the first CreateFunction naming it is refused (hoist retries).
+         "fresh": "lambda.amazonaws.com" in p["AssumeRolePolicyDocument"]}
     roles[name] = r
     return {"Role": _role_out(r)}
 
@@ -86,6 +89,19 @@ def create_role(fake, p, ctx):
 @op("iam", "GetRole")
 def get_role(fake, p, ctx):
     return {"Role": _role_out(_role(fake, p["RoleName"]))}
+
+
+@op("iam", "ListRoleTags")
+def list_role_tags(fake, p, ctx):
+    return {"Tags": list(_role(fake, p["RoleName"])["Tags"]), "IsTruncated": False}
+
+
+@op("iam", "TagRole")
+def tag_role(fake, p, ctx):
+    r = _role(fake, p["RoleName"])
+    keys = {t["Key"] for t in p["Tags"]}
+    r["Tags"] = [t for t in r["Tags"] if t["Key"] not in keys] + list(p["Tags"])
+    return {}
 
 
 @op("iam", "DeleteRole")
@@ -145,6 +161,9 @@ def create_bucket(fake, p, ctx):
     if name in st(fake, "s3"):
         raise AWSError(409, "BucketAlreadyOwnedByYou", "Your previous request to create the named bucket succeeded and you already own it.")
     loc = (p.get("CreateBucketConfiguration") or {}).get("LocationConstraint")
+    if ctx["region"] == "us-east-1" and loc is not None:
+        raise AWSError(400, "InvalidLocationConstraint",
+                       "The specified location-constraint is not valid")
     if ctx["region"] != "us-east-1" and loc != ctx["region"]:
         raise AWSError(400, "IllegalLocationConstraintException",
                        f"The {loc or 'unspecified'} location constraint is incompatible for the region specific endpoint this request was sent to.")
@@ -175,7 +194,8 @@ def _etag(data):
 def put_object(fake, p, ctx):
     data = p.get("Body") or b""
     _bucket(fake, p["Bucket"])["objects"][p["Key"]] = {"data": data, "etag": _etag(data),
-                                                       "modified": now()}
+                                                       "modified": now(),
+                                                       "meta": dict(p.get("Metadata") or {})}
     return {"ETag": _etag(data)}
 
 
@@ -195,7 +215,7 @@ def get_object(fake, p, ctx):
 @op("s3", "HeadObject")
 def head_object(fake, p, ctx):
     o = _object(fake, p)
-    return {"ETag": o["etag"], "ContentLength": len(o["data"])}
+    return {"ETag": o["etag"], "ContentLength": len(o["data"]), "Metadata": o.get("meta", {})}
 
 
 @op("s3", "DeleteObject")
@@ -216,7 +236,8 @@ def list_objects_v2(fake, p, ctx):
 @op("s3", "CreateMultipartUpload")
 def create_multipart_upload(fake, p, ctx):
     uid = uuid.uuid4().hex
-    _bucket(fake, p["Bucket"])["uploads"][uid] = {"key": p["Key"], "parts": {}}
+    _bucket(fake, p["Bucket"])["uploads"][uid] = {"key": p["Key"], "parts": {},
+                                                  "meta": dict(p.get("Metadata") or {})}
     return {"Bucket": p["Bucket"], "Key": p["Key"], "UploadId": uid}
 
 
@@ -246,7 +267,8 @@ def complete_multipart_upload(fake, p, ctx):
             raise AWSError(400, "InvalidPart", f"part {x['PartNumber']}: ETag mismatch")
     data = b"".join(u["parts"][n] for n in nums)
     b = _bucket(fake, p["Bucket"])
-    b["objects"][p["Key"]] = {"data": data, "etag": _etag(data), "modified": now()}
+    b["objects"][p["Key"]] = {"data": data, "etag": _etag(data), "modified": now(),
+                              "meta": u.get("meta", {})}
     del b["uploads"][p["UploadId"]]
     return {"Bucket": p["Bucket"], "Key": p["Key"], "ETag": _etag(data)}
 
@@ -312,7 +334,10 @@ def create_function(fake, p, ctx):
     if name in fns:
         raise AWSError(409, "ResourceConflictException", f"Function already exist: {name}")
     role = p["Role"].split("/")[-1]
-    if role not in st(fake, "iam_roles"):
+    r = st(fake, "iam_roles").get(role)
+    if r is None or r.get("fresh"):
+        if r is not None:
+            r["fresh"] = False
         raise AWSError(400, "InvalidParameterValueException",
                        "The role defined for the function cannot be assumed by Lambda.")
     code = _code(fake, p.get("Code", {}), ctx)
@@ -368,8 +393,85 @@ def get_function_configuration(fake, p, ctx):
 @op("lambda", "GetFunction")
 def get_function(fake, p, ctx):
     f = _fn(fake, p["FunctionName"])
-    return {"Configuration": _config(f), "Tags": f["tags"],
-            "Code": {"RepositoryType": "S3", "Location": "https://example.invalid/code.zip"}}
+    q = p.get("Qualifier") or "$LATEST"
+    if q == "$LATEST":
+        cfg = _config(f)
+    elif q in f["versions"]:
+        cfg = dict(f["versions"][q]["config"], State="Active", LastUpdateStatus="Successful")
+    elif q in f.get("aliases", {}):
+        cfg = dict(f["versions"][f["aliases"][q]["FunctionVersion"]]["config"])
+    else:
+        raise AWSError(404, "ResourceNotFoundException", f"Function not found: {cfg_arn(f)}:{q}")
+    # Code.Location: a URL the fake itself serves (like S3's pre-signed one).
+    host = ctx["headers"].get("Host", "127.0.0.1")
+    loc = f"http://{host}/__fake/code/{f['config']['FunctionName']}/{q.replace('$', '%24')}"
+    out = {"Configuration": cfg, "Code": {"RepositoryType": "S3", "Location": loc}}
+    if f["tags"]:
+        out["Tags"] = dict(f["tags"])
+    return out
+
+
+def cfg_arn(f):
+    return f["config"]["FunctionArn"]
+
+
+def serve_code(fake, path):
+    """GET /__fake/code/<function>/<version>: the code zip (Code.Location)."""
+    from urllib.parse import unquote
+    _, _, name, ver = unquote(path).strip("/").split("/", 3)
+    with fake.lock:
+        f = st(fake, "lambda").get(name)
+        if f is None:
+            return 404, {}, b"no such function"
+        code = f["code"] if ver == "$LATEST" else f["versions"].get(ver, {}).get("code")
+    if code is None:
+        return 404, {}, b"no such version"
+    return 200, {"Content-Type": "application/zip"}, code
+
+
+@op("lambda", "ListAliases")
+def list_aliases(fake, p, ctx):
+    f = _fn(fake, p["FunctionName"])
+    return {"Aliases": [dict(a) for a in f.get("aliases", {}).values()]}
+
+
+@op("lambda", "CreateAlias")
+def create_alias(fake, p, ctx):
+    f = _fn(fake, p["FunctionName"])
+    aliases = f.setdefault("aliases", {})
+    if p["Name"] in aliases:
+        raise AWSError(409, "ResourceConflictException", f"Alias already exists: {p['Name']}")
+    if p["FunctionVersion"] != "$LATEST" and p["FunctionVersion"] not in f["versions"]:
+        raise AWSError(404, "ResourceNotFoundException", f"Function not found: {p['FunctionVersion']}")
+    a = {"AliasArn": cfg_arn(f) + ":" + p["Name"], "Name": p["Name"],
+         "FunctionVersion": p["FunctionVersion"], "Description": p.get("Description", ""),
+         "RevisionId": uuid.uuid4().hex}
+    aliases[p["Name"]] = a
+    return dict(a)
+
+
+def _fn_by_arn(fake, arn):
+    name = arn.split(":function:")[-1].split(":")[0]
+    return _fn(fake, name)
+
+
+@op("lambda", "TagResource")
+def tag_resource(fake, p, ctx):
+    _fn_by_arn(fake, p["Resource"])["tags"].update(p["Tags"])
+    return {}
+
+
+@op("lambda", "UntagResource")
+def untag_resource(fake, p, ctx):
+    f = _fn_by_arn(fake, p["Resource"])
+    for k in p["TagKeys"]:
+        f["tags"].pop(k, None)
+    return {}
+
+
+@op("lambda", "ListTags")
+def list_tags(fake, p, ctx):
+    return {"Tags": dict(_fn_by_arn(fake, p["Resource"])["tags"])}
 
 
 @op("lambda", "ListFunctions")
@@ -427,6 +529,15 @@ def delete_function(fake, p, ctx):
     f = _fn(fake, p["FunctionName"])
     q = p.get("Qualifier")
     if q:
+        if q == "$LATEST":
+            raise AWSError(400, "InvalidParameterValueException",
+                           "$LATEST version cannot be deleted without deleting the function.")
+        used = [a["Name"] for a in f.get("aliases", {}).values() if a["FunctionVersion"] == q]
+        if used:
+            raise AWSError(409, "ResourceConflictException",
+                           f"Unable to delete version because the following aliases reference it: {used}")
+        if q not in f["versions"]:
+            raise AWSError(404, "ResourceNotFoundException", f"Function not found: {cfg_arn(f)}:{q}")
         f["versions"].pop(q, None)
     else:
         del st(fake, "lambda")[f["config"]["FunctionName"]]
@@ -556,5 +667,5 @@ def invoke(fake, p, ctx):
     return o
 
 
-from . import svc_events, svc_logs  # noqa: E402,F401  (issue 6: aws-events)
+from . import svc_events, svc_logs, svc_acm, svc_route53, svc_apigw_domains  # noqa: E402,F401  (issue 6: aws-events)
 from . import svc_apigateway  # noqa: E402,F401  (issue 5: aws-frontdoor)

@@ -970,3 +970,22 @@ def delete_stage2(fake, p, ctx):
         raise _notfound("Stage")
     del a["stages"][p["StageName"]]
     return {}
+
+
+# ---- Lambda function URL updates (the front door's; the rest of Lambda is in services.py) ----
+
+@op("lambda", "UpdateFunctionUrlConfig")
+def update_function_url_config(fake, p, ctx):
+    from .services import _fn
+    f = _fn(fake, p["FunctionName"])
+    if not f["url"]:
+        raise AWSError(404, "ResourceNotFoundException", "The resource you requested does not exist.")
+    if "AuthType" in p:
+        f["url"]["AuthType"] = p["AuthType"]
+    if "Cors" in p:
+        if p["Cors"]:
+            f["url"]["Cors"] = p["Cors"]
+        else:
+            f["url"].pop("Cors", None)
+    f["url"]["LastModifiedTime"] = now().strftime("%Y-%m-%dT%H:%M:%S.000+0000")
+    return dict(f["url"])

@@ -4,7 +4,8 @@ FilterLogEvents with real pagination.
 Tests append events through the side channel
     POST /__fake/logs {"group": "/aws/lambda/fn", "stream": "s1",
                        "events": [{"timestamp": ms, "message": "..."}]}
-(group and stream are created as needed; timestamps may be older than what
+(group and stream are created as needed; an event may name its own
+"stream" so one call fills several streams at once; timestamps may be older than what
 is already stored — that is how CloudWatch's ingestion delay looks to a
 reader).
 
@@ -49,9 +50,9 @@ def _new_group(fake, name, region="us-east-1"):
 def admin_append(fake, doc):
     """POST /__fake/logs: append events; returns {"appended": n}."""
     g = _new_group(fake, doc["group"])
-    stream = doc.get("stream", "stream")
-    g["streams"].setdefault(stream, {"created": int(time.time() * 1000)})
     for ev in doc.get("events", []):
+        stream = ev.get("stream") or doc.get("stream", "stream")
+        g["streams"].setdefault(stream, {"created": int(time.time() * 1000)})
         g["seq"] += 1
         g["events"].append({"timestamp": int(ev["timestamp"]), "message": ev["message"],
                             "logStreamName": stream, "seq": g["seq"],

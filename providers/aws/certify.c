@@ -1,0 +1,329 @@
+/*
+ * certify.c — `hoist certify` on AWS: a certificate for the stage's `domain`
+ * and the custom domain in front of its REST API.
+ *
+ * The certificate, by the first setting present:
+ *   certificate_arn            an ACM certificate (checked: ISSUED, covers domain);
+ *   certificate (+ certificate_key, certificate_chain)   PEM files → ImportCertificate
+ *                              (re-imported into the domain's current imported ARN);
+ *   lets_encrypt_key           ACME v2 (core/acme.c, `acme_directory`, default Let's
+ *                              Encrypt production) with dns-01 TXT records written
+ *                              through Route 53 → ImportCertificate;
+ *   none of them               ACM RequestCertificate with DNS validation records in
+ *                              Route 53, then a wait for ISSUED.
+ * ACM region: us-east-1 for edge-optimised endpoints (the default), the
+ * stage's region when endpoint_configuration is ["REGIONAL"].
+ *
+ * Then (domain.c) CreateDomainName or UpdateDomainName, the base path
+ * mapping and, with route53_enabled (default true), an alias A record in
+ * the best-matching hosted zone.  Re-running converges and renews.
+ *
+ * Everything that can be checked is checked before the first change: the
+ * domain setting and files (usage errors, exit 2), the deployed function,
+ * its REST API and the hosted zone (exit 1).
+ *
+ * --manual changes nothing in API Gateway or Route 53 (only ACME's temporary
+ * _acme-challenge TXT records are written and removed) and prints on stdout
+ * what to install by hand:
+ *   lets_encrypt_key, certificate files   key, certificate and chain written
+ *                              under <state dir>/certs/<domain>/ (the key
+ *                              0600), their paths printed;
+ *   no certificate setting     the ACM certificate is requested (or found) and
+ *                              its DNS validation records printed, no wait;
+ *   certificate_arn            nothing to obtain: a usage error.
+ */
+#include "ev_common.h"
+
+#include "../provider.h"
+#include "../../core/acme.h"
+#include "../../core/err.h"
+#include "../../core/log.h"
+#include "../../core/path.h"
+#include "../../core/stage.h"
+#include "../../core/str.h"
+#include "../../core/x509.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+enum cert_mode { CERT_ARN, CERT_FILES, CERT_ACME, CERT_ACM };
+
+struct pem {
+	char *cert, *key, *chain;
+};
+
+static void pem_free(struct pem *p)
+{
+	free(p->cert);
+	free(p->key);
+	free(p->chain);
+	memset(p, 0, sizeof(*p));
+}
+
+/* Read a PEM setting's file (relative to the project directory). */
+static int read_setting_file(const struct stage *st, const char *key, bool required, char **out,
+			     struct herr *e)
+{
+	const char *p = json_string_value(json_object_get(st->settings, key));
+	char *path;
+	size_t len;
+	int rc;
+
+	*out = NULL;
+	if (!p || !*p) {
+		if (!required)
+			return HOIST_OK;
+		return herr_set(e, HOIST_USAGE, "certify: `certificate` is set but `%s` is not; "
+				"give the PEM file of the certificate's private key", key);
+	}
+	path = p[0] == '/' ? xstrdup(p) : path_join(st->project_dir, p);
+	rc = path_read(path, out, &len, e);
+	if (rc)
+		rc = herr_set(e, HOIST_USAGE, "certify: cannot read %s %s: %s", key, path, e->msg);
+	free(path);
+	return rc;
+}
+
+static int check_pems(const struct pem *p, const char *domain, struct herr *e)
+{
+	STACK_OF(X509) *chain = NULL;
+	EVP_PKEY *key = NULL;
+	int rc;
+
+	rc = x509_chain_parse(p->cert, strlen(p->cert), &chain, e);
+	if (!rc)
+		rc = x509_key_parse(p->key, strlen(p->key), "certificate_key", &key, e);
+	if (!rc && !x509_key_matches(key, sk_X509_value(chain, 0)))
+		rc = herr_set(e, HOIST_USAGE, "certify: certificate_key does not belong to the "
+			      "certificate");
+	if (!rc && !x509_cert_covers(sk_X509_value(chain, 0), domain))
+		rc = herr_set(e, HOIST_USAGE, "certify: the certificate does not cover %s", domain);
+	if (rc && rc != HOIST_USAGE)
+		rc = herr_set(e, HOIST_USAGE, "certify: %s", e->msg);
+	EVP_PKEY_free(key);
+	if (chain)
+		sk_X509_pop_free(chain, X509_free);
+	return rc;
+}
+
+static bool regional_endpoint(const struct stage *st)
+{
+	json_t *ep = json_object_get(st->settings, "endpoint_configuration"), *v;
+	size_t i;
+
+	json_array_foreach(ep, i, v)
+		if (!strcmp(json_string_value(v) ?: "", "REGIONAL"))
+			return true;
+	return false;
+}
+
+/* Settings checks: nothing is sent before these pass. */
+static int plan(const struct stage *st, enum cert_mode *mode, struct pem *p, struct herr *e)
+{
+	const char *domain = json_string_value(json_object_get(st->settings, "domain"));
+	int rc = HOIST_OK;
+
+	if (!domain || !*domain) {
+		rc = herr_set(e, HOIST_USAGE, "certify: stage '%s' has no `domain` setting",
+			      st->name);
+		herr_hint(e, "add \"domain\": \"api.example.com\" (and optionally \"base_path\") "
+			  "to the stage in %s", st->settings_path);
+		return rc;
+	}
+	if (json_string_value(json_object_get(st->settings, "certificate_arn"))) {
+		*mode = CERT_ARN;
+	} else if (json_string_value(json_object_get(st->settings, "certificate"))) {
+		*mode = CERT_FILES;
+		if ((rc = read_setting_file(st, "certificate", true, &p->cert, e)) ||
+		    (rc = read_setting_file(st, "certificate_key", true, &p->key, e)) ||
+		    (rc = read_setting_file(st, "certificate_chain", false, &p->chain, e)))
+			return rc;
+		rc = check_pems(p, domain, e);
+	} else if (json_string_value(json_object_get(st->settings, "lets_encrypt_key"))) {
+		const char *k = json_string_value(json_object_get(st->settings, "lets_encrypt_key"));
+		char *path = k[0] == '/' ? xstrdup(k) : path_join(st->project_dir, k);
+		EVP_PKEY *key = NULL;
+
+		*mode = CERT_ACME;
+		rc = x509_key_load(path, "lets_encrypt_key", &key, e);
+		if (rc)
+			rc = HOIST_USAGE;
+		EVP_PKEY_free(key);
+		free(path);
+	} else {
+		*mode = CERT_ACM;
+	}
+	return rc;
+}
+
+static int obtain_acme(struct aws_ctx *x, const char *domain, struct pem *p, struct herr *e)
+{
+	const char *k = ev_setting_str(x, "lets_encrypt_key");
+	char *path = k[0] == '/' ? xstrdup(k) : path_join(x->st->project_dir, k);
+	const char *names[] = { domain };
+	struct acme_params ap = {
+		.directory_url = ev_setting_str(x, "acme_directory"),
+		.account_key_path = path,
+		.names = names,
+		.n_names = 1,
+		.set_txt = r53_acme_set_txt,
+		.set_txt_ctx = x,
+	};
+	struct acme_result r = { 0 };
+	int rc;
+
+	rc = acme_obtain(&ap, &r, e);
+	if (!rc) {
+		p->cert = r.cert_pem;
+		p->key = r.key_pem;
+		p->chain = r.chain_pem;
+		r.cert_pem = r.key_pem = r.chain_pem = NULL;
+	}
+	acme_result_free(&r);
+	free(path);
+	return rc;
+}
+
+/* --manual: the files, their paths on stdout. */
+static int write_manual(const char *domain, const struct pem *p, struct herr *e)
+{
+	char *state = path_state_dir(), *certs = path_join(state, "certs");
+	char *dir = path_join(certs, domain);
+	char *fc = path_join(dir, "cert.pem"), *fk = path_join(dir, "key.pem");
+	char *fch = path_join(dir, "chain.pem");
+	int rc;
+
+	rc = path_mkdirs(dir, e);
+	if (!rc)
+		rc = x509_write_file(fk, p->key, 0600, e);
+	if (!rc)
+		rc = x509_write_file(fc, p->cert, 0644, e);
+	if (!rc)
+		rc = x509_write_file(fch, p->chain ? p->chain : "", 0644, e);
+	if (!rc) {
+		out_step("Wrote the certificate for %s; install it yourself (nothing was changed "
+			 "in API Gateway):", domain);
+		out_result("certificate: %s", fc);
+		out_result("key: %s", fk);
+		out_result("chain: %s", fch);
+	}
+	free(state);
+	free(certs);
+	free(dir);
+	free(fc);
+	free(fk);
+	free(fch);
+	return rc;
+}
+
+/* The checks against AWS before any change: deployed, REST API, hosted zone. */
+static int preflight(struct aws_ctx *x, const char *domain, bool need_zone, char **zone,
+		     struct herr *e)
+{
+	char *api = NULL, *zname = NULL;
+	const char *arn;
+	int rc;
+
+	*zone = NULL;
+	if ((rc = ev_function_arn(x, &arn, e)) || (rc = domain_rest_api(x, &api, e)))
+		return rc;
+	if (!api) {
+		rc = herr_set(e, HOIST_FAIL, "certify: the stage %s has no REST API (%s) to put "
+			      "%s in front of", x->st->name, x->st->function_name, domain);
+		herr_hint(e, "deploy with apigateway_enabled (REST v1) first: hoist deploy %s",
+			  x->st->name);
+		return rc;
+	}
+	free(api);
+	if (!need_zone)
+		return HOIST_OK;
+	rc = r53_zone_for(x, domain, zone, &zname, e);
+	if (!rc && !*zone) {
+		rc = herr_set(e, HOIST_FAIL, "certify: no Route 53 hosted zone matches %s "
+			      "(ListHostedZones)", domain);
+		herr_hint(e, "create the zone for the domain's parent in Route 53, or set "
+			  "\"route53_enabled\": false with a certificate_arn or certificate files "
+			  "and point DNS at the domain yourself");
+	}
+	free(zname);
+	return rc;
+}
+
+int aws_op_certify(const struct stage *st, const struct certify_args *a, char **url,
+		   struct herr *e)
+{
+	const char *domain = json_string_value(json_object_get(st->settings, "domain"));
+	bool regional = regional_endpoint(st), r53, manual = a && a->manual;
+	enum cert_mode mode = CERT_ACM;
+	struct pem p = { 0 };
+	struct aws_ctx x, ax;
+	struct stage tmp;
+	char *zone = NULL, *arn = NULL, *current = NULL;
+	int rc;
+
+	*url = NULL;
+	if ((rc = plan(st, &mode, &p, e)))
+		goto out_plain;
+	if (manual && mode == CERT_ARN) {
+		rc = herr_set(e, HOIST_USAGE, "certify --manual: with certificate_arn there is "
+			      "no certificate to obtain or DNS record to print");
+		herr_hint(e, "run hoist certify %s without --manual to install %s", st->name,
+			  domain);
+		goto out_plain;
+	}
+	if ((rc = aws_ctx_open(&x, st, e)))
+		goto out_plain;
+	r53 = ev_setting_bool(&x, "route53_enabled", true);
+	rc = preflight(&x, domain, manual ? mode == CERT_ACME :
+		       r53 || mode == CERT_ACME || mode == CERT_ACM, &zone, e);
+	if (rc)
+		goto out_x;
+	if ((rc = acm_ctx_open(&x, regional ? x.region : "us-east-1", &ax, &tmp, e))) {
+		json_decref(tmp.settings);
+		goto out_x;
+	}
+	if (mode == CERT_ACME && (rc = obtain_acme(&x, domain, &p, e)))
+		goto out;
+	if (manual && mode == CERT_ACM) {
+		rc = acm_request(&ax, &x, domain, NULL, &arn, e);
+		goto out;
+	}
+	if (manual) {
+		rc = write_manual(domain, &p, e);
+		goto out;
+	}
+	switch (mode) {
+	case CERT_ARN:
+		arn = xstrdup(ev_setting_str(&x, "certificate_arn"));
+		rc = acm_check(&ax, arn, domain, e);
+		break;
+	case CERT_FILES:
+	case CERT_ACME:
+		rc = domain_cert(&x, domain, &current, e);
+		if (!rc)
+			rc = acm_import(&ax, p.cert, p.key, p.chain,
+					current && acm_imported(&ax, current) ? current : NULL,
+					domain, &arn, e);
+		break;
+	case CERT_ACM:
+		rc = acm_request(&ax, &x, domain, zone, &arn, e);
+		break;
+	}
+	if (!rc)
+		rc = domain_install(&x, domain, arn, regional, r53 ? zone : NULL, e);
+	if (!rc) {
+		rc = aws_domain_url(&x, url, e);
+		out_warn("DNS and the %s can take up to 40 minutes to propagate before %s answers",
+			 regional ? "regional endpoint" : "CloudFront distribution", domain);
+	}
+out:
+	acm_ctx_close(&ax, &tmp);
+out_x:
+	aws_ctx_close(&x);
+out_plain:
+	pem_free(&p);
+	free(zone);
+	free(arn);
+	free(current);
+	return rc;
+}

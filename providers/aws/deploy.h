@@ -1,0 +1,102 @@
+/*
+ * deploy.h — the service layers under the AWS deploy operations (ops.c):
+ * IAM execution role (iam.c), S3 artifacts (s3.c), the Lambda function
+ * (lambda.c) and CloudWatch metrics (cloudwatch.c).  Each function makes
+ * the calls it names and nothing else; ops.c decides the order.
+ */
+#ifndef HOIST_AWS_DEPLOY_H
+#define HOIST_AWS_DEPLOY_H
+
+#include "aws.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+
+struct herr;
+
+#define AWS_HANDLER "hoist_handler.handler"
+#define AWS_ROLE_SUFFIX "-HoistLambdaExecutionRole"
+#define AWS_MULTIPART_MIN (16ULL * 1024 * 1024)
+
+/* ---- iam.c ---- */
+
+/* The role name hoist manages for the stage (role_name, else <function>-Hoist…); allocates. */
+char *iam_role_name(const struct aws_ctx *x);
+/* The inline policy the stage's function needs (slim: read its bundle); new reference. */
+json_t *iam_policy(struct aws_ctx *x, const char *account, bool slim);
+/*
+ * The execution role's ARN (allocated): `role_arn` as given; with
+ * manage_roles false the existing role; else the role created or converged
+ * (trust policy, inline policy, tag hoist:managed=true on creation).
+ * *created says it was just created (IAM propagation still under way).
+ */
+int iam_role_ensure(struct aws_ctx *x, bool slim, char **arn, bool *created, struct herr *e);
+/* Delete the role if hoist created it (tag hoist:managed=true); absent is fine. */
+int iam_role_remove(struct aws_ctx *x, struct herr *e);
+
+/* ---- s3.c ---- */
+
+/* The artifacts bucket: s3_bucket, else hoist-<account>-<region> (allocated). */
+int s3_bucket_name(struct aws_ctx *x, char **bucket, struct herr *e);
+/* Keys under "<function>/": the slim bundle, an uploaded zip (allocated). */
+char *s3_slim_key(const struct aws_ctx *x);
+char *s3_zip_key(const struct aws_ctx *x, const char *sha256_hex);
+/* Create the bucket if missing; 403 (someone else's) is an error naming s3_bucket. */
+int s3_bucket_ensure(struct aws_ctx *x, const char *bucket, struct herr *e);
+/* Does the bucket exist and is it ours?  (*exists false on 404 and 403.) */
+int s3_bucket_exists(struct aws_ctx *x, const char *bucket, bool *exists, struct herr *e);
+/* Upload a file (PutObject, multipart above AWS_MULTIPART_MIN); sha256 goes in metadata. */
+int s3_upload(struct aws_ctx *x, const char *bucket, const char *key, const char *file,
+	      unsigned long long size, const char *sha256_hex, struct herr *e);
+/* The object's x-amz-meta-sha256 (allocated), NULL when absent or without it. */
+int s3_object_sha(struct aws_ctx *x, const char *bucket, const char *key, char **sha,
+		  struct herr *e);
+int s3_delete(struct aws_ctx *x, const char *bucket, const char *key, struct herr *e);
+/* Delete every object whose key starts with prefix; *n = how many. */
+int s3_delete_prefix(struct aws_ctx *x, const char *bucket, const char *prefix, int *n,
+		     struct herr *e);
+
+/* ---- lambda.c ---- */
+
+/* GetFunction (qualifier may be NULL): *fn = {Configuration, Code, Tags} or NULL if absent. */
+int lambda_get(struct aws_ctx *x, const char *qualifier, json_t **fn, struct herr *e);
+/* Poll until State is Active and LastUpdateStatus is not InProgress; *cfg (may be NULL). */
+int lambda_wait(struct aws_ctx *x, json_t **cfg, struct herr *e);
+/*
+ * CreateFunction (body without FunctionName), retried while the new role
+ * cannot be assumed yet (IAM propagation).  *cfg: the answer.
+ */
+int lambda_create(struct aws_ctx *x, json_t *body, json_t **cfg, struct herr *e);
+/* UpdateFunctionCode / UpdateFunctionConfiguration, each after lambda_wait. */
+int lambda_update_code(struct aws_ctx *x, json_t *body, struct herr *e);
+int lambda_update_config(struct aws_ctx *x, json_t *body, struct herr *e);
+/* PublishVersion; *version (allocated) the new version number. */
+int lambda_publish(struct aws_ctx *x, char **version, struct herr *e);
+/* Published versions (not $LATEST), oldest first (new reference). */
+int lambda_versions(struct aws_ctx *x, json_t **versions, struct herr *e);
+/* Delete the oldest published versions beyond `keep`, never one an alias points to. */
+int lambda_prune(struct aws_ctx *x, long long keep, struct herr *e);
+/* DeleteFunction (all versions, permissions, URL config); absent is fine. */
+int lambda_delete(struct aws_ctx *x, bool *deleted, struct herr *e);
+/* Converge the function's tags with `want` (object); `have` from GetFunction. */
+int lambda_tags(struct aws_ctx *x, const json_t *have, const json_t *want, struct herr *e);
+/*
+ * Invoke (RequestResponse, LogType Tail): *payload the decoded answer,
+ * *log the decoded log tail (or NULL), *fn_error the X-Amz-Function-Error.
+ */
+int lambda_invoke(struct aws_ctx *x, json_t *event, json_t **payload, char **log,
+		  char **fn_error, struct herr *e);
+/* Code block for CreateFunction / the UpdateFunctionCode body: inline ZipFile. */
+int lambda_zipfile(const char *path, json_t **b64, struct herr *e);
+/* Sleep for the n-th poll/backoff step (50 ms doubling, capped at 2 s). */
+void lambda_poll_sleep(int n);
+
+/* ---- cloudwatch.c ---- */
+
+/* Sum of AWS/Lambda `metric` for the function over the last 24 hours (Period 86400). */
+int cw_sum_24h(struct aws_ctx *x, const char *metric, long long *sum, struct herr *e);
+
+/* ---- logs (minimal, for undeploy --remove-logs) ---- */
+int cwlogs_delete_group(struct aws_ctx *x, const char *group, bool *deleted, struct herr *e);
+
+#endif

@@ -1,0 +1,1055 @@
+/*
+ * events.c — `hoist schedule` / `unschedule` on AWS: EventBridge rules for
+ * every `events` entry with `expression(s)` plus keep_warm, the single
+ * Lambda permission that lets all of them invoke the function, and the
+ * event sources (S3 notifications, SNS subscriptions, SQS/DynamoDB/Kinesis
+ * event source mappings).
+ *
+ * Converging, not recreating: the rules that exist are found with
+ * ListRuleNamesByTarget(function ARN) and kept to those named
+ * "<prefix>-…"; a wanted rule whose expression, state, description and
+ * target Input are unchanged is left alone, a changed one is PutRule +
+ * PutTargets in place, an unwanted one loses its targets and is deleted.
+ *
+ * Rule names (SPEC §2): "<function>-<event name>" when that fits in 64
+ * characters.  A function name longer than 40 characters is replaced by the
+ * first 16 hex digits of its SHA-1 (the hash prefix), and an event name too
+ * long for what is left is cut and ends in "-<8 hex digits of its SHA-1>",
+ * so names stay unique and every rule of the stage starts with the same
+ * "<prefix>-".  keep_warm's rule is "<prefix>-keep_warm"; the second and
+ * further expressions of an `expressions` entry get "-2", "-3"… after the
+ * event name.
+ *
+ * One permission for all rules (statement "hoist-events", principal
+ * events.amazonaws.com, SourceArn arn:aws:events:<region>:<account>:
+ * rule/<prefix>-*): Zappa adds one statement per rule and runs into the
+ * 20 KB function policy limit.
+ *
+ * Each rule has one target, Id "hoist", with the Input the handler reads
+ * (templates/python/README.md):
+ *   {"hoist_event": {"name": "<event>", "function": "mod.func", "kwargs": {…}}}
+ *   {"hoist_event": {"name": "keep_warm", "keep_warm": true}}
+ *
+ * Event sources, by the ARN's service:
+ *   s3      Lambda permission "hoist-s3-<sha1>" (SourceArn the bucket) and a
+ *           LambdaFunctionConfiguration "hoist-<function>-<n>" merged into the
+ *           bucket's notification configuration (others' entries kept);
+ *           events default to s3:ObjectCreated:*, key_filters as Zappa's.
+ *   sns     permission "hoist-sns-<sha1>" + Subscribe(protocol lambda).
+ *   sqs, kinesis, dynamodb (streams)
+ *           CreateEventSourceMapping (batch_size, enabled; streams get
+ *           StartingPosition = starting_position, default TRIM_HORIZON);
+ *           changed batch size/enabled → UpdateEventSourceMapping.
+ * What was configured before is found again from the function's policy
+ * (the hoist-s3-/hoist-sns- statements' SourceArn) and its mappings.
+ */
+#include "ev_common.h"
+
+#include "../provider.h"
+#include "../../core/err.h"
+#include "../../core/log.h"
+#include "../../core/pkg.h"
+#include "../../core/schedule.h"
+#include "../../core/stage.h"
+#include "../../core/str.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static const struct aws_service aws_sns = {
+	.id = "SNS", .prefix = "sns", .signing = "sns", .proto = AWS_QUERY,
+	.version = "2010-03-31",
+};
+
+#define EVENTS_SID "hoist-events"
+#define TARGET_ID "hoist"
+
+/* ---- names ---------------------------------------------------------------- */
+
+/* The stage's rule prefix: the function name, or a hash of it when long; allocates. */
+static char *rule_prefix(const char *function)
+{
+	char *h;
+
+	if (strlen(function) <= 40)
+		return xstrdup(function);
+	h = ev_sha1_hex(function);
+	h[16] = '\0';
+	return h;
+}
+
+char *aws_rule_name(const char *function, const char *event);
+
+char *aws_rule_name(const char *function, const char *event)
+{
+	char *prefix = rule_prefix(function), *name = xstrdup(event), *out, *h, *p;
+	size_t keep;
+
+	for (p = name; *p; p++)
+		if (!strchr("._-", *p) && !((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+					    (*p >= '0' && *p <= '9')))
+			*p = '-';
+	out = xasprintf("%s-%s", prefix, name);
+	if (strlen(out) > 64) {
+		free(out);
+		keep = 64 - strlen(prefix) - 1 - 9;
+		h = ev_sha1_hex(event);
+		out = xasprintf("%s-%.*s-%.8s", prefix, (int)keep, name, h);
+		free(h);
+	}
+	free(prefix);
+	free(name);
+	return out;
+}
+
+/* ---- the wanted rules ---------------------------------------------------- */
+
+struct rule {
+	char *name;       /* rule name */
+	char *event;      /* event name */
+	char *expr;
+	char *desc;
+	json_t *input;    /* the target's Input document */
+	bool enabled;
+};
+
+struct rules {
+	struct rule *v;
+	size_t n;
+};
+
+static void rules_free(struct rules *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++) {
+		free(r->v[i].name);
+		free(r->v[i].event);
+		free(r->v[i].expr);
+		free(r->v[i].desc);
+		json_decref(r->v[i].input);
+	}
+	free(r->v);
+	memset(r, 0, sizeof(*r));
+}
+
+static struct rule *rules_find(const struct rules *r, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++)
+		if (!strcmp(r->v[i].name, name))
+			return &r->v[i];
+	return NULL;
+}
+
+/* Add a rule; steals input.  HOIST_USAGE when two events map to the same rule. */
+static int rules_add(struct rules *r, const char *function, const char *rule_suffix,
+		     const char *event, const char *expr, const char *desc, bool enabled,
+		     json_t *input, struct herr *e)
+{
+	char *name = aws_rule_name(function, rule_suffix);
+	struct rule *x;
+
+	if (rules_find(r, name)) {
+		json_decref(input);
+		herr_set(e, HOIST_USAGE, "events: two schedules map to the rule name %s; give each "
+			 "event a distinct \"name\"", name);
+		free(name);
+		return HOIST_USAGE;
+	}
+	r->v = xrealloc(r->v, (r->n + 1) * sizeof(*r->v));
+	x = &r->v[r->n++];
+	x->name = name;
+	x->event = xstrdup(event);
+	x->expr = xstrdup(expr);
+	x->desc = desc ? xstrdup(desc) : NULL;
+	x->input = input;
+	x->enabled = enabled;
+	return HOIST_OK;
+}
+
+static int want_event(struct rules *r, const struct stage *st, json_t *ev, struct herr *e)
+{
+	const char *fn = json_string_value(json_object_get(ev, "function"));
+	const char *desc = json_string_value(json_object_get(ev, "description"));
+	json_t *expr = json_object_get(ev, "expression"), *exprs = json_object_get(ev, "expressions");
+	json_t *kw = json_object_get(ev, "kwargs"), *one, *list;
+	char *event = pkg_event_name(json_string_value(json_object_get(ev, "name")), fn);
+	bool enabled = !json_is_false(json_object_get(ev, "enabled"));
+	size_t i;
+	int rc = HOIST_OK;
+
+	list = exprs ? json_incref(exprs) : json_pack("[O]", expr);
+	json_array_foreach(list, i, one) {
+		char *suffix = i ? xasprintf("%s-%zu", event, i + 1) : xstrdup(event);
+		json_t *in = json_pack("{s:s, s:s}", "name", event, "function", fn);
+		char *d = desc ? xstrdup(desc) : xasprintf("hoist %s: %s", st->function_name, fn);
+
+		if (json_is_object(kw) && json_object_size(kw))
+			json_object_set(in, "kwargs", kw);
+		rc = rules_add(r, st->function_name, suffix, event, json_string_value(one), d,
+			       enabled, json_pack("{s:o}", "hoist_event", in), e);
+		free(suffix);
+		free(d);
+		if (rc)
+			break;
+	}
+	json_decref(list);
+	free(event);
+	return rc;
+}
+
+/* Every rule the settings ask for (events with expression(s), keep_warm). */
+static int wanted_rules(const struct stage *st, struct rules *r, struct herr *e)
+{
+	json_t *events = json_object_get(st->settings, "events"), *ev, *kw;
+	const char *kwx = json_string_value(json_object_get(st->settings, "keep_warm_expression"));
+	size_t i;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	json_array_foreach(events, i, ev) {
+		if (!json_object_get(ev, "expression") && !json_object_get(ev, "expressions"))
+			continue;
+		if ((rc = want_event(r, st, ev, e)))
+			goto fail;
+	}
+	kw = json_object_get(st->settings, "keep_warm");
+	if (!json_is_false(kw)) {
+		rc = rules_add(r, st->function_name, "keep_warm", "keep_warm",
+			       kwx ? kwx : "rate(4 minutes)", "hoist keep-warm ping", true,
+			       json_pack("{s:{s:s, s:b}}", "hoist_event", "name", "keep_warm",
+					 "keep_warm", 1), e);
+		if (rc)
+			goto fail;
+	}
+	return HOIST_OK;
+fail:
+	rules_free(r);
+	return rc;
+}
+
+/* ---- EventBridge --------------------------------------------------------- */
+
+/* Names of the rules that target `arn` and start with "<prefix>-" (new array). */
+static int existing_rules(struct aws_ctx *x, const char *arn, json_t **names, struct herr *e)
+{
+	char *prefix = rule_prefix(x->st->function_name), *dash = xasprintf("%s-", prefix);
+	json_t *out = NULL, *n;
+	const char *tok = NULL;
+	char *next = NULL;
+	size_t i;
+	int rc;
+
+	*names = json_array();
+	do {
+		json_t *req = json_pack("{s:s}", "TargetArn", arn);
+
+		if (tok)
+			json_object_set_new(req, "NextToken", json_string(tok));
+		rc = ev_json(x, &aws_events, "ListRuleNamesByTarget", req, &out, NULL, e);
+		if (rc)
+			break;
+		json_array_foreach(json_object_get(out, "RuleNames"), i, n)
+			if (str_starts(json_string_value(n), dash))
+				json_array_append(*names, n);
+		free(next);
+		next = json_string_value(json_object_get(out, "NextToken")) ?
+			xstrdup(json_string_value(json_object_get(out, "NextToken"))) : NULL;
+		tok = next;
+		json_decref(out);
+	} while (tok);
+	free(next);
+	free(prefix);
+	free(dash);
+	if (rc) {
+		json_decref(*names);
+		*names = NULL;
+	}
+	return rc;
+}
+
+/* All targets of a rule (new array), following NextToken. */
+static int rule_targets(struct aws_ctx *x, const char *rule, json_t **targets, struct herr *e)
+{
+	json_t *out = NULL;
+	char *tok = NULL;
+	int rc;
+
+	*targets = json_array();
+	do {
+		json_t *req = json_pack("{s:s}", "Rule", rule);
+
+		if (tok)
+			json_object_set_new(req, "NextToken", json_string(tok));
+		rc = ev_json(x, &aws_events, "ListTargetsByRule", req, &out, NULL, e);
+		free(tok);
+		tok = NULL;
+		if (rc)
+			break;
+		json_array_extend(*targets, json_object_get(out, "Targets"));
+		if (json_string_value(json_object_get(out, "NextToken")))
+			tok = xstrdup(json_string_value(json_object_get(out, "NextToken")));
+		json_decref(out);
+	} while (tok);
+	return rc;
+}
+
+/* Is the existing rule `w`'s twin (expression, state, description, one target)? */
+static int rule_unchanged(struct aws_ctx *x, const struct rule *w, const char *arn, bool *same,
+			  struct herr *e)
+{
+	json_t *d = NULL, *targets = NULL, *t, *input = NULL;
+	const char *desc;
+	int rc;
+
+	*same = false;
+	rc = ev_json(x, &aws_events, "DescribeRule", json_pack("{s:s}", "Name", w->name), &d,
+		     NULL, e);
+	if (rc)
+		return rc;
+	rc = rule_targets(x, w->name, &targets, e);
+	if (rc)
+		goto out;
+	desc = json_string_value(json_object_get(d, "Description"));
+	if (strcmp(json_string_value(json_object_get(d, "ScheduleExpression")) ?: "", w->expr) ||
+	    strcmp(json_string_value(json_object_get(d, "State")) ?: "",
+		   w->enabled ? "ENABLED" : "DISABLED") ||
+	    strcmp(desc ?: "", w->desc ?: "") || json_array_size(targets) != 1)
+		goto out;
+	t = json_array_get(targets, 0);
+	if (strcmp(json_string_value(json_object_get(t, "Id")) ?: "", TARGET_ID) ||
+	    strcmp(json_string_value(json_object_get(t, "Arn")) ?: "", arn))
+		goto out;
+	input = json_loads(json_string_value(json_object_get(t, "Input")) ?: "", 0, NULL);
+	*same = input && json_equal(input, w->input);
+out:
+	json_decref(input);
+	json_decref(targets);
+	json_decref(d);
+	return rc;
+}
+
+static int put_rule(struct aws_ctx *x, const struct rule *w, const char *arn, struct herr *e)
+{
+	char *input = json_dumps(w->input, JSON_COMPACT | JSON_SORT_KEYS);
+	json_t *req = json_pack("{s:s, s:s, s:s}", "Name", w->name, "ScheduleExpression", w->expr,
+				"State", w->enabled ? "ENABLED" : "DISABLED"), *out = NULL;
+	int rc;
+
+	if (w->desc)
+		json_object_set_new(req, "Description", json_string(w->desc));
+	rc = ev_json(x, &aws_events, "PutRule", req, NULL, NULL, e);
+	if (!rc)
+		rc = ev_json(x, &aws_events, "PutTargets",
+			     json_pack("{s:s, s:[{s:s, s:s, s:s}]}", "Rule", w->name, "Targets",
+				       "Id", TARGET_ID, "Arn", arn, "Input", input), &out, NULL, e);
+	if (!rc && json_integer_value(json_object_get(out, "FailedEntryCount")) > 0) {
+		json_t *f = json_array_get(json_object_get(out, "FailedEntries"), 0);
+
+		rc = herr_set(e, HOIST_FAIL, "EventBridge PutTargets failed for rule %s: %s: %s",
+			      w->name, json_string_value(json_object_get(f, "ErrorCode")) ?: "?",
+			      json_string_value(json_object_get(f, "ErrorMessage")) ?: "");
+	}
+	json_decref(out);
+	free(input);
+	return rc;
+}
+
+static int delete_rule(struct aws_ctx *x, const char *name, struct herr *e)
+{
+	json_t *targets = NULL, *ids, *t;
+	size_t i;
+	int rc;
+
+	rc = rule_targets(x, name, &targets, e);
+	if (rc)
+		return rc;
+	if (json_array_size(targets)) {
+		ids = json_array();
+		json_array_foreach(targets, i, t)
+			json_array_append(ids, json_object_get(t, "Id"));
+		rc = ev_json(x, &aws_events, "RemoveTargets",
+			     json_pack("{s:s, s:o}", "Rule", name, "Ids", ids), NULL,
+			     "ResourceNotFoundException", e);
+	}
+	json_decref(targets);
+	if (!rc)
+		rc = ev_json(x, &aws_events, "DeleteRule", json_pack("{s:s}", "Name", name), NULL,
+			     "ResourceNotFoundException", e);
+	return rc;
+}
+
+/* ---- Lambda permissions -------------------------------------------------- */
+
+/* The function's policy statements (new array; empty when there is no policy). */
+static int policy_statements(struct aws_ctx *x, json_t **stmts, struct herr *e)
+{
+	char *fn = aws_path_escape(x->st->function_name);
+	char *path = xasprintf("/2015-03-31/functions/%s/policy", fn);
+	json_t *out = NULL, *pol;
+	int rc;
+
+	*stmts = NULL;
+	rc = ev_rest(x, &aws_lambda, "GetPolicy", "GET", path, NULL, NULL, &out,
+		     "ResourceNotFoundException", e);
+	free(path);
+	free(fn);
+	if (rc)
+		return rc;
+	pol = out ? json_loads(json_string_value(json_object_get(out, "Policy")) ?: "{}", 0, NULL)
+		  : NULL;
+	*stmts = json_incref(json_object_get(pol, "Statement"));
+	if (!json_is_array(*stmts)) {
+		json_decref(*stmts);
+		*stmts = json_array();
+	}
+	json_decref(pol);
+	json_decref(out);
+	return HOIST_OK;
+}
+
+static const char *stmt_source(json_t *s)
+{
+	json_t *c = json_object_get(s, "Condition"), *k;
+	const char *op, *key;
+	json_t *m;
+
+	json_object_foreach(c, op, m)
+		json_object_foreach(m, key, k)
+			if (!strcasecmp(key, "AWS:SourceArn"))
+				return json_string_value(k);
+	return NULL;
+}
+
+static json_t *stmt_find(json_t *stmts, const char *sid)
+{
+	json_t *s;
+	size_t i;
+
+	json_array_foreach(stmts, i, s)
+		if (!strcmp(json_string_value(json_object_get(s, "Sid")) ?: "", sid))
+			return s;
+	return NULL;
+}
+
+static int remove_permission(struct aws_ctx *x, const char *sid, struct herr *e)
+{
+	char *fn = aws_path_escape(x->st->function_name), *s = aws_path_escape(sid);
+	char *path = xasprintf("/2015-03-31/functions/%s/policy/%s", fn, s);
+	int rc;
+
+	rc = ev_rest(x, &aws_lambda, "RemovePermission", "DELETE", path, NULL, NULL, NULL,
+		     "ResourceNotFoundException", e);
+	free(path);
+	free(fn);
+	free(s);
+	return rc;
+}
+
+/* Make statement `sid` allow `principal` from `source`; replaces a different one. */
+static int ensure_permission(struct aws_ctx *x, json_t *stmts, const char *sid,
+			     const char *principal, const char *source, struct herr *e)
+{
+	json_t *s = stmt_find(stmts, sid);
+	char *fn, *path;
+	const char *acct;
+	int rc;
+
+	if (s && !strcmp(stmt_source(s) ?: "", source))
+		return HOIST_OK;
+	if (s && (rc = remove_permission(x, sid, e)))
+		return rc;
+	if ((rc = aws_account_id(x, &acct, e)))
+		return rc;
+	fn = aws_path_escape(x->st->function_name);
+	path = xasprintf("/2015-03-31/functions/%s/policy", fn);
+	rc = ev_rest(x, &aws_lambda, "AddPermission", "POST", path, NULL,
+		     json_pack("{s:s, s:s, s:s, s:s, s:s}", "StatementId", sid,
+			       "Action", "lambda:InvokeFunction", "Principal", principal,
+			       "SourceArn", source, "SourceAccount", acct), NULL, NULL, e);
+	free(path);
+	free(fn);
+	return rc;
+}
+
+/* ---- event sources --------------------------------------------------------- */
+
+enum src_kind { SRC_S3, SRC_SNS, SRC_ESM, SRC_STREAM, SRC_UNKNOWN };
+
+static enum src_kind src_kind(const char *arn)
+{
+	if (str_starts(arn, "arn:aws:s3:::") || strstr(arn, ":s3:::"))
+		return SRC_S3;
+	if (strstr(arn, ":sns:"))
+		return SRC_SNS;
+	if (strstr(arn, ":sqs:"))
+		return SRC_ESM;
+	if (strstr(arn, ":kinesis:") || (strstr(arn, ":dynamodb:") && strstr(arn, "/stream/")))
+		return SRC_STREAM;
+	return SRC_UNKNOWN;
+}
+
+/* The event_source objects of the settings, checked (borrowed refs in a new array). */
+static int wanted_sources(const struct stage *st, json_t **out, struct herr *e)
+{
+	json_t *events = json_object_get(st->settings, "events"), *ev, *src;
+	const char *arn;
+	size_t i;
+
+	*out = json_array();
+	json_array_foreach(events, i, ev) {
+		src = json_object_get(ev, "event_source");
+		if (!json_is_object(src))
+			continue;
+		arn = json_string_value(json_object_get(src, "arn"));
+		if (!arn || src_kind(arn) == SRC_UNKNOWN) {
+			json_decref(*out);
+			*out = NULL;
+			return herr_set(e, HOIST_USAGE, "events[%zu].event_source.arn: '%s' is not "
+					"an S3 bucket, SNS topic, SQS queue, Kinesis stream or "
+					"DynamoDB stream ARN", i, arn ? arn : "");
+		}
+		json_array_append_new(*out, json_pack("{s:O, s:O}", "source", src, "function",
+						      json_object_get(ev, "function")));
+	}
+	return HOIST_OK;
+}
+
+/* Short statement id for a source: "<kind>-<16 hex of sha1(arn)>"; allocates. */
+static char *src_sid(const char *kind, const char *arn)
+{
+	char *h = ev_sha1_hex(arn), *s = xasprintf("hoist-%s-%.16s", kind, h);
+
+	free(h);
+	return s;
+}
+
+static const char *bucket_of(const char *arn)
+{
+	const char *p = strstr(arn, ":::");
+
+	return p ? p + 3 : arn;
+}
+
+/* JSON image of XML (aws_xml_to_json) back to XML: <key>…</key>. */
+static void xml_from_json(struct sbuf *b, const char *key, json_t *v)
+{
+	const char *k;
+	json_t *x;
+	size_t i;
+
+	if (json_is_array(v)) {
+		json_array_foreach(v, i, x)
+			xml_from_json(b, key, x);
+		return;
+	}
+	sbuf_printf(b, "<%s>", key);
+	if (json_is_object(v))
+		json_object_foreach(v, k, x)
+			xml_from_json(b, k, x);
+	else
+		ev_xml_text(b, json_string_value(v) ?: "");
+	sbuf_printf(b, "</%s>", key);
+}
+
+/*
+ * Rebuild the bucket's notification XML (wire names: TopicConfiguration,
+ * QueueConfiguration, CloudFunctionConfiguration with CloudFunction, Event,
+ * Filter/S3Key/FilterRule): others' entries kept, ours (Id our_prefix…)
+ * replaced by `ours`.
+ */
+static void notif_xml(struct sbuf *b, json_t *cur, const char *our_prefix, json_t *ours,
+		      const char *fn_arn)
+{
+	const char *key;
+	json_t *v, *c, *src, *ev, *f;
+	size_t i, j;
+
+	sbuf_adds(b, "<NotificationConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">");
+	json_object_foreach(cur, key, v) {
+		json_t *list = json_is_array(v) ? json_incref(v) : json_pack("[O]", v);
+
+		json_array_foreach(list, i, c) {
+			const char *id = json_string_value(json_object_get(c, "Id"));
+
+			if (!strcmp(key, "CloudFunctionConfiguration") && id &&
+			    str_starts(id, our_prefix))
+				continue;
+			xml_from_json(b, key, c);
+		}
+		json_decref(list);
+	}
+	json_array_foreach(ours, i, src) {
+		json_t *evs = json_object_get(src, "events"), *kf = json_object_get(src, "key_filters");
+
+		sbuf_printf(b, "<CloudFunctionConfiguration><Id>%s%zu</Id><CloudFunction>",
+			    our_prefix, i + 1);
+		ev_xml_text(b, fn_arn);
+		sbuf_adds(b, "</CloudFunction>");
+		if (json_array_size(evs)) {
+			json_array_foreach(evs, j, ev) {
+				sbuf_adds(b, "<Event>");
+				ev_xml_text(b, json_string_value(ev) ?: "");
+				sbuf_adds(b, "</Event>");
+			}
+		} else {
+			sbuf_adds(b, "<Event>s3:ObjectCreated:*</Event>");
+		}
+		if (json_array_size(kf)) {
+			sbuf_adds(b, "<Filter><S3Key>");
+			json_array_foreach(kf, j, f) {
+				sbuf_adds(b, "<FilterRule><Name>");
+				ev_xml_text(b, json_string_value(json_object_get(f, "type")) ?:
+					    json_string_value(json_object_get(f, "name")) ?: "prefix");
+				sbuf_adds(b, "</Name><Value>");
+				ev_xml_text(b, json_string_value(json_object_get(f, "value")) ?: "");
+				sbuf_adds(b, "</Value></FilterRule>");
+			}
+			sbuf_adds(b, "</S3Key></Filter>");
+		}
+		sbuf_adds(b, "</CloudFunctionConfiguration>");
+	}
+	sbuf_adds(b, "</NotificationConfiguration>");
+}
+
+/* Set our entries of `bucket`'s notifications to `ours` (event_source objects). */
+static int s3_notifications(struct aws_ctx *x, const char *bucket, json_t *ours,
+			    const char *fn_arn, struct herr *e)
+{
+	char *prefix = xasprintf("hoist-%s-", x->st->function_name);
+	json_t *cur = NULL;
+	struct sbuf b;
+	int rc;
+
+	rc = ev_xml(x, &aws_s3, "GetBucketNotificationConfiguration", "GET", bucket, "/",
+		    "notification=", NULL, &cur, NULL, e);
+	if (rc) {
+		free(prefix);
+		return rc;
+	}
+	sbuf_init(&b);
+	notif_xml(&b, cur, prefix, ours, fn_arn);
+	rc = ev_xml(x, &aws_s3, "PutBucketNotificationConfiguration", "PUT", bucket, "/",
+		    "notification=", b.s, NULL, NULL, e);
+	sbuf_free(&b);
+	json_decref(cur);
+	free(prefix);
+	return rc;
+}
+
+/* Subscriptions of `topic` whose endpoint is `fn_arn` (new array of ARNs). */
+static int sns_subscriptions(struct aws_ctx *x, const char *topic, const char *fn_arn,
+			     json_t **subs, struct herr *e)
+{
+	json_t *out = NULL, *list, *s;
+	char *tok = NULL;
+	size_t i;
+	int rc;
+
+	*subs = json_array();
+	do {
+		json_t *p = json_pack("{s:s}", "TopicArn", topic);
+
+		if (tok)
+			json_object_set_new(p, "NextToken", json_string(tok));
+		free(tok);
+		tok = NULL;
+		rc = ev_query(x, &aws_sns, "ListSubscriptionsByTopic", p, &out, "NotFound", e);
+		if (rc || !out)
+			break;
+		list = aws_list(json_object_get(json_object_get(out, "ListSubscriptionsByTopicResult"),
+						"Subscriptions"), "member");
+		json_array_foreach(list, i, s)
+			if (!strcmp(json_string_value(json_object_get(s, "Endpoint")) ?: "", fn_arn))
+				json_array_append(*subs, json_object_get(s, "SubscriptionArn"));
+		json_decref(list);
+		s = json_object_get(json_object_get(out, "ListSubscriptionsByTopicResult"),
+				    "NextToken");
+		if (json_string_value(s) && *json_string_value(s))
+			tok = xstrdup(json_string_value(s));
+		json_decref(out);
+		out = NULL;
+	} while (tok);
+	return rc;
+}
+
+static int sns_unsubscribe_all(struct aws_ctx *x, const char *topic, const char *fn_arn,
+			       struct herr *e)
+{
+	json_t *subs = NULL, *s;
+	size_t i;
+	int rc;
+
+	rc = sns_subscriptions(x, topic, fn_arn, &subs, e);
+	json_array_foreach(subs, i, s) {
+		if (rc)
+			break;
+		rc = ev_query(x, &aws_sns, "Unsubscribe",
+			      json_pack("{s:O}", "SubscriptionArn", s), NULL, "NotFound", e);
+	}
+	json_decref(subs);
+	return rc;
+}
+
+/* Mappings of the function (new array), following NextMarker. */
+static int esm_list(struct aws_ctx *x, json_t **maps, struct herr *e)
+{
+	json_t *out = NULL;
+	char *marker = NULL;
+	int rc;
+
+	*maps = json_array();
+	do {
+		struct sbuf q;
+		sbuf_init(&q);
+		aws_query_add(&q, "FunctionName", x->st->function_name);
+		if (marker)
+			aws_query_add(&q, "Marker", marker);
+		free(marker);
+		marker = NULL;
+		rc = ev_rest(x, &aws_lambda, "ListEventSourceMappings", "GET",
+			     "/2015-03-31/event-source-mappings/", q.s, NULL, &out, NULL, e);
+		sbuf_free(&q);
+		if (rc)
+			break;
+		json_array_extend(*maps, json_object_get(out, "EventSourceMappings"));
+		if (json_string_value(json_object_get(out, "NextMarker")))
+			marker = xstrdup(json_string_value(json_object_get(out, "NextMarker")));
+		json_decref(out);
+	} while (marker);
+	return rc;
+}
+
+static int esm_delete(struct aws_ctx *x, const char *uuid, struct herr *e)
+{
+	char *u = aws_path_escape(uuid), *path = xasprintf("/2015-03-31/event-source-mappings/%s", u);
+	int rc = ev_rest(x, &aws_lambda, "DeleteEventSourceMapping", "DELETE", path, NULL, NULL,
+			 NULL, "ResourceNotFoundException", e);
+
+	free(path);
+	free(u);
+	return rc;
+}
+
+static int esm_ensure(struct aws_ctx *x, json_t *maps, json_t *src, const char *fn_arn,
+		      struct herr *e)
+{
+	const char *arn = json_string_value(json_object_get(src, "arn"));
+	json_t *bs = json_object_get(src, "batch_size"), *m, *req;
+	bool enabled = !json_is_false(json_object_get(src, "enabled"));
+	size_t i;
+	char *path;
+	int rc;
+
+	json_array_foreach(maps, i, m) {
+		if (strcmp(json_string_value(json_object_get(m, "EventSourceArn")) ?: "", arn))
+			continue;
+		json_object_set_new(m, "hoist_wanted", json_true());
+		if ((!json_is_integer(bs) || json_equal(bs, json_object_get(m, "BatchSize"))) &&
+		    enabled == !strcmp(json_string_value(json_object_get(m, "State")) ?: "",
+				       "Enabled"))
+			return HOIST_OK;
+		req = json_pack("{s:b}", "Enabled", enabled);
+		if (json_is_integer(bs))
+			json_object_set(req, "BatchSize", bs);
+		path = xasprintf("/2015-03-31/event-source-mappings/%s",
+				 json_string_value(json_object_get(m, "UUID")));
+		rc = ev_rest(x, &aws_lambda, "UpdateEventSourceMapping", "PUT", path, NULL, req,
+			     NULL, NULL, e);
+		free(path);
+		return rc;
+	}
+	req = json_pack("{s:s, s:s, s:b}", "EventSourceArn", arn, "FunctionName", fn_arn,
+			"Enabled", enabled);
+	if (json_is_integer(bs))
+		json_object_set(req, "BatchSize", bs);
+	if (src_kind(arn) == SRC_STREAM)
+		json_object_set_new(req, "StartingPosition", json_string(
+			json_string_value(json_object_get(src, "starting_position")) ?: "TRIM_HORIZON"));
+	return ev_rest(x, &aws_lambda, "CreateEventSourceMapping", "POST",
+		       "/2015-03-31/event-source-mappings/", NULL, req, NULL, NULL, e);
+}
+
+/* Converge S3/SNS/ESM sources with `want` (array of {source, function}); empty = remove all. */
+static int sources_converge(struct aws_ctx *x, json_t *want, const char *fn_arn, struct herr *e)
+{
+	json_t *stmts = NULL, *maps = NULL, *w, *s, *m, *buckets = json_object(), *topics = json_object();
+	const char *key, *acct;
+	size_t i;
+	int rc;
+
+	if ((rc = policy_statements(x, &stmts, e)) || (rc = esm_list(x, &maps, e)))
+		goto out;
+	/* group wanted S3 sources by bucket, SNS by topic; mappings directly */
+	json_array_foreach(want, i, w) {
+		json_t *src = json_object_get(w, "source");
+		const char *arn = json_string_value(json_object_get(src, "arn"));
+		json_t *l;
+
+		switch (src_kind(arn)) {
+		case SRC_S3:
+			l = json_object_get(buckets, bucket_of(arn));
+			if (!l)
+				json_object_set_new(buckets, bucket_of(arn), l = json_array());
+			json_array_append(l, src);
+			break;
+		case SRC_SNS:
+			json_object_set(topics, arn, src);
+			break;
+		default:
+			if ((rc = esm_ensure(x, maps, src, fn_arn, e)))
+				goto out;
+		}
+	}
+	json_array_foreach(maps, i, m)
+		if (!json_object_get(m, "hoist_wanted") &&
+		    (rc = esm_delete(x, json_string_value(json_object_get(m, "UUID")), e)))
+			goto out;
+	if (json_object_size(buckets) && (rc = aws_account_id(x, &acct, e)))
+		goto out;
+	json_object_foreach(buckets, key, w) {
+		char *barn = xasprintf("arn:aws:s3:::%s", key), *sid = src_sid("s3", barn);
+
+		rc = ensure_permission(x, stmts, sid, "s3.amazonaws.com", barn, e);
+		if (!rc)
+			rc = s3_notifications(x, key, w, fn_arn, e);
+		free(sid);
+		free(barn);
+		if (rc)
+			goto out;
+	}
+	json_object_foreach(topics, key, w) {
+		char *sid = src_sid("sns", key);
+
+		rc = ensure_permission(x, stmts, sid, "sns.amazonaws.com", key, e);
+		if (!rc)
+			rc = ev_query(x, &aws_sns, "Subscribe",
+				      json_pack("{s:s, s:s, s:s}", "TopicArn", key, "Protocol",
+						"lambda", "Endpoint", fn_arn), NULL, NULL, e);
+		free(sid);
+		if (rc)
+			goto out;
+	}
+	/* what an earlier run configured and the settings no longer want */
+	json_array_foreach(stmts, i, s) {
+		const char *sid = json_string_value(json_object_get(s, "Sid")) ?: "";
+		const char *arn = stmt_source(s);
+
+		if (!arn)
+			continue;
+		if (str_starts(sid, "hoist-s3-") && !json_object_get(buckets, bucket_of(arn))) {
+			rc = s3_notifications(x, bucket_of(arn), NULL, fn_arn, e);
+			if (rc && strstr(e->msg, "NoSuchBucket")) {
+				herr_clear(e);
+				rc = HOIST_OK;
+			}
+		} else if (str_starts(sid, "hoist-sns-") && !json_object_get(topics, arn)) {
+			rc = sns_unsubscribe_all(x, arn, fn_arn, e);
+		} else {
+			continue;
+		}
+		if (!rc)
+			rc = remove_permission(x, sid, e);
+		if (rc)
+			goto out;
+	}
+out:
+	json_decref(stmts);
+	json_decref(maps);
+	json_decref(buckets);
+	json_decref(topics);
+	return rc;
+}
+
+/* ---- entry points ------------------------------------------------------------ */
+
+static int rules_converge(struct aws_ctx *x, const struct rules *want, const char *fn_arn,
+			  struct herr *e)
+{
+	json_t *have = NULL, *n, *stmts = NULL;
+	char *prefix = rule_prefix(x->st->function_name), *source = NULL;
+	const char *acct;
+	size_t i, added = 0, changed = 0, kept = 0, removed = 0;
+	int rc;
+
+	rc = existing_rules(x, fn_arn, &have, e);
+	if (rc)
+		goto out;
+	for (i = 0; i < want->n && !rc; i++) {
+		const struct rule *w = &want->v[i];
+		bool exists = false, same = false;
+		size_t j;
+
+		json_array_foreach(have, j, n)
+			if (!strcmp(json_string_value(n), w->name))
+				exists = true;
+		if (exists && (rc = rule_unchanged(x, w, fn_arn, &same, e)))
+			break;
+		if (same) {
+			kept++;
+			continue;
+		}
+		rc = put_rule(x, w, fn_arn, e);
+		exists ? changed++ : added++;
+		if (!rc)
+			out_info("%s rule %s: %s", exists ? "updated" : "created", w->name, w->expr);
+	}
+	json_array_foreach(have, i, n) {
+		if (rc)
+			break;
+		if (rules_find(want, json_string_value(n)))
+			continue;
+		rc = delete_rule(x, json_string_value(n), e);
+		removed++;
+		if (!rc)
+			out_info("removed rule %s", json_string_value(n));
+	}
+	if (rc)
+		goto out;
+	if ((rc = policy_statements(x, &stmts, e)))
+		goto out;
+	if (want->n) {
+		if ((rc = aws_account_id(x, &acct, e)))
+			goto out;
+		source = xasprintf("arn:aws:events:%s:%s:rule/%s-*", x->region, acct, prefix);
+		rc = ensure_permission(x, stmts, EVENTS_SID, "events.amazonaws.com", source, e);
+	} else if (stmt_find(stmts, EVENTS_SID)) {
+		rc = remove_permission(x, EVENTS_SID, e);
+	}
+	if (!rc)
+		out_step("Rules: %zu created, %zu updated, %zu unchanged, %zu removed",
+			 added, changed, kept, removed);
+out:
+	json_decref(have);
+	json_decref(stmts);
+	free(source);
+	free(prefix);
+	return rc;
+}
+
+int aws_events_ensure(struct aws_ctx *x, struct herr *e)
+{
+	struct rules want = { 0 };
+	json_t *srcs = NULL;
+	const char *arn;
+	int rc;
+
+	if ((rc = wanted_rules(x->st, &want, e)) || (rc = wanted_sources(x->st, &srcs, e)))
+		goto out;
+	if ((rc = ev_function_arn(x, &arn, e)))
+		goto out;
+	rc = rules_converge(x, &want, arn, e);
+	if (!rc)
+		rc = sources_converge(x, srcs, arn, e);
+out:
+	json_decref(srcs);
+	rules_free(&want);
+	return rc;
+}
+
+int aws_events_remove(struct aws_ctx *x, struct herr *e)
+{
+	struct rules none = { 0 };
+	json_t *empty = json_array();
+	const char *arn;
+	int rc;
+
+	rc = ev_function_arn(x, &arn, e);
+	if (!rc)
+		rc = rules_converge(x, &none, arn, e);
+	if (!rc)
+		rc = sources_converge(x, empty, arn, e);
+	json_decref(empty);
+	return rc;
+}
+
+static char *next_fire(const char *expr)
+{
+	struct schedule s;
+	struct herr e = { 0 };
+	int64_t t;
+	struct tm tm;
+	time_t tt;
+	char buf[32];
+
+	if (schedule_parse(expr, &s, &e))
+		return xstrdup("?");
+	t = schedule_next(&s, (int64_t)time(NULL));
+	if (t < 0)
+		return xstrdup("never");
+	tt = (time_t)t;
+	gmtime_r(&tt, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return xstrdup(buf);
+}
+
+int aws_events_status(struct aws_ctx *x, json_t *status, struct herr *e)
+{
+	json_t *have = NULL, *n, *list = json_array(), *d, *maps = NULL, *srcs = json_array(), *m;
+	const char *arn;
+	size_t i;
+	int rc;
+
+	rc = ev_function_arn(x, &arn, e);
+	if (!rc)
+		rc = existing_rules(x, arn, &have, e);
+	json_array_foreach(have, i, n) {
+		char *next;
+
+		if (rc)
+			break;
+		rc = ev_json(x, &aws_events, "DescribeRule", json_pack("{s:O}", "Name", n), &d,
+			     "ResourceNotFoundException", e);
+		if (rc || !d)
+			continue;
+		next = next_fire(json_string_value(json_object_get(d, "ScheduleExpression")) ?: "");
+		json_array_append_new(list, json_pack("{s:O, s:O, s:O, s:s}", "name", n,
+			"expression", json_object_get(d, "ScheduleExpression") ?: json_null(),
+			"state", json_object_get(d, "State") ?: json_null(), "next", next));
+		free(next);
+		json_decref(d);
+	}
+	if (!rc)
+		rc = esm_list(x, &maps, e);
+	json_array_foreach(maps, i, m)
+		json_array_append_new(srcs, json_pack("{s:O, s:O}", "arn",
+			json_object_get(m, "EventSourceArn"), "state", json_object_get(m, "State")));
+	if (!rc) {
+		json_object_set(status, "schedules", list);
+		json_object_set(status, "event_sources", srcs);
+	}
+	json_decref(list);
+	json_decref(srcs);
+	json_decref(maps);
+	json_decref(have);
+	return rc;
+}
+
+/* ---- provider operations ------------------------------------------------------- */
+
+int aws_op_schedule(const struct stage *st, struct herr *e)
+{
+	struct aws_ctx x;
+	int rc;
+
+	if ((rc = aws_ctx_open(&x, st, e)))
+		return rc;
+	rc = aws_events_ensure(&x, e);
+	aws_ctx_close(&x);
+	return rc;
+}
+
+int aws_op_unschedule(const struct stage *st, struct herr *e)
+{
+	struct aws_ctx x;
+	int rc;
+
+	if ((rc = aws_ctx_open(&x, st, e)))
+		return rc;
+	rc = aws_events_remove(&x, e);
+	aws_ctx_close(&x);
+	return rc;
+}

@@ -1,0 +1,106 @@
+/*
+ * frontdoor.h — what the front-door files share (private to apigw.c,
+ * apigwv2.c, function_url.c and frontdoor.c): one-call helpers, the Lambda
+ * permissions they add (deterministic statement ids, so re-runs converge),
+ * the CORS settings, and each front door's ensure/url/status/remove.
+ *
+ * Every front-door resource is found again by name (the function name) and
+ * the tag hoist:stage=<function>; nothing is remembered locally.
+ */
+#ifndef HOIST_AWS_FRONTDOOR_H
+#define HOIST_AWS_FRONTDOOR_H
+
+#include "aws.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+
+struct herr;
+
+#define FD_TAG "hoist:stage"
+/* Lambda permission statement ids (one per kind; SourceArn names the API). */
+#define FD_SID_REST "hoist-apigw"
+#define FD_SID_HTTP "hoist-apigw-v2"
+#define FD_SID_AUTH "hoist-apigw-authorizer"
+#define FD_SID_URL "hoist-function-url"
+#define FD_SID_URL_INVOKE "hoist-function-url-invoke"
+
+/*
+ * One call.  `body` is consumed (may be NULL).  When the call fails with
+ * `absent` (e.g. "NotFoundException"), HOIST_OK with *out = NULL.  *out, if
+ * out is given, gets a new reference to the answer.
+ */
+int fd_do(struct aws_ctx *x, const struct aws_service *svc, const char *op, const char *method,
+	  const char *path, const char *query, json_t *body, const char *absent, json_t **out,
+	  struct herr *e);
+/* The same for a create call: not retried blindly when its outcome is unknown. */
+int fd_create(struct aws_ctx *x, const struct aws_service *svc, const char *op,
+	      const char *path, json_t *body, http_check_effect_fn check, void *check_ctx,
+	      json_t **out, struct herr *e);
+
+const char *fd_str(const json_t *o, const char *key);
+/* "aws", "aws-cn" or "aws-us-gov" for the context's region. */
+const char *fd_partition(const struct aws_ctx *x);
+/* The account id (aws_account_id, without a call once it is known). */
+int fd_account(struct aws_ctx *x, const char **id, struct herr *e);
+/* The function's unqualified ARN (cached in x->function_arn). */
+int fd_function_arn(struct aws_ctx *x, const char **arn, struct herr *e);
+/* The first 16 hex digits of SHA-256 over `doc` (sorted, compact); allocates. */
+char *fd_hash(const json_t *doc);
+/* Does the stage's API carry our tag? (`tags` object from a listing) */
+bool fd_tagged(const struct aws_ctx *x, const json_t *tags);
+
+/*
+ * Lambda resource policy of `function` (name or ARN): the Statement array
+ * (new reference; empty when there is none or the function is absent).
+ */
+int fd_policy(struct aws_ctx *x, const char *function, json_t **stmts, struct herr *e);
+
+struct fd_perm {
+	const char *function;      /* NULL: the stage's function */
+	const char *sid;
+	const char *action;        /* "lambda:InvokeFunction" */
+	const char *principal;     /* "apigateway.amazonaws.com", "*" */
+	const char *source_arn;    /* NULL: none */
+	const char *url_auth_type; /* FunctionUrlAuthType or NULL */
+	bool via_function_url;     /* InvokedViaFunctionUrl */
+};
+
+/* Make sure the statement exists as described (replacing one that differs). */
+int fd_permission(struct aws_ctx *x, const json_t *stmts, const struct fd_perm *p,
+		  bool *changed, struct herr *e);
+/* Remove statement `sid` of `function` (NULL: the stage's) if `stmts` has it. */
+int fd_permission_drop(struct aws_ctx *x, const json_t *stmts, const char *function,
+		       const char *sid, struct herr *e);
+
+/* CORS per the `cors` setting (true, or an object with Zappa's cors_options keys). */
+struct fd_cors {
+	bool on;
+	char *origin;        /* "*" or "https://a.example,https://b.example" */
+	char *headers;       /* comma-separated */
+	char *methods;       /* comma-separated */
+	bool credentials;
+	char *expose;        /* comma-separated or NULL */
+	long long max_age;   /* -1: unset */
+};
+void fd_cors_read(const json_t *settings, struct fd_cors *c);
+void fd_cors_free(struct fd_cors *c);
+/* A comma-separated list as a JSON array of trimmed strings (new reference). */
+json_t *fd_split(const char *csv);
+
+/* apigw.c — REST API (v1) */
+int apigw_ensure(struct aws_ctx *x, char **url, struct herr *e);
+int apigw_url(struct aws_ctx *x, char **url, json_t *status, struct herr *e);
+int apigw_remove(struct aws_ctx *x, bool *removed, struct herr *e);
+
+/* apigwv2.c — HTTP API (v2) */
+int apigwv2_ensure(struct aws_ctx *x, char **url, struct herr *e);
+int apigwv2_url(struct aws_ctx *x, char **url, json_t *status, struct herr *e);
+int apigwv2_remove(struct aws_ctx *x, bool *removed, struct herr *e);
+
+/* function_url.c — Lambda function URL */
+int function_url_ensure(struct aws_ctx *x, char **url, struct herr *e);
+int function_url_get(struct aws_ctx *x, char **url, json_t *status, struct herr *e);
+int function_url_remove(struct aws_ctx *x, bool *removed, struct herr *e);
+
+#endif

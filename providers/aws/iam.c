@@ -1,0 +1,327 @@
+/*
+ * iam.c — the stage's Lambda execution role: <function>-HoistLambdaExecutionRole
+ * (or `role_name`), trusted by Lambda and API Gateway, with one inline
+ * least-privilege policy: its own log group, X-Ray when xray_tracing, the
+ * dead-letter target, VPC network interfaces when vpc_config, the slim
+ * bundle object, and `extra_permissions` as given.  `role_arn` or
+ * manage_roles false: hoist uses the role and never changes it.  A role
+ * hoist creates is tagged hoist:managed=true; undeploy deletes only those.
+ */
+#include "deploy.h"
+
+#include "../../core/err.h"
+#include "../../core/log.h"
+#include "../../core/settings.h"
+#include "../../core/stage.h"
+#include "../../core/str.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define POLICY_NAME "hoist-permissions"
+
+char *iam_role_name(const struct aws_ctx *x)
+{
+	const char *n = settings_str(x->st->settings, "role_name");
+
+	return n ? xstrdup(n) : xasprintf("%s" AWS_ROLE_SUFFIX, x->st->function_name);
+}
+
+static json_t *trust_policy(void)
+{
+	return json_pack("{s:s, s:[{s:s, s:{s:[s,s]}, s:s}]}", "Version", "2012-10-17",
+			 "Statement", "Effect", "Allow", "Principal", "Service",
+			 "lambda.amazonaws.com", "apigateway.amazonaws.com",
+			 "Action", "sts:AssumeRole");
+}
+
+static void allow(json_t *stmts, json_t *actions, json_t *resource)
+{
+	json_array_append_new(stmts, json_pack("{s:s, s:o, s:o}", "Effect", "Allow",
+					       "Action", actions, "Resource", resource));
+}
+
+json_t *iam_policy(struct aws_ctx *x, const char *account, bool slim)
+{
+	const json_t *s = x->st->settings, *v;
+	const char *dlq = settings_str(s, "dead_letter_arn");
+	json_t *stmts = json_array();
+	size_t i;
+
+	allow(stmts, json_pack("[s]", "logs:CreateLogGroup"),
+	      json_sprintf("arn:aws:logs:%s:%s:*", x->region, account));
+	allow(stmts, json_pack("[s,s]", "logs:CreateLogStream", "logs:PutLogEvents"),
+	      json_sprintf("arn:aws:logs:%s:%s:log-group:/aws/lambda/%s:*", x->region, account,
+			   x->st->function_name));
+	if (settings_bool(s, "xray_tracing", false))
+		allow(stmts, json_pack("[s,s]", "xray:PutTraceSegments",
+				       "xray:PutTelemetryRecords"), json_string("*"));
+	if (dlq && strstr(dlq, ":sns:"))
+		allow(stmts, json_pack("[s]", "sns:Publish"), json_string(dlq));
+	else if (dlq && strstr(dlq, ":sqs:"))
+		allow(stmts, json_pack("[s]", "sqs:SendMessage"), json_string(dlq));
+	if (json_object_size(json_object_get(s, "vpc_config")))
+		allow(stmts, json_pack("[s,s,s,s,s]", "ec2:CreateNetworkInterface",
+				       "ec2:DescribeNetworkInterfaces",
+				       "ec2:DeleteNetworkInterface",
+				       "ec2:AssignPrivateIpAddresses",
+				       "ec2:UnassignPrivateIpAddresses"), json_string("*"));
+	if (slim) {
+		char *bucket = NULL, *key = s3_slim_key(x);
+		struct herr e2 = { 0 };
+
+		if (s3_bucket_name(x, &bucket, &e2) == HOIST_OK)
+			allow(stmts, json_pack("[s]", "s3:GetObject"),
+			      json_sprintf("arn:aws:s3:::%s/%s", bucket, key));
+		free(bucket);
+		free(key);
+	}
+	json_array_foreach(json_object_get(s, "extra_permissions"), i, v)
+		json_array_append(stmts, (json_t *)v);
+	return json_pack("{s:s, s:o}", "Version", "2012-10-17", "Statement", stmts);
+}
+
+static int iam_call(struct aws_ctx *x, const char *op, json_t *params, struct aws_result *r,
+		    struct herr *e)
+{
+	struct aws_call c = { .svc = &aws_iam, .op = op, .params = params };
+	int rc = aws_do(&x->client, &c, r, e);
+
+	json_decref(params);
+	return rc;
+}
+
+static const json_t *result_of(const struct aws_result *r, const char *op)
+{
+	char *k = xasprintf("%sResult", op);
+	const json_t *v = json_object_get(r->data, k);
+
+	free(k);
+	return v;
+}
+
+/* GetRole: *arn (allocated) or NULL when the role does not exist. */
+static int get_role(struct aws_ctx *x, const char *name, char **arn, struct herr *e)
+{
+	struct aws_result r;
+	int rc = iam_call(x, "GetRole", json_pack("{s:s}", "RoleName", name), &r, e);
+
+	*arn = NULL;
+	if (rc && aws_error_is(&r, "NoSuchEntity")) {
+		herr_clear(e);
+		rc = HOIST_OK;
+	} else if (!rc) {
+		const char *a = json_string_value(json_object_get(
+			json_object_get(result_of(&r, "GetRole"), "Role"), "Arn"));
+
+		*arn = a ? xstrdup(a) : NULL;
+		if (!a)
+			rc = herr_set(e, HOIST_FAIL, "IAM GetRole %s: no Arn in the answer", name);
+	}
+	aws_result_free(&r);
+	return rc;
+}
+
+static char *policy_text(json_t *doc)
+{
+	char *s = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
+
+	json_decref(doc);
+	return s;
+}
+
+/* The inline policy as stored (URL-decoded JSON text), or NULL. */
+static int get_policy(struct aws_ctx *x, const char *role, json_t **doc, struct herr *e)
+{
+	struct aws_result r;
+	int rc = iam_call(x, "GetRolePolicy", json_pack("{s:s, s:s}", "RoleName", role,
+							"PolicyName", POLICY_NAME), &r, e);
+
+	*doc = NULL;
+	if (rc && aws_error_is(&r, "NoSuchEntity")) {
+		herr_clear(e);
+		rc = HOIST_OK;
+	} else if (!rc) {
+		const char *t = json_string_value(json_object_get(result_of(&r, "GetRolePolicy"),
+								  "PolicyDocument"));
+		char *dec = t ? xstrdup(t) : NULL;
+
+		if (dec) {   /* IAM returns the document URL-encoded */
+			char *w = dec;
+
+			for (const char *p = dec; *p; p++) {
+				if (*p == '%' && p[1] && p[2]) {
+					char h[3] = { p[1], p[2], 0 };
+
+					*w++ = (char)strtol(h, NULL, 16);
+					p += 2;
+				} else {
+					*w++ = *p == '+' ? ' ' : *p;
+				}
+			}
+			*w = '\0';
+			*doc = json_loads(dec, 0, NULL);
+			if (!*doc)
+				*doc = json_loads(t, 0, NULL);
+		}
+		free(dec);
+	}
+	aws_result_free(&r);
+	return rc;
+}
+
+static int put_policy_if_changed(struct aws_ctx *x, const char *role, bool slim,
+				 struct herr *e)
+{
+	const char *account;
+	json_t *want, *have = NULL;
+	struct aws_result r;
+	char *text;
+	int rc;
+
+	if ((rc = aws_account_id(x, &account, e)) != HOIST_OK)
+		return rc;
+	want = iam_policy(x, account, slim);
+	if ((rc = get_policy(x, role, &have, e)) != HOIST_OK || json_equal(want, have)) {
+		json_decref(want);
+		json_decref(have);
+		return rc;
+	}
+	json_decref(have);
+	out_step("Setting the permissions of role %s", role);
+	text = policy_text(want);
+	rc = iam_call(x, "PutRolePolicy", json_pack("{s:s, s:s, s:s}", "RoleName", role,
+						    "PolicyName", POLICY_NAME, "PolicyDocument", text),
+		      &r, e);
+	free(text);
+	aws_result_free(&r);
+	return rc;
+}
+
+static int create_role(struct aws_ctx *x, const char *name, char **arn, struct herr *e)
+{
+	char *trust = policy_text(trust_policy());
+	struct aws_result r;
+	int rc;
+
+	out_step("Creating IAM role %s", name);
+	rc = iam_call(x, "CreateRole", json_pack("{s:s, s:s, s:s, s:s, s:s}", "RoleName", name,
+						 "AssumeRolePolicyDocument", trust,
+						 "Description", "Lambda execution role (hoist)",
+						 "Tags.member.1.Key", "hoist:managed",
+						 "Tags.member.1.Value", "true"), &r, e);
+	free(trust);
+	if (rc && aws_error_is(&r, "EntityAlreadyExists")) {   /* a concurrent or lost create */
+		aws_result_free(&r);
+		herr_clear(e);
+		return get_role(x, name, arn, e);
+	}
+	if (!rc) {
+		const char *a = json_string_value(json_object_get(
+			json_object_get(result_of(&r, "CreateRole"), "Role"), "Arn"));
+
+		*arn = xstrdup(a ? a : "");
+	}
+	aws_result_free(&r);
+	return rc;
+}
+
+int iam_role_ensure(struct aws_ctx *x, bool slim, char **arn, bool *created, struct herr *e)
+{
+	const json_t *s = x->st->settings;
+	const char *given = settings_str(s, "role_arn");
+	char *name;
+	int rc;
+
+	*arn = NULL;
+	*created = false;
+	if (given) {
+		*arn = xstrdup(given);
+		return HOIST_OK;
+	}
+	name = iam_role_name(x);
+	rc = get_role(x, name, arn, e);
+	if (!rc && !*arn && !settings_bool(s, "manage_roles", true)) {
+		rc = herr_set(e, HOIST_FAIL, "IAM role %s does not exist and manage_roles is false",
+			      name);
+		herr_hint(e, "create the role, or set \"role_arn\", or remove \"manage_roles\": "
+			  "false from %s", x->st->settings_path);
+	} else if (!rc && !*arn) {
+		rc = create_role(x, name, arn, e);
+		*created = !rc;
+	}
+	if (!rc && settings_bool(s, "manage_roles", true))
+		rc = put_policy_if_changed(x, name, slim, e);
+	free(name);
+	if (rc) {
+		free(*arn);
+		*arn = NULL;
+	}
+	return rc;
+}
+
+static bool tagged_managed(const struct aws_result *r)
+{
+	json_t *tags = aws_list(json_object_get(result_of(r, "ListRoleTags"), "Tags"), "member"), *t;
+	bool yes = false;
+	size_t i;
+
+	json_array_foreach(tags, i, t)
+		if (!strcmp(json_string_value(json_object_get(t, "Key")) ?: "", "hoist:managed") &&
+		    !strcmp(json_string_value(json_object_get(t, "Value")) ?: "", "true"))
+			yes = true;
+	json_decref(tags);
+	return yes;
+}
+
+int iam_role_remove(struct aws_ctx *x, struct herr *e)
+{
+	char *name, *arn = NULL;
+	struct aws_result r;
+	json_t *names = NULL, *n;
+	size_t i;
+	int rc;
+
+	if (settings_str(x->st->settings, "role_arn"))
+		return HOIST_OK;
+	name = iam_role_name(x);
+	rc = get_role(x, name, &arn, e);
+	if (rc || !arn)
+		goto out;
+	rc = iam_call(x, "ListRoleTags", json_pack("{s:s}", "RoleName", name), &r, e);
+	if (!rc && !tagged_managed(&r)) {
+		out_info("IAM role %s was not created by hoist; keeping it", name);
+		aws_result_free(&r);
+		goto out;
+	}
+	aws_result_free(&r);
+	if (rc)
+		goto out;
+	rc = iam_call(x, "ListRolePolicies", json_pack("{s:s}", "RoleName", name), &r, e);
+	if (!rc)
+		names = aws_list(json_object_get(result_of(&r, "ListRolePolicies"), "PolicyNames"),
+				 "member");
+	aws_result_free(&r);
+	json_array_foreach(names, i, n) {
+		if (rc)
+			break;
+		rc = iam_call(x, "DeleteRolePolicy", json_pack("{s:s, s:s}", "RoleName", name,
+							       "PolicyName", json_string_value(n)),
+			      &r, e);
+		aws_result_free(&r);
+	}
+	if (!rc) {
+		out_step("Deleting IAM role %s", name);
+		rc = iam_call(x, "DeleteRole", json_pack("{s:s}", "RoleName", name), &r, e);
+		if (rc && aws_error_is(&r, "NoSuchEntity")) {
+			herr_clear(e);
+			rc = HOIST_OK;
+		}
+		aws_result_free(&r);
+	}
+out:
+	json_decref(names);
+	free(arn);
+	free(name);
+	return rc;
+}

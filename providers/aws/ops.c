@@ -1,0 +1,918 @@
+/*
+ * ops.c — the AWS provider's operations: deploy, update, status, invoke,
+ * rollback, undeploy, and the slim-bundle location the package step asks
+ * for.  Each reads what exists (nothing is stored locally), then converges
+ * it: role → artifacts → function (code, configuration, tags, version) →
+ * front door (frontdoor.c) → rules (events.c) → old versions pruned.  Any
+ * step can fail and the command be run again: what exists is reused, what
+ * is unchanged is not sent again.
+ */
+#include "deploy.h"
+
+#include "../provider.h"
+
+#include "../../core/err.h"
+#include "../../core/http.h"
+#include "../../core/log.h"
+#include "../../core/path.h"
+#include "../../core/settings.h"
+#include "../../core/stage.h"
+#include "../../core/str.h"
+
+#include <errno.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define INLINE_ZIP_MAX (50ULL * 1024 * 1024)
+
+/* The archive to send, whatever its origin (fresh package or --zip FILE). */
+struct art {
+	const char *zip;
+	unsigned long long size;
+	char sha_hex[65], sha_b64[45];
+	bool objstore, slim;
+	const char *tar;
+	unsigned long long tar_size;
+	char tar_hex[65];
+};
+
+/* ---- small helpers ------------------------------------------------------- */
+
+static const char *jstr(const json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k));
+}
+
+static int file_sha256(const char *path, struct art *a, struct herr *e)
+{
+	unsigned char md[32], buf[65536];
+	EVP_MD_CTX *c;
+	FILE *f = fopen(path, "rb");
+	size_t n;
+
+	if (!f)
+		return herr_set(e, HOIST_USAGE, "cannot read %s: %s", path, strerror(errno));
+	c = EVP_MD_CTX_new();
+	EVP_DigestInit_ex(c, EVP_sha256(), NULL);
+	a->size = 0;
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
+		EVP_DigestUpdate(c, buf, n);
+		a->size += n;
+	}
+	EVP_DigestFinal_ex(c, md, NULL);
+	EVP_MD_CTX_free(c);
+	fclose(f);
+	for (int i = 0; i < 32; i++)
+		snprintf(a->sha_hex + 2 * i, 3, "%02x", md[i]);
+	EVP_EncodeBlock((unsigned char *)a->sha_b64, md, 32);
+	return HOIST_OK;
+}
+
+static int art_from(const struct package_info *pi, struct art *a, struct herr *e)
+{
+	int rc;
+
+	memset(a, 0, sizeof(*a));
+	a->zip = pi->zip_path;
+	if (!pi->sha256_b64[0]) {               /* --zip FILE: hash it here */
+		if ((rc = file_sha256(pi->zip_path, a, e)) != HOIST_OK)
+			return rc;
+		a->objstore = a->size > INLINE_ZIP_MAX;
+		return HOIST_OK;
+	}
+	a->size = pi->zip_size;
+	memcpy(a->sha_hex, pi->sha256_hex, sizeof(a->sha_hex));
+	memcpy(a->sha_b64, pi->sha256_b64, sizeof(a->sha_b64));
+	a->objstore = pi->needs_objstore;
+	a->slim = pi->slim;
+	a->tar = pi->tar_path;
+	a->tar_size = pi->tar_size;
+	memcpy(a->tar_hex, pi->tar_sha256_hex, sizeof(a->tar_hex));
+	return HOIST_OK;
+}
+
+static bool frontdoor_wanted(const struct stage *st)
+{
+	return settings_bool(st->settings, "apigateway_enabled", true) ||
+	       settings_bool(st->settings, "function_url_enabled", false);
+}
+
+static int not_deployed(const struct aws_ctx *x, struct herr *e)
+{
+	herr_set(e, HOIST_FAIL, "stage '%s' is not deployed: there is no Lambda function %s in "
+		 "%s", x->st->name, x->st->function_name, x->region);
+	return herr_hint(e, "Deploy it first: hoist deploy %s", x->st->name);
+}
+
+static const char *arch_of(const struct stage *st)
+{
+	const char *a = settings_str(st->settings, "architecture");
+
+	return a ? a : "x86_64";
+}
+
+/* ---- the desired configuration ------------------------------------------- */
+
+static json_t *env_vars(const struct stage *st)
+{
+	json_t *vars = json_object(), *v;
+	const char *k;
+
+	json_object_foreach(json_object_get(st->settings, "environment_variables"), k, v)
+		if (json_is_string(v))
+			json_object_set(vars, k, v);
+	json_object_foreach(json_object_get(st->settings, "aws_environment_variables"), k, v)
+		if (json_is_string(v))
+			json_object_set(vars, k, v);
+	return vars;
+}
+
+static json_t *str_list(const json_t *a)
+{
+	json_t *out = json_array(), *v;
+	size_t i;
+
+	json_array_foreach(a, i, v)
+		if (json_is_string(v))
+			json_array_append(out, v);
+	return out;
+}
+
+/*
+ * The function's configuration as UpdateFunctionConfiguration takes it.
+ * `complete`: every field, with empty values where a setting is absent (so
+ * removing a setting converges); else only what is set (CreateFunction).
+ */
+static json_t *desired_config(const struct aws_ctx *x, const char *role, bool complete)
+{
+	const json_t *s = x->st->settings;
+	const json_t *vpc = json_object_get(s, "vpc_config");
+	const char *dlq = settings_str(s, "dead_letter_arn");
+	const char *desc = settings_str(s, "lambda_description");
+	json_t *c = json_object(), *vars = env_vars(x->st), *layers;
+
+	json_object_set_new(c, "Role", json_string(role));
+	json_object_set_new(c, "Handler", json_string(AWS_HANDLER));
+	json_object_set_new(c, "Runtime", json_string(settings_str(s, "runtime") ?: "python3.12"));
+	json_object_set_new(c, "MemorySize", json_integer(settings_int(s, "memory_size", 512)));
+	json_object_set_new(c, "Timeout", json_integer(settings_int(s, "timeout_seconds", 30)));
+	json_object_set_new(c, "Description", json_string(desc ? desc : ""));
+	if (complete || json_object_size(vars))
+		json_object_set_new(c, "Environment", json_pack("{s:O}", "Variables", vars));
+	if (complete || json_object_size(vpc))
+		json_object_set_new(c, "VpcConfig", json_pack(
+			"{s:o, s:o}", "SubnetIds", str_list(json_object_get(vpc, "SubnetIds")),
+			"SecurityGroupIds", str_list(json_object_get(vpc, "SecurityGroupIds"))));
+	json_object_set_new(c, "TracingConfig", json_pack("{s:s}", "Mode",
+		settings_bool(s, "xray_tracing", false) ? "Active" : "PassThrough"));
+	if (complete || dlq)
+		json_object_set_new(c, "DeadLetterConfig", json_pack("{s:s}", "TargetArn",
+								     dlq ? dlq : ""));
+	layers = str_list(json_object_get(s, "layers"));
+	if (complete || json_array_size(layers))
+		json_object_set(c, "Layers", layers);
+	json_decref(layers);
+	json_object_set_new(c, "EphemeralStorage", json_pack("{s:I}", "Size",
+		(json_int_t)settings_int(s, "ephemeral_storage", 512)));
+	json_decref(vars);
+	return c;
+}
+
+static json_t *sorted(json_t *a)
+{
+	size_t n = json_array_size(a), i, j;
+
+	for (i = 1; i < n; i++)   /* tiny lists: insertion sort */
+		for (j = i; j > 0 && strcmp(json_string_value(json_array_get(a, j - 1)) ?: "",
+					   json_string_value(json_array_get(a, j)) ?: "") > 0; j--) {
+			json_t *t = json_incref(json_array_get(a, j));
+
+			json_array_set(a, j, json_array_get(a, j - 1));
+			json_array_set_new(a, j - 1, t);
+		}
+	return a;
+}
+
+/* A configuration (desired, or GetFunctionConfiguration's) in one comparable form. */
+static json_t *normal_config(const json_t *c)
+{
+	const json_t *vpc = json_object_get(c, "VpcConfig"), *l;
+	json_t *vars = json_object_get(json_object_get(c, "Environment"), "Variables");
+	json_t *layers = json_array(), *v;
+	size_t i;
+
+	json_array_foreach(json_object_get(c, "Layers"), i, l)
+		json_array_append_new(layers, json_string(json_is_string(l) ? json_string_value(l)
+							  : jstr(l, "Arn") ?: ""));
+	v = json_pack("{s:s, s:s, s:s, s:O, s:O, s:s, s:O, s:o, s:o, s:s, s:s, s:o, s:I}",
+		      "Role", jstr(c, "Role") ?: "", "Handler", jstr(c, "Handler") ?: "",
+		      "Runtime", jstr(c, "Runtime") ?: "",
+		      "MemorySize", json_object_get(c, "MemorySize") ?: json_null(),
+		      "Timeout", json_object_get(c, "Timeout") ?: json_null(),
+		      "Description", jstr(c, "Description") ?: "",
+		      "Environment", vars ? vars : json_object(),
+		      "SubnetIds", sorted(str_list(json_object_get(vpc, "SubnetIds"))),
+		      "SecurityGroupIds", sorted(str_list(json_object_get(vpc, "SecurityGroupIds"))),
+		      "Tracing", jstr(json_object_get(c, "TracingConfig"), "Mode") ?: "PassThrough",
+		      "DeadLetter", jstr(json_object_get(c, "DeadLetterConfig"), "TargetArn") ?: "",
+		      "Layers", layers,
+		      "Ephemeral", (json_int_t)(json_integer_value(json_object_get(
+			      json_object_get(c, "EphemeralStorage"), "Size")) ?: 512));
+	if (!vars)   /* json_pack's O took a reference of the temporary object */
+		json_decref(json_object_get(v, "Environment"));
+	return v;
+}
+
+static bool config_differs(const json_t *want, const json_t *have)
+{
+	json_t *a = normal_config(want), *b = normal_config(have);
+	bool diff = !json_equal(a, b);
+
+	if (diff && out_get()->verbosity > 0) {
+		const char *k;
+		json_t *v;
+
+		json_object_foreach(a, k, v)
+			if (!json_equal(v, json_object_get(b, k)))
+				out_info("configuration: %s changes", k);
+	}
+	json_decref(a);
+	json_decref(b);
+	return diff;
+}
+
+static json_t *desired_tags(const struct stage *st)
+{
+	json_t *t = json_object(), *v;
+	const char *k;
+
+	json_object_foreach(json_object_get(st->settings, "tags"), k, v)
+		if (json_is_string(v))
+			json_object_set(t, k, v);
+	return t;
+}
+
+/* ---- artifacts ----------------------------------------------------------- */
+
+/* The slim bundle's .tar.gz in S3, uploaded when its hash changed; *sent says so. */
+static int ensure_slim_tar(struct aws_ctx *x, const struct art *a, bool *sent, struct herr *e)
+{
+	char *bucket = NULL, *key = s3_slim_key(x), *have = NULL;
+	int rc;
+
+	*sent = false;
+	rc = s3_bucket_name(x, &bucket, e);
+	if (!rc)
+		rc = s3_bucket_ensure(x, bucket, e);
+	if (!rc)
+		rc = s3_object_sha(x, bucket, key, &have, e);
+	if (!rc && (!have || strcmp(have, a->tar_hex))) {
+		rc = s3_upload(x, bucket, key, a->tar, a->tar_size, a->tar_hex, e);
+		*sent = !rc;
+	} else if (!rc) {
+		out_info("slim bundle unchanged in s3://%s/%s", bucket, key);
+	}
+	free(have);
+	free(key);
+	free(bucket);
+	return rc;
+}
+
+/*
+ * The code as Lambda takes it: inline ZipFile, or uploaded to S3 over the
+ * inline limit (then bucket and key are set: delete it once Lambda has it).
+ */
+static int code_source(struct aws_ctx *x, const struct art *a, json_t *into, char **bucket,
+		       char **key, struct herr *e)
+{
+	json_t *b64 = NULL;
+	int rc;
+
+	*bucket = *key = NULL;
+	if (!a->objstore) {
+		char sz[32];
+
+		out_step("Uploading %s (%s) to Lambda", path_base(a->zip),
+			 str_size(a->size, sz, sizeof(sz)));
+		rc = lambda_zipfile(a->zip, &b64, e);
+		if (!rc)
+			json_object_set_new(into, "ZipFile", b64);
+		return rc;
+	}
+	rc = s3_bucket_name(x, bucket, e);
+	if (!rc)
+		rc = s3_bucket_ensure(x, *bucket, e);
+	if (!rc) {
+		*key = s3_zip_key(x, a->sha_hex);
+		rc = s3_upload(x, *bucket, *key, a->zip, a->size, a->sha_hex, e);
+	}
+	if (!rc) {
+		json_object_set_new(into, "S3Bucket", json_string(*bucket));
+		json_object_set_new(into, "S3Key", json_string(*key));
+	}
+	return rc;
+}
+
+/* Lambda has copied the code: the uploaded zip is not needed any more (as Zappa). */
+static void drop_uploaded(struct aws_ctx *x, char *bucket, char *key)
+{
+	struct herr e2 = { 0 };
+
+	if (bucket && key && s3_delete(x, bucket, key, &e2))
+		out_warn("could not delete s3://%s/%s: %s", bucket, key, e2.msg);
+	free(bucket);
+	free(key);
+}
+
+/* ---- create / converge --------------------------------------------------- */
+
+static int create_function(struct aws_ctx *x, const struct art *a, struct herr *e)
+{
+	char *role = NULL, *bucket = NULL, *key = NULL;
+	json_t *body = NULL, *code = json_object(), *cfg = NULL, *tags;
+	bool created, sent;
+	int rc = HOIST_OK;
+
+	/* Artifacts first: a bucket problem stops the deploy before anything is created. */
+	if (a->slim)
+		rc = ensure_slim_tar(x, a, &sent, e);
+	if (!rc)
+		rc = code_source(x, a, code, &bucket, &key, e);
+	if (!rc)
+		rc = iam_role_ensure(x, a->slim, &role, &created, e);
+	if (rc)
+		goto out;
+	body = desired_config(x, role, false);
+	json_object_set(body, "Code", code);
+	json_object_set_new(body, "Architectures", json_pack("[s]", arch_of(x->st)));
+	json_object_set_new(body, "PackageType", json_string("Zip"));
+	json_object_set_new(body, "Publish", json_true());
+	tags = desired_tags(x->st);
+	if (json_object_size(tags))
+		json_object_set(body, "Tags", tags);
+	json_decref(tags);
+	out_step("Creating Lambda function %s", x->st->function_name);
+	rc = lambda_create(x, body, &cfg, e);
+	if (!rc) {
+		drop_uploaded(x, bucket, key);
+		bucket = key = NULL;
+		rc = lambda_wait(x, NULL, e);
+	}
+out:
+	free(bucket);
+	free(key);
+	json_decref(cfg);
+	json_decref(body);
+	json_decref(code);
+	free(role);
+	return rc;
+}
+
+/*
+ * Bring an existing function to the package and settings: code only when
+ * its hash (or architecture, or the slim bundle) changed, configuration only
+ * when it differs, tags, and a new version when anything changed.
+ */
+static int converge_function(struct aws_ctx *x, const struct art *a, bool no_upload,
+			     const json_t *fn, struct herr *e)
+{
+	char *role = NULL, *version = NULL;
+	json_t *cfg = NULL, *want = NULL, *tags = NULL;
+	const char *have_arch;
+	bool created, changed = false, tar_sent = false;
+	int rc;
+
+	rc = iam_role_ensure(x, a && a->slim, &role, &created, e);
+	if (!rc)
+		rc = lambda_wait(x, &cfg, e);
+	if (rc)
+		goto out;
+	have_arch = json_string_value(json_array_get(json_object_get(cfg, "Architectures"), 0));
+	if (a && !no_upload) {
+		bool arch_changed = have_arch && strcmp(have_arch, arch_of(x->st));
+
+		if (a->slim)
+			rc = ensure_slim_tar(x, a, &tar_sent, e);
+		if (!rc && (tar_sent || arch_changed ||
+			    strcmp(a->sha_b64, jstr(cfg, "CodeSha256") ?: ""))) {
+			json_t *body = json_pack("{s:[s]}", "Architectures", arch_of(x->st));
+			char *bucket = NULL, *key = NULL;
+
+			rc = code_source(x, a, body, &bucket, &key, e);
+			if (!rc) {
+				out_step("Updating the code of %s", x->st->function_name);
+				rc = lambda_update_code(x, body, e);
+			}
+			if (!rc)
+				drop_uploaded(x, bucket, key);
+			else {
+				free(bucket);
+				free(key);
+			}
+			json_decref(body);
+			changed = !rc;
+		} else if (!rc) {
+			out_step("Code unchanged (CodeSha256 %s); not uploading", a->sha_b64);
+		}
+	}
+	if (rc)
+		goto out;
+	want = desired_config(x, role, true);
+	if (config_differs(want, cfg)) {
+		out_step("Updating the configuration of %s", x->st->function_name);
+		rc = lambda_update_config(x, want, e);
+		changed = !rc;
+	} else {
+		out_info("configuration unchanged");
+	}
+	tags = desired_tags(x->st);
+	if (!rc)
+		rc = lambda_tags(x, json_object_get(fn, "Tags"), tags, e);
+	if (!rc && changed) {
+		rc = lambda_publish(x, &version, e);
+		if (!rc)
+			out_info("published version %s", version);
+	}
+out:
+	free(version);
+	json_decref(tags);
+	json_decref(want);
+	json_decref(cfg);
+	free(role);
+	return rc;
+}
+
+/* Front door, rules, old versions: the steps after the function is Active. */
+static int finish(struct aws_ctx *x, char **url, struct herr *e)
+{
+	long long keep = settings_int(x->st->settings, "num_retained_versions", 0);
+	int rc;
+
+	rc = aws_frontdoor_ensure(x, url, e);
+	if (!rc)
+		rc = aws_events_ensure(x, e);
+	if (!rc && keep > 0)
+		rc = lambda_prune(x, keep, e);
+	if (!rc && !*url)
+		*url = xstrdup(x->function_arn);
+	return rc;
+}
+
+int aws_deploy(const struct stage *st, const struct deploy_args *a, char **url, struct herr *e)
+{
+	struct aws_ctx x;
+	struct art art;
+	json_t *fn = NULL;
+	char *old = NULL;
+	int rc;
+
+	*url = NULL;
+	if ((rc = aws_ctx_open(&x, st, e)) != HOIST_OK)
+		return rc;
+	rc = art_from(a->pkg, &art, e);
+	if (!rc)
+		rc = lambda_get(&x, NULL, &fn, e);
+	if (rc)
+		goto out;
+	if (fn) {
+		if ((rc = aws_frontdoor_url(&x, &old, e)) != HOIST_OK)
+			goto out;
+		if (old || !frontdoor_wanted(st)) {
+			rc = herr_set(e, HOIST_FAIL, "stage '%s' is already deployed at %s; did you "
+				      "mean 'hoist update %s'?", st->name, old ? old : x.function_arn,
+				      st->name);
+			goto out;
+		}
+		out_step("Function %s exists (an earlier deploy stopped half-way); finishing it",
+			 st->function_name);
+		rc = converge_function(&x, &art, false, fn, e);
+	} else {
+		rc = create_function(&x, &art, e);
+	}
+	if (!rc)
+		rc = finish(&x, url, e);
+	if (rc && !strstr(e->msg, "already deployed"))
+		herr_hint(e, "what was created is kept; run 'hoist deploy %s' again to finish",
+			  st->name);
+out:
+	free(old);
+	json_decref(fn);
+	aws_ctx_close(&x);
+	return rc;
+}
+
+int aws_update(const struct stage *st, const struct deploy_args *a, char **url, struct herr *e)
+{
+	struct aws_ctx x;
+	struct art art;
+	json_t *fn = NULL;
+	int rc;
+
+	*url = NULL;
+	if ((rc = aws_ctx_open(&x, st, e)) != HOIST_OK)
+		return rc;
+	rc = art_from(a->pkg, &art, e);
+	if (!rc)
+		rc = lambda_get(&x, NULL, &fn, e);
+	if (!rc && !fn)
+		rc = not_deployed(&x, e);
+	if (!rc)
+		rc = converge_function(&x, &art, a->no_upload, fn, e);
+	if (!rc)
+		rc = finish(&x, url, e);
+	json_decref(fn);
+	aws_ctx_close(&x);
+	return rc;
+}
+
+int aws_slim_location(const struct stage *st, char **location, struct herr *e)
+{
+	struct aws_ctx x;
+	char *bucket = NULL, *key;
+	int rc;
+
+	*location = NULL;
+	if ((rc = aws_ctx_open(&x, st, e)) != HOIST_OK)
+		return rc;
+	rc = s3_bucket_name(&x, &bucket, e);
+	if (!rc) {
+		key = s3_slim_key(&x);
+		*location = xasprintf("s3://%s/%s", bucket, key);
+		free(key);
+	}
+	free(bucket);
+	aws_ctx_close(&x);
+	return rc;
+}
+
+/* ---- status -------------------------------------------------------------- */
+
+int aws_status(const struct stage *st, json_t **status, struct herr *e)
+{
+	struct aws_ctx x;
+	json_t *fn = NULL, *vs = NULL, *j = NULL, *cfg, *nums, *v;
+	char *domain = NULL;
+	long long inv = 0, errs = 0;
+	struct herr e2 = { 0 };
+	size_t i;
+	int rc;
+
+	*status = NULL;
+	if ((rc = aws_ctx_open(&x, st, e)) != HOIST_OK)
+		return rc;
+	rc = lambda_get(&x, NULL, &fn, e);
+	if (!rc && !fn)
+		rc = not_deployed(&x, e);
+	if (!rc)
+		rc = lambda_versions(&x, &vs, e);
+	if (rc)
+		goto out;
+	cfg = json_object_get(fn, "Configuration");
+	j = json_pack("{s:s, s:s, s:s?, s:s?, s:O?, s:O?, s:s?, s:s?, s:s?, s:s?, s:s}",
+		      "stage", st->name, "function", st->function_name,
+		      "function_arn", x.function_arn, "runtime", jstr(cfg, "Runtime"),
+		      "memory_size", json_object_get(cfg, "MemorySize"),
+		      "timeout", json_object_get(cfg, "Timeout"),
+		      "state", jstr(cfg, "State"), "last_update_status", jstr(cfg, "LastUpdateStatus"),
+		      "code_sha256", jstr(cfg, "CodeSha256"), "last_modified", jstr(cfg, "LastModified"),
+		      "region", x.region);
+	nums = json_array();
+	json_array_foreach(vs, i, v)
+		json_array_append_new(nums, json_integer(atoll(jstr(v, "Version") ?: "0")));
+	if (json_array_size(nums))
+		json_object_set(j, "version", json_array_get(nums, json_array_size(nums) - 1));
+	json_object_set_new(j, "versions", nums);
+	if (aws_frontdoor_status(&x, j, &e2) != HOIST_OK)
+		out_warn("front door: %s", e2.code ? e2.msg : "status unavailable");
+	herr_clear(&e2);
+	if (aws_domain_url(&x, &domain, &e2) == HOIST_OK && domain)
+		json_object_set_new(j, "domain_url", json_string(domain));
+	else if (e2.code)
+		out_warn("custom domain: %s", e2.msg);
+	herr_clear(&e2);
+	if (aws_events_status(&x, j, &e2) != HOIST_OK)
+		out_warn("rules: %s", e2.msg);
+	herr_clear(&e2);
+	if (cw_sum_24h(&x, "Invocations", &inv, &e2) || cw_sum_24h(&x, "Errors", &errs, &e2)) {
+		out_warn("CloudWatch metrics unavailable: %s", e2.msg);
+	} else {
+		json_object_set_new(j, "invocations_24h", json_integer(inv));
+		json_object_set_new(j, "errors_24h", json_integer(errs));
+		json_object_set_new(j, "requests", json_integer(inv));
+		json_object_set_new(j, "errors", json_integer(errs));
+	}
+	*status = j;
+	j = NULL;
+out:
+	free(domain);
+	json_decref(j);
+	json_decref(vs);
+	json_decref(fn);
+	aws_ctx_close(&x);
+	return rc;
+}
+
+/* ---- invoke -------------------------------------------------------------- */
+
+static int invoke_event(const struct invoke_args *a, json_t **ev, struct herr *e)
+{
+	json_error_t je;
+
+	*ev = NULL;
+	if (a->payload) {
+		*ev = json_loads(a->payload, JSON_DECODE_ANY, &je);
+		if (!*ev)
+			return herr_set(e, HOIST_USAGE, "--payload is not JSON: %s (column %d)",
+					je.text, je.column);
+	} else if (a->raw) {
+		*ev = json_pack("{s:s}", "raw_command", a->raw);
+	} else if (a->manage) {
+		*ev = json_pack("{s:s}", "manage", a->manage);
+	} else if (a->function) {
+		*ev = json_pack("{s:s}", "command", a->function);
+	} else {
+		return herr_set(e, HOIST_USAGE, "nothing to invoke: give module.function, --raw or "
+				"--payload");
+	}
+	return HOIST_OK;
+}
+
+/* Lambda's {"errorMessage", "errorType", "stackTrace"} as the handler's error shape. */
+static json_t *runtime_error(const json_t *p, const char *kind)
+{
+	struct sbuf tb;
+	json_t *line;
+	size_t i;
+	json_t *out;
+
+	sbuf_init(&tb);
+	json_array_foreach(json_object_get(p, "stackTrace"), i, line)
+		if (json_is_string(line))
+			sbuf_printf(&tb, "%s%s", json_string_value(line),
+				    str_ends(json_string_value(line), "\n") ? "" : "\n");
+	out = json_pack("{s:s++}", "error", jstr(p, "errorType") ?: kind, ": ",
+			jstr(p, "errorMessage") ?: (json_is_string(p) ? json_string_value(p) : ""));
+	if (tb.len)
+		json_object_set_new(out, "traceback", json_string(tb.s));
+	sbuf_free(&tb);
+	return out;
+}
+
+int aws_invoke(const struct stage *st, const struct invoke_args *a, json_t **result,
+	       struct herr *e)
+{
+	struct aws_ctx x;
+	json_t *ev = NULL, *payload = NULL, *ans;
+	char *log = NULL, *fnerr = NULL;
+	int rc;
+
+	*result = NULL;
+	if ((rc = invoke_event(a, &ev, e)) != HOIST_OK)
+		return rc;
+	if ((rc = aws_ctx_open(&x, st, e)) != HOIST_OK)
+		goto out0;
+	out_info("Invoking %s", st->function_name);
+	rc = lambda_invoke(&x, ev, &payload, &log, &fnerr, e);
+	if (rc && strstr(e->msg, "ResourceNotFoundException"))
+		rc = not_deployed(&x, e);
+	if (rc)
+		goto out;
+	if (fnerr)
+		ans = runtime_error(payload, fnerr);
+	else if (a->payload || !json_is_object(payload))
+		ans = json_pack("{s:O}", "result", payload);
+	else
+		ans = json_deep_copy(payload);
+	if (log && *log)
+		json_object_set_new(ans, "output", json_string(log));
+	*result = ans;
+out:
+	free(log);
+	free(fnerr);
+	json_decref(payload);
+	aws_ctx_close(&x);
+out0:
+	json_decref(ev);
+	return rc;
+}
+
+/* ---- rollback ------------------------------------------------------------ */
+
+/* Fetch a version's code from Code.Location (a pre-signed URL) into `file`. */
+static int download_code(struct aws_ctx *x, const char *url, const char *file, struct herr *e)
+{
+	struct http_request rq = { .method = "GET", .url = url, .save_to = file,
+				   .what = "Lambda code download", .timeout_s = 600 };
+	struct http_response rs;
+	int rc = http_do(x->client.http, &rq, &rs, e);
+
+	if (!rc && (rs.status < 200 || rs.status >= 300))
+		rc = herr_set(e, HOIST_FAIL, "downloading the old version's code failed: HTTP %ld",
+			      rs.status);
+	http_response_free(&rs);
+	return rc;
+}
+
+/* The configuration of a published version, as UpdateFunctionConfiguration takes it. */
+static json_t *config_of_version(const json_t *c)
+{
+	json_t *n = normal_config(c), *out;
+
+	out = json_pack("{s:O, s:O, s:O, s:O, s:O, s:O, s:{s:O}, s:{s:O, s:O}, s:{s:O}, "
+			"s:{s:O}, s:O, s:{s:O}}",
+			"Role", json_object_get(n, "Role"), "Handler", json_object_get(n, "Handler"),
+			"Runtime", json_object_get(n, "Runtime"),
+			"MemorySize", json_object_get(n, "MemorySize"),
+			"Timeout", json_object_get(n, "Timeout"),
+			"Description", json_object_get(n, "Description"),
+			"Environment", "Variables", json_object_get(n, "Environment"),
+			"VpcConfig", "SubnetIds", json_object_get(n, "SubnetIds"),
+			"SecurityGroupIds", json_object_get(n, "SecurityGroupIds"),
+			"TracingConfig", "Mode", json_object_get(n, "Tracing"),
+			"DeadLetterConfig", "TargetArn", json_object_get(n, "DeadLetter"),
+			"Layers", json_object_get(n, "Layers"),
+			"EphemeralStorage", "Size", json_object_get(n, "Ephemeral"));
+	json_decref(n);
+	return out;
+}
+
+static int restore_version(struct aws_ctx *x, const json_t *old, const json_t *cur,
+			   struct herr *e)
+{
+	const json_t *ocfg = json_object_get(old, "Configuration");
+	const char *loc = jstr(json_object_get(old, "Code"), "Location");
+	char *dir = NULL, *file = NULL, *version = NULL;
+	json_t *want = NULL;
+	int rc = HOIST_OK;
+
+	if (strcmp(jstr(ocfg, "CodeSha256") ?: "", jstr(cur, "CodeSha256") ?: "")) {
+		const char *tmp = getenv("TMPDIR");
+		struct art a;
+		json_t *body = json_object();
+		char *bucket = NULL, *key = NULL;
+
+		if (!loc) {
+			json_decref(body);
+			return herr_set(e, HOIST_FAIL, "GetFunction gave no Code.Location for "
+					"version %s", jstr(ocfg, "Version"));
+		}
+		dir = xasprintf("%s/hoist-rollback-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+		if (!mkdtemp(dir)) {
+			json_decref(body);
+			rc = herr_set(e, HOIST_FAIL, "cannot create a temporary directory");
+			free(dir);
+			return rc;
+		}
+		file = path_join(dir, "code.zip");
+		out_step("Fetching the code of version %s", jstr(ocfg, "Version"));
+		rc = download_code(x, loc, file, e);
+		if (!rc)
+			rc = file_sha256(file, &a, e);
+		if (!rc) {
+			a.zip = file;
+			a.objstore = a.size > INLINE_ZIP_MAX;
+			json_object_set_new(body, "Architectures", json_pack("[O]", json_array_get(
+				json_object_get(ocfg, "Architectures"), 0) ?: json_string("x86_64")));
+			rc = code_source(x, &a, body, &bucket, &key, e);
+		}
+		if (!rc)
+			rc = lambda_update_code(x, body, e);
+		if (!rc)
+			drop_uploaded(x, bucket, key);
+		else {
+			free(bucket);
+			free(key);
+		}
+		json_decref(body);
+	}
+	want = config_of_version(ocfg);
+	if (!rc && config_differs(want, cur))
+		rc = lambda_update_config(x, want, e);
+	if (!rc)
+		rc = lambda_publish(x, &version, e);
+	if (!rc)
+		out_step("Published version %s with the code and configuration of version %s",
+			 version, jstr(ocfg, "Version"));
+	json_decref(want);
+	free(version);
+	if (dir)
+		path_rmtree(dir, NULL);
+	free(dir);
+	free(file);
+	return rc;
+}
+
+int aws_rollback(const struct stage *st, int back, char **url, struct herr *e)
+{
+	struct aws_ctx x;
+	json_t *fn = NULL, *vs = NULL, *old = NULL, *cur = NULL;
+	const char *target;
+	size_t n;
+	int rc;
+
+	*url = NULL;
+	if ((rc = aws_ctx_open(&x, st, e)) != HOIST_OK)
+		return rc;
+	rc = lambda_get(&x, NULL, &fn, e);
+	if (!rc && !fn)
+		rc = not_deployed(&x, e);
+	if (!rc)
+		rc = lambda_versions(&x, &vs, e);
+	if (rc)
+		goto out;
+	n = json_array_size(vs);
+	if ((size_t)back >= n) {
+		rc = herr_set(e, HOIST_FAIL, "cannot roll back %d version%s: %s has %zu published "
+			      "version%s", back, back == 1 ? "" : "s", st->function_name, n,
+			      n == 1 ? "" : "s");
+		herr_hint(e, "num_retained_versions limits how many are kept");
+		goto out;
+	}
+	target = jstr(json_array_get(vs, n - 1 - (size_t)back), "Version");
+	rc = lambda_get(&x, target, &old, e);
+	if (!rc && !old)
+		rc = herr_set(e, HOIST_FAIL, "version %s of %s disappeared", target,
+			      st->function_name);
+	if (!rc)
+		rc = lambda_wait(&x, &cur, e);
+	if (!rc)
+		rc = restore_version(&x, old, cur, e);
+	if (!rc)
+		rc = aws_frontdoor_url(&x, url, e);
+	if (!rc && !*url)
+		*url = xstrdup(x.function_arn);
+out:
+	json_decref(cur);
+	json_decref(old);
+	json_decref(vs);
+	json_decref(fn);
+	aws_ctx_close(&x);
+	return rc;
+}
+
+/* ---- undeploy ------------------------------------------------------------ */
+
+static int remove_artifacts(struct aws_ctx *x, struct herr *e)
+{
+	char *bucket = NULL, *prefix;
+	bool exists = false;
+	int rc, n = 0;
+
+	rc = s3_bucket_name(x, &bucket, e);
+	if (!rc)
+		rc = s3_bucket_exists(x, bucket, &exists, e);
+	if (!rc && exists) {
+		prefix = xasprintf("%s/", x->st->function_name);
+		rc = s3_delete_prefix(x, bucket, prefix, &n, e);
+		if (!rc && n)
+			out_step("Deleted %d artifact%s from s3://%s/%s", n, n == 1 ? "" : "s",
+				 bucket, prefix);
+		free(prefix);
+	}
+	free(bucket);
+	return rc;
+}
+
+int aws_undeploy(const struct stage *st, const struct undeploy_args *a, struct herr *e)
+{
+	struct aws_ctx x;
+	json_t *fn = NULL;
+	bool gone = false;
+	int rc;
+
+	if ((rc = aws_ctx_open(&x, st, e)) != HOIST_OK)
+		return rc;
+	rc = lambda_get(&x, NULL, &fn, e);   /* x.function_arn for the others */
+	if (!rc)
+		rc = aws_frontdoor_remove(&x, e);
+	if (!rc && fn)   /* rules target the function: none without it */
+		rc = aws_events_remove(&x, e);
+	if (!rc)
+		rc = aws_domain_remove(&x, e);
+	if (!rc && fn) {
+		out_step("Deleting Lambda function %s", st->function_name);
+		rc = lambda_delete(&x, &gone, e);
+	}
+	if (!rc)
+		rc = remove_artifacts(&x, e);
+	if (!rc && a->remove_logs) {
+		char *group = xasprintf("/aws/lambda/%s", st->function_name);
+
+		rc = cwlogs_delete_group(&x, group, &gone, e);
+		if (!rc && gone)
+			out_step("Deleted log group %s", group);
+		free(group);
+	}
+	if (!rc)
+		rc = iam_role_remove(&x, e);
+	if (rc)
+		herr_hint(e, "what is left can be removed by running 'hoist undeploy %s' again",
+			  st->name);
+	json_decref(fn);
+	aws_ctx_close(&x);
+	return rc;
+}
