@@ -367,6 +367,14 @@ static CURLcode attempt_once(struct http_client *c, const struct http_request *r
 	curl_easy_setopt(h, CURLOPT_TIMEOUT, timeout);
 	curl_easy_setopt(h, CURLOPT_USERAGENT, "hoist/" HOIST_VERSION);
 	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+	/*
+	 * libcurl silently re-sends a request once on a fresh connection when a
+	 * reused one dies before any answer byte — even after the request went
+	 * out.  For a create-like call that would be a retry without asking
+	 * check_effect, so those always get a connection of their own.
+	 */
+	if (rq->non_idempotent)
+		curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
 	if (strcmp(rq->method, "HEAD") == 0)
 		curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
 	else if (rq->body || rq->body_file || strcmp(rq->method, "POST") == 0 ||

@@ -239,11 +239,15 @@ static void unknown_outcome_not_blindly_retried(void **state)
 	json_t *p = json_pack("{s:s,s:s}", "RoleName", "r1", "AssumeRolePolicyDocument", "{}");
 	struct aws_call create = { .svc = &aws_iam, .op = "CreateRole", .params = p,
 				   .non_idempotent = true };
+	struct aws_call warm = { .svc = &aws_sts, .op = "GetCallerIdentity" };
 
 	reset();
 	json_decref(admin("/__fake/faults",
 			  "{\"operation\":\"CreateRole\",\"kind\":\"reset\",\"count\":-1}"));
 	assert_int_equal(aws_client_open(&c, NULL, &e), HOIST_OK);
+	/* A kept-alive connection first: libcurl must not re-send on it by itself. */
+	assert_int_equal(aws_do(&c, &warm, &r, &e), HOIST_OK);
+	aws_result_free(&r);
 	assert_int_equal(aws_do(&c, &create, &r, &e), HOIST_FAIL);
 	assert_non_null(strstr(e.msg, "may or may not have taken effect"));
 	aws_result_free(&r);
