@@ -17,7 +17,7 @@ static bool manual_opt;
 
 const struct opt certify_opts[] = {
 	{ "manual", 0, OPT_BOOL, &manual_opt, NULL,
-	  "print the DNS records to create instead of creating them" },
+	  "install nothing: print the certificate files or DNS records to install by hand" },
 	{ NULL, 0, OPT_BOOL, NULL, NULL, NULL },
 };
 
@@ -37,6 +37,8 @@ static int certify_stage(struct stage *st, void *ctx)
 	rc = p->certify(st, &a, &url, e);
 	if (rc)
 		return herr_prefix(e, "certify %s: ", st->name);
+	if (a.manual && !url)
+		return HOIST_OK;   /* the provider printed what to install by hand */
 	cli_print_live("Certificate installed! Your domain is live", "certify", st, url);
 	free(url);
 	return HOIST_OK;

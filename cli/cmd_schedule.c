@@ -25,6 +25,15 @@ void cli_show_schedules(const struct stage *st, const struct provider *p)
 
 	if (!p->status || p->status(st, &j, &e))
 		return;
+	if (out_get()->json) {   /* --json: {"stage", "schedules": [{name, expression, next…}]} */
+		json_t *o = json_pack("{s:s, s:O}", "stage", st->name, "schedules",
+				      json_object_get(j, "schedules") ?: json_null());
+		char *s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+
+		out_result("%s", s);
+		free(s);
+		json_decref(o);
+	}
 	json_array_foreach(json_object_get(j, "schedules"), i, x)
 		out_step("  %s  %s  next %s", json_string_value(json_object_get(x, "name")),
 			 json_string_value(json_object_get(x, "expression")),

@@ -11,6 +11,7 @@
  *                              through Route 53 → ImportCertificate;
  *   none of them               ACM RequestCertificate with DNS validation records in
  *                              Route 53, then a wait for ISSUED.
+ * HTTP APIs (apigateway_version v2) are refused for now (usage error).
  * ACM region: us-east-1 for edge-optimised endpoints (the default), the
  * stage's region when endpoint_configuration is ["REGIONAL"].
  *
@@ -128,6 +129,14 @@ static int plan(const struct stage *st, enum cert_mode *mode, struct pem *p, str
 			      st->name);
 		herr_hint(e, "add \"domain\": \"api.example.com\" (and optionally \"base_path\") "
 			  "to the stage in %s", st->settings_path);
+		return rc;
+	}
+	if (!strcmp(json_string_value(json_object_get(st->settings, "apigateway_version")) ?: "",
+		    "v2")) {
+		rc = herr_set(e, HOIST_USAGE, "certify: custom domains for HTTP APIs "
+			      "(apigateway_version v2) are not supported yet; nothing was changed");
+		herr_hint(e, "use apigateway_version v1 (REST API) for %s, or create the API "
+			  "Gateway v2 domain name and API mapping yourself", domain);
 		return rc;
 	}
 	if (json_string_value(json_object_get(st->settings, "certificate_arn"))) {

@@ -1005,7 +1005,11 @@ int aws_events_status(struct aws_ctx *x, json_t *status, struct herr *e)
 			     "ResourceNotFoundException", e);
 		if (rc || !d)
 			continue;
-		next = next_fire(json_string_value(json_object_get(d, "ScheduleExpression")) ?: "");
+		if (!strcmp(json_string_value(json_object_get(d, "State")) ?: "", "DISABLED"))
+			next = xstrdup("never (rule DISABLED)");
+		else
+			next = next_fire(json_string_value(json_object_get(d, "ScheduleExpression")) ?:
+					 "");
 		json_array_append_new(list, json_pack("{s:O, s:O, s:O, s:s}", "name", n,
 			"expression", json_object_get(d, "ScheduleExpression") ?: json_null(),
 			"state", json_object_get(d, "State") ?: json_null(), "next", next));

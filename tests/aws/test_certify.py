@@ -232,3 +232,12 @@ def test_manual_with_certificate_arn_is_a_usage_error(run, aws_env, deployed, fa
     assert "--manual" in r.stderr and "certificate_arn" in r.stderr
     assert r.stdout == ""
     assert no_writes(fake_aws)
+
+
+def test_http_api_v2_is_a_clear_usage_error(run, aws_env, deployed, fake_aws):
+    d = deployed({"domain": DOMAIN, "apigateway_version": "v2"})
+    r = run(["certify", "dev"], cwd=d, env=env_fast(aws_env))
+    assert r.returncode == 2
+    assert "apigateway_version v2" in r.stderr and "nothing was changed" in r.stderr
+    assert r.stdout == ""
+    assert no_writes(fake_aws)

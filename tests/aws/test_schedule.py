@@ -204,3 +204,71 @@ def test_schedule_before_deploy_is_a_clear_error(run, aws_env, aws_project, fake
     assert r.returncode == 1
     assert "not deployed" in r.stderr and "hoist deploy dev" in r.stderr
     assert [q for q in fake_requests(fake_aws) if q["operation"] in ("PutRule", "AddPermission")] == []
+
+
+def test_enabled_false_creates_a_disabled_rule_and_toggles(run, aws_env, aws_project, boto,
+                                                           lambda_function, fake_aws):
+    lambda_function(FN)
+    off = [dict(EVENTS[0], enabled=False), EVENTS[1]]
+    d = aws_project({"events": off, "keep_warm": False})
+    r = run(["schedule", "dev"], cwd=d, env=aws_env)
+    assert r.returncode == 0, r.stderr
+    [put] = [q for q in fake_requests(fake_aws, "events", "PutRule")
+             if q["params"]["Name"] == f"{FN}-tasks-cleanup"]
+    assert put["params"]["State"] == "DISABLED"
+    got = rules(boto)
+    assert got[f"{FN}-tasks-cleanup"]["State"] == "DISABLED"
+    assert got[f"{FN}-nightly"]["State"] == "ENABLED"
+    # the disabled rule is still listed, with its state
+    assert f"{FN}-tasks-cleanup  rate(5 minutes)  next never (rule DISABLED)" in r.stderr
+    # enable it: one PutRule for that rule only, then nothing on a re-run
+    d = aws_project({"events": EVENTS, "keep_warm": False})
+    n = len(fake_requests(fake_aws, "events", "PutRule"))
+    r = run(["schedule", "dev"], cwd=d, env=aws_env)
+    assert r.returncode == 0, r.stderr
+    puts = fake_requests(fake_aws, "events", "PutRule")[n:]
+    assert [(q["params"]["Name"], q["params"]["State"]) for q in puts] == \
+        [(f"{FN}-tasks-cleanup", "ENABLED")]
+    assert rules(boto)[f"{FN}-tasks-cleanup"]["State"] == "ENABLED"
+    assert "Rules: 0 created, 1 updated, 1 unchanged, 0 removed" in r.stderr
+    r = run(["schedule", "dev"], cwd=d, env=aws_env)
+    assert r.returncode == 0, r.stderr
+    assert len(fake_requests(fake_aws, "events", "PutRule")) == n + 1
+    # and back off
+    d = aws_project({"events": off, "keep_warm": False})
+    r = run(["schedule", "dev"], cwd=d, env=aws_env)
+    assert r.returncode == 0, r.stderr
+    assert rules(boto)[f"{FN}-tasks-cleanup"]["State"] == "DISABLED"
+    assert len(rules(boto)[f"{FN}-tasks-cleanup"]["Targets"]) == 1
+
+
+def test_schedule_prints_what_it_scheduled(run, aws_env, aws_project, lambda_function):
+    import datetime
+    import re
+    lambda_function(FN)
+    d = aws_project({"events": EVENTS})
+    r = run(["schedule", "dev"], cwd=d, env=aws_env)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == ""
+    lines = r.stderr.splitlines()
+    at = lines.index("Scheduled the events of stage 'dev':")
+    shown = {}
+    for line in lines[at + 1:at + 4]:
+        m = re.fullmatch(r"  (\S+)  (.+)  next (\S+)", line)
+        assert m, line
+        shown[m[1]] = (m[2], m[3])
+    assert sorted(shown) == [f"{FN}-keep_warm", f"{FN}-nightly", f"{FN}-tasks-cleanup"]
+    assert shown[f"{FN}-nightly"][0] == "cron(0 3 * * ? *)"
+    nxt = datetime.datetime.strptime(shown[f"{FN}-nightly"][1], "%Y-%m-%dT%H:%M:%SZ")
+    now = datetime.datetime.utcnow()
+    assert (nxt.hour, nxt.minute) == (3, 0) and now < nxt <= now + datetime.timedelta(days=1)
+    nxt = datetime.datetime.strptime(shown[f"{FN}-tasks-cleanup"][1], "%Y-%m-%dT%H:%M:%SZ")
+    assert now - datetime.timedelta(seconds=2) < nxt <= now + datetime.timedelta(minutes=5, seconds=2)
+    # --json: the same on stdout as one JSON document
+    r = run(["--json", "schedule", "dev"], cwd=d, env=aws_env)
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["stage"] == "dev"
+    assert {s["name"]: s["expression"] for s in doc["schedules"]} == \
+        {k: v[0] for k, v in shown.items()}
+    assert {s["state"] for s in doc["schedules"]} == {"ENABLED"}
