@@ -15,6 +15,7 @@
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <stdlib.h>
 
 static void row(const char *k, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -46,8 +47,13 @@ static void print_human(const struct stage *st, const struct provider *p, json_t
 	row("Function:", "%s", st->function_name);
 	if (json_object_get(j, "url"))
 		row("URL:", "%s", jstr(j, "url"));
+	if (json_object_get(j, "function_url") &&
+	    strcmp(jstr(j, "function_url"), jstr(j, "url")) != 0)
+		row("Function URL:", "%s", jstr(j, "function_url"));
 	if (json_object_get(j, "https_url"))
 		row("HTTPS URL:", "%s", jstr(j, "https_url"));
+	if (json_object_get(j, "domain_url"))
+		row("Domain:", "%s", jstr(j, "domain_url"));
 	if (json_object_get(j, "state")) {
 		if (json_object_get(j, "pid"))
 			row("State:", "%s (pid %lld, up %llds)", jstr(j, "state"),
@@ -58,7 +64,11 @@ static void print_human(const struct stage *st, const struct provider *p, json_t
 	}
 	if (json_object_get(j, "version"))
 		row("Version:", "%lld", (long long)json_integer_value(json_object_get(j, "version")));
-	if (json_object_get(j, "requests"))
+	if (json_object_get(j, "invocations_24h"))
+		row("Last 24 hours:", "%lld invocations, %lld errors",
+		    (long long)json_integer_value(json_object_get(j, "invocations_24h")),
+		    (long long)json_integer_value(json_object_get(j, "errors_24h")));
+	else if (json_object_get(j, "requests"))
 		row("Invocations:", "%lld requests, %lld errors, %lld events",
 		    (long long)json_integer_value(json_object_get(j, "requests")),
 		    (long long)json_integer_value(json_object_get(j, "errors")),

@@ -602,8 +602,6 @@ int aws_status(const struct stage *st, json_t **status, struct herr *e)
 	} else {
 		json_object_set_new(j, "invocations_24h", json_integer(inv));
 		json_object_set_new(j, "errors_24h", json_integer(errs));
-		json_object_set_new(j, "requests", json_integer(inv));
-		json_object_set_new(j, "errors", json_integer(errs));
 	}
 	*status = j;
 	j = NULL;
