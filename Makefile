@@ -28,7 +28,8 @@ PKGS      := libcurl openssl jansson libzip libarchive libmicrohttpd libxml-2.0 
 DEB_BUILD := build-essential pkg-config libcurl4-openssl-dev libssl-dev libjansson-dev \
              libzip-dev libarchive-dev libmicrohttpd-dev libcmocka-dev libxml2-dev zlib1g-dev
 DEB_TEST  := python3 python3-pytest python3-flask python3-django python3-botocore \
-             python3-werkzeug python3-venv pebble wrk bash-completion zip unzip curl openssl
+             python3-werkzeug python3-venv pebble wrk bash-completion zip unzip curl openssl \
+             man-db
 PYMODS    := pytest,flask,django,botocore,werkzeug,venv
 
 WARN      := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wno-unused-parameter -Werror
@@ -63,7 +64,7 @@ deps:
 	  sh .ci/apt-install.sh $(DEB_BUILD)
 
 deps-test: deps
-	@( $(PYTHON) -c 'import $(PYMODS)' && command -v pebble && command -v wrk && command -v curl && command -v openssl && command -v zip ) >/dev/null 2>&1 || \
+	@( $(PYTHON) -c 'import $(PYMODS)' && command -v pebble && command -v wrk && command -v curl && command -v openssl && command -v zip && command -v man ) >/dev/null 2>&1 || \
 	  sh .ci/apt-install.sh $(DEB_TEST)
 
 # ---- build ------------------------------------------------------------------
@@ -117,10 +118,12 @@ bench: $(BUILD)/hoist
 # ---- install ----------------------------------------------------------------
 install: $(BUILD)/hoist
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
-	  $(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+	  $(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man7 \
+	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions
 	install -m 755 $(BUILD)/hoist $(DESTDIR)$(PREFIX)/bin/hoist
 	install -m 644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 644 man/*.5 $(DESTDIR)$(PREFIX)/share/man/man5/
+	install -m 644 man/*.7 $(DESTDIR)$(PREFIX)/share/man/man7/
 	$(BUILD)/hoist completion bash > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/hoist
 
 clean:
