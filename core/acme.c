@@ -27,6 +27,8 @@
  */
 #include "acme.h"
 
+#include "clock.h"
+
 #include "err.h"
 #include "http.h"
 #include "log.h"
@@ -94,34 +96,6 @@ static void reply_free(struct reply *r)
 }
 
 /* ---- small helpers -------------------------------------------------------- */
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
-
-	while (ms > 0 && nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
-
-static long env_ms(const char *name, long dflt)
-{
-	const char *v = getenv(name);
-	char *end;
-	long n;
-
-	if (!v || !*v)
-		return dflt;
-	n = strtol(v, &end, 10);
-	return *end || n < 0 ? dflt : n;
-}
 
 /* Retry-After: delta-seconds or an HTTP date; -1 when absent/unparsable. */
 static long retry_after_ms(const char *v)
@@ -456,7 +430,7 @@ static int acme_post(struct acme *a, const char *what, const char *url, const js
 {
 	struct http_headers hdr = { 0 };
 	int badnonce = 0, transient = 0, rc;
-	long base = env_ms("HOIST_HTTP_BACKOFF_MS", BACKOFF_MS);
+	long base = env_number("HOIST_HTTP_BACKOFF_MS", BACKOFF_MS);
 
 	memset(r, 0, sizeof(*r));
 	http_headers_add(&hdr, "Content-Type", "application/jose+json");
@@ -491,7 +465,7 @@ static int acme_post(struct acme *a, const char *what, const char *url, const js
 				break;
 			out_info("%s: %s; retrying with a fresh nonce", what, e->msg);
 			herr_clear(e);
-			sleep_ms(base * transient);
+			clock_sleep_ms(base * transient);
 			continue;
 		}
 		take_nonce(a, &rs);
@@ -509,7 +483,7 @@ static int acme_post(struct acme *a, const char *what, const char *url, const js
 		if ((r->status == 429 || r->status >= 500) && ++transient < TRANSIENT_TRIES) {
 			wait = r->retry_after_ms >= 0 ? r->retry_after_ms : base * transient;
 			out_info("%s: HTTP %ld; retrying in %ld ms", what, r->status, wait);
-			sleep_ms(wait);
+			clock_sleep_ms(wait);
 			continue;
 		}
 		text = r->json ? acme_problem_text(r->json) : xstrdup(r->body);
@@ -639,11 +613,11 @@ static int poll(struct acme *a, const char *what, const char *url, const char *c
 		if (!wait)
 			return HOIST_OK;
 		ms = r->retry_after_ms >= 0 ? r->retry_after_ms : interval;
-		left = (long)((a->deadline - now_s()) * 1000);
+		left = (long)((a->deadline - clock_now_s()) * 1000);
 		if (left <= 0)
 			return herr_set(e, HOIST_FAIL, "%s %s: still %s after the time limit",
 					what, url, st);
-		sleep_ms(ms < left ? ms : left);  /* one last look at the deadline */
+		clock_sleep_ms(ms < left ? ms : left);  /* one last look at the deadline */
 		interval = interval * 2 > POLL_MAX_MS ? POLL_MAX_MS : interval * 2;
 		reply_free(r);
 	}
@@ -913,7 +887,7 @@ static int run(struct acme *a, const struct acme_params *p, struct acme_result *
 	    (rc = new_order(a, p, &order, e)) != HOIST_OK)
 		goto out;
 	res->order_url = xstrdup(order.location);
-	a->deadline = now_s() + (p->max_wait_s > 0 ? p->max_wait_s : DEFAULT_MAX_WAIT_S);
+	a->deadline = clock_now_s() + (p->max_wait_s > 0 ? p->max_wait_s : DEFAULT_MAX_WAIT_S);
 	if ((rc = authorize(a, p, order.json, e)) != HOIST_OK)
 		goto out;
 	reply_free(&fin);

@@ -7,6 +7,8 @@
  */
 #include "http.h"
 
+#include "clock.h"
+
 #include "err.h"
 #include "log.h"
 #include "path.h"
@@ -271,18 +273,6 @@ static struct curl_slist *add_slist(struct curl_slist *l, const struct http_head
 	return l;
 }
 
-static long env_long(const char *name, long dflt)
-{
-	const char *v = getenv(name);
-	char *end;
-	long n;
-
-	if (!v || !*v)
-		return dflt;
-	n = strtol(v, &end, 10);
-	return *end || n < 0 ? dflt : n;
-}
-
 static const char *ca_bundle(void)
 {
 	static const char *const vars[] = { "HOIST_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE" };
@@ -319,7 +309,7 @@ static CURLcode attempt_once(struct http_client *c, const struct http_request *r
 	struct curl_slist *hl = NULL;
 	char *part = NULL;
 	curl_off_t size = (curl_off_t)rq->body_len;
-	long timeout = env_long("HOIST_HTTP_TIMEOUT", rq->timeout_s ? rq->timeout_s
+	long timeout = env_number("HOIST_HTTP_TIMEOUT", rq->timeout_s ? rq->timeout_s
 								    : DEFAULT_TIMEOUT_S);
 	long reqsize = 0;
 	CURLcode cc;
@@ -467,7 +457,7 @@ enum http_verdict http_classify_default(const struct http_response *rs)
 /* Full jitter: uniform in [0, min(cap, base * 2^attempt)] ms. */
 static long backoff_ms(int attempt, const struct http_response *rs)
 {
-	long base = env_long("HOIST_HTTP_BACKOFF_MS", DEFAULT_BACKOFF_MS);
+	long base = env_number("HOIST_HTTP_BACKOFF_MS", DEFAULT_BACKOFF_MS);
 	long cap = base * (1L << (attempt < 16 ? attempt : 16)), ms;
 	const char *ra = http_headers_get(&rs->headers, "Retry-After");
 	unsigned int r = 0;
@@ -489,22 +479,6 @@ static long backoff_ms(int attempt, const struct http_response *rs)
 	return ms;
 }
 
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Errors that no retry can fix: bad URL, certificate problems. */
 static bool permanent(CURLcode cc)
 {
@@ -520,7 +494,7 @@ int http_do(struct http_client *c, const struct http_request *rq, struct http_re
 	    struct herr *e)
 {
 	int max = rq->max_attempts ? rq->max_attempts
-				   : (int)env_long("HOIST_HTTP_MAX_ATTEMPTS", DEFAULT_ATTEMPTS);
+				   : (int)env_number("HOIST_HTTP_MAX_ATTEMPTS", DEFAULT_ATTEMPTS);
 	const char *what = rq->what ? rq->what : rq->method;
 	char *url = redact_url(rq->url);
 	struct http_headers extra = { 0 };
@@ -531,7 +505,7 @@ int http_do(struct http_client *c, const struct http_request *rq, struct http_re
 		max = 1;
 	for (int attempt = 1;; attempt++) {
 		bool sent = false, retry;
-		double t0 = now_s();
+		double t0 = clock_now_s();
 		CURLcode cc;
 
 		rs->attempts = attempt;
@@ -545,7 +519,7 @@ int http_do(struct http_client *c, const struct http_request *rq, struct http_re
 		cc = attempt_once(c, rq, &extra, rs, &sent, e);
 		if (cc == CURLE_OK) {
 			out_debug("< %ld %s (%.0f ms, %zu bytes)", rs->status, url,
-				  (now_s() - t0) * 1000, rs->body.len);
+				  (clock_now_s() - t0) * 1000, rs->body.len);
 			trace_headers("<", &rs->headers);
 			retry = (rq->classify ? rq->classify(rs, rq->ctx)
 					      : http_classify_default(rs)) == HTTP_RETRY;
@@ -558,7 +532,7 @@ int http_do(struct http_client *c, const struct http_request *rq, struct http_re
 				goto out;
 			}
 			out_debug("< %s: %s (%.0f ms)", url, c->errbuf[0] ? c->errbuf
-						     : curl_easy_strerror(cc), (now_s() - t0) * 1000);
+						     : curl_easy_strerror(cc), (clock_now_s() - t0) * 1000);
 			if (permanent(cc) || attempt >= max) {
 				rc = herr_set(e, HOIST_FAIL, "%s: %s %s failed: %s%s", what,
 					      rq->method, url, c->errbuf[0] ? c->errbuf
@@ -591,7 +565,7 @@ int http_do(struct http_client *c, const struct http_request *rq, struct http_re
 			out_info("%s: %s, retrying (%d/%d)", what, curl_easy_strerror(cc),
 				 attempt, max);
 		}
-		sleep_ms(backoff_ms(attempt, rs));
+		clock_sleep_ms(backoff_ms(attempt, rs));
 	}
 out:
 	http_headers_free(&extra);

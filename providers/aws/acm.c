@@ -185,7 +185,7 @@ static void print_records(json_t *c, const char *domain)
 int acm_request(struct aws_ctx *ax, struct aws_ctx *x, const char *domain, const char *zone,
 		char **arn, struct herr *e)
 {
-	long poll = ev_poll_ms("HOIST_AWS_POLL_MS", 5000);
+	long poll = env_number("HOIST_AWS_POLL_MS", 5000);
 	time_t end = time(NULL) + 3600;
 	json_t *c = NULL, *out = NULL, *o;
 	bool written = false;
@@ -258,7 +258,7 @@ int acm_request(struct aws_ctx *ax, struct aws_ctx *x, const char *domain, const
 			rc = herr_set(e, HOIST_FAIL, "ACM certificate %s for %s is still pending "
 				      "validation after an hour", *arn, domain);
 		if (!rc)
-			ev_sleep_ms(poll);
+			clock_sleep_ms(poll);
 	}
 	json_decref(c);
 	if (rc) {

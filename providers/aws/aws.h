@@ -59,10 +59,10 @@ int aws_events_remove(struct aws_ctx *x, struct herr *e);
 int aws_events_status(struct aws_ctx *x, json_t *status, struct herr *e);
 
 /*
- * The provider operations behind aws.c's table.  ops.c (aws-deploy):
+ * The provider operations behind aws.c's table.  ops.c:
  * deploy, update, status, invoke, rollback, undeploy, and the slim-bundle
  * location the package step bakes into the handler.  events.c, logs.c,
- * certify.c (aws-events): schedule, unschedule, tail, certify.
+ * certify.c: schedule, unschedule, tail, certify.
  */
 struct deploy_args;
 struct invoke_args;
@@ -77,11 +77,6 @@ int aws_invoke(const struct stage *st, const struct invoke_args *a, json_t **res
 int aws_rollback(const struct stage *st, int versions_back, char **url, struct herr *e);
 int aws_undeploy(const struct stage *st, const struct undeploy_args *a, struct herr *e);
 int aws_slim_location(const struct stage *st, char **location, struct herr *e);
-int aws_schedule(const struct stage *st, struct herr *e);
-int aws_unschedule(const struct stage *st, struct herr *e);
-int aws_tail(const struct stage *st, const struct tail_args *a, struct herr *e);
-int aws_certify(const struct stage *st, const struct certify_args *a, char **url,
-		struct herr *e);
 
 /* Custom domain (domain.c, issue 6): the domain URL if mapped, else NULL. */
 int aws_domain_url(struct aws_ctx *x, char **url, struct herr *e);

@@ -58,20 +58,3 @@ int cw_sum_24h(struct aws_ctx *x, const char *metric, long long *sum, struct her
 	aws_result_free(&r);
 	return rc;
 }
-
-int cwlogs_delete_group(struct aws_ctx *x, const char *group, bool *deleted, struct herr *e)
-{
-	json_t *body = json_pack("{s:s}", "logGroupName", group);
-	struct aws_call c = { .svc = &aws_logs, .op = "DeleteLogGroup", .json = body };
-	struct aws_result r;
-	int rc = aws_do(&x->client, &c, &r, e);
-
-	*deleted = !rc;
-	if (rc && aws_error_is(&r, "ResourceNotFoundException")) {
-		herr_clear(e);
-		rc = HOIST_OK;
-	}
-	aws_result_free(&r);
-	json_decref(body);
-	return rc;
-}

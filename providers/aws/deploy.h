@@ -97,6 +97,6 @@ void lambda_poll_sleep(int n);
 int cw_sum_24h(struct aws_ctx *x, const char *metric, long long *sum, struct herr *e);
 
 /* ---- logs (minimal, for undeploy --remove-logs) ---- */
-int cwlogs_delete_group(struct aws_ctx *x, const char *group, bool *deleted, struct herr *e);
+int aws_logs_delete_group(struct aws_ctx *x, const char *group, bool *deleted, struct herr *e);
 
 #endif

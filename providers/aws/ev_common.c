@@ -1,5 +1,5 @@
 /*
- * ev_common.c — helpers shared by the aws-events files (see ev_common.h):
+ * ev_common.c — helpers shared by the events, logs, ACM, Route 53, domain and certify files (see ev_common.h):
  * call wrappers that turn an "absent" AWS error into an empty answer, the
  * function ARN lookup, hashing and small settings accessors.
  */
@@ -155,22 +155,3 @@ bool ev_setting_bool(const struct aws_ctx *x, const char *key, bool dflt)
 	return json_is_boolean(v) ? json_is_true(v) : dflt;
 }
 
-long ev_poll_ms(const char *env, long dflt)
-{
-	const char *v = getenv(env);
-	char *end;
-	long n;
-
-	if (!v || !*v)
-		return dflt;
-	n = strtol(v, &end, 10);
-	return *end || n < 0 ? dflt : n;
-}
-
-void ev_sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) == -1)
-		;
-}

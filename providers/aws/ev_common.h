@@ -1,5 +1,5 @@
 /*
- * ev_common.h — small helpers shared by the aws-events files (events.c,
+ * ev_common.h — small helpers shared by the AWS event, log and certificate files (events.c,
  * logs.c, acm.c, route53.c, domain.c, certify.c): one-line wrappers around
  * aws_do for the three wire styles, "absent" error codes, the function ARN,
  * hashing for deterministic names.  Private to those files.
@@ -8,6 +8,7 @@
 #define HOIST_AWS_EV_COMMON_H
 
 #include "aws.h"
+#include "../../core/clock.h"
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -53,10 +54,6 @@ void ev_xml_text(struct sbuf *b, const char *s);
 /* settings[key] as a string / bool, with a default. */
 const char *ev_setting_str(const struct aws_ctx *x, const char *key);
 bool ev_setting_bool(const struct aws_ctx *x, const char *key, bool dflt);
-
-/* Milliseconds to sleep between polls (HOIST_POLL_MS overrides `dflt`). */
-long ev_poll_ms(const char *env, long dflt);
-void ev_sleep_ms(long ms);
 
 /* ---- route53.c ---- */
 

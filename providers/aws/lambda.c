@@ -6,6 +6,7 @@
  */
 #include "deploy.h"
 
+#include "../../core/clock.h"
 #include "../../core/err.h"
 #include "../../core/log.h"
 #include "../../core/path.h"
@@ -31,28 +32,13 @@ static char *fn_path(const struct aws_ctx *x, const char *tail)
 	return p;
 }
 
-static long env_ms(const char *name, long dflt)
-{
-	const char *v = getenv(name);
-
-	return v && *v ? atol(v) : dflt;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	if (ms > 0)
-		nanosleep(&ts, NULL);
-}
-
 void lambda_poll_sleep(int n)
 {
-	long ms = env_ms("HOIST_POLL_MS", 50);
+	long ms = env_number("HOIST_POLL_MS", 50);
 
 	for (int i = 0; i < n && ms < 2000; i++)
 		ms *= 2;
-	sleep_ms(ms > 2000 ? 2000 : ms);
+	clock_sleep_ms(ms > 2000 ? 2000 : ms);
 }
 
 static void remember_arn(struct aws_ctx *x, const json_t *cfg)
@@ -194,7 +180,7 @@ int lambda_create(struct aws_ctx *x, json_t *body, json_t **cfg, struct herr *e)
 			      .check_effect = create_effect, .check_ctx = x,
 			      .progress = "Uploading" };
 	struct aws_result r;
-	long base = env_ms("HOIST_HTTP_BACKOFF_MS", 500);
+	long base = env_number("HOIST_HTTP_BACKOFF_MS", 500);
 	int rc, i;
 
 	*cfg = NULL;
@@ -208,7 +194,7 @@ int lambda_create(struct aws_ctx *x, json_t *body, json_t **cfg, struct herr *e)
 				 "propagation); retrying in %ld ms", ms);
 			aws_result_free(&r);
 			herr_clear(e);
-			sleep_ms(ms);
+			clock_sleep_ms(ms);
 			continue;
 		}
 		break;

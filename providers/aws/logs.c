@@ -163,7 +163,7 @@ int aws_op_tail(const struct stage *st, const struct tail_args *a, struct herr *
 {
 	struct aws_ctx x;
 	struct tail t = { 0 };
-	long poll = ev_poll_ms("HOIST_TAIL_POLL_MS", 1000);
+	long poll = env_number("HOIST_TAIL_POLL_MS", 1000);
 	const char *arn;
 	bool absent = false, warned = false;
 	int rc;
@@ -175,7 +175,7 @@ int aws_op_tail(const struct stage *st, const struct tail_args *a, struct herr *
 	t.group = xasprintf("/aws/lambda/%s", st->function_name);
 	t.seen = json_object();
 	t.newest = -1;
-	t.overlap = ev_poll_ms("HOIST_TAIL_OVERLAP_MS", 30000);
+	t.overlap = env_number("HOIST_TAIL_OVERLAP_MS", 30000);
 	rc = ev_function_arn(&x, &arn, e);
 	while (!rc) {
 		rc = poll_once(&t, &absent, e);
@@ -188,7 +188,7 @@ int aws_op_tail(const struct stage *st, const struct tail_args *a, struct herr *
 		}
 		if (!a->follow)
 			break;
-		ev_sleep_ms(poll);
+		clock_sleep_ms(poll);
 	}
 	json_decref(t.seen);
 	free(t.group);

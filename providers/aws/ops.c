@@ -900,7 +900,7 @@ int aws_undeploy(const struct stage *st, const struct undeploy_args *a, struct h
 	if (!rc && a->remove_logs) {
 		char *group = xasprintf("/aws/lambda/%s", st->function_name);
 
-		rc = cwlogs_delete_group(&x, group, &gone, e);
+		rc = aws_logs_delete_group(&x, group, &gone, e);
 		if (!rc && gone)
 			out_step("Deleted log group %s", group);
 		free(group);

@@ -74,7 +74,7 @@ int r53_zone_for(struct aws_ctx *x, const char *domain, char **id, char **name,
 
 static int wait_insync(struct aws_ctx *x, const char *change, struct herr *e)
 {
-	long poll = ev_poll_ms("HOIST_AWS_POLL_MS", 2000);
+	long poll = env_number("HOIST_AWS_POLL_MS", 2000);
 	time_t end = time(NULL) + 600;
 	char *path = xasprintf("/2013-04-01/change/%s", zone_id(change));
 	json_t *out = NULL;
@@ -95,7 +95,7 @@ static int wait_insync(struct aws_ctx *x, const char *change, struct herr *e)
 				      "minutes", change);
 			break;
 		}
-		ev_sleep_ms(poll);
+		clock_sleep_ms(poll);
 	}
 	json_decref(out);
 	free(path);

@@ -3,7 +3,6 @@ directory with an examples-style Flask app, the environment that points
 hoist at the fake AWS, and botocore clients on the fake for setting up and
 inspecting state.
 
-(Created by aws-events; the other AWS helpers add fixtures here.)
 """
 import json
 import os

@@ -111,7 +111,7 @@ def test_deploy_update_status_invoke_rollback_undeploy(run, aws_env, flask_proje
     assert all(not b["objects"] for b in s.get("s3", {}).values())
     # IAM propagation was waited out: the first CreateFunction was refused, the retry worked
     assert len(fake_requests(fake_aws, "lambda", "CreateFunction")) == 2
-    # the front door (aws-frontdoor): REST API, ANY on / and /{proxy+}, AWS_PROXY, stage dev
+    # the front door: REST API, ANY on / and /{proxy+}, AWS_PROXY, stage dev
     apis = list(s["apigateway"]["apis"].values())
     assert len(apis) == 1 and apis[0]["name"] == FN
     assert url.startswith(f"https://{apis[0]['id']}.execute-api.")
@@ -124,7 +124,7 @@ def test_deploy_update_status_invoke_rollback_undeploy(run, aws_env, flask_proje
             f"function:{FN}/invocations")
     assert list(apis[0]["stages"]) == ["dev"]
     assert any(st["Principal"] == {"Service": "apigateway.amazonaws.com"} for st in fn["policy"])
-    # the example's timer (aws-events): one rule targeting the function
+    # the example's timer: one rule targeting the function
     rules = s["events_rules"]
     assert [r for r in rules if FN in r] == [f"{FN}-tasks-heartbeat"], rules
 

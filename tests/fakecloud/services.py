@@ -667,5 +667,5 @@ def invoke(fake, p, ctx):
     return o
 
 
-from . import svc_events, svc_logs, svc_acm, svc_route53, svc_apigw_domains  # noqa: E402,F401  (issue 6: aws-events)
-from . import svc_apigateway  # noqa: E402,F401  (issue 5: aws-frontdoor)
+from . import svc_events, svc_logs, svc_acm, svc_route53, svc_apigw_domains  # noqa: E402,F401
+from . import svc_apigateway  # noqa: E402,F401

@@ -1,0 +1,18 @@
+/*
+ * clock.h — time helpers every waiting loop shares: a monotonic clock, a
+ * sleep that survives signals, and the numeric environment knobs
+ * (HOIST_HTTP_BACKOFF_MS, HOIST_TAIL_POLL_MS, …) that tune them.
+ */
+#ifndef HOIST_CLOCK_H
+#define HOIST_CLOCK_H
+
+/* Seconds on the monotonic clock. */
+double clock_now_s(void);
+
+/* Sleep `ms` milliseconds, resuming after interrupting signals; ≤ 0 returns at once. */
+void clock_sleep_ms(long ms);
+
+/* A non-negative integer from the environment variable `name`, else `dflt`. */
+long env_number(const char *name, long dflt);
+
+#endif
