@@ -28,9 +28,9 @@ PKGS      := libcurl openssl jansson libzip libarchive libmicrohttpd libxml-2.0 
 DEB_BUILD := build-essential pkg-config libcurl4-openssl-dev libssl-dev libjansson-dev \
              libzip-dev libarchive-dev libmicrohttpd-dev libcmocka-dev libxml2-dev zlib1g-dev
 DEB_TEST  := python3 python3-pytest python3-flask python3-django python3-botocore \
-             python3-werkzeug python3-venv pebble wrk bash-completion zip unzip curl openssl \
-             man-db
-PYMODS    := pytest,flask,django,botocore,werkzeug,venv
+             python3-werkzeug python3-blinker python3-cryptography python3-venv pebble wrk \
+             bash-completion zip unzip curl openssl man-db
+PYMODS    := pytest,flask,django,botocore,werkzeug,blinker,cryptography,venv
 
 WARN      := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wno-unused-parameter -Werror
 CFLAGS    ?= -O2 -g
@@ -59,13 +59,17 @@ endif
 
 # ---- dependencies -----------------------------------------------------------
 # Checked, and installed from Debian when root, before anything is compiled.
-deps:
-	@pkg-config --exists $(PKGS) cmocka 2>/dev/null || \
-	  sh .ci/apt-install.sh $(DEB_BUILD)
+# deps-test checks both lists and installs (or names) everything missing at once.
+HAVE_BUILD = pkg-config --exists $(PKGS) cmocka 2>/dev/null
+HAVE_TEST  = ( $(PYTHON) -c 'import $(PYMODS)' && command -v pebble && command -v wrk && \
+	       command -v curl && command -v openssl && command -v zip && command -v man ) \
+	     >/dev/null 2>&1
 
-deps-test: deps
-	@( $(PYTHON) -c 'import $(PYMODS)' && command -v pebble && command -v wrk && command -v curl && command -v openssl && command -v zip && command -v man ) >/dev/null 2>&1 || \
-	  sh .ci/apt-install.sh $(DEB_TEST)
+deps:
+	@$(HAVE_BUILD) || sh .ci/apt-install.sh $(DEB_BUILD)
+
+deps-test:
+	@( $(HAVE_BUILD) && $(HAVE_TEST) ) || sh .ci/apt-install.sh $(DEB_BUILD) $(DEB_TEST)
 
 # ---- build ------------------------------------------------------------------
 $(BUILD)/%.o: %.c | deps
@@ -109,7 +113,7 @@ pytest: deps-test $(BUILD)/hoist $(DRV_BIN)
 	HOIST=$(CURDIR)/$(BUILD)/hoist HOIST_TEST_DRIVERS=$(CURDIR)/$(BUILD)/tests/drivers \
 	  SANITIZE=$(SANITIZE) $(PYTHON) -m pytest -q tests $(PYTEST_ARGS)
 
-demo: deps-test $(BUILD)/hoist
+demo: deps-test all
 	@sh examples/flask/demo.sh $(BUILD)/hoist
 
 bench: $(BUILD)/hoist

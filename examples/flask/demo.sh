@@ -30,6 +30,7 @@ for pkg in flask werkzeug jinja2 markupsafe itsdangerous click blinker; do
 		exit 1
 	fi
 	cp -r "$DIST/$pkg" "$SITE/"
+	find "$SITE/$pkg" -xtype l -delete  # Debian links jquery.js to a package not needed here
 	for meta in "$DIST/$pkg"-*.dist-info "$DIST/$pkg"-*.egg-info \
 		    "$DIST"/[A-Z]*.egg-info; do
 		[ -e "$meta" ] || continue
@@ -37,7 +38,6 @@ for pkg in flask werkzeug jinja2 markupsafe itsdangerous click blinker; do
 		[ "$name" = "$pkg" ] && cp -r "$meta" "$SITE/"
 	done
 done
-find "$SITE" -xtype l -delete  # Debian links jquery.js to a package not needed here
 export VIRTUAL_ENV="$PWD/.venv"
 
 if "$HOIST" status dev >/dev/null 2>&1; then

@@ -55,7 +55,8 @@ def settings(site_packages, **extra):
 def flask_project(tmp_path, root, flask_site_packages):
     """write(**settings) -> examples/flask copied into tmp with a hoist.json for stage dev."""
     d = tmp_path / "flask"
-    shutil.copytree(root / "examples" / "flask", d)
+    shutil.copytree(root / "examples" / "flask", d,
+                    ignore=shutil.ignore_patterns(".venv", "__pycache__", "*.zip"))
     (d / "hoist.json").unlink()
 
     def write(**extra):

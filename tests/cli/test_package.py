@@ -27,7 +27,7 @@ def make_app(tmp_path, site_packages, **stage):
     """A copy of examples/flask whose stages use `site_packages` (+ settings)."""
     app = tmp_path / "app"
     shutil.copytree(ROOT / "examples" / "flask", app,
-                    ignore=shutil.ignore_patterns("__pycache__", "*.zip", "*.tar.gz"))
+                    ignore=shutil.ignore_patterns("__pycache__", "*.zip", "*.tar.gz", ".venv"))
     cfg = json.loads((app / "hoist.json").read_text())
     cfg["dev"]["site_packages"] = str(site_packages)
     cfg["dev"].update(stage)
