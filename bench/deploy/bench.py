@@ -32,7 +32,8 @@ def main():
             if src.is_dir():
                 shutil.copytree(src, sp / name, ignore=shutil.ignore_patterns("__pycache__"))
         proj = work / "flask"
-        shutil.copytree(ROOT / "examples" / "flask", proj)
+        shutil.copytree(ROOT / "examples" / "flask", proj,
+                        ignore=shutil.ignore_patterns(".venv", "__pycache__", "*.zip"))
         (proj / "hoist.json").write_text(json.dumps({"bench": {
             "provider": "aws", "project_name": "flaskdemo", "app_function": "app.app",
             "aws_region": "us-east-1", "site_packages": str(sp),
