@@ -645,7 +645,7 @@ static int authz_permission(struct rest *r, const json_t *own_stmts, struct herr
 	char *src, *sid;
 	int rc;
 
-	if ((rc = fd_account(x, &acct, e)) || (rc = fd_function_arn(x, &own, e)))
+	if ((rc = aws_account_id(x, &acct, e)) || (rc = fd_function_arn(x, &own, e)))
 		return rc;
 	foreign = strcmp(own, r->authz_fn) != 0;
 	if (foreign && (rc = fd_policy(x, r->authz_fn, &stmts, e)))
@@ -1014,7 +1014,7 @@ int apigw_ensure(struct aws_ctx *x, char **url, struct herr *e)
 	if (!rc)
 		rc = fd_policy(x, NULL, &stmts, e);
 	if (!rc)
-		rc = fd_account(x, &acct, e);
+		rc = aws_account_id(x, &acct, e);
 	if (!rc) {
 		src = xasprintf("arn:%s:execute-api:%s:%s:%s/*/*/*", fd_partition(x), x->region,
 				acct, r.id);
@@ -1044,7 +1044,7 @@ int apigw_ensure(struct aws_ctx *x, char **url, struct herr *e)
 
 int apigw_url(struct aws_ctx *x, char **url, json_t *status, struct herr *e)
 {
-	json_t *found = NULL, *api, *stage = NULL;
+	json_t *found = NULL, *api;
 	int rc;
 
 	*url = NULL;
@@ -1057,24 +1057,13 @@ int apigw_url(struct aws_ctx *x, char **url, json_t *status, struct herr *e)
 	/* Only a deployed stage is a live URL (a deploy stopped half-way has none yet). */
 	if (api) {
 		char *sn = aws_path_escape(x->st->name), *tail = xasprintf("/stages/%s", sn);
-		char *path = api_path(fd_str(api, "id"), tail);
-		char *u = rest_url(x, fd_str(api, "id"));
 
-		rc = fd_do(x, &aws_apigateway, "GetStage", "GET", path, NULL, NULL,
-			   "NotFoundException", &stage, e);
-		if (status)
-			json_object_set_new(status, "api", json_pack("{s:s, s:s, s:s, s:s, s:b}",
-				"type", "REST", "id", fd_str(api, "id"), "stage", x->st->name,
-				"url", u, "deployed", stage != NULL));
-		if (stage)
-			*url = u;
-		else
-			free(u);
-		free(path);
+		rc = fd_stage_status(x, &aws_apigateway, "REST", fd_str(api, "id"),
+				     api_path(fd_str(api, "id"), tail), rest_url(x, fd_str(api, "id")),
+				     status, url, e);
 		free(tail);
 		free(sn);
 	}
-	json_decref(stage);
 	json_decref(found);
 	return rc;
 }

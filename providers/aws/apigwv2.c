@@ -317,7 +317,7 @@ int apigwv2_ensure(struct aws_ctx *x, char **url, struct herr *e)
 	if (!rc)
 		rc = fd_policy(x, NULL, &stmts, e);
 	if (!rc)
-		rc = fd_account(x, &acct, e);
+		rc = aws_account_id(x, &acct, e);
 	if (!rc) {
 		src = xasprintf("arn:%s:execute-api:%s:%s:%s/*", fd_partition(x), x->region, acct,
 				h.id);
@@ -348,22 +348,10 @@ int apigwv2_url(struct aws_ctx *x, char **url, json_t *status, struct herr *e)
 	api = json_array_get(found, 0);
 	if (api) {
 		char *sn = aws_path_escape(x->st->name), *tail = xasprintf("/stages/%s", sn);
-		char *path = v2_path(fd_str(api, "apiId"), tail);
-		char *u = http_url(x, fd_str(api, "apiId"));
-		json_t *stage = NULL;
 
-		rc = fd_do(x, &aws_apigatewayv2, "GetStage", "GET", path, NULL, NULL,
-			   "NotFoundException", &stage, e);
-		if (status)
-			json_object_set_new(status, "api", json_pack("{s:s, s:s, s:s, s:s, s:b}",
-				"type", "HTTP", "id", fd_str(api, "apiId"), "stage", x->st->name,
-				"url", u, "deployed", stage != NULL));
-		if (stage)
-			*url = u;
-		else
-			free(u);
-		json_decref(stage);
-		free(path);
+		rc = fd_stage_status(x, &aws_apigatewayv2, "HTTP", fd_str(api, "apiId"),
+				     v2_path(fd_str(api, "apiId"), tail),
+				     http_url(x, fd_str(api, "apiId")), status, url, e);
 		free(tail);
 		free(sn);
 	}

@@ -80,22 +80,13 @@ const char *fd_partition(const struct aws_ctx *x)
 	return "aws";
 }
 
-int fd_account(struct aws_ctx *x, const char **id, struct herr *e)
-{
-	if (x->account_id) {
-		*id = x->account_id;
-		return HOIST_OK;
-	}
-	return aws_account_id(x, id, e);
-}
-
 int fd_function_arn(struct aws_ctx *x, const char **arn, struct herr *e)
 {
 	const char *acct;
 	int rc;
 
 	if (!x->function_arn) {
-		if ((rc = fd_account(x, &acct, e)))
+		if ((rc = aws_account_id(x, &acct, e)))
 			return rc;
 		x->function_arn = xasprintf("arn:%s:lambda:%s:%s:function:%s", fd_partition(x),
 					    x->region, acct, x->st->function_name);
@@ -436,5 +427,26 @@ int aws_frontdoor_remove(struct aws_ctx *x, struct herr *e)
 	for (size_t i = 0; !rc && i < sizeof(sids) / sizeof(*sids); i++)
 		rc = fd_permission_drop(x, stmts, NULL, sids[i], e);
 	json_decref(stmts);
+	return rc;
+}
+
+int fd_stage_status(struct aws_ctx *x, const struct aws_service *svc, const char *type,
+		    const char *api_id, char *path, char *api_url, json_t *status, char **url,
+		    struct herr *e)
+{
+	json_t *stage = NULL;
+	int rc;
+
+	rc = fd_do(x, svc, "GetStage", "GET", path, NULL, NULL, "NotFoundException", &stage, e);
+	if (status)
+		json_object_set_new(status, "api", json_pack("{s:s, s:s, s:s, s:s, s:b}",
+			"type", type, "id", api_id, "stage", x->st->name, "url", api_url,
+			"deployed", stage != NULL));
+	if (stage)
+		*url = api_url;
+	else
+		free(api_url);
+	json_decref(stage);
+	free(path);
 	return rc;
 }

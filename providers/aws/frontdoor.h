@@ -39,10 +39,16 @@ int fd_create(struct aws_ctx *x, const struct aws_service *svc, const char *op,
 	      json_t **out, struct herr *e);
 
 const char *fd_str(const json_t *o, const char *key);
+/*
+ * GetStage of the stage on API `api_id` at `path` (consumed): describe it as
+ * status["api"] and, when the stage is deployed, hand `api_url` (consumed) to
+ * *url — only a deployed stage is a live URL.
+ */
+int fd_stage_status(struct aws_ctx *x, const struct aws_service *svc, const char *type,
+		    const char *api_id, char *path, char *api_url, json_t *status, char **url,
+		    struct herr *e);
 /* "aws", "aws-cn" or "aws-us-gov" for the context's region. */
 const char *fd_partition(const struct aws_ctx *x);
-/* The account id (aws_account_id, without a call once it is known). */
-int fd_account(struct aws_ctx *x, const char **id, struct herr *e);
 /* The function's unqualified ARN (cached in x->function_arn). */
 int fd_function_arn(struct aws_ctx *x, const char **arn, struct herr *e);
 /* The first 16 hex digits of SHA-256 over `doc` (sorted, compact); allocates. */
