@@ -3,6 +3,7 @@
  */
 #include "log.h"
 
+#include "clock.h"
 #include "err.h"
 
 #include <stdarg.h>
@@ -11,10 +12,13 @@
 #include <unistd.h>
 
 static struct out_opts opts = { .verbosity = 0 };
+static double started = -1;   /* clock_now_s() at the first out_init */
 
 void out_init(const struct out_opts *o)
 {
 	opts = *o;
+	if (started < 0)
+		started = clock_now_s();
 }
 
 const struct out_opts *out_get(void)
@@ -42,14 +46,21 @@ static void vline(FILE *f, const char *prefix, const char *color, const char *fm
 	fflush(f);
 }
 
+/* On a terminal each step carries the time since hoist started: "[  1.24s] …". */
 void out_step(const char *fmt, ...)
 {
+	char stamp[32];
 	va_list ap;
 
 	if (opts.verbosity < 0)
 		return;
 	va_start(ap, fmt);
-	vline(stderr, NULL, NULL, fmt, ap);
+	if (opts.err_tty && started >= 0) {
+		snprintf(stamp, sizeof(stamp), "[%6.2fs] ", clock_now_s() - started);
+		vline(stderr, stamp, OUT_DIM, fmt, ap);
+	} else {
+		vline(stderr, NULL, NULL, fmt, ap);
+	}
 	va_end(ap);
 }
 
