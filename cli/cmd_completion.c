@@ -23,7 +23,8 @@ static const char globals[] =
 /* Commands that take no stage argument. */
 static bool stageless(const char *name)
 {
-	return !strcmp(name, "help") || !strcmp(name, "version") || !strcmp(name, "completion");
+	return !strcmp(name, "help") || !strcmp(name, "version") || !strcmp(name, "completion") ||
+	       !strcmp(name, "init");
 }
 
 static void cmd_opts(struct sbuf *b, const struct cmd *c)
@@ -84,7 +85,7 @@ static void print_bash(void)
 	       "    case \"$cmd\" in\n"
 	       "        completion) COMPREPLY=($(compgen -W \"bash zsh fish\" -- \"$cur\")); return ;;\n"
 	       "        help) COMPREPLY=($(compgen -W \"$commands\" -- \"$cur\")); return ;;\n"
-	       "        version) return ;;\n"
+	       "        version|init) return ;;\n"
 	       "    esac\n"
 	       "    stages=$(\"${COMP_WORDS[0]}\" ${settings:+-s \"$settings\"} completion --stages 2>/dev/null)\n"
 	       "    COMPREPLY=($(compgen -W \"$stages\" -- \"$cur\"))\n"

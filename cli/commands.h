@@ -13,6 +13,8 @@
 int cmd_help(const struct cmd *self, int argc, char **argv);
 int cmd_version(const struct cmd *self, int argc, char **argv);
 int cmd_settings(const struct cmd *self, int argc, char **argv);
+int cmd_init(const struct cmd *self, int argc, char **argv);
+extern const struct opt init_opts[];  /* cli/cmd_init.c */
 int cmd_package(const struct cmd *self, int argc, char **argv);
 extern const struct opt package_options[];  /* cli/cmd_package.c */
 int cmd_completion(const struct cmd *self, int argc, char **argv);

@@ -20,6 +20,8 @@
 #include <string.h>
 
 const struct cmd hoist_commands[] = {
+	{ "init", cmd_init, "[--stage NAME] [--provider NAME] [--app-function MOD.ATTR] [--force]",
+	  "write a first hoist.json (asks, or -y and flags); detects the app", init_opts },
 	{ "package", cmd_package, "[stage] [-o FILE]",
 	  "build the deployable archive and print its path", package_options },
 	{ "deploy", cmd_deploy, "[stage] [--zip FILE]",

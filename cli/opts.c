@@ -221,7 +221,7 @@ void cmd_print_help(const struct cmd *c)
 	if (c->opts && c->opts->long_name) {
 		printf("\nOptions:\n");
 		for (o = c->opts; o->long_name; o++) {
-			char left[64];
+			char left[80];
 
 			if (o->short_name)
 				snprintf(left, sizeof(left), "-%c, --%s%s%s", o->short_name,
@@ -230,7 +230,7 @@ void cmd_print_help(const struct cmd *c)
 			else
 				snprintf(left, sizeof(left), "    --%s%s%s", o->long_name,
 					 o->argname ? " " : "", o->argname ? o->argname : "");
-			printf("  %-26s %s\n", left, o->help);
+			printf("  %-30s %s\n", left, o->help);
 		}
 	}
 	printf("\nGlobal options: -s FILE, --json, -q, -v, --no-color, -y, --all (see 'hoist help').\n"

@@ -37,6 +37,8 @@ def test_bash_is_available():
 def test_completes_command_prefix(hoist, project):
     assert complete(hoist, project, ["dep"]) == ["deploy"]
     assert complete(hoist, project, ["pack"]) == ["package"]
+    assert complete(hoist, project, ["in"]) == ["init", "invoke"]
+    assert complete(hoist, project, ["ini"]) == ["init"]
 
 
 def test_completes_stage_names_from_settings(hoist, project):
@@ -57,6 +59,7 @@ def test_completes_stages_from_explicit_settings_file(hoist, project, tmp_path_f
 
 def test_completes_command_options(hoist, project):
     assert "--output" in complete(hoist, project, ["package", "--o"])
+    assert complete(hoist, project, ["init", "--app"]) == ["--app-function"]
 
 
 def test_no_settings_file_completes_nothing(hoist, tmp_path):
@@ -69,3 +72,7 @@ def test_completion_shells(run):
         assert r.returncode == 0 and "hoist" in r.stdout
     r = run(["completion", "tcsh"])
     assert r.returncode == 2 and "unknown shell 'tcsh'" in r.stderr
+
+
+def test_init_takes_no_stage(hoist, project):
+    assert complete(hoist, project, ["init", ""]) == []
