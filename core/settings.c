@@ -774,14 +774,18 @@ static bool benign(const struct settings_key *k, int pv, const json_t *v)
 	json_t *d;
 	bool eq;
 
-	if (json_is_null(v) || json_is_false(v))
-		return true;
-	if ((json_is_string(v) && !*json_string_value(v)) ||
+	if (json_is_null(v) ||
+	    (json_is_string(v) && !*json_string_value(v)) ||
 	    (json_is_array(v) && !json_array_size(v)) ||
 	    (json_is_object(v) && !json_object_size(v)))
 		return true;
+	/*
+	 * A provider without the concept treats false as "off".  Where the
+	 * provider has a default, that default is what it does without the key
+	 * (touch: true on aws, false on aliyun), so only that value is benign.
+	 */
 	if (!k->dflt[pv])
-		return false;
+		return json_is_false(v);
 	d = json_loads(k->dflt[pv], JSON_DECODE_ANY, NULL);
 	eq = d && json_equal(d, v);
 	json_decref(d);

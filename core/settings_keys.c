@@ -27,6 +27,12 @@
 	"(function_url_enabled, on by default)"
 #define AWS_ONLY "this is an AWS feature"
 #define NOT_IMPL "this Zappa feature is not implemented by hoist; remove the key"
+#define ASYNC_NOT_IMPL \
+	"Zappa's asynchronous task machinery (SNS/SQS + DynamoDB) is not implemented by " \
+	"hoist; remove the key"
+#define ROLE_NOT_IMPL \
+	"hoist does not implement custom role policy files; manage the role yourself and " \
+	"set role_arn (or role_name with manage_roles: false), or use extra_permissions"
 
 const char *const settings_provider_names[PV_COUNT] = { "aws", "aliyun", "tencent", "local" };
 
@@ -66,7 +72,9 @@ const struct settings_key settings_keys[] = {
 	{ "environment_variables", T_OBJ, P_ALL, CK_ENVMAP, NULL, { { 0 } }, { NULL }, NULL },
 	{ "aws_environment_variables", T_OBJ, P_AWS, CK_ENVMAP, NULL, { { 0 } }, { NULL },
 	  "use environment_variables" },
-	{ "remote_env", T_STR, P_AWS, CK_NONE, NULL, { { 0 } }, { NULL }, AWS_ONLY },
+	{ "remote_env", T_STR, 0, CK_NONE, NULL, { { 0 } }, { NULL },
+	  "hoist does not implement loading environment variables from S3 at cold start; "
+	  "use environment_variables" },
 	{ "lambda_description", T_STR, P_CLOUD, CK_NONE, NULL, { { 0 } }, { NULL }, NULL },
 	{ "lambda_handler", T_STR, 0, CK_NONE, NULL, { { 0 } }, { NULL }, NOT_IMPL },
 	{ "lambda_concurrency", T_INT, P_AWS, CK_RANGE, NULL, { R(0, 100000) }, { NULL },
@@ -93,9 +101,13 @@ const struct settings_key settings_keys[] = {
 	{ "slim_handler", T_BOOL, P_AWS, CK_NONE, NULL, { { 0 } }, AWS1("false"),
 	  "the slim handler unpacks from S3 at cold start; this provider's larger upload "
 	  "limit makes it unnecessary" },
-	{ "use_precompiled_packages", T_BOOL, P_ALL, CK_NONE, NULL, { { 0 } }, { NULL }, NULL },
-	{ "delete_local_zip", T_BOOL, P_ALL, CK_NONE, NULL, { { 0 } }, { NULL }, NULL },
-	{ "delete_s3_zip", T_BOOL, P_AWS, CK_NONE, NULL, { { 0 } }, { NULL }, AWS_ONLY },
+	/* hoist never downloads wheels: true and false both package the virtualenv as is. */
+	{ "use_precompiled_packages", T_BOOL, P_ALL, CK_NONE, NULL, { { 0 } }, ALL4("true"),
+	  NULL },
+	/* true: the zip lives in a temporary directory; false (AWS): a copy stays as <function>.zip */
+	{ "delete_local_zip", T_BOOL, P_AWS, CK_NONE, NULL, { { 0 } }, ALL4("true"),
+	  "build a zip with 'hoist package -o FILE' instead" },
+	{ "delete_s3_zip", T_BOOL, P_AWS, CK_NONE, NULL, { { 0 } }, AWS1("true"), AWS_ONLY },
 	{ "s3_bucket", T_STR, P_CLOUD, CK_NONE, NULL, { { 0 } }, { NULL },
 	  "the object-storage bucket (S3, OSS or COS) for large uploads" },
 	{ "prebuild_script", T_STR, 0, CK_NONE, NULL, { { 0 } }, { NULL }, NOT_IMPL },
@@ -110,7 +122,8 @@ const struct settings_key settings_keys[] = {
 	{ "apigateway_version", T_STR, P_AWS, CK_CHOICE, "v1|v2", { { 0 } }, AWS1("\"v1\""),
 	  "only AWS has REST (v1) and HTTP (v2) APIs" },
 	{ "apigateway_description", T_STR, P_AWS, CK_NONE, NULL, { { 0 } }, { NULL }, AWS_ONLY },
-	{ "apigateway_policy", T_STR, P_AWS, CK_NONE, NULL, { { 0 } }, { NULL }, AWS_ONLY },
+	{ "apigateway_policy", T_STR, 0, CK_NONE, NULL, { { 0 } }, { NULL },
+	  "hoist does not implement API Gateway resource policies; remove the key" },
 	{ "aliyun_api_gateway", T_BOOL, P_ALIYUN, CK_NONE, NULL, { { 0 } },
 	  { [PV_ALIYUN] = "false" }, "Alibaba Cloud API Gateway is for aliyun stages" },
 	{ "function_url_enabled", T_BOOL, P_AWS | P_TENCENT, CK_NONE, NULL, { { 0 } },
@@ -121,27 +134,33 @@ const struct settings_key settings_keys[] = {
 	  { { 0 } }, { NULL }, AWS_ONLY },
 	{ "binary_support", T_BOOL, P_ALL, CK_NONE, NULL, { { 0 } }, ALL4("true"), NULL },
 	{ "additional_text_mimetypes", T_ARR, P_ALL, CK_STRLIST, NULL, { { 0 } }, { NULL }, NULL },
-	{ "context_header_mappings", T_OBJ, P_AWS, CK_STRMAP, NULL, { { 0 } }, { NULL },
-	  "maps API Gateway request context into headers" },
+	{ "context_header_mappings", T_OBJ, 0, CK_STRMAP, NULL, { { 0 } }, { NULL },
+	  "hoist does not implement mapping the API Gateway request context into headers; "
+	  "read it from the WSGI environ's 'awsgi.event'/'hoist.event' instead" },
 	{ "cors", T_BOOL | T_OBJ, P_CLOUD, CK_NONE, NULL, { { 0 } }, { NULL }, NULL },
 	{ "api_key_required", T_BOOL, P_AWS | P_ALIYUN, CK_NONE, NULL, { { 0 } }, { NULL },
 	  NULL },
 	{ "api_key", T_STR, P_AWS, CK_NONE, NULL, { { 0 } }, { NULL }, AWS_ONLY },
 	{ "iam_authorization", T_BOOL, P_AWS, CK_NONE, NULL, { { 0 } }, { NULL }, AWS_ONLY },
 	{ "authorizer", T_OBJ, P_AWS, CK_NONE, NULL, { { 0 } }, { NULL }, AWS_ONLY },
-	{ "cache_cluster_enabled", T_BOOL, P_AWS, CK_NONE, NULL, { { 0 } }, { NULL }, AWS_ONLY },
-	{ "cache_cluster_size", T_INT | T_REAL, P_AWS, CK_NONE, NULL, { { 0 } }, { NULL },
+	{ "cache_cluster_enabled", T_BOOL, P_AWS, CK_NONE, NULL, { { 0 } }, AWS1("false"),
 	  AWS_ONLY },
-	{ "cache_cluster_ttl", T_INT, P_AWS, CK_NONE, NULL, { { 0 } }, { NULL }, AWS_ONLY },
-	{ "cache_cluster_encrypted", T_BOOL, P_AWS, CK_NONE, NULL, { { 0 } }, { NULL }, AWS_ONLY },
-	{ "cloudwatch_log_level", T_STR, P_AWS, CK_CHOICE, "OFF|ERROR|INFO", { { 0 } }, { NULL },
+	{ "cache_cluster_size", T_INT | T_REAL, P_AWS, CK_NONE, NULL, { { 0 } }, AWS1("0.5"),
 	  AWS_ONLY },
-	{ "cloudwatch_data_trace", T_BOOL, P_AWS, CK_NONE, NULL, { { 0 } }, { NULL }, AWS_ONLY },
-	{ "cloudwatch_metrics_enabled", T_BOOL, P_AWS, CK_NONE, NULL, { { 0 } }, { NULL },
+	{ "cache_cluster_ttl", T_INT, P_AWS, CK_RANGE, NULL, { R(0, 3600) }, AWS1("300"),
 	  AWS_ONLY },
-	{ "payload_compression", T_BOOL, P_AWS, CK_NONE, NULL, { { 0 } }, { NULL }, AWS_ONLY },
-	{ "payload_minimum_compression_size", T_INT, P_AWS, CK_NONE, NULL, { { 0 } }, { NULL },
+	{ "cache_cluster_encrypted", T_BOOL, P_AWS, CK_NONE, NULL, { { 0 } }, AWS1("false"),
 	  AWS_ONLY },
+	{ "cloudwatch_log_level", T_STR, P_AWS, CK_CHOICE, "OFF|ERROR|INFO", { { 0 } },
+	  AWS1("\"OFF\""), AWS_ONLY },
+	{ "cloudwatch_data_trace", T_BOOL, P_AWS, CK_NONE, NULL, { { 0 } }, AWS1("false"),
+	  AWS_ONLY },
+	{ "cloudwatch_metrics_enabled", T_BOOL, P_AWS, CK_NONE, NULL, { { 0 } }, AWS1("false"),
+	  AWS_ONLY },
+	{ "payload_compression", T_BOOL, P_AWS, CK_NONE, NULL, { { 0 } }, AWS1("true"),
+	  AWS_ONLY },
+	{ "payload_minimum_compression_size", T_INT, P_AWS, CK_RANGE, NULL, { R(0, 10485760) },
+	  AWS1("0"), AWS_ONLY },
 	{ "alb_enabled", T_BOOL, 0, CK_NONE, NULL, { { 0 } }, { NULL }, NOT_IMPL },
 	{ "alb_vpc_config", T_OBJ, 0, CK_NONE, NULL, { { 0 } }, { NULL }, NOT_IMPL },
 
@@ -164,8 +183,8 @@ const struct settings_key settings_keys[] = {
 	{ "role_arn", T_STR, P_CLOUD, CK_NONE, NULL, { { 0 } }, { NULL }, NULL },
 	{ "manage_roles", T_BOOL, P_AWS, CK_NONE, NULL, { { 0 } }, AWS1("true"), AWS_ONLY },
 	{ "extra_permissions", T_ARR, P_AWS, CK_OBJLIST, NULL, { { 0 } }, { NULL }, AWS_ONLY },
-	{ "assume_policy", T_STR, P_AWS, CK_NONE, NULL, { { 0 } }, { NULL }, AWS_ONLY },
-	{ "attach_policy", T_STR, P_AWS, CK_NONE, NULL, { { 0 } }, { NULL }, AWS_ONLY },
+	{ "assume_policy", T_STR, 0, CK_NONE, NULL, { { 0 } }, { NULL }, ROLE_NOT_IMPL },
+	{ "attach_policy", T_STR, 0, CK_NONE, NULL, { { 0 } }, { NULL }, ROLE_NOT_IMPL },
 	{ "aws_kms_key_arn", T_STR, P_AWS, CK_NONE, NULL, { { 0 } }, { NULL }, AWS_ONLY },
 
 	/* --- schedules and events ------------------------------------------ */
@@ -174,20 +193,23 @@ const struct settings_key settings_keys[] = {
 	{ "keep_warm_expression", T_STR, P_ALL, CK_SCHEDULE, NULL, { { 0 } },
 	  ALL4("\"rate(4 minutes)\""), NULL },
 	{ "events", T_ARR, P_ALL, CK_EVENTS, NULL, { { 0 } }, { NULL }, NULL },
-	{ "async_source", T_STR, P_AWS, CK_CHOICE, "sns|sqs", { { 0 } }, { NULL }, AWS_ONLY },
-	{ "async_resources", T_BOOL, P_AWS, CK_NONE, NULL, { { 0 } }, { NULL }, AWS_ONLY },
-	{ "async_response_table", T_STR, P_AWS, CK_NONE, NULL, { { 0 } }, { NULL }, AWS_ONLY },
-	{ "async_response_table_read_capacity", T_INT, P_AWS, CK_NONE, NULL, { { 0 } }, { NULL },
-	  AWS_ONLY },
-	{ "async_response_table_write_capacity", T_INT, P_AWS, CK_NONE, NULL, { { 0 } }, { NULL },
-	  AWS_ONLY },
+	{ "async_source", T_STR, 0, CK_CHOICE, "sns|sqs", { { 0 } }, { NULL }, ASYNC_NOT_IMPL },
+	{ "async_resources", T_BOOL, 0, CK_NONE, NULL, { { 0 } }, { NULL }, ASYNC_NOT_IMPL },
+	{ "async_response_table", T_STR, 0, CK_NONE, NULL, { { 0 } }, { NULL }, ASYNC_NOT_IMPL },
+	{ "async_response_table_read_capacity", T_INT, 0, CK_NONE, NULL, { { 0 } }, { NULL },
+	  ASYNC_NOT_IMPL },
+	{ "async_response_table_write_capacity", T_INT, 0, CK_NONE, NULL, { { 0 } }, { NULL },
+	  ASYNC_NOT_IMPL },
 	{ "cognito", T_OBJ, 0, CK_NONE, NULL, { { 0 } }, { NULL }, NOT_IMPL },
 	{ "regions", T_ARR, 0, CK_STRLIST, NULL, { { 0 } }, { NULL },
 	  "multi-region deploys are not implemented by hoist; use one stage per region" },
 
 	/* --- after deploy -------------------------------------------------- */
-	{ "touch", T_BOOL, P_ALL, CK_NONE, NULL, { { 0 } }, ALL4("true"), NULL },
-	{ "touch_path", T_STR, P_ALL, CK_URL_PATH, NULL, { { 0 } }, ALL4("\"/\""), NULL },
+	{ "touch", T_BOOL, P_AWS | P_LOCAL, CK_NONE, NULL, { { 0 } },
+	  { [PV_AWS] = "true", [PV_ALIYUN] = "false", [PV_TENCENT] = "false", [PV_LOCAL] = "true" },
+	  "hoist does not yet warm this provider's function after a deploy" },
+	{ "touch_path", T_STR, P_AWS | P_LOCAL, CK_URL_PATH, NULL, { { 0 } }, ALL4("\"/\""),
+	  "hoist does not yet warm this provider's function after a deploy" },
 
 	/* --- logs ---------------------------------------------------------- */
 	{ "sls_project", T_STR, P_ALIYUN, CK_NONE, NULL, { { 0 } }, { NULL },

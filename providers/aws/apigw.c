@@ -8,7 +8,11 @@
  *   authorizer); apiKeyRequired with api_key_required (an API key and a usage
  *   plan named <function>); an OPTIONS MOCK method per resource for `cors`;
  *   a deployment to the stage named after the raw stage name; the Lambda
- *   permission for the API (statement hoist-apigw).
+ *   permission for the API (statement hoist-apigw).  The API's
+ *   minimumCompressionSize follows payload_compression and
+ *   payload_minimum_compression_size; the stage's cache cluster and its
+ *   stage-wide method settings (logging, data trace, metrics, cache TTL and
+ *   encryption) follow cache_cluster_* and cloudwatch_*, as Zappa sets them.
  *
  * Convergent: every run reads what exists (GetRestApis, GetResources with
  * the methods embedded, the function's policy, GetStage) and writes only
@@ -25,6 +29,7 @@
 #include "../../core/stage.h"
 #include "../../core/str.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,10 +56,12 @@ struct rest {
 	bool changed;              /* something was written: deploy */
 	bool had_key;              /* a method required an API key before this run */
 	bool had_authz;            /* a method used an authorizer before this run */
+	json_t *stage_got;         /* GetStage before this run's deployment (NULL: new) */
 };
 
 static void rest_free(struct rest *r)
 {
+	json_decref(r->stage_got);
 	free(r->uri);
 	fd_cors_free(&r->cors);
 	free(r->authz_fn);
@@ -193,6 +200,21 @@ static char *description(const struct aws_ctx *x)
 	return d ? xstrdup(d) : xasprintf("hoist: %s", x->st->function_name);
 }
 
+/* minimumCompressionSize wanted: -1 for none (payload_compression false). */
+static long long want_compression(const struct aws_ctx *x)
+{
+	if (!settings_bool(x->st->settings, "payload_compression", true))
+		return -1;
+	return settings_int(x->st->settings, "payload_minimum_compression_size", 0);
+}
+
+static long long have_compression(const json_t *api)
+{
+	const json_t *v = json_object_get(api, "minimumCompressionSize");
+
+	return json_is_integer(v) ? json_integer_value(v) : -1;
+}
+
 static bool has_binary(const json_t *api)
 {
 	size_t i;
@@ -219,6 +241,9 @@ static int api_create(struct rest *r, struct herr *e)
 	if (endpoint_type(x))
 		json_object_set_new(body, "endpointConfiguration",
 				    json_pack("{s:[s]}", "types", endpoint_type(x)));
+	if (want_compression(x) >= 0)
+		json_object_set_new(body, "minimumCompressionSize",
+				    json_integer(want_compression(x)));
 	out_step("Creating API Gateway REST API %s", r->fn);
 	rc = fd_create(x, &aws_apigateway, "CreateRestApi", "/restapis", body, create_effect, x,
 		       &out, e);
@@ -239,7 +264,7 @@ static int api_create(struct rest *r, struct herr *e)
 	return rc;
 }
 
-/* binary_support, description and endpoint type of an existing API. */
+/* binary_support, description, endpoint type and compression of an existing API. */
 static int api_converge(struct rest *r, struct herr *e)
 {
 	struct aws_ctx *x = r->x;
@@ -261,6 +286,14 @@ static int api_converge(struct rest *r, struct herr *e)
 		json_array_append_new(ops, json_pack("{s:s, s:s, s:s}", "op", "replace", "path",
 						     "/endpointConfiguration/types/0", "value",
 						     endpoint_type(x)));
+	if (want_compression(x) != have_compression(r->api)) {
+		char n[24] = "";   /* "": compression off */
+
+		if (want_compression(x) >= 0)
+			snprintf(n, sizeof(n), "%lld", want_compression(x));
+		json_array_append_new(ops, json_pack("{s:s, s:s, s:s}", "op", "replace", "path",
+						     "/minimumCompressionSize", "value", n));
+	}
 	if (json_array_size(ops)) {
 		out_step("Updating API Gateway REST API %s", r->id);
 		path = api_path(r->id, NULL);
@@ -920,13 +953,85 @@ static int stage_ensure(struct rest *r, struct herr *e)
 			   json_pack("{s:[{s:s, s:s, s:s}]}", "patchOperations", "op", "replace",
 				     "path", "/description", "value", desc), NULL, NULL, e);
 out:
-	json_decref(stage);
+	r->stage_got = stage;
 	free(hash);
 	free(desc);
 	free(sn);
 	free(tail);
 	free(spath);
 	free(dpath);
+	return rc;
+}
+
+/* ---- stage settings: cache cluster, logging, metrics (Zappa's deploy_api_gateway) ---------- */
+
+static void patch_op(json_t *ops, const char *path, const char *value)
+{
+	json_array_append_new(ops, json_pack("{s:s, s:s, s:s}", "op", "replace", "path", path,
+					     "value", value));
+}
+
+/* A stage-wide method setting: patch it when the stage's value (or AWS's default) differs. */
+static void method_setting(json_t *ops, const json_t *have, const char *field,
+			   const char *path, json_t *want, json_t *dflt)
+{
+	const json_t *h = json_object_get(have, field);
+	char *v;
+
+	if (!json_equal(want, h ? h : dflt)) {
+		v = json_is_string(want) ? xstrdup(json_string_value(want))
+			: json_is_boolean(want) ? xstrdup(json_is_true(want) ? "true" : "false")
+			: xasprintf("%" JSON_INTEGER_FORMAT, json_integer_value(want));
+		patch_op(ops, path, v);
+		free(v);
+	}
+	json_decref(want);
+	json_decref(dflt);
+}
+
+static int stage_settings_ensure(struct rest *r, struct herr *e)
+{
+	const json_t *s = r->x->st->settings;
+	const json_t *ms = json_object_get(json_object_get(r->stage_got, "methodSettings"), "*/*");
+	bool cache = settings_bool(s, "cache_cluster_enabled", false);
+	const json_t *size = json_object_get(s, "cache_cluster_size");
+	json_t *ops = json_array();
+	char *sn, *tail, *path, want_size[32];
+	int rc = HOIST_OK;
+
+	if (cache != json_is_true(json_object_get(r->stage_got, "cacheClusterEnabled")))
+		patch_op(ops, "/cacheClusterEnabled", cache ? "true" : "false");
+	snprintf(want_size, sizeof(want_size), "%g", json_is_number(size) ?
+		 json_number_value(size) : 0.5);
+	if (cache && strcmp(want_size, fd_str(r->stage_got, "cacheClusterSize") ?: "0.5"))
+		patch_op(ops, "/cacheClusterSize", want_size);
+	method_setting(ops, ms, "loggingLevel", "/*/*/logging/loglevel",
+		       json_string(settings_str(s, "cloudwatch_log_level") ?: "OFF"),
+		       json_string("OFF"));
+	method_setting(ops, ms, "dataTraceEnabled", "/*/*/logging/dataTrace",
+		       json_boolean(settings_bool(s, "cloudwatch_data_trace", false)),
+		       json_false());
+	method_setting(ops, ms, "metricsEnabled", "/*/*/metrics/enabled",
+		       json_boolean(settings_bool(s, "cloudwatch_metrics_enabled", false)),
+		       json_false());
+	method_setting(ops, ms, "cacheTtlInSeconds", "/*/*/caching/ttlInSeconds",
+		       json_integer(settings_int(s, "cache_cluster_ttl", 300)), json_integer(300));
+	method_setting(ops, ms, "cacheDataEncrypted", "/*/*/caching/dataEncrypted",
+		       json_boolean(settings_bool(s, "cache_cluster_encrypted", false)),
+		       json_false());
+	if (json_array_size(ops)) {
+		sn = aws_path_escape(r->stage);
+		tail = xasprintf("/stages/%s", sn);
+		path = api_path(r->id, tail);
+		out_step("Updating the settings of stage %s (cache cluster, logging, metrics)",
+			 r->stage);
+		rc = fd_do(r->x, &aws_apigateway, "UpdateStage", "PATCH", path, NULL,
+			   json_pack("{s:O}", "patchOperations", ops), NULL, NULL, e);
+		free(path);
+		free(tail);
+		free(sn);
+	}
+	json_decref(ops);
 	return rc;
 }
 
@@ -1028,6 +1133,8 @@ int apigw_ensure(struct aws_ctx *x, char **url, struct herr *e)
 		rc = fd_permission_drop(x, stmts, NULL, FD_SID_AUTH, e);
 	if (!rc)
 		rc = stage_ensure(&r, e);
+	if (!rc)
+		rc = stage_settings_ensure(&r, e);
 	if (!rc && r.api_key)
 		rc = api_key_ensure(&r, e);
 	else if (!rc && r.had_key)

@@ -80,6 +80,8 @@ int lambda_prune(struct aws_ctx *x, long long keep, struct herr *e);
 int lambda_delete(struct aws_ctx *x, bool *deleted, struct herr *e);
 /* Converge the function's tags with `want` (object); `have` from GetFunction. */
 int lambda_tags(struct aws_ctx *x, const json_t *have, const json_t *want, struct herr *e);
+/* Converge reserved concurrency: have/want -1 = none (Put/DeleteFunctionConcurrency). */
+int lambda_concurrency(struct aws_ctx *x, long long have, long long want, struct herr *e);
 /*
  * Invoke (RequestResponse, LogType Tail): *payload the decoded answer,
  * *log the decoded log tail (or NULL), *fn_error the X-Amz-Function-Error.

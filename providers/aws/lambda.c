@@ -473,6 +473,46 @@ out:
 	return rc;
 }
 
+/*
+ * Reserved concurrency (lambda_concurrency): `have` is GetFunction's
+ * Concurrency.ReservedConcurrentExecutions (-1: none), `want` the setting
+ * (-1: none).  PutFunctionConcurrency / DeleteFunctionConcurrency only when
+ * they differ.
+ */
+int lambda_concurrency(struct aws_ctx *x, long long have, long long want, struct herr *e)
+{
+	char *name, *path;
+	json_t *body = NULL;
+	struct aws_result r;
+	int rc;
+
+	if (have == want)
+		return HOIST_OK;
+	name = aws_path_escape(x->st->function_name);
+	path = xasprintf("/2017-10-31/functions/%s/concurrency", name);
+	free(name);
+	if (want >= 0) {
+		struct aws_call c = { .svc = &aws_lambda, .op = "PutFunctionConcurrency",
+				      .method = "PUT", .path = path };
+
+		out_step("Reserving %lld concurrent executions for %s", want,
+			 x->st->function_name);
+		body = json_pack("{s:I}", "ReservedConcurrentExecutions", (json_int_t)want);
+		c.json = body;
+		rc = aws_do(&x->client, &c, &r, e);
+	} else {
+		struct aws_call c = { .svc = &aws_lambda, .op = "DeleteFunctionConcurrency",
+				      .method = "DELETE", .path = path };
+
+		out_step("Removing the reserved concurrency of %s", x->st->function_name);
+		rc = aws_do(&x->client, &c, &r, e);
+	}
+	aws_result_free(&r);
+	json_decref(body);
+	free(path);
+	return rc;
+}
+
 static char *b64_decode(const char *in, size_t *len)
 {
 	size_t n = strlen(in);

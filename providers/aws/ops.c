@@ -5,7 +5,9 @@
  * it: role → artifacts → function (code, configuration, tags, version) →
  * front door (frontdoor.c) → rules (events.c) → old versions pruned.  Any
  * step can fail and the command be run again: what exists is reused, what
- * is unchanged is not sent again.
+ * is unchanged is not sent again.  After a deploy or update with a front
+ * door, `touch` warms the function with one API Gateway-shaped GET of
+ * touch_path through Lambda Invoke (the container the API uses).
  */
 #include "deploy.h"
 
@@ -153,6 +155,8 @@ static json_t *desired_config(const struct aws_ctx *x, const char *role, bool co
 	const json_t *vpc = json_object_get(s, "vpc_config");
 	const char *dlq = settings_str(s, "dead_letter_arn");
 	const char *desc = settings_str(s, "lambda_description");
+	const char *kms = settings_str(s, "aws_kms_key_arn");
+	const char *snap = settings_str(s, "snap_start");
 	json_t *c = json_object(), *vars = env_vars(x->st), *layers;
 
 	json_object_set_new(c, "Role", json_string(role));
@@ -178,6 +182,10 @@ static json_t *desired_config(const struct aws_ctx *x, const char *role, bool co
 	json_decref(layers);
 	json_object_set_new(c, "EphemeralStorage", json_pack("{s:I}", "Size",
 		(json_int_t)settings_int(s, "ephemeral_storage", 512)));
+	if (complete || kms)   /* "": back to Lambda's own key */
+		json_object_set_new(c, "KMSKeyArn", json_string(kms ? kms : ""));
+	if (snap)   /* absent: left alone unless it must be switched off (snap_reset) */
+		json_object_set_new(c, "SnapStart", json_pack("{s:s}", "ApplyOn", snap));
 	json_decref(vars);
 	return c;
 }
@@ -197,6 +205,18 @@ static json_t *sorted(json_t *a)
 	return a;
 }
 
+static const char *snap_of(const json_t *c)
+{
+	return jstr(json_object_get(c, "SnapStart"), "ApplyOn") ?: "None";
+}
+
+/* A function with SnapStart on whose settings no longer ask for it: switch it off. */
+static void snap_reset(json_t *want, const json_t *have)
+{
+	if (!json_object_get(want, "SnapStart") && strcmp(snap_of(have), "None"))
+		json_object_set_new(want, "SnapStart", json_pack("{s:s}", "ApplyOn", "None"));
+}
+
 /* A configuration (desired, or GetFunctionConfiguration's) in one comparable form. */
 static json_t *normal_config(const json_t *c)
 {
@@ -208,7 +228,7 @@ static json_t *normal_config(const json_t *c)
 	json_array_foreach(json_object_get(c, "Layers"), i, l)
 		json_array_append_new(layers, json_string(json_is_string(l) ? json_string_value(l)
 							  : jstr(l, "Arn") ?: ""));
-	v = json_pack("{s:s, s:s, s:s, s:O, s:O, s:s, s:O, s:o, s:o, s:s, s:s, s:o, s:I}",
+	v = json_pack("{s:s, s:s, s:s, s:O, s:O, s:s, s:O, s:o, s:o, s:s, s:s, s:o, s:I, s:s, s:s}",
 		      "Role", jstr(c, "Role") ?: "", "Handler", jstr(c, "Handler") ?: "",
 		      "Runtime", jstr(c, "Runtime") ?: "",
 		      "MemorySize", json_object_get(c, "MemorySize") ?: json_null(),
@@ -221,7 +241,9 @@ static json_t *normal_config(const json_t *c)
 		      "DeadLetter", jstr(json_object_get(c, "DeadLetterConfig"), "TargetArn") ?: "",
 		      "Layers", layers,
 		      "Ephemeral", (json_int_t)(json_integer_value(json_object_get(
-			      json_object_get(c, "EphemeralStorage"), "Size")) ?: 512));
+			      json_object_get(c, "EphemeralStorage"), "Size")) ?: 512),
+		      "KMSKeyArn", jstr(c, "KMSKeyArn") ?: "",
+		      "SnapStart", snap_of(c));
 	if (!vars)   /* json_pack's O took a reference of the temporary object */
 		json_decref(json_object_get(v, "Environment"));
 	return v;
@@ -317,18 +339,37 @@ static int code_source(struct aws_ctx *x, const struct art *a, json_t *into, cha
 	return rc;
 }
 
-/* Lambda has copied the code: the uploaded zip is not needed any more (as Zappa). */
+/*
+ * Lambda has copied the code: the uploaded zip is not needed any more (as
+ * Zappa), unless delete_s3_zip is false.
+ */
 static void drop_uploaded(struct aws_ctx *x, char *bucket, char *key)
 {
 	struct herr e2 = { 0 };
 
-	if (bucket && key && s3_delete(x, bucket, key, &e2))
+	if (bucket && key && !settings_bool(x->st->settings, "delete_s3_zip", true))
+		out_info("delete_s3_zip is false: keeping s3://%s/%s", bucket, key);
+	else if (bucket && key && s3_delete(x, bucket, key, &e2))
 		out_warn("could not delete s3://%s/%s: %s", bucket, key, e2.msg);
 	free(bucket);
 	free(key);
 }
 
 /* ---- create / converge --------------------------------------------------- */
+
+/* lambda_concurrency, or -1 when unset; and what GetFunction says the function has. */
+static long long want_concurrency(const struct stage *st)
+{
+	return settings_int(st->settings, "lambda_concurrency", -1);
+}
+
+static long long have_concurrency(const json_t *fn)
+{
+	const json_t *v = json_object_get(json_object_get(fn, "Concurrency"),
+					  "ReservedConcurrentExecutions");
+
+	return json_is_integer(v) ? json_integer_value(v) : -1;
+}
 
 static int create_function(struct aws_ctx *x, const struct art *a, struct herr *e)
 {
@@ -362,6 +403,8 @@ static int create_function(struct aws_ctx *x, const struct art *a, struct herr *
 		bucket = key = NULL;
 		rc = lambda_wait(x, NULL, e);
 	}
+	if (!rc)
+		rc = lambda_concurrency(x, -1, want_concurrency(x->st), e);
 out:
 	free(bucket);
 	free(key);
@@ -422,6 +465,7 @@ static int converge_function(struct aws_ctx *x, const struct art *a, bool no_upl
 	if (rc)
 		goto out;
 	want = desired_config(x, role, true);
+	snap_reset(want, cfg);
 	if (config_differs(want, cfg)) {
 		out_step("Updating the configuration of %s", x->st->function_name);
 		rc = lambda_update_config(x, want, e);
@@ -432,6 +476,8 @@ static int converge_function(struct aws_ctx *x, const struct art *a, bool no_upl
 	tags = desired_tags(x->st);
 	if (!rc)
 		rc = lambda_tags(x, json_object_get(fn, "Tags"), tags, e);
+	if (!rc)
+		rc = lambda_concurrency(x, have_concurrency(fn), want_concurrency(x->st), e);
 	if (!rc && changed) {
 		rc = lambda_publish(x, &version, e);
 		if (!rc)
@@ -444,6 +490,138 @@ out:
 	json_decref(cfg);
 	free(role);
 	return rc;
+}
+
+/* ---- checks before anything changes -------------------------------------- */
+
+/* Settings of the REST API (v1) and its stage, with the values that ask for nothing. */
+static const struct {
+	const char *key, *dflt;
+} rest_keys[] = {
+	{ "cache_cluster_enabled", "false" }, { "cache_cluster_size", "0.5" },
+	{ "cache_cluster_ttl", "300" }, { "cache_cluster_encrypted", "false" },
+	{ "cloudwatch_log_level", "\"OFF\"" }, { "cloudwatch_data_trace", "false" },
+	{ "cloudwatch_metrics_enabled", "false" }, { "payload_minimum_compression_size", "0" },
+};
+
+/* A REST API setting on a stage without a REST API cannot be honoured: say so. */
+static int rest_keys_check(const struct stage *st, struct herr *e)
+{
+	const char *ver = settings_str(st->settings, "apigateway_version");
+	bool api = settings_bool(st->settings, "apigateway_enabled", true);
+	size_t i;
+
+	if (api && (!ver || !strcmp(ver, "v1")))
+		return HOIST_OK;
+	for (i = 0; i < sizeof(rest_keys) / sizeof(rest_keys[0]); i++) {
+		const json_t *v = json_object_get(st->settings, rest_keys[i].key);
+		json_t *d;
+		bool same;
+
+		if (!v || json_is_null(v))
+			continue;
+		d = json_loads(rest_keys[i].dflt, JSON_DECODE_ANY, NULL);
+		same = json_equal(d, v);
+		json_decref(d);
+		if (!same) {
+			herr_set(e, HOIST_USAGE, "%s: %s configures the API Gateway REST API, which "
+				 "this stage does not have (%s)", st->name, rest_keys[i].key,
+				 api ? "apigateway_version is v2: an HTTP API"
+				     : "apigateway_enabled is false");
+			return herr_hint(e, "remove %s, or use apigateway_version v1",
+					 rest_keys[i].key);
+		}
+	}
+	return HOIST_OK;
+}
+
+/* ---- touch ---------------------------------------------------------------- */
+
+/* An API Gateway REST (v1) proxy event: GET `path` on the stage at `url`. */
+static json_t *touch_event(const struct stage *st, const char *url, const char *path)
+{
+	const char *h = strstr(url, "://") ? strstr(url, "://") + 3 : url;
+	char *host = xasprintf("%.*s", (int)strcspn(h, "/"), h);
+	char *ctx_path = xasprintf("/%s%s", st->name, path);
+	json_t *ev;
+
+	ev = json_pack("{s:s, s:s, s:s, s:{s:s, s:s}, s:{s:[s], s:[s]}, s:n, s:n, s:n, s:n, "
+		       "s:{s:s, s:s, s:s, s:s, s:s, s:{s:s, s:s}}, s:n, s:b}",
+		       "resource", "/{proxy+}", "path", path, "httpMethod", "GET",
+		       "headers", "Host", host, "User-Agent", "hoist-touch",
+		       "multiValueHeaders", "Host", host, "User-Agent", "hoist-touch",
+		       "queryStringParameters", "multiValueQueryStringParameters",
+		       "pathParameters", "stageVariables",
+		       "requestContext", "resourcePath", "/{proxy+}", "httpMethod", "GET",
+		       "path", ctx_path, "stage", st->name, "requestId", "hoist-touch",
+		       "identity", "sourceIp", "127.0.0.1", "userAgent", "hoist-touch",
+		       "body", "isBase64Encoded", 0);
+	free(ctx_path);
+	free(host);
+	return ev;
+}
+
+/*
+ * Zappa's touch: one GET of touch_path once the stage is live, so the first
+ * visitor does not pay the cold start.  Sent through Lambda Invoke as the
+ * API would send it; a failure is a warning, never a failed deploy.
+ */
+static void touch(struct aws_ctx *x, const char *url)
+{
+	const char *path = settings_str(x->st->settings, "touch_path") ?: "/";
+	json_t *ev, *payload = NULL;
+	char *log = NULL, *fnerr = NULL;
+	struct herr e2 = { 0 };
+	long long status;
+
+	if (!settings_bool(x->st->settings, "touch", true) || !frontdoor_wanted(x->st))
+		return;
+	ev = touch_event(x->st, url, path);
+	out_info("Touching %s (GET %s through Lambda Invoke)", x->st->function_name, path);
+	if (lambda_invoke(x, ev, &payload, &log, &fnerr, &e2)) {
+		out_warn("touch: GET %s could not be sent: %s", path, e2.msg);
+	} else if (fnerr) {
+		out_warn("touch: GET %s failed in the function (%s): %s; see 'hoist tail %s'",
+			 path, fnerr, jstr(payload, "errorMessage") ?: "", x->st->name);
+	} else {
+		status = json_integer_value(json_object_get(payload, "statusCode"));
+		if (status >= 500)
+			out_warn("touch: GET %s answered HTTP %lld; see 'hoist tail %s'", path,
+				 status, x->st->name);
+		else
+			out_info("touch: GET %s answered HTTP %lld", path, status);
+	}
+	herr_clear(&e2);
+	free(log);
+	free(fnerr);
+	json_decref(payload);
+	json_decref(ev);
+}
+
+/*
+ * delete_local_zip: false keeps a copy of the freshly built zip in the
+ * project directory as <function>.zip (Zappa leaves its zip there); --zip
+ * FILE is the user's own file already.
+ */
+static void keep_local_zip(const struct stage *st, const struct package_info *pi)
+{
+	char *name, *dst, *data = NULL;
+	size_t len = 0;
+	struct herr e2 = { 0 };
+
+	if (settings_bool(st->settings, "delete_local_zip", true) || !pi->sha256_b64[0])
+		return;
+	name = xasprintf("%s.zip", st->function_name);
+	dst = path_join(st->project_dir, name);
+	if (path_read(pi->zip_path, &data, &len, &e2) ||
+	    path_write_atomic(dst, data, len, &e2))
+		out_warn("delete_local_zip is false but the zip could not be kept: %s", e2.msg);
+	else
+		out_info("delete_local_zip is false: kept %s", dst);
+	herr_clear(&e2);
+	free(data);
+	free(dst);
+	free(name);
 }
 
 /* Front door, rules, old versions: the steps after the function is Active. */
@@ -471,6 +649,8 @@ int aws_deploy(const struct stage *st, const struct deploy_args *a, char **url, 
 	int rc;
 
 	*url = NULL;
+	if ((rc = rest_keys_check(st, e)) != HOIST_OK)
+		return rc;
 	if ((rc = aws_ctx_open(&x, st, e)) != HOIST_OK)
 		return rc;
 	rc = art_from(a->pkg, &art, e);
@@ -495,6 +675,10 @@ int aws_deploy(const struct stage *st, const struct deploy_args *a, char **url, 
 	}
 	if (!rc)
 		rc = finish(&x, url, e);
+	if (!rc) {
+		touch(&x, *url);
+		keep_local_zip(st, a->pkg);
+	}
 	if (rc && !strstr(e->msg, "already deployed"))
 		herr_hint(e, "what was created is kept; run 'hoist deploy %s' again to finish",
 			  st->name);
@@ -513,6 +697,8 @@ int aws_update(const struct stage *st, const struct deploy_args *a, char **url, 
 	int rc;
 
 	*url = NULL;
+	if ((rc = rest_keys_check(st, e)) != HOIST_OK)
+		return rc;
 	if ((rc = aws_ctx_open(&x, st, e)) != HOIST_OK)
 		return rc;
 	rc = art_from(a->pkg, &art, e);
@@ -524,6 +710,10 @@ int aws_update(const struct stage *st, const struct deploy_args *a, char **url, 
 		rc = converge_function(&x, &art, a->no_upload, fn, e);
 	if (!rc)
 		rc = finish(&x, url, e);
+	if (!rc) {
+		touch(&x, *url);
+		keep_local_zip(st, a->pkg);
+	}
 	json_decref(fn);
 	aws_ctx_close(&x);
 	return rc;
@@ -721,7 +911,7 @@ static json_t *config_of_version(const json_t *c)
 	json_t *n = normal_config(c), *out;
 
 	out = json_pack("{s:O, s:O, s:O, s:O, s:O, s:O, s:{s:O}, s:{s:O, s:O}, s:{s:O}, "
-			"s:{s:O}, s:O, s:{s:O}}",
+			"s:{s:O}, s:O, s:{s:O}, s:O}",
 			"Role", json_object_get(n, "Role"), "Handler", json_object_get(n, "Handler"),
 			"Runtime", json_object_get(n, "Runtime"),
 			"MemorySize", json_object_get(n, "MemorySize"),
@@ -733,7 +923,11 @@ static json_t *config_of_version(const json_t *c)
 			"TracingConfig", "Mode", json_object_get(n, "Tracing"),
 			"DeadLetterConfig", "TargetArn", json_object_get(n, "DeadLetter"),
 			"Layers", json_object_get(n, "Layers"),
-			"EphemeralStorage", "Size", json_object_get(n, "Ephemeral"));
+			"EphemeralStorage", "Size", json_object_get(n, "Ephemeral"),
+			"KMSKeyArn", json_object_get(n, "KMSKeyArn"));
+	if (strcmp(json_string_value(json_object_get(n, "SnapStart")), "None"))
+		json_object_set_new(out, "SnapStart", json_pack("{s:O}", "ApplyOn",
+								json_object_get(n, "SnapStart")));
 	json_decref(n);
 	return out;
 }
@@ -788,6 +982,7 @@ static int restore_version(struct aws_ctx *x, const json_t *old, const json_t *c
 		json_decref(body);
 	}
 	want = config_of_version(ocfg);
+	snap_reset(want, cur);
 	if (!rc && config_differs(want, cur))
 		rc = lambda_update_config(x, want, e);
 	if (!rc)

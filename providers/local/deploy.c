@@ -14,6 +14,7 @@
 
 #include "../provider.h"
 #include "../../core/err.h"
+#include "../../core/http.h"
 #include "../../core/log.h"
 #include "../../core/path.h"
 #include "../../core/settings.h"
@@ -353,6 +354,39 @@ static char *url_of(int port, const char *stage)
 	return xasprintf("http://127.0.0.1:%d/%s", port, stage);
 }
 
+/*
+ * Zappa's touch: one GET of <url><touch_path> once the stage is live, so the
+ * first visitor does not pay the cold start.  A failure is only a warning.
+ */
+static void touch(const struct stage *st, const char *url)
+{
+	const char *path = settings_str(st->settings, "touch_path") ?: "/";
+	char *u;
+	struct http_client *c;
+	struct http_request rq = { .method = "GET", .max_attempts = 1, .what = "touch" };
+	struct http_response rs;
+	struct herr e2 = { 0 };
+
+	if (!settings_bool(st->settings, "touch", true))
+		return;
+	u = xasprintf("%s%s", url, path);
+	rq.url = u;
+	rq.timeout_s = settings_int(st->settings, "timeout_seconds", 30) + 5;
+	c = http_client_new();
+	out_info("Touching %s", u);
+	if (http_do(c, &rq, &rs, &e2))
+		out_warn("touch: GET %s failed: %s", u, e2.msg);
+	else if (rs.status >= 500)
+		out_warn("touch: GET %s answered HTTP %ld; see 'hoist tail %s'", u, rs.status,
+			 st->name);
+	else
+		out_info("touch: GET %s answered HTTP %ld", u, rs.status);
+	http_response_free(&rs);
+	herr_clear(&e2);
+	http_client_free(c);
+	free(u);
+}
+
 int local_deploy(const struct stage *st, const struct deploy_args *a, char **url,
 		 struct herr *e)
 {
@@ -400,6 +434,7 @@ int local_deploy(const struct stage *st, const struct deploy_args *a, char **url
 		goto out;
 	}
 	*url = url_of(port, st->name);
+	touch(st, *url);
 out:
 	json_decref(state);
 	free(python);
@@ -510,6 +545,7 @@ int local_update(const struct stage *st, const struct deploy_args *a, char **url
 	}
 	prune(dir, st, v);
 	*url = url_of(port, st->name);
+	touch(st, *url);
 out:
 	json_decref(state);
 	free(dir);

@@ -61,7 +61,8 @@ def aws_project(tmp_path):
 
     def write(settings=None, stage="dev"):
         s = {"provider": "aws", "project_name": "hoistapp", "app_function": "app.app",
-             "aws_region": REGION, "runtime": "python3.12"}
+             "aws_region": REGION, "runtime": "python3.12",
+             "touch": False}   # test_settings_keys.py covers touch; saves an Invoke per deploy
         s.update(settings or {})
         (d / "hoist.json").write_text(json.dumps({stage: s}, indent=2))
         return d

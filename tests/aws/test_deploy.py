@@ -149,14 +149,14 @@ def test_deploy_update_status_invoke_rollback_undeploy(run, aws_env, flask_proje
     assert st["function"] == FN and st["state"] == "Active"
     assert st["url"] == url
     assert st["versions"] == [1] and st["version"] == 1
-    assert st["invocations_24h"] == 0 and st["errors_24h"] == 0
+    assert st["invocations_24h"] == 2 and st["errors_24h"] == 0   # deploy's and update's touch
     cw = fake_requests(fake_aws, "cloudwatch", "GetMetricStatistics")
     assert {q["params"]["MetricName"] for q in cw} == {"Invocations", "Errors"}
     assert all(q["params"]["Period"] == 86400 for q in cw)
     r = run(["status", "dev"], cwd=d, env=aws_env)
     assert r.returncode == 0, r.stderr
     assert FN in r.stdout and url in r.stdout
-    assert "Last 24 hours: 0 invocations, 0 errors" in r.stdout
+    assert "Last 24 hours: 2 invocations, 0 errors" in r.stdout
 
     # ---- invoke: the fake runs the packaged handler
     r = run(["invoke", "dev", "--raw", "x = 6\nx * 7"], cwd=d, env=aws_env)

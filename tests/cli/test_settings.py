@@ -342,3 +342,16 @@ def test_all_warns_once_per_key(run, tmp_path):
 def test_stage_and_all_together_is_usage_error(run, tmp_path):
     cwd = project(tmp_path, '{"dev": {"app_function": "a.b"}}')
     assert "not both" in settings_bad(run, cwd, "dev", "--all")
+
+
+def test_false_is_only_benign_where_it_is_what_the_provider_does(run, tmp_path):
+    # touch: false asks for nothing on aliyun (it never warms), true would be ignored
+    cwd = project(tmp_path, json.dumps({
+        "a": {"provider": "aliyun", "app_function": "a.b", "touch": False},
+        "b": {"provider": "aliyun", "app_function": "a.b", "touch": True},
+        "c": {"provider": "local", "app_function": "a.b", "delete_local_zip": False},
+        "d": {"provider": "local", "app_function": "a.b", "delete_local_zip": True}}))
+    settings_ok(run, cwd, "a")
+    assert "touch" in settings_bad(run, cwd, "b")
+    assert "delete_local_zip" in settings_bad(run, cwd, "c")
+    settings_ok(run, cwd, "d")

@@ -324,7 +324,23 @@ def _check_zip(data):
 
 CONFIG_KEYS = ("Role", "Handler", "Runtime", "Description", "Timeout", "MemorySize", "Environment",
                "VpcConfig", "TracingConfig", "DeadLetterConfig", "Layers", "Architectures",
-               "EphemeralStorage")
+               "EphemeralStorage", "KMSKeyArn", "SnapStart")
+
+
+def _set_extra(cfg, p):
+    """KMSKeyArn ("" = back to Lambda's key) and SnapStart, as Lambda reports them."""
+    if "KMSKeyArn" in p:
+        if p["KMSKeyArn"]:
+            cfg["KMSKeyArn"] = p["KMSKeyArn"]
+        else:
+            cfg.pop("KMSKeyArn", None)
+    if "SnapStart" in p:
+        on = p["SnapStart"].get("ApplyOn", "None")
+        if on == "PublishedVersions" and not (cfg.get("Runtime") or "").startswith(
+                ("java", "python3.12", "python3.13", "dotnet")):
+            raise AWSError(400, "InvalidParameterValueException",
+                           f"{cfg.get('Runtime')} is not supported for SnapStart enabled functions.")
+        cfg["SnapStart"] = {"ApplyOn": on, "OptimizationStatus": "On" if on != "None" else "Off"}
 
 
 @op("lambda", "CreateFunction")
@@ -356,6 +372,7 @@ def create_function(fake, p, ctx):
     for k in ("Environment", "VpcConfig", "TracingConfig", "DeadLetterConfig"):
         if k in p:
             cfg[k] = p[k]
+    _set_extra(cfg, p)
     if "Layers" in p:
         cfg["Layers"] = [{"Arn": a, "CodeSize": 0} for a in p["Layers"]]
     fns[name] = {"config": cfg, "code": code, "versions": {}, "next_version": 1,
@@ -408,7 +425,22 @@ def get_function(fake, p, ctx):
     out = {"Configuration": cfg, "Code": {"RepositoryType": "S3", "Location": loc}}
     if f["tags"]:
         out["Tags"] = dict(f["tags"])
+    if f.get("concurrency") is not None:
+        out["Concurrency"] = {"ReservedConcurrentExecutions": f["concurrency"]}
     return out
+
+
+@op("lambda", "PutFunctionConcurrency")
+def put_function_concurrency(fake, p, ctx):
+    f = _fn(fake, p["FunctionName"])
+    f["concurrency"] = p["ReservedConcurrentExecutions"]
+    return {"ReservedConcurrentExecutions": f["concurrency"]}
+
+
+@op("lambda", "DeleteFunctionConcurrency")
+def delete_function_concurrency(fake, p, ctx):
+    _fn(fake, p["FunctionName"]).pop("concurrency", None)
+    return {}
 
 
 def cfg_arn(f):
@@ -503,8 +535,9 @@ def update_function_configuration(fake, p, ctx):
     f = _fn(fake, p["FunctionName"])
     _busy(f)
     for k in CONFIG_KEYS:
-        if k in p:
+        if k in p and k not in ("KMSKeyArn", "SnapStart"):
             f["config"][k] = [{"Arn": a, "CodeSize": 0} for a in p[k]] if k == "Layers" else p[k]
+    _set_extra(f["config"], p)
     f["config"]["LastUpdateStatus"] = "InProgress"
     f["settle_at"] = time.time() + SETTLE_SECONDS
     return dict(f["config"])

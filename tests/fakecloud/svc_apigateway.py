@@ -160,6 +160,11 @@ def update_rest_api(fake, p, ctx):
             a["binaryMediaTypes"] = types or None
         elif path == "/endpointConfiguration/types/0" and o.get("op") == "replace":
             a["endpointConfiguration"] = {"types": [o.get("value")]}
+        elif path == "/minimumCompressionSize" and o.get("op") == "replace":
+            v = o.get("value") or ""          # "" (or no value) turns compression off
+            if v and not (v.isdigit() and int(v) <= 10485760):
+                raise _bad("Invalid minimum compression size, must be between 0 and 10485760")
+            a["minimumCompressionSize"] = int(v) if v else None
         else:
             _patch(a, [o], {"description": str, "name": str, "policy": str,
                             "disableExecuteApiEndpoint": bool})
@@ -538,12 +543,59 @@ def get_stages(fake, p, ctx):
     return {"item": [dict(s) for s in a["stages"].values()]}
 
 
+# /{resource}/{method}/<setting> -> methodSettings["{resource}/{method}"][field]
+_METHOD_SETTINGS = {"logging/loglevel": ("loggingLevel", str), "logging/dataTrace": ("dataTraceEnabled", bool),
+                    "metrics/enabled": ("metricsEnabled", bool), "caching/enabled": ("cachingEnabled", bool),
+                    "caching/ttlInSeconds": ("cacheTtlInSeconds", int),
+                    "caching/dataEncrypted": ("cacheDataEncrypted", bool)}
+_METHOD_DEFAULTS = {"metricsEnabled": False, "loggingLevel": "OFF", "dataTraceEnabled": False,
+                    "throttlingBurstLimit": 5000, "throttlingRateLimit": 10000.0, "cachingEnabled": False,
+                    "cacheTtlInSeconds": 300, "cacheDataEncrypted": False,
+                    "requireAuthorizationForCacheControl": True,
+                    "unauthorizedCacheControlHeaderStrategy": "SUCCEED_WITH_RESPONSE_HEADER"}
+_CACHE_SIZES = ("0.5", "1.6", "6.1", "13.5", "28.4", "58.2", "118", "237")
+
+
+def _stage_patch(s, o):
+    """The stage's own fields, the cache cluster and per-method settings (as API Gateway)."""
+    path = o.get("path", "")
+    parts = path.lstrip("/").split("/")
+    if len(parts) >= 3 and "/".join(parts[2:]) in _METHOD_SETTINGS:
+        field, kind = _METHOD_SETTINGS["/".join(parts[2:])]
+        v = o.get("value")
+        if o.get("op") != "replace":
+            raise _bad(f"Invalid patch operation specified. Must be 'replace' for {path}")
+        if kind is bool:
+            if str(v).lower() not in ("true", "false"):
+                raise _bad(f"Invalid value for {path}: {v}")
+            v = str(v).lower() == "true"
+        elif kind is int:
+            if not str(v).isdigit() or int(v) > 3600:
+                raise _bad("Invalid cache TTL, must be between 0 and 3600")
+            v = int(v)
+        elif field == "loggingLevel" and v not in ("OFF", "ERROR", "INFO"):
+            raise _bad(f"Invalid logging level: {v}; must be OFF, ERROR or INFO")
+        key = _unescape(parts[0]) + "/" + _unescape(parts[1])
+        s["methodSettings"].setdefault(key, dict(_METHOD_DEFAULTS))[field] = v
+    elif path == "/cacheClusterSize":
+        if o.get("value") not in _CACHE_SIZES:
+            raise _bad(f"Invalid cache cluster size: {o.get('value')}")
+        s["cacheClusterSize"] = o["value"]
+    else:
+        _patch(s, [o], {"deploymentId": str, "description": str, "tracingEnabled": bool,
+                        "cacheClusterEnabled": bool})
+        if path == "/cacheClusterEnabled":
+            s["cacheClusterStatus"] = "AVAILABLE" if s["cacheClusterEnabled"] else "NOT_AVAILABLE"
+            if s["cacheClusterEnabled"]:
+                s.setdefault("cacheClusterSize", "0.5")
+
+
 @op("apigateway", "UpdateStage")
 def update_stage(fake, p, ctx):
     a = _api(fake, p["restApiId"])
     s = _stage(a, p["stageName"])
-    _patch(s, p.get("patchOperations"), {"deploymentId": str, "description": str,
-                                         "tracingEnabled": bool, "cacheClusterEnabled": bool})
+    for o in p.get("patchOperations") or []:
+        _stage_patch(s, o)
     if s["deploymentId"] not in a["deployments"]:
         raise _notfound("Deployment")
     s["lastUpdatedDate"] = now()

@@ -9,7 +9,7 @@ import socket
 import ssl
 import subprocess
 
-from conftest import free_port
+from local_support import free_port
 
 DOMAIN = "app.hoist.test"
 

@@ -3,7 +3,7 @@ vendored Flask, deployed, answering GET and POST, its timer firing."""
 import json
 import shutil
 
-from conftest import Stage, wait_for
+from local_support import Stage, wait_for
 
 
 def test_flask_example_end_to_end(hoist, tmp_path, root, flask_site_packages):

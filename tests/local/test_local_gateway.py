@@ -5,7 +5,7 @@ import os
 import threading
 import time
 
-from conftest import wait_for
+from local_support import wait_for
 
 
 def deployed(stage):
