@@ -21,3 +21,14 @@ def fake_post(fake_aws, path, doc):
                                  headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(req) as r:
         return json.load(r)
+
+
+def state(fake_aws):
+    """The fake's whole state (functions, APIs, rules, …) as JSON."""
+    with urllib.request.urlopen(fake_aws.url + "/__fake/state") as r:
+        return json.load(r)
+
+
+def ops_since(fake_aws, n0):
+    """Operation names of the requests after the first n0."""
+    return [q["operation"] for q in fake_requests(fake_aws)[n0:]]

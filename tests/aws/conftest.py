@@ -6,8 +6,6 @@ inspecting state.
 """
 import json
 import os
-import pathlib
-import urllib.request
 
 import pytest
 

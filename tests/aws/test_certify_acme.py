@@ -10,7 +10,6 @@ hoist trusts it through HOIST_CA_BUNDLE.
 """
 import json
 import os
-import pathlib
 import socket
 import ssl
 import subprocess

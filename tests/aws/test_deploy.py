@@ -4,26 +4,18 @@ vendored Flask, every function setting checked in the fake's state, the
 no-change update proven from the requests the fake received, the handler
 run for real by the fake's Invoke, and nothing of the stage left after
 undeploy."""
-import base64
-import hashlib
 import json
 import re
 import shutil
-import urllib.request
 
 import pytest
 
-from aws_helpers import ACCOUNT, REGION, fake_requests
+from aws_helpers import ACCOUNT, REGION, fake_requests, state
 
 FN = "flaskdemo-dev"
 ROLE = f"{FN}-HoistLambdaExecutionRole"
 URL_RE = re.compile(r"^https://[a-z0-9]+\.execute-api\.us-east-1\.amazonaws\.com/dev$")
 DLQ = f"arn:aws:sqs:{REGION}:{ACCOUNT}:flaskdemo-dlq"
-
-
-def state(fake_aws):
-    with urllib.request.urlopen(fake_aws.url + "/__fake/state") as r:
-        return json.load(r)
 
 
 def settings(site_packages, **extra):

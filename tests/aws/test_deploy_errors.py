@@ -1,17 +1,9 @@
 """Bad input for hoist deploy/update on AWS: each is a clear message with
 the right exit status, and (where the spec says so) nothing reaches AWS."""
-import json
-import os
-import urllib.request
 
-from aws_helpers import fake_post, fake_requests
+from aws_helpers import fake_post, fake_requests, state
 
 FN = "hoistapp-dev"
-
-
-def state(fake_aws):
-    with urllib.request.urlopen(fake_aws.url + "/__fake/state") as r:
-        return json.load(r)
 
 
 def test_no_credentials(run, aws_env, aws_project, fake_aws):

@@ -3,16 +3,10 @@ survived by retrying, or ends with exit 1, a clear message and a state that
 running the command again completes — never a second function or API."""
 import json
 import os
-import urllib.request
 
-from aws_helpers import fake_post, fake_requests
+from aws_helpers import fake_post, fake_requests, state
 
 FN = "hoistapp-dev"
-
-
-def state(fake_aws):
-    with urllib.request.urlopen(fake_aws.url + "/__fake/state") as r:
-        return json.load(r)
 
 
 def fault(fake_aws, operation, kind, count=1):

@@ -1,21 +1,10 @@
 """hoist update on AWS: --zip FILE (hashed here, skipped when Lambda has the
 same CodeSha256), --no-upload (configuration only), and num_retained_versions
 pruning that never deletes a version an alias points to."""
-import json
-import urllib.request
 
-from aws_helpers import fake_requests
+from aws_helpers import fake_requests, ops_since, state
 
 FN = "hoistapp-dev"
-
-
-def state(fake_aws):
-    with urllib.request.urlopen(fake_aws.url + "/__fake/state") as r:
-        return json.load(r)
-
-
-def ops_since(fake_aws, n0):
-    return [q["operation"] for q in fake_requests(fake_aws)[n0:]]
 
 
 def test_zip_and_no_upload(run, aws_env, aws_project, fake_aws, tmp_path):

@@ -5,9 +5,8 @@ the requests the fake received; faults; undeploy of whole and half-made
 stages."""
 import json
 import re
-import urllib.request
 
-from aws_helpers import ACCOUNT, REGION, fake_post, fake_requests
+from aws_helpers import ACCOUNT, REGION, fake_post, fake_requests, state
 
 FN = "hoistapp-dev"
 FN_ARN = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{FN}"
@@ -15,11 +14,6 @@ INTEG_URI = (f"arn:aws:apigateway:{REGION}:lambda:path/2015-03-31/functions/{FN_
              "/invocations")
 URL_RE = re.compile(r"^https://([a-z0-9]{10})\.execute-api\.us-east-1\.amazonaws\.com/dev$")
 WRITE = re.compile(r"^(Create|Put|Update|Delete|Add|Remove|Tag|Untag)")
-
-
-def state(fake_aws):
-    with urllib.request.urlopen(fake_aws.url + "/__fake/state") as r:
-        return json.load(r)
 
 
 def rest_apis(fake_aws):

@@ -1,22 +1,11 @@
 """Zappa settings keys the AWS provider honours beyond the basics (each proven
 by the requests the fake AWS received), and the Zappa keys hoist refuses."""
-import json
 import os
-import urllib.request
 import zipfile
 
-from aws_helpers import fake_requests
+from aws_helpers import fake_requests, ops_since, state
 
 FN = "hoistapp-dev"
-
-
-def state(fake_aws):
-    with urllib.request.urlopen(fake_aws.url + "/__fake/state") as r:
-        return json.load(r)
-
-
-def ops_since(fake_aws, n0):
-    return [q["operation"] for q in fake_requests(fake_aws)[n0:]]
 
 
 WSGI_APP = '''def app(environ, start_response):

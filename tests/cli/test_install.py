@@ -1,7 +1,6 @@
 """`make install PREFIX=… DESTDIR=…` puts the binary, the man pages and the
 bash completion where Debian (and man/bash-completion) look for them."""
 import os
-import pathlib
 import subprocess
 
 

@@ -5,18 +5,15 @@ the unzipped archive in a bare interpreter; checks determinism, excludes,
 the native-code check, size limits, the slim bundle and read errors.
 """
 import hashlib
-import io
 import json
 import os
 import pathlib
 import shutil
 import struct
 import subprocess
-import sys
 import tarfile
 import zipfile
 
-import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent.parent
 EVENTS = pathlib.Path(__file__).resolve().parent / "events"

@@ -29,19 +29,15 @@ Run standalone: python3 fakeaws.py [--port N]  (prints "URL http://127.0.0.1:N")
 import base64
 import datetime
 import hashlib
-import io
 import json
 import os
 import re
 import socket
 import struct
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 import uuid
-import zipfile
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, unquote, urlsplit
 from xml.etree import ElementTree as ET

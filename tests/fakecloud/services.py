@@ -11,7 +11,6 @@ import json
 import os
 import subprocess
 import tempfile
-import threading
 import time
 import uuid
 import zipfile

@@ -15,7 +15,6 @@ use JSON-pointer paths with "~1" for "/".
 import copy
 import random
 import string
-import uuid
 
 from .fakeaws import ACCOUNT, AWSError
 from .services import now, op, st
