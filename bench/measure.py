@@ -8,9 +8,7 @@ Used by the bench/*/run.sh scripts so every figure comes with a baseline
 measured in the same run.
 """
 import os
-import resource
 import statistics
-import subprocess
 import sys
 import time
 
