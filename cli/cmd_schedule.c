@@ -1,7 +1,7 @@
 /*
  * cmd_schedule.c — `hoist schedule [stage]`: (re)create the timers of the
- * stage's `events` and keep_warm; prints the schedules and their next fire
- * times (from the provider's status) on stderr.
+ * stage's `events` and keep_warm; prints the schedules the provider reports
+ * and their next fire times on stderr.
  */
 #include "cli.h"
 #include "commands.h"
@@ -15,36 +15,32 @@
 #include <jansson.h>
 #include <stdlib.h>
 
-void cli_show_schedules(const struct stage *st, const struct provider *p);
-
-void cli_show_schedules(const struct stage *st, const struct provider *p)
+/* What `schedule` set up: stderr lines, or {"stage", "schedules"} on stdout with --json. */
+static void show_schedules(const struct stage *st, json_t *list)
 {
-	struct herr e = { 0 };
-	json_t *j = NULL, *x;
+	json_t *x;
 	size_t i;
 
-	if (!p->status || p->status(st, &j, &e))
-		return;
-	if (out_get()->json) {   /* --json: {"stage", "schedules": [{name, expression, next…}]} */
+	if (out_get()->json) {
 		json_t *o = json_pack("{s:s, s:O}", "stage", st->name, "schedules",
-				      json_object_get(j, "schedules") ?: json_null());
+				      list ? list : json_null());
 		char *s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
 
 		out_result("%s", s);
 		free(s);
 		json_decref(o);
 	}
-	json_array_foreach(json_object_get(j, "schedules"), i, x)
+	json_array_foreach(list, i, x)
 		out_step("  %s  %s  next %s", json_string_value(json_object_get(x, "name")),
 			 json_string_value(json_object_get(x, "expression")),
 			 json_string_value(json_object_get(x, "next")));
-	json_decref(j);
 }
 
 static int schedule_stage(struct stage *st, void *ctx)
 {
 	struct herr *e = ctx;
 	const struct provider *p;
+	json_t *list = NULL;
 	int rc;
 
 	rc = cli_provider(st, &p, e);
@@ -52,11 +48,12 @@ static int schedule_stage(struct stage *st, void *ctx)
 		return rc;
 	if (!p->schedule)
 		return cli_no_op(p, "schedule", e);
-	rc = p->schedule(st, e);
+	rc = p->schedule(st, &list, e);
 	if (rc)
 		return herr_prefix(e, "schedule %s: ", st->name);
 	out_step("Scheduled the events of stage '%s':", st->name);
-	cli_show_schedules(st, p);
+	show_schedules(st, list);
+	json_decref(list);
 	return HOIST_OK;
 }
 

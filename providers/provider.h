@@ -71,7 +71,8 @@ struct provider {
 	int (*update)(const struct stage *st, const struct deploy_args *a, char **url, struct herr *e);
 	int (*status)(const struct stage *st, json_t **status, struct herr *e);
 	int (*tail)(const struct stage *st, const struct tail_args *a, struct herr *e);
-	int (*schedule)(const struct stage *st, struct herr *e);
+	/* Converge the timers; *scheduled = [{name, expression, next…}] (new reference). */
+	int (*schedule)(const struct stage *st, json_t **scheduled, struct herr *e);
 	int (*unschedule)(const struct stage *st, struct herr *e);
 	int (*certify)(const struct stage *st, const struct certify_args *a, char **url, struct herr *e);
 	int (*invoke)(const struct stage *st, const struct invoke_args *a, json_t **result, struct herr *e);

@@ -85,7 +85,7 @@ int aws_domain_remove(struct aws_ctx *x, struct herr *e);
 /* The provider operations of issue 6 (events.c, logs.c, certify.c), for aws.c's table. */
 struct tail_args;
 struct certify_args;
-int aws_op_schedule(const struct stage *st, struct herr *e);
+int aws_op_schedule(const struct stage *st, json_t **scheduled, struct herr *e);
 int aws_op_unschedule(const struct stage *st, struct herr *e);
 int aws_op_tail(const struct stage *st, const struct tail_args *a, struct herr *e);
 int aws_op_certify(const struct stage *st, const struct certify_args *a, char **url,

@@ -1034,15 +1034,23 @@ int aws_events_status(struct aws_ctx *x, json_t *status, struct herr *e)
 
 /* ---- provider operations ------------------------------------------------------- */
 
-int aws_op_schedule(const struct stage *st, struct herr *e)
+int aws_op_schedule(const struct stage *st, json_t **scheduled, struct herr *e)
 {
 	struct aws_ctx x;
+	json_t *status = json_object();
 	int rc;
 
+	*scheduled = NULL;
 	if ((rc = aws_ctx_open(&x, st, e)))
-		return rc;
+		goto out;
 	rc = aws_events_ensure(&x, e);
+	if (!rc)
+		rc = aws_events_status(&x, status, e);
+	if (!rc)
+		*scheduled = json_incref(json_object_get(status, "schedules"));
 	aws_ctx_close(&x);
+out:
+	json_decref(status);
 	return rc;
 }
 

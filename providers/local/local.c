@@ -110,9 +110,19 @@ static int set_scheduled(const struct stage *st, bool on, struct herr *e)
 	return rc;
 }
 
-static int local_schedule(const struct stage *st, struct herr *e)
+static int local_schedule(const struct stage *st, json_t **scheduled, struct herr *e)
 {
-	return set_scheduled(st, true, e);
+	json_t *status = NULL;
+	int rc;
+
+	*scheduled = NULL;
+	rc = set_scheduled(st, true, e);
+	if (!rc)
+		rc = local_status(st, &status, e);
+	if (!rc)
+		*scheduled = json_incref(json_object_get(status, "schedules"));
+	json_decref(status);
+	return rc;
 }
 
 static int local_unschedule(const struct stage *st, struct herr *e)
