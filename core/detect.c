@@ -8,6 +8,7 @@
 
 #include "err.h"
 #include "path.h"
+#include "settings.h"
 #include "str.h"
 
 #include <ctype.h>
@@ -204,20 +205,10 @@ fail:
 char *detect_project_name(const char *dir)
 {
 	char *real = path_real(dir);
-	char *slug = str_slug(path_base(real ? real : dir));
-	size_t n = strlen(slug);
+	char *name = settings_default_project_name(real ? real : dir);
 
 	free(real);
-	if (n > 15)
-		n = 15;
-	while (n && slug[n - 1] == '-')
-		n--;
-	slug[n] = '\0';
-	if (!*slug) {
-		free(slug);
-		slug = xstrdup("hoist-app");
-	}
-	return slug;
+	return name;
 }
 
 /* ---- the walk ----------------------------------------------------------- */

@@ -832,9 +832,9 @@ static int provider_index(const char *name)
 	return -1;
 }
 
-static char *default_project_name(const struct settings *s)
+char *settings_default_project_name(const char *dir)
 {
-	char *slug = str_slug(path_base(s->dir));
+	char *slug = str_slug(path_base(dir));
 	size_t n = strlen(slug);
 
 	if (n > 15)
@@ -887,7 +887,7 @@ static void apply_defaults(const struct settings *s, int pv, json_t *st)
 			json_object_set_new(st, k->name, json_loads(k->dflt[pv], JSON_DECODE_ANY, NULL));
 	}
 	if (!json_object_get(st, "project_name")) {
-		char *p = default_project_name(s);
+		char *p = settings_default_project_name(s->dir);
 
 		json_object_set_new(st, "project_name", json_string(p));
 		free(p);

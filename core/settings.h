@@ -46,6 +46,12 @@ int settings_pick_stage(const struct settings *s, const char *arg, const char **
 int settings_resolve(const struct settings *s, const char *stage, json_t **out,
 		     struct herr *e);
 
+/*
+ * The default project_name for a project directory: its name slugified and
+ * cut to 15 characters ("hoist-app" when nothing is left); allocates.
+ */
+char *settings_default_project_name(const char *dir);
+
 /* Typed reads from a resolved stage (defaults already applied). */
 const char *settings_str(const json_t *st, const char *key);   /* NULL if absent/null */
 long long settings_int(const json_t *st, const char *key, long long dflt);

@@ -110,6 +110,18 @@ static int not_deployed(const struct aws_ctx *x, struct herr *e)
 	return herr_hint(e, "Deploy it first: hoist deploy %s", x->st->name);
 }
 
+/* The deployed function (GetFunction) and its published versions; not deployed is an error. */
+static int deployed_function(struct aws_ctx *x, json_t **fn, json_t **versions, struct herr *e)
+{
+	int rc = lambda_get(x, NULL, fn, e);
+
+	if (!rc && !*fn)
+		rc = not_deployed(x, e);
+	if (!rc)
+		rc = lambda_versions(x, versions, e);
+	return rc;
+}
+
 static const char *arch_of(const struct stage *st)
 {
 	const char *a = settings_str(st->settings, "architecture");
@@ -754,11 +766,7 @@ int aws_status(const struct stage *st, json_t **status, struct herr *e)
 	*status = NULL;
 	if ((rc = aws_ctx_open(&x, st, e)) != HOIST_OK)
 		return rc;
-	rc = lambda_get(&x, NULL, &fn, e);
-	if (!rc && !fn)
-		rc = not_deployed(&x, e);
-	if (!rc)
-		rc = lambda_versions(&x, &vs, e);
+	rc = deployed_function(&x, &fn, &vs, e);
 	if (rc)
 		goto out;
 	cfg = json_object_get(fn, "Configuration");
@@ -1010,11 +1018,7 @@ int aws_rollback(const struct stage *st, int back, char **url, struct herr *e)
 	*url = NULL;
 	if ((rc = aws_ctx_open(&x, st, e)) != HOIST_OK)
 		return rc;
-	rc = lambda_get(&x, NULL, &fn, e);
-	if (!rc && !fn)
-		rc = not_deployed(&x, e);
-	if (!rc)
-		rc = lambda_versions(&x, &vs, e);
+	rc = deployed_function(&x, &fn, &vs, e);
 	if (rc)
 		goto out;
 	n = json_array_size(vs);
