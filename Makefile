@@ -31,6 +31,12 @@ DEB_TEST  := python3 python3-pytest python3-flask python3-django python3-botocor
              python3-werkzeug python3-blinker python3-cryptography python3-venv pebble wrk \
              bash-completion zip unzip curl openssl man-db
 PYMODS    := pytest,flask,django,botocore,werkzeug,blinker,cryptography,venv
+# Node.js runs the clouds' official SDKs (tests/package.json) that judge the
+# fake Alibaba and Tencent clouds.  Debian's nodejs/npm are installed only when
+# `node`/`npm` are missing (a NodeSource nodejs already provides npm and
+# conflicts with Debian's).
+DEB_NODE  := $(if $(shell command -v node),,nodejs) $(if $(shell command -v npm),,npm)
+NODE_MODS := tests/node_modules/.hoist-installed
 
 WARN      := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wno-unused-parameter -Werror
 CFLAGS    ?= -O2 -g
@@ -62,14 +68,20 @@ endif
 # deps-test checks both lists and installs (or names) everything missing at once.
 HAVE_BUILD = pkg-config --exists $(PKGS) cmocka 2>/dev/null
 HAVE_TEST  = ( $(PYTHON) -c 'import $(PYMODS)' && command -v pebble && command -v wrk && \
-	       command -v curl && command -v openssl && command -v zip && command -v man ) \
+	       command -v curl && command -v openssl && command -v zip && command -v man && \
+	       command -v node && command -v npm ) \
 	     >/dev/null 2>&1
 
 deps:
 	@$(HAVE_BUILD) || sh .ci/apt-install.sh $(DEB_BUILD)
 
 deps-test:
-	@( $(HAVE_BUILD) && $(HAVE_TEST) ) || sh .ci/apt-install.sh $(DEB_BUILD) $(DEB_TEST)
+	@( $(HAVE_BUILD) && $(HAVE_TEST) ) || sh .ci/apt-install.sh $(DEB_BUILD) $(DEB_TEST) $(DEB_NODE)
+
+# The pinned test SDKs, installed exactly as locked (no install scripts run).
+$(NODE_MODS): tests/package.json tests/package-lock.json | deps-test
+	cd tests && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $@
 
 # ---- build ------------------------------------------------------------------
 $(BUILD)/%.o: %.c | deps
@@ -109,7 +121,7 @@ unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
 
 PYTEST_ARGS ?=
-pytest: deps-test $(BUILD)/hoist $(DRV_BIN)
+pytest: deps-test $(BUILD)/hoist $(DRV_BIN) $(NODE_MODS)
 	HOIST=$(CURDIR)/$(BUILD)/hoist HOIST_TEST_DRIVERS=$(CURDIR)/$(BUILD)/tests/drivers \
 	  SANITIZE=$(SANITIZE) $(PYTHON) -m pytest -q tests $(PYTEST_ARGS)
 
