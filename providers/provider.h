@@ -13,6 +13,7 @@
 #ifndef HOIST_PROVIDER_H
 #define HOIST_PROVIDER_H
 
+#include "../core/http.h"
 #include "../core/package.h"
 
 #include <jansson.h>
@@ -61,6 +62,16 @@ struct certify_args {
 	bool manual;
 };
 
+/* `hoist request`: one HTTP request to the stage's live URL. */
+struct request_args {
+	const char *method;                  /* "GET" when NULL */
+	const char *path;                    /* "/path?query", appended to the stage's URL */
+	const void *body;                    /* -d BODY or @FILE contents; NULL: none */
+	size_t body_len;
+	const struct http_headers *headers;  /* -H 'K: V' (may be NULL) */
+	bool app_code;                       /* Alibaba API Gateway: Authorization: APPCODE */
+};
+
 struct provider {
 	const char *name;
 	struct package_limits limits;
@@ -78,6 +89,15 @@ struct provider {
 	int (*invoke)(const struct stage *st, const struct invoke_args *a, json_t **result, struct herr *e);
 	int (*rollback)(const struct stage *st, int versions_back, char **url, struct herr *e);
 	int (*undeploy)(const struct stage *st, const struct undeploy_args *a, struct herr *e);
+	/*
+	 * Send `a` to the stage's live URL, signed the way its front door
+	 * requires (API key, SigV4, Alibaba function-auth trigger or
+	 * X-Ca-Signature, Tencent CAM).  *rs is the response whatever its status
+	 * (free it with http_response_free); an error only when no response
+	 * could be had (not deployed, network).
+	 */
+	int (*request)(const struct stage *st, const struct request_args *a,
+		       struct http_response *rs, struct herr *e);
 	/*
 	 * Where the slim bundle will live ("s3://bucket/key"), asked before
 	 * packaging so the handler can be built knowing it; NULL: no slim bundle.
