@@ -20,14 +20,20 @@ struct cli_globals {
 };
 extern struct cli_globals cli_g;
 
-enum opt_type { OPT_BOOL, OPT_STRING, OPT_INT };
+enum opt_type { OPT_BOOL, OPT_STRING, OPT_INT, OPT_LIST };
+
+/* OPT_LIST's destination: every occurrence, in order (v allocated; the command frees it). */
+struct opt_list {
+	const char **v;
+	int n;
+};
 
 /* One command option; the tables end with an entry whose long_name is NULL. */
 struct opt {
 	const char *long_name;   /* "since" for --since */
 	char short_name;         /* 'n' for -n, or 0 */
 	enum opt_type type;
-	void *dest;              /* bool *, const char **, or int * */
+	void *dest;              /* bool *, const char **, int *, or struct opt_list * */
 	const char *argname;     /* "FILE" in the help, for OPT_STRING/OPT_INT */
 	const char *help;
 };

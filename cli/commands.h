@@ -37,6 +37,8 @@ int cmd_rollback(const struct cmd *self, int argc, char **argv);
 extern const struct opt rollback_opts[];
 int cmd_certify(const struct cmd *self, int argc, char **argv);
 extern const struct opt certify_opts[];
+int cmd_request(const struct cmd *self, int argc, char **argv);
+extern const struct opt request_opts[];
 int cmd_undeploy(const struct cmd *self, int argc, char **argv);
 extern const struct opt undeploy_opts[];
 

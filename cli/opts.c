@@ -105,6 +105,13 @@ static int set_value(const struct opt *o, const char *val, struct herr *e)
 		*(const char **)o->dest = val;
 		return HOIST_OK;
 	}
+	if (o->type == OPT_LIST) {
+		struct opt_list *l = o->dest;
+
+		l->v = xrealloc(l->v, (size_t)(l->n + 1) * sizeof(*l->v));
+		l->v[l->n++] = val;
+		return HOIST_OK;
+	}
 	v = strtol(val, &end, 10);
 	if (!*val || *end)
 		return herr_set(e, HOIST_USAGE, "option '--%s' needs a number, not '%s'",

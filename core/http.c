@@ -98,6 +98,31 @@ bool http_header_is_secret(const char *name)
 	return secret;
 }
 
+/* ---- URLs ---------------------------------------------------------------- */
+
+int http_url_split(const char *url, char **authority, char **path_query, struct herr *e)
+{
+	bool https = str_starts(url, "https://");
+	const char *p, *end, *colon;
+	int n;
+
+	*authority = *path_query = NULL;
+	if (!https && !str_starts(url, "http://"))
+		return herr_set(e, HOIST_USAGE, "'%s' is not an http(s) URL", url);
+	p = url + (https ? 8 : 7);
+	end = p + strcspn(p, "/?#");
+	if (end == p)
+		return herr_set(e, HOIST_USAGE, "'%s' has no host", url);
+	n = (int)(end - p);
+	colon = memchr(p, ':', (size_t)n);
+	if (colon && !strncmp(colon + 1, https ? "443" : "80", (size_t)(end - colon - 1)) &&
+	    (size_t)(end - colon - 1) == strlen(https ? "443" : "80"))
+		n = (int)(colon - p);
+	*authority = xasprintf("%.*s", n, p);
+	*path_query = xasprintf("%s%.*s", *end == '/' ? "" : "/", (int)strcspn(end, "#"), end);
+	return HOIST_OK;
+}
+
 /* ---- client -------------------------------------------------------------- */
 
 struct http_client *http_client_new(void)
@@ -307,7 +332,7 @@ static CURLcode attempt_once(struct http_client *c, const struct http_request *r
 	CURL *h = c->easy;
 	struct xfer x = { .rq = rq, .rs = rs };
 	struct curl_slist *hl = NULL;
-	char *part = NULL;
+	char *part = NULL, *via = NULL;
 	curl_off_t size = (curl_off_t)rq->body_len;
 	long timeout = env_number("HOIST_HTTP_TIMEOUT", rq->timeout_s ? rq->timeout_s
 								    : DEFAULT_TIMEOUT_S);
@@ -346,7 +371,25 @@ static CURLcode attempt_once(struct http_client *c, const struct http_request *r
 	curl_easy_reset(h);
 	c->errbuf[0] = '\0';
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->errbuf);
-	curl_easy_setopt(h, CURLOPT_URL, rq->url);
+	if (rq->connect_to) {
+		char *auth, *pq, *host;
+
+		if (http_url_split(rq->url, &auth, &pq, e) != HOIST_OK) {
+			if (x.in)
+				fclose(x.in);
+			if (x.out)
+				fclose(x.out);
+			free(part);
+			return CURLE_URL_MALFORMAT;
+		}
+		via = xasprintf("%s%s", rq->connect_to, pq);
+		host = xasprintf("Host: %s", auth);
+		hl = curl_slist_append(hl, host);
+		free(host);
+		free(auth);
+		free(pq);
+	}
+	curl_easy_setopt(h, CURLOPT_URL, via ? via : rq->url);
 	curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, rq->method);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
@@ -393,6 +436,7 @@ static CURLcode attempt_once(struct http_client *c, const struct http_request *r
 	if (cc != CURLE_OK)
 		rs->status = 0;
 	curl_slist_free_all(hl);
+	free(via);
 	if (x.in)
 		fclose(x.in);
 	if (x.out) {
@@ -512,7 +556,9 @@ int http_do(struct http_client *c, const struct http_request *rq, struct http_re
 		http_headers_free(&extra);
 		if (rq->sign && (rc = rq->sign(rq, &extra, rq->ctx, e)) != HOIST_OK)
 			goto out;
-		out_debug("> %s %s (attempt %d/%d)", rq->method, url, attempt, max);
+		out_debug("> %s %s%s%s (attempt %d/%d)", rq->method, url,
+			  rq->connect_to ? " via " : "", rq->connect_to ? rq->connect_to : "",
+			  attempt, max);
 		trace_headers(">", rq->headers);
 		trace_headers(">", &extra);
 		herr_clear(e);

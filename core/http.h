@@ -86,6 +86,13 @@ typedef int (*http_check_effect_fn)(const struct http_request *rq, enum http_eff
 struct http_request {
 	const char *method;           /* "GET", "POST", "PUT", "DELETE", "HEAD", … */
 	const char *url;
+	/*
+	 * Connect here ("http://127.0.0.1:8080", scheme://host[:port], no path)
+	 * instead of the URL's origin; the request keeps the URL's path, query
+	 * and Host header, so what is signed is what the real endpoint gets
+	 * (endpoint overrides that change only where hoist connects).  NULL: the URL.
+	 */
+	const char *connect_to;
 	const struct http_headers *headers;  /* fixed headers, may be NULL */
 	const void *body;             /* body from memory… */
 	size_t body_len;
@@ -119,6 +126,13 @@ void http_response_free(struct http_response *rs);
 
 /* 429, 5xx, or a throttling error code in a 4xx/5xx body. */
 enum http_verdict http_classify_default(const struct http_response *rs);
+
+/*
+ * The authority ("host" or "host:port", default ports dropped) and the
+ * path-and-query ("/" at least) of an http(s) URL; allocates both.
+ * HOIST_USAGE for something that is not an http(s) URL.
+ */
+int http_url_split(const char *url, char **authority, char **path_query, struct herr *e);
 
 /* Is this header's value secret (Authorization, tokens, signatures, cookies)? */
 bool http_header_is_secret(const char *name);

@@ -1175,6 +1175,47 @@ int apigw_url(struct aws_ctx *x, char **url, json_t *status, struct herr *e)
 	return rc;
 }
 
+int apigw_api_key_value(struct aws_ctx *x, char **value, struct herr *e)
+{
+	struct rest r = { .x = x, .fn = x->st->function_name, .stage = x->st->name };
+	const char *given = settings_str(x->st->settings, "api_key");
+	json_t *keys = NULL, *out = NULL;
+	char *id = NULL, *q, *kid, *path;
+	int rc = HOIST_OK;
+
+	*value = NULL;
+	if (given) {
+		id = xstrdup(given);
+	} else {
+		q = name_query(r.fn);
+		rc = find_named(&r, "GetApiKeys", "/apikeys", q, &keys, e);
+		free(q);
+		if (!rc && json_array_size(keys))
+			id = xstrdup(fd_str(json_array_get(keys, 0), "id"));
+	}
+	json_decref(keys);
+	if (!rc && !id) {
+		rc = herr_set(e, HOIST_FAIL, "the stage has no API key (named %s) yet", r.fn);
+		herr_hint(e, "run 'hoist update %s' to create it", x->st->name);
+	}
+	if (rc)
+		goto out;
+	kid = aws_path_escape(id);
+	path = xasprintf("/apikeys/%s", kid);
+	rc = fd_do(x, &aws_apigateway, "GetApiKey", "GET", path, "includeValue=true", NULL, NULL,
+		   &out, e);
+	if (!rc && !fd_str(out, "value"))
+		rc = herr_set(e, HOIST_FAIL, "API key %s came back without its value", id);
+	if (!rc)
+		*value = xstrdup(fd_str(out, "value"));
+	free(path);
+	free(kid);
+out:
+	json_decref(out);
+	free(id);
+	return rc;
+}
+
 int apigw_remove(struct aws_ctx *x, bool *removed, struct herr *e)
 {
 	struct rest r;

@@ -29,5 +29,6 @@ const struct provider aws_provider = {
 	.unschedule = aws_op_unschedule,    /* events.c */
 	.tail = aws_op_tail,                /* logs.c */
 	.certify = aws_op_certify,          /* certify.c */
+	.request = aws_request,              /* request.c */
 	.slim_location = aws_slim_location,
 };

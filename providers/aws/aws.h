@@ -77,6 +77,10 @@ int aws_invoke(const struct stage *st, const struct invoke_args *a, json_t **res
 int aws_rollback(const struct stage *st, int versions_back, char **url, struct herr *e);
 int aws_undeploy(const struct stage *st, const struct undeploy_args *a, struct herr *e);
 int aws_slim_location(const struct stage *st, char **location, struct herr *e);
+struct request_args;
+struct http_response;
+int aws_request(const struct stage *st, const struct request_args *a, struct http_response *rs,
+		struct herr *e);
 
 /* Custom domain (domain.c, issue 6): the domain URL if mapped, else NULL. */
 int aws_domain_url(struct aws_ctx *x, char **url, struct herr *e);

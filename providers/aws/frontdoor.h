@@ -98,6 +98,8 @@ json_t *fd_split(const char *csv);
 int apigw_ensure(struct aws_ctx *x, char **url, struct herr *e);
 int apigw_url(struct aws_ctx *x, char **url, json_t *status, struct herr *e);
 int apigw_remove(struct aws_ctx *x, bool *removed, struct herr *e);
+/* The value of the stage's API key (`api_key` id, else the key named <function>); allocates. */
+int apigw_api_key_value(struct aws_ctx *x, char **value, struct herr *e);
 
 /* apigwv2.c — HTTP API (v2) */
 int apigwv2_ensure(struct aws_ctx *x, char **url, struct herr *e);

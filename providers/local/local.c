@@ -1,12 +1,13 @@
 /*
  * local.c — the local provider's descriptor and its small operations:
- * status, schedule/unschedule, invoke, undeploy, and the hidden daemon
+ * status, schedule/unschedule, invoke, request, undeploy, and the hidden daemon
  * entry.  deploy/update/rollback live in deploy.c, tail in tail.c, certify
  * in tls.c; the gateway process in daemon.c and the files it names.
  */
 #include "local.h"
 
 #include "../provider.h"
+#include "../request.h"
 #include "../../core/err.h"
 #include "../../core/log.h"
 #include "../../core/path.h"
@@ -217,6 +218,37 @@ static int local_undeploy(const struct stage *st, const struct undeploy_args *a,
 	return rc;
 }
 
+/* hoist request: the gateway's plain-HTTP URL (nothing to sign on local). */
+static int local_request(const struct stage *st, const struct request_args *a,
+			 struct http_response *rs, struct herr *e)
+{
+	char *dir = NULL, *base;
+	json_t *state = NULL;
+	int rc;
+
+	memset(rs, 0, sizeof(*rs));
+	if (a->app_code)
+		return herr_set(e, HOIST_USAGE, "--app-code is for Alibaba API Gateway stages; "
+				"stage %s runs on the local provider", st->name);
+	rc = local_open_deployed(st, &dir, &state, e);
+	if (rc)
+		return rc;
+	if (!local_daemon_pid(dir)) {
+		rc = herr_set(e, HOIST_FAIL, "the local gateway of stage %s is not running",
+			      st->name);
+		herr_hint(e, "'hoist update %s' starts it again", st->name);
+	} else {
+		base = xasprintf("http://127.0.0.1:%d/%s",
+				 (int)json_integer_value(json_object_get(state, "port")), st->name);
+		rc = request_send(a, &(struct request_how){ .base_url = base,
+			.timeout_s = settings_int(st->settings, "timeout_seconds", 30) + 5 }, rs, e);
+		free(base);
+	}
+	json_decref(state);
+	free(dir);
+	return rc;
+}
+
 static int local_daemon(int argc, char **argv)
 {
 	return local_daemon_main(argc, argv);
@@ -235,5 +267,6 @@ const struct provider local_provider = {
 	.invoke = local_invoke,
 	.rollback = local_rollback,
 	.undeploy = local_undeploy,
+	.request = local_request,
 	.daemon = local_daemon,
 };

@@ -14,6 +14,9 @@ for hoist's real code paths, and is strict where it matters:
 - state is kept for the resources hoist manages; responses are serialised
   by the model's output shape.
 
+Data plane (svc_dataplane.py): requests for an execute-api or lambda-url
+Host are served as the deployed stage's front door serves them.
+
 Side channel (unsigned, same port):
   GET  /__fake/requests          every signed request: [{service, operation, params}]
   POST /__fake/reset             forget requests, state and faults
@@ -582,6 +585,9 @@ class _Handler(BaseHTTPRequestHandler):
         parts = urlsplit(self.path)
         if parts.path.startswith("/__fake/"):
             return self.admin(parts.path, body)
+        from . import svc_dataplane
+        if svc_dataplane.is_dataplane(self.headers.get("Host", "")):
+            return self.send(*svc_dataplane.serve(self, parts, body))
         request_id = str(uuid.uuid4())
         self._svc = None
         from . import services
