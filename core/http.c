@@ -1,7 +1,7 @@
 /*
  * http.c — the libcurl wrapper: one easy handle per client (its connection
- * cache gives keep-alive), verified TLS, timeouts, bodies from memory or a
- * file, responses into memory or a file, retries with backoff, -vv traces.
+ * cache gives keep-alive), verified TLS, timeouts, bodies from memory, a
+ * file or a struct http_body stream (http_body.c), responses into memory or a file, retries with backoff, -vv traces.
  *
  * The retry loop lives in http_do(); each attempt is attempt_once().
  */
@@ -163,6 +163,8 @@ void http_response_free(struct http_response *rs)
 struct xfer {
 	const struct http_request *rq;
 	struct http_response *rs;
+	struct herr *e;      /* a local read problem (stream) */
+	struct http_body_reader *sr;   /* stream */
 	FILE *in;            /* body_file */
 	size_t in_off;       /* memory body offset */
 	FILE *out;           /* save_to (.part) */
@@ -173,6 +175,11 @@ static size_t on_read(char *buf, size_t size, size_t nitems, void *p)
 	struct xfer *x = p;
 	size_t want = size * nitems, n;
 
+	if (x->sr) {
+		long long k = http_body_read(x->sr, buf, want, x->e);
+
+		return k < 0 ? CURL_READFUNC_ABORT : (size_t)k;
+	}
 	if (x->in)
 		return fread(buf, 1, want, x->in);
 	n = x->rq->body_len - x->in_off;
@@ -183,12 +190,33 @@ static size_t on_read(char *buf, size_t size, size_t nitems, void *p)
 	return n;
 }
 
+/* Start the stream again and skip to `off` (libcurl rewinds on a redirect or a resend). */
+static int stream_seek(struct xfer *x, unsigned long long off)
+{
+	const struct http_body *b = x->sr->b;
+	char skip[16384];
+
+	http_body_close(x->sr);
+	if (off > b->size || http_body_open(x->sr, b, x->e) != HOIST_OK)
+		return CURL_SEEKFUNC_FAIL;
+	while (x->sr->pos < off) {
+		unsigned long long left = off - x->sr->pos;
+
+		if (http_body_read(x->sr, skip, left < sizeof(skip) ? (size_t)left : sizeof(skip),
+				   x->e) <= 0)
+			return CURL_SEEKFUNC_FAIL;
+	}
+	return CURL_SEEKFUNC_OK;
+}
+
 static int on_seek(void *p, curl_off_t off, int origin)
 {
 	struct xfer *x = p;
 
 	if (origin != SEEK_SET)
 		return CURL_SEEKFUNC_CANTSEEK;
+	if (x->sr)
+		return stream_seek(x, (unsigned long long)off);
 	if (x->in)
 		return fseeko(x->in, (off_t)off, SEEK_SET) == 0 ? CURL_SEEKFUNC_OK
 								: CURL_SEEKFUNC_FAIL;
@@ -330,7 +358,7 @@ static CURLcode attempt_once(struct http_client *c, const struct http_request *r
 			     bool *sent, struct herr *e)
 {
 	CURL *h = c->easy;
-	struct xfer x = { .rq = rq, .rs = rs };
+	struct xfer x = { .rq = rq, .rs = rs, .e = e };
 	struct curl_slist *hl = NULL;
 	char *part = NULL, *via = NULL;
 	curl_off_t size = (curl_off_t)rq->body_len;
@@ -355,6 +383,13 @@ static CURLcode attempt_once(struct http_client *c, const struct http_request *r
 			return CURLE_READ_ERROR;
 		}
 		size = (curl_off_t)sb.st_size;
+	} else if (rq->stream) {
+		x.sr = xmalloc(sizeof(*x.sr));
+		if (http_body_open(x.sr, rq->stream, e) != HOIST_OK) {
+			free(x.sr);
+			return CURLE_READ_ERROR;
+		}
+		size = (curl_off_t)rq->stream->size;
 	}
 	if (rq->save_to) {
 		part = xasprintf("%s.part", rq->save_to);
@@ -364,6 +399,9 @@ static CURLcode attempt_once(struct http_client *c, const struct http_request *r
 			free(part);
 			if (x.in)
 				fclose(x.in);
+			if (x.sr)
+				http_body_close(x.sr);
+			free(x.sr);
 			return CURLE_WRITE_ERROR;
 		}
 	}
@@ -410,7 +448,7 @@ static CURLcode attempt_once(struct http_client *c, const struct http_request *r
 		curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
 	if (strcmp(rq->method, "HEAD") == 0)
 		curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
-	else if (rq->body || rq->body_file || strcmp(rq->method, "POST") == 0 ||
+	else if (rq->body || rq->body_file || rq->stream || strcmp(rq->method, "POST") == 0 ||
 		 strcmp(rq->method, "PUT") == 0 || strcmp(rq->method, "PATCH") == 0)
 		setup_body(h, rq, &x, size);
 	hl = add_slist(hl, rq->headers);
@@ -439,6 +477,9 @@ static CURLcode attempt_once(struct http_client *c, const struct http_request *r
 	free(via);
 	if (x.in)
 		fclose(x.in);
+	if (x.sr)
+		http_body_close(x.sr);
+	free(x.sr);
 	if (x.out) {
 		fclose(x.out);
 		if (cc == CURLE_OK && rs->status >= 200 && rs->status < 300) {

@@ -20,12 +20,18 @@
  *                           the request's, else 300)
  *   HOIST_HTTP_MAX_ATTEMPTS default number of attempts (default 5)
  *
+ * A body comes from memory, from a file, or from a struct http_body
+ * (http_body.h: a JSON document with a file's base64 inside, or a file
+ * range), streamed through libcurl's read callback with its length known up
+ * front; each attempt re-streams it from the start.
+ *
  * With -vv every attempt is traced to stderr: method, URL, status, time and
  * headers, with credentials and signatures redacted.
  */
 #ifndef HOIST_HTTP_H
 #define HOIST_HTTP_H
 
+#include "http_body.h"
 #include "str.h"
 
 #include <stdbool.h>
@@ -96,7 +102,9 @@ struct http_request {
 	const struct http_headers *headers;  /* fixed headers, may be NULL */
 	const void *body;             /* body from memory… */
 	size_t body_len;
-	const char *body_file;        /* …or streamed from this file */
+	const char *body_file;        /* …or streamed from this file… */
+	const struct http_body *stream;  /* …or prefix + base64/bytes of a file + suffix
+					    (http_body.h): read and sent in chunks */
 	const char *save_to;          /* stream a 2xx response body into this file */
 	const char *progress;         /* label for out_progress, NULL: none */
 	bool non_idempotent;          /* see check_effect */

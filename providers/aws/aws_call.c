@@ -501,7 +501,14 @@ int aws_do(struct aws_client *c, const struct aws_call *call, struct aws_result 
 		break;
 	case AWS_REST_JSON:
 	case AWS_REST_XML:
-		if (call->json) {
+		if (call->stream) {
+			if ((rc = http_body_sha256(call->stream, e)) != HOIST_OK) {
+				target_free(&t);
+				return rc;
+			}
+			if (!ctype && s->proto == AWS_REST_JSON)
+				ctype = "application/json";
+		} else if (call->json) {
 			body = json_dumps(call->json, JSON_COMPACT);
 			body_len = strlen(body);
 			ctype = "application/json";
@@ -516,7 +523,7 @@ int aws_do(struct aws_client *c, const struct aws_call *call, struct aws_result 
 
 	/* Fixed headers: all signed (sc.hdrs mirrors them). */
 	http_headers_add(&fixed, "Host", t.host);
-	if (ctype && (body || call->body_file))
+	if (ctype && (body || call->stream))
 		http_headers_add(&fixed, "Content-Type", ctype);
 	if (target)
 		http_headers_add(&fixed, "X-Amz-Target", target);
@@ -531,7 +538,7 @@ int aws_do(struct aws_client *c, const struct aws_call *call, struct aws_result 
 		.host = t.host, .path = t.path, .query = call->query,
 		.headers = sc.hdrs, .n_headers = sc.n,
 		.body = body, .body_len = body_len,
-		.payload_hash = call->body_file ? SIGV4_UNSIGNED_PAYLOAD : NULL,
+		.payload_hash = call->stream ? call->stream->sha256_hex : NULL,
 		.region = t.region, .service = s->signing, .s3 = s->s3,
 	};
 	url = xasprintf("%s://%s%s%s%s", t.scheme, t.host, t.path,
@@ -539,7 +546,7 @@ int aws_do(struct aws_client *c, const struct aws_call *call, struct aws_result 
 	what = xasprintf("%s %s", s->id, call->op);
 	rq = (struct http_request){
 		.method = sc.req.method, .url = url, .headers = &fixed,
-		.body = body, .body_len = body_len, .body_file = call->body_file,
+		.body = body, .body_len = body_len, .stream = call->stream,
 		.save_to = call->save_to, .progress = call->progress,
 		.non_idempotent = call->non_idempotent, .timeout_s = call->timeout_s,
 		.what = what, .sign = sign_attempt,

@@ -72,7 +72,9 @@ struct aws_call {
 				     "Tags.member.1.Key": "k"} (borrowed; strings/ints/bools) */
 	const char *body;         /* raw body (REST-XML), with body_len */
 	size_t body_len;
-	const char *body_file;    /* streamed upload (S3 PutObject/UploadPart): UNSIGNED-PAYLOAD */
+	struct http_body *stream; /* streamed body (http_body.h): the ZipFile JSON of Lambda
+				     code calls, S3 PutObject/UploadPart file ranges; signed
+				     with its SHA-256 (computed here if not yet) */
 	const char *content_type; /* raw body's type */
 	const struct sigv4_header *headers;   /* extra headers (signed) */
 	size_t n_headers;

@@ -64,11 +64,13 @@ int lambda_get(struct aws_ctx *x, const char *qualifier, json_t **fn, struct her
 int lambda_wait(struct aws_ctx *x, json_t **cfg, struct herr *e);
 /*
  * CreateFunction (body without FunctionName), retried while the new role
- * cannot be assumed yet (IAM propagation).  *cfg: the answer.
+ * cannot be assumed yet (IAM propagation).  *cfg: the answer.  With `zip`,
+ * the body's http_body_mark() (Code.ZipFile) is that file's base64, streamed.
  */
-int lambda_create(struct aws_ctx *x, json_t *body, json_t **cfg, struct herr *e);
-/* UpdateFunctionCode / UpdateFunctionConfiguration, each after lambda_wait. */
-int lambda_update_code(struct aws_ctx *x, json_t *body, struct herr *e);
+int lambda_create(struct aws_ctx *x, json_t *body, const char *zip, json_t **cfg,
+		  struct herr *e);
+/* UpdateFunctionCode (`zip` as for lambda_create) / UpdateFunctionConfiguration, after lambda_wait. */
+int lambda_update_code(struct aws_ctx *x, json_t *body, const char *zip, struct herr *e);
 int lambda_update_config(struct aws_ctx *x, json_t *body, struct herr *e);
 /* PublishVersion; *version (allocated) the new version number. */
 int lambda_publish(struct aws_ctx *x, char **version, struct herr *e);
@@ -88,8 +90,6 @@ int lambda_concurrency(struct aws_ctx *x, long long have, long long want, struct
  */
 int lambda_invoke(struct aws_ctx *x, json_t *event, json_t **payload, char **log,
 		  char **fn_error, struct herr *e);
-/* Code block for CreateFunction / the UpdateFunctionCode body: inline ZipFile. */
-int lambda_zipfile(const char *path, json_t **b64, struct herr *e);
 /* Sleep for the n-th poll/backoff step (50 ms doubling, capped at 2 s). */
 void lambda_poll_sleep(int n);
 

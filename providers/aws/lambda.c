@@ -173,18 +173,38 @@ static bool role_not_ready(const struct aws_result *r)
 	       strstr(r->error_message, "cannot be assumed");
 }
 
-int lambda_create(struct aws_ctx *x, json_t *body, json_t **cfg, struct herr *e)
+/* A code call's body: `body` as is, or streamed with `zip` base64'd at its mark. */
+static int code_body(struct aws_call *c, json_t *body, const char *zip, struct http_body *sb,
+		     struct herr *e)
+{
+	int rc;
+
+	c->json = body;
+	if (!zip)
+		return HOIST_OK;
+	if ((rc = http_body_json(sb, body, zip, e)) != HOIST_OK)
+		return rc;
+	c->json = NULL;
+	c->stream = sb;
+	return HOIST_OK;
+}
+
+int lambda_create(struct aws_ctx *x, json_t *body, const char *zip, json_t **cfg,
+		  struct herr *e)
 {
 	struct aws_call c = { .svc = &aws_lambda, .op = "CreateFunction", .method = "POST",
-			      .path = FN_PATH, .json = body, .non_idempotent = true,
+			      .path = FN_PATH, .non_idempotent = true,
 			      .check_effect = create_effect, .check_ctx = x,
 			      .progress = "Uploading" };
+	struct http_body sb = { 0 };
 	struct aws_result r;
 	long base = env_number("HOIST_HTTP_BACKOFF_MS", 500);
 	int rc, i;
 
 	*cfg = NULL;
 	json_object_set_new(body, "FunctionName", json_string(x->st->function_name));
+	if ((rc = code_body(&c, body, zip, &sb, e)) != HOIST_OK)
+		return rc;
 	for (i = 0;; i++) {
 		rc = aws_do(&x->client, &c, &r, e);
 		if (rc && role_not_ready(&r) && i + 1 < CREATE_ROLE_TRIES) {
@@ -209,6 +229,7 @@ int lambda_create(struct aws_ctx *x, json_t *body, json_t **cfg, struct herr *e)
 		remember_arn(x, r.data);
 	}
 	aws_result_free(&r);
+	http_body_free(&sb);
 	return rc;
 }
 
@@ -235,13 +256,17 @@ static int write_call(struct aws_ctx *x, struct aws_call *c, json_t **out, struc
 	return rc;
 }
 
-int lambda_update_code(struct aws_ctx *x, json_t *body, struct herr *e)
+int lambda_update_code(struct aws_ctx *x, json_t *body, const char *zip, struct herr *e)
 {
 	char *path = fn_path(x, "/code");
 	struct aws_call c = { .svc = &aws_lambda, .op = "UpdateFunctionCode", .method = "PUT",
-			      .path = path, .json = body, .progress = "Uploading" };
-	int rc = write_call(x, &c, NULL, e);
+			      .path = path, .progress = "Uploading" };
+	struct http_body sb = { 0 };
+	int rc = code_body(&c, body, zip, &sb, e);
 
+	if (!rc)
+		rc = write_call(x, &c, NULL, e);
+	http_body_free(&sb);
 	free(path);
 	return rc;
 }
@@ -563,21 +588,4 @@ int lambda_invoke(struct aws_ctx *x, json_t *event, json_t **payload, char **log
 	aws_result_free(&r);
 	free(path);
 	return rc;
-}
-
-int lambda_zipfile(const char *path, json_t **b64, struct herr *e)
-{
-	char *data = NULL, *enc;
-	size_t len;
-	int rc = path_read(path, &data, &len, e);
-
-	*b64 = NULL;
-	if (rc)
-		return rc;
-	enc = xmalloc(4 * ((len + 2) / 3) + 1);
-	EVP_EncodeBlock((unsigned char *)enc, (const unsigned char *)data, (int)len);
-	*b64 = json_string(enc);
-	free(enc);
-	free(data);
-	return HOIST_OK;
 }

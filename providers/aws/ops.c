@@ -317,25 +317,25 @@ static int ensure_slim_tar(struct aws_ctx *x, const struct art *a, bool *sent, s
 }
 
 /*
- * The code as Lambda takes it: inline ZipFile, or uploaded to S3 over the
- * inline limit (then bucket and key are set: delete it once Lambda has it).
+ * The code as Lambda takes it: inline ZipFile (the mark where the zip's
+ * base64 is streamed; *inline_zip names the file), or uploaded to S3 over
+ * the inline limit (then bucket and key are set: delete it once Lambda has it).
  */
-static int code_source(struct aws_ctx *x, const struct art *a, json_t *into, char **bucket,
-		       char **key, struct herr *e)
+static int code_source(struct aws_ctx *x, const struct art *a, json_t *into,
+		       const char **inline_zip, char **bucket, char **key, struct herr *e)
 {
-	json_t *b64 = NULL;
 	int rc;
 
 	*bucket = *key = NULL;
+	*inline_zip = NULL;
 	if (!a->objstore) {
 		char sz[32];
 
 		out_step("Uploading %s (%s) to Lambda", path_base(a->zip),
 			 str_size(a->size, sz, sizeof(sz)));
-		rc = lambda_zipfile(a->zip, &b64, e);
-		if (!rc)
-			json_object_set_new(into, "ZipFile", b64);
-		return rc;
+		json_object_set_new(into, "ZipFile", http_body_mark());
+		*inline_zip = a->zip;
+		return HOIST_OK;
 	}
 	rc = s3_bucket_name(x, bucket, e);
 	if (!rc)
@@ -386,6 +386,7 @@ static long long have_concurrency(const json_t *fn)
 static int create_function(struct aws_ctx *x, const struct art *a, struct herr *e)
 {
 	char *role = NULL, *bucket = NULL, *key = NULL;
+	const char *zip = NULL;
 	json_t *body = NULL, *code = json_object(), *cfg = NULL, *tags;
 	bool created, sent;
 	int rc = HOIST_OK;
@@ -394,7 +395,7 @@ static int create_function(struct aws_ctx *x, const struct art *a, struct herr *
 	if (a->slim)
 		rc = ensure_slim_tar(x, a, &sent, e);
 	if (!rc)
-		rc = code_source(x, a, code, &bucket, &key, e);
+		rc = code_source(x, a, code, &zip, &bucket, &key, e);
 	if (!rc)
 		rc = iam_role_ensure(x, a->slim, &role, &created, e);
 	if (rc)
@@ -409,7 +410,7 @@ static int create_function(struct aws_ctx *x, const struct art *a, struct herr *
 		json_object_set(body, "Tags", tags);
 	json_decref(tags);
 	out_step("Creating Lambda function %s", x->st->function_name);
-	rc = lambda_create(x, body, &cfg, e);
+	rc = lambda_create(x, body, zip, &cfg, e);
 	if (!rc) {
 		drop_uploaded(x, bucket, key);
 		bucket = key = NULL;
@@ -456,11 +457,12 @@ static int converge_function(struct aws_ctx *x, const struct art *a, bool no_upl
 			    strcmp(a->sha_b64, jstr(cfg, "CodeSha256") ?: ""))) {
 			json_t *body = json_pack("{s:[s]}", "Architectures", arch_of(x->st));
 			char *bucket = NULL, *key = NULL;
+			const char *zip = NULL;
 
-			rc = code_source(x, a, body, &bucket, &key, e);
+			rc = code_source(x, a, body, &zip, &bucket, &key, e);
 			if (!rc) {
 				out_step("Updating the code of %s", x->st->function_name);
-				rc = lambda_update_code(x, body, e);
+				rc = lambda_update_code(x, body, zip, e);
 			}
 			if (!rc)
 				drop_uploaded(x, bucket, key);
@@ -954,6 +956,7 @@ static int restore_version(struct aws_ctx *x, const json_t *old, const json_t *c
 		struct art a;
 		json_t *body = json_object();
 		char *bucket = NULL, *key = NULL;
+		const char *zip = NULL;
 
 		if (!loc) {
 			json_decref(body);
@@ -977,10 +980,10 @@ static int restore_version(struct aws_ctx *x, const json_t *old, const json_t *c
 			a.objstore = a.size > INLINE_ZIP_MAX;
 			json_object_set_new(body, "Architectures", json_pack("[O]", json_array_get(
 				json_object_get(ocfg, "Architectures"), 0) ?: json_string("x86_64")));
-			rc = code_source(x, &a, body, &bucket, &key, e);
+			rc = code_source(x, &a, body, &zip, &bucket, &key, e);
 		}
 		if (!rc)
-			rc = lambda_update_code(x, body, e);
+			rc = lambda_update_code(x, body, zip, e);
 		if (!rc)
 			drop_uploaded(x, bucket, key);
 		else {

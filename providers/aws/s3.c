@@ -138,27 +138,33 @@ static int put_object(struct aws_ctx *x, const char *bucket, const char *key, co
 {
 	char *path = key_path(key);
 	struct sigv4_header h[] = { { "x-amz-meta-sha256", sha } };
+	struct http_body b;
 	struct aws_call c = { .svc = &aws_s3, .op = "PutObject", .method = "PUT", .path = path,
-			      .bucket = bucket, .body_file = file, .headers = h,
+			      .bucket = bucket, .stream = &b, .headers = h,
 			      .n_headers = sha ? 1 : 0, .progress = label,
 			      .content_type = "application/octet-stream" };
 	struct aws_result r;
-	int rc = aws_do(&x->client, &c, &r, e);
+	int rc = http_body_file(&b, file, 0, 0, e);
 
-	aws_result_free(&r);
+	if (!rc) {
+		rc = aws_do(&x->client, &c, &r, e);
+		aws_result_free(&r);
+	}
+	http_body_free(&b);
 	free(path);
 	return rc;
 }
 
+/* One multipart call; `part` (a streamed file range) or `body` (XML) is its body. */
 static int mpu_call(struct aws_ctx *x, const char *op, const char *method, const char *bucket,
-		    const char *key, const char *query, const char *body, size_t len,
+		    const char *key, const char *query, struct http_body *part, const char *body,
 		    const struct sigv4_header *h, size_t nh, struct aws_result *r, struct herr *e)
 {
 	char *path = key_path(key);
 	struct aws_call c = { .svc = &aws_s3, .op = op, .method = method, .path = path,
-			      .bucket = bucket, .query = query, .body = body, .body_len = len,
-			      .headers = h, .n_headers = nh,
-			      .content_type = body ? "application/octet-stream" : NULL };
+			      .bucket = bucket, .query = query, .stream = part, .body = body,
+			      .body_len = body ? strlen(body) : 0, .headers = h, .n_headers = nh,
+			      .content_type = part || body ? "application/octet-stream" : NULL };
 	int rc = aws_do(&x->client, &c, r, e);
 
 	free(path);
@@ -173,26 +179,27 @@ static void abort_upload(struct aws_ctx *x, const char *bucket, const char *key,
 
 	sbuf_init(&q);
 	aws_query_add(&q, "uploadId", id);
-	mpu_call(x, "AbortMultipartUpload", "DELETE", bucket, key, q.s, NULL, 0, NULL, 0, &r, &e2);
+	mpu_call(x, "AbortMultipartUpload", "DELETE", bucket, key, q.s, NULL, NULL, NULL, 0, &r,
+		 &e2);
 	aws_result_free(&r);
 	sbuf_free(&q);
 }
 
+/* Upload in AWS_MULTIPART_MIN parts, each streamed from its range of the file. */
 static int multipart(struct aws_ctx *x, const char *bucket, const char *key, const char *file,
 		     unsigned long long size, const char *sha, struct herr *e)
 {
 	struct sigv4_header h[] = { { "x-amz-meta-sha256", sha } };
 	struct aws_result r;
 	struct sbuf q, done;
-	char *id = NULL, *buf = NULL;
-	FILE *in = NULL;
+	char *id = NULL;
 	unsigned long long sent = 0;
 	int rc, part = 0;
 
 	sbuf_init(&q);
 	sbuf_init(&done);
 	aws_query_add(&q, "uploads", "");
-	rc = mpu_call(x, "CreateMultipartUpload", "POST", bucket, key, q.s, NULL, 0, h,
+	rc = mpu_call(x, "CreateMultipartUpload", "POST", bucket, key, q.s, NULL, NULL, h,
 		      sha ? 1 : 0, &r, e);
 	if (!rc) {
 		const char *v = json_string_value(json_object_get(r.data, "UploadId"));
@@ -204,26 +211,22 @@ static int multipart(struct aws_ctx *x, const char *bucket, const char *key, con
 	aws_result_free(&r);
 	if (rc)
 		goto out;
-	if (!(in = fopen(file, "rb"))) {
-		rc = herr_set(e, HOIST_FAIL, "cannot read %s: %s", file, strerror(errno));
-		goto out;
-	}
-	buf = xmalloc(AWS_MULTIPART_MIN);
 	sbuf_adds(&done, "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">");
 	while (!rc && sent < size) {
-		size_t n = fread(buf, 1, AWS_MULTIPART_MIN, in);
+		unsigned long long n = size - sent < AWS_MULTIPART_MIN ? size - sent
+								      : AWS_MULTIPART_MIN;
+		struct http_body b;
 		char num[16];
 		const char *etag;
 
-		if (n == 0) {
-			rc = herr_set(e, HOIST_FAIL, "%s: short read at byte %llu", file, sent);
+		if ((rc = http_body_file(&b, file, sent, n, e)) != HOIST_OK)
 			break;
-		}
 		snprintf(num, sizeof(num), "%d", ++part);
 		sbuf_reset(&q);
 		aws_query_add(&q, "partNumber", num);
 		aws_query_add(&q, "uploadId", id);
-		rc = mpu_call(x, "UploadPart", "PUT", bucket, key, q.s, buf, n, NULL, 0, &r, e);
+		rc = mpu_call(x, "UploadPart", "PUT", bucket, key, q.s, &b, NULL, NULL, 0, &r, e);
+		http_body_free(&b);
 		etag = http_headers_get(&r.headers, "ETag");
 		if (!rc && !etag)
 			rc = herr_set(e, HOIST_FAIL, "S3 UploadPart %d: no ETag", part);
@@ -239,16 +242,13 @@ static int multipart(struct aws_ctx *x, const char *bucket, const char *key, con
 		sbuf_adds(&done, "</CompleteMultipartUpload>");
 		sbuf_reset(&q);
 		aws_query_add(&q, "uploadId", id);
-		rc = mpu_call(x, "CompleteMultipartUpload", "POST", bucket, key, q.s, done.s,
-			      done.len, NULL, 0, &r, e);
+		rc = mpu_call(x, "CompleteMultipartUpload", "POST", bucket, key, q.s, NULL, done.s,
+			      NULL, 0, &r, e);
 		aws_result_free(&r);
 	}
 	if (rc)
 		abort_upload(x, bucket, key, id);
 out:
-	if (in)
-		fclose(in);
-	free(buf);
 	free(id);
 	sbuf_free(&q);
 	sbuf_free(&done);

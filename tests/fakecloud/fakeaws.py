@@ -460,6 +460,10 @@ def serialize_output(op, out, request_id):
         elif out:
             root = shape.serialization.get("name", shape.name)
             body = _xml(shape, root, out).encode()
+    if status in (204, 304):
+        # no body, as HTTP requires: a stray "{}" would be read as the start of the
+        # next answer on a kept-alive connection
+        body = b""
     if proto == "rest-json" and "Content-Type" not in headers:
         headers["Content-Type"] = "application/json"
     elif proto == "rest-xml" and body:

@@ -271,8 +271,9 @@ static void s3_stream_upload_and_download(void **state)
 	const char *text = "zip bytes \x01\x02 with a space key";
 	struct aws_call mk = { .svc = &aws_s3, .op = "CreateBucket", .method = "PUT",
 			       .bucket = "hoist-bkt" };
+	struct http_body body;
 	struct aws_call put = { .svc = &aws_s3, .op = "PutObject", .method = "PUT",
-				.bucket = "hoist-bkt", .path = "/dir/a%20b.zip", .body_file = src,
+				.bucket = "hoist-bkt", .path = "/dir/a%20b.zip", .stream = &body,
 				.content_type = "application/zip" };
 	struct aws_call get = { .svc = &aws_s3, .op = "GetObject", .method = "GET",
 				.bucket = "hoist-bkt", .path = "/dir/a%20b.zip", .save_to = dst };
@@ -288,8 +289,10 @@ static void s3_stream_upload_and_download(void **state)
 	assert_int_equal(aws_client_open(&c, NULL, &e), HOIST_OK);
 	assert_int_equal(aws_do(&c, &mk, &r, &e), HOIST_OK);
 	aws_result_free(&r);
+	assert_int_equal(http_body_file(&body, src, 0, 0, &e), HOIST_OK);
 	assert_int_equal(aws_do(&c, &put, &r, &e), HOIST_OK);
 	aws_result_free(&r);
+	http_body_free(&body);
 	assert_int_equal(aws_do(&c, &get, &r, &e), HOIST_OK);
 	aws_result_free(&r);
 	assert_int_equal(path_read(dst, &back, &len, &e), HOIST_OK);

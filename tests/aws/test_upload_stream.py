@@ -1,0 +1,82 @@
+"""Streamed uploads (core/http_body.c): Lambda's ZipFile JSON body is read,
+base64'd and sent in chunks, so hoist's peak memory does not grow with the
+zip; the fake recomputes each request's SigV4 signature over the body it
+received (botocore's signer), so a body that did not match the SHA-256 hoist
+signed up front would be refused; a retried upload is streamed again."""
+import base64
+import hashlib
+import os
+import subprocess
+import zipfile
+
+import pytest
+from aws_helpers import fake_post, fake_requests, state
+
+FN = "hoistapp-dev"
+RSS_LIMIT_MIB = 20
+
+
+def big_zip(path, mib):
+    """A zip of about `mib` MiB that does not compress (stored random bytes)."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as z:
+        z.writestr("hoist_handler.py", "def handler(event, context):\n    return event\n")
+        z.writestr("blob.bin", os.urandom(mib * 1024 * 1024 - 4096))
+    return path
+
+
+def code_sha(path):
+    return base64.b64encode(hashlib.sha256(path.read_bytes()).digest()).decode()
+
+
+# Peak RSS survives exec on Linux, and a child forked from pytest starts with
+# pytest's: hoist is started from a small fresh interpreter instead, which
+# waits for it and prints its ru_maxrss (KiB) on the last line of stderr.
+LAUNCH = """
+import os, sys
+pid = os.fork()
+if pid == 0:
+    os.execv(sys.argv[1], sys.argv[1:])
+_, status, ru = os.wait4(pid, 0)
+sys.stderr.write("\\n%d\\n" % ru.ru_maxrss)
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
+def run_rss(hoist, args, cwd, env):
+    """Run hoist; -> (returncode, stderr, peak RSS in MiB)."""
+    e = dict(os.environ)
+    for k, v in env.items():
+        if v is None:
+            e.pop(k, None)
+        else:
+            e[k] = str(v)
+    p = subprocess.run(["/usr/bin/python3", "-c", LAUNCH, hoist, *map(str, args)], cwd=cwd,
+                       env=e, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                       timeout=120)
+    err, _, kib = p.stderr.rstrip("\n").rpartition("\n")
+    return p.returncode, err, int(kib) / 1024
+
+
+def test_zip_upload_memory_is_flat(hoist, aws_env, aws_project, fake_aws, tmp_path):
+    d = aws_project({"apigateway_enabled": False, "keep_warm": False})
+    env = dict(aws_env, HOME=tmp_path / "home", XDG_STATE_HOME=tmp_path / "state")
+    z45, z9 = big_zip(tmp_path / "z45.zip", 45), big_zip(tmp_path / "z9.zip", 9)
+
+    rc, err, rss45 = run_rss(hoist, ["deploy", "dev", "--zip", z45], d, env)
+    assert rc == 0, err
+    assert state(fake_aws)["lambda"][FN]["config"]["CodeSha256"] == code_sha(z45)
+    create = fake_requests(fake_aws, "lambda", "CreateFunction")
+    assert create and "S3Bucket" not in create[-1]["params"]["Code"]   # inline, not via S3
+
+    fake_post(fake_aws, "/__fake/faults", {"operation": "UpdateFunctionCode", "kind": "500",
+                                           "count": 1})
+    rc, err, rss9 = run_rss(hoist, ["update", "dev", "--zip", z9], d, env)
+    assert rc == 0, err
+    assert state(fake_aws)["lambda"][FN]["config"]["CodeSha256"] == code_sha(z9)
+    # the 500 was retried: the body streamed again, and signed the same
+    assert len(fake_requests(fake_aws, "lambda", "UpdateFunctionCode")) == 2
+
+    if os.environ.get("SANITIZE") == "1":
+        pytest.skip("peak memory is not meaningful under AddressSanitizer")
+    assert rss45 <= RSS_LIMIT_MIB, f"deploy of a 45 MiB zip peaked at {rss45:.1f} MiB"
+    assert rss9 <= RSS_LIMIT_MIB, f"update with a 9 MiB zip peaked at {rss9:.1f} MiB"
