@@ -5,7 +5,11 @@
 #ifndef HOIST_CLI_H
 #define HOIST_CLI_H
 
+#include "../core/err.h"
+
+#include <jansson.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 struct herr;
 struct settings;
@@ -56,8 +60,13 @@ struct cmd {
 int opts_parse(const struct cmd *c, int argc, char **argv, char ***pos, int *npos,
 	       int stop_after, struct herr *e);
 
-/* Print `hoist <cmd> --help`. */
+/* Print `hoist <cmd> --help` (--json: the document of cmd_help_doc). */
 void cmd_print_help(const struct cmd *c);
+/* {"name", "usage", "help", "options": [{"name", "short", "argument", "help"}]}; new reference. */
+json_t *cmd_help_doc(const struct cmd *c);
+
+/* Set --json when it is among argv (before "--"), for errors met before argv is parsed. */
+void opts_scan_json(int argc, char **argv);
 
 /* Apply the parsed global options to core's output settings. */
 void cli_apply_globals(void);
@@ -69,18 +78,58 @@ void cli_apply_globals(void);
 int cli_open_stage(const char *arg, struct settings *s, struct stage *st, struct herr *e);
 
 /*
- * Run fn for the stage given (or each stage with --all).  Stops at the first
- * failure and returns its status.
+ * A command that acts on [stage] or on every stage (--all).  run() does the
+ * work for one opened stage and returns its result as one JSON document
+ * (*doc, a new reference; it may also be set on failure, e.g. invoke's
+ * output).  run() never writes to stdout, only progress on stderr: one
+ * stage's run is a function of (stage, options), which is what lets --all
+ * run stages side by side.  show() prints the result for a human (stdout:
+ * the result; stderr: a headline): after a success, or after a failure that
+ * still produced a document (request's body of an HTTP 500); NULL prints
+ * the document.
  */
-int cli_each_stage(const char *arg, int (*fn)(struct stage *st, void *ctx), void *ctx,
-		   struct herr *e);
+struct stage_cmd {
+	int (*run)(struct stage *st, void *ctx, json_t **doc, struct herr *e);
+	void (*show)(const struct stage *st, json_t *doc, void *ctx);
+	/* Under --all each element is {"stage": name, <all_key>: doc} (settings);
+	 * NULL: the document itself, which carries "stage". */
+	const char *all_key;
+	size_t json_flags;   /* json_dumps flags for the document; 0: compact */
+	/* run() prints its own lines (tail: one JSON object per line with
+	 * --json); only a failure adds a document, {"stage", "error"}. */
+	bool streams;
+};
+
+/* What one stage's run produced: exit status, error, and its JSON document. */
+struct stage_result {
+	int rc;
+	struct herr e;
+	json_t *doc;   /* result, or {"stage", "error": {…}, …} on failure; owned */
+	bool failed_doc;   /* run() failed but produced a document */
+};
+
+/*
+ * One stage's whole run: sc->run on the opened stage; r->doc is the
+ * document --json prints for it (errors included).  Writes nothing on stdout.
+ */
+void cli_stage_run(const struct stage_cmd *sc, void *ctx, struct stage *st,
+		   struct stage_result *r);
+
+/*
+ * Run sc for the stage given (or each stage with --all: every stage's
+ * settings are checked first, all problems reported at once, before any
+ * stage runs), then print: with --json exactly one document (one array
+ * under --all), else each result for a human.  Stops at the first failure
+ * and returns its status with `e` filled (the caller prints it on stderr).
+ */
+int cli_each_stage(const char *arg, const struct stage_cmd *sc, void *ctx, struct herr *e);
 
 /*
  * The whole of a command that takes [stage] (or --all) and its options:
- * parse argv, run fn(stage, struct herr *) for each stage, print the error.
+ * parse argv, run sc for each stage, print the error.
  */
 int cli_stage_command(const struct cmd *self, int argc, char **argv,
-		      int (*fn)(struct stage *st, void *ctx));
+		      const struct stage_cmd *sc, void *ctx);
 
 /* The command table, NULL-terminated by name. */
 extern const struct cmd hoist_commands[];

@@ -21,9 +21,8 @@ const struct opt deploy_opts[] = {
 	{ NULL, 0, OPT_BOOL, NULL, NULL, NULL },
 };
 
-static int deploy_stage(struct stage *st, void *ctx)
+static int deploy_stage(struct stage *st, void *ctx, json_t **doc, struct herr *e)
 {
-	struct herr *e = ctx;
 	const struct provider *p;
 	struct package_info pi;
 	struct deploy_args a = { 0 };
@@ -42,7 +41,7 @@ static int deploy_stage(struct stage *st, void *ctx)
 		rc = p->deploy(st, &a, &url, e);
 	}
 	if (!rc)
-		cli_print_live("Deployment complete!", "deploy", st, url);
+		*doc = cli_live_doc("deploy", st, url);
 	else
 		herr_prefix(e, "deploy %s: ", st->name);
 	free(url);
@@ -50,7 +49,14 @@ static int deploy_stage(struct stage *st, void *ctx)
 	return rc;
 }
 
+static void show(const struct stage *st, json_t *doc, void *ctx)
+{
+	cli_show_live("Deployment complete!", doc);
+}
+
+static const struct stage_cmd deploy = { .run = deploy_stage, .show = show };
+
 int cmd_deploy(const struct cmd *self, int argc, char **argv)
 {
-	return cli_stage_command(self, argc, argv, deploy_stage);
+	return cli_stage_command(self, argc, argv, &deploy, NULL);
 }

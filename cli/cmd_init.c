@@ -569,10 +569,7 @@ static void report(const struct init_ctx *c, json_t *root)
 	if (cli_g.json) {
 		json_t *o = json_pack("{s:s, s:s, s:O}", "path", c->path, "stage", c->a.stage,
 				      "settings", json_object_get(root, c->a.stage));
-		char *d = json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS);
-
-		out_result("%s", d ? d : "{}");
-		free(d);
+		out_json(o, JSON_INDENT(2) | JSON_SORT_KEYS);
 		json_decref(o);
 	} else {
 		out_result("%s", c->path);

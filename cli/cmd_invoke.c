@@ -3,7 +3,7 @@
  * --payload JSON>`: run a function inside the deployed runtime.  What it
  * printed goes to stderr, its return value to stdout (strings as they are,
  * anything else as JSON); a raised exception prints the traceback, exit 1.
- * Also the printer for `hoist manage` (cli_print_invoke).
+ * Also the runner for `hoist manage` (cli_run_invoke).
  */
 #include "cli.h"
 #include "commands.h"
@@ -27,33 +27,38 @@ const struct opt invoke_opts[] = {
 	{ NULL, 0, OPT_BOOL, NULL, NULL, NULL },
 };
 
-int cli_print_invoke(json_t *ans, struct herr *e);
-
-int cli_print_invoke(json_t *ans, struct herr *e)
+/*
+ * What the function printed goes to stderr at once (with the traceback of a
+ * raised exception, for a human); the document is {"stage", "output",
+ * "result"} or, when it raised, {"stage", "output", "traceback", "error"}.
+ */
+static int invoke_result(json_t *ans, json_t **doc, struct herr *e)
 {
 	const char *output = json_string_value(json_object_get(ans, "output"));
+	const char *tb = json_string_value(json_object_get(ans, "traceback"));
 	json_t *err = json_object_get(ans, "error"), *res;
 
 	if (output && *output)
 		fprintf(stderr, "%s%s", output, output[strlen(output) - 1] == '\n' ? "" : "\n");
-	if (out_get()->json) {
-		char *s = json_dumps(ans, JSON_COMPACT | JSON_ENCODE_ANY);
-
-		out_result("%s", s);
-		free(s);
-	}
+	res = json_is_object(ans) && json_object_get(ans, "result") ?
+	      json_object_get(ans, "result") : ans;
+	*doc = json_pack("{s:s?}", "output", output);
 	if (err && !json_is_null(err)) {
-		const char *tb = json_string_value(json_object_get(ans, "traceback"));
-
 		if (tb && !out_get()->json)
 			fprintf(stderr, "%s", tb);
+		json_object_set_new(*doc, "traceback", tb ? json_string(tb) : json_null());
 		return herr_set(e, HOIST_FAIL, "%s", json_is_string(err) ?
 				json_string_value(err) : "the function raised an exception");
 	}
-	if (out_get()->json)
-		return HOIST_OK;
-	res = json_is_object(ans) && json_object_get(ans, "result") ?
-	      json_object_get(ans, "result") : ans;
+	json_object_set(*doc, "result", res ? res : json_null());
+	return HOIST_OK;
+}
+
+/* stdout: the return value, strings as they are, anything else as JSON. */
+static void show(const struct stage *st, json_t *doc, void *ctx)
+{
+	json_t *res = json_object_get(doc, "result");
+
 	if (json_is_string(res))
 		out_result("%s", json_string_value(res));
 	else if (res && !json_is_null(res)) {
@@ -62,35 +67,34 @@ int cli_print_invoke(json_t *ans, struct herr *e)
 		out_result("%s", s);
 		free(s);
 	}
-	return HOIST_OK;
 }
 
 struct invoke_ctx {
-	struct herr *e;
 	struct invoke_args a;
 	const char *cmd;
 };
 
-static int invoke_stage(struct stage *st, void *arg)
+static int invoke_stage(struct stage *st, void *arg, json_t **doc, struct herr *e)
 {
 	struct invoke_ctx *c = arg;
 	const struct provider *p;
 	json_t *ans = NULL;
 	int rc;
 
-	rc = cli_provider(st, &p, c->e);
-	if (rc)
-		return rc;
-	if (!p->invoke)
-		return cli_no_op(p, c->cmd, c->e);
-	rc = p->invoke(st, &c->a, &ans, c->e);
+	rc = cli_provider(st, &p, e);
+	if (!rc && !p->invoke)
+		rc = cli_no_op(p, c->cmd, e);
 	if (!rc)
-		rc = cli_print_invoke(ans, c->e);
+		rc = p->invoke(st, &c->a, &ans, e);
+	if (!rc)
+		rc = invoke_result(ans, doc, e);
 	json_decref(ans);
 	if (rc)
-		herr_prefix(c->e, "%s %s: ", c->cmd, st->name);
+		herr_prefix(e, "%s %s: ", c->cmd, st->name);
 	return rc;
 }
+
+static const struct stage_cmd invoke = { .run = invoke_stage, .show = show };
 
 int cli_run_invoke(const char *stage, const struct invoke_args *a, const char *cmd,
 		   struct herr *e);
@@ -98,9 +102,9 @@ int cli_run_invoke(const char *stage, const struct invoke_args *a, const char *c
 int cli_run_invoke(const char *stage, const struct invoke_args *a, const char *cmd,
 		   struct herr *e)
 {
-	struct invoke_ctx c = { e, *a, cmd };
+	struct invoke_ctx c = { *a, cmd };
 
-	return cli_each_stage(stage, invoke_stage, &c, e);
+	return cli_each_stage(stage, &invoke, &c, e);
 }
 
 int cmd_invoke(const struct cmd *self, int argc, char **argv)

@@ -2,7 +2,7 @@
  * cmd_package.c — `hoist package [stage] [-o FILE]`: build the deployable
  * archive(s) of a stage without deploying them.
  *
- * stdout: the archive path (or, with --json, an object with path, size,
+ * stdout: the archive path (or, with --json, an object with stage, path, size,
  * sha256, files, unzipped_size, slim, tar_path, needs_objstore); stderr: one
  * summary line.  Default output: <function_name>.zip in the current
  * directory (-o may name a file or an existing directory; with --all, one
@@ -46,19 +46,14 @@ static char *output_path(const struct stage *st)
 	return xstrdup(output_opt);
 }
 
-static void print_json(const struct package_info *pi)
+static json_t *package_doc(const struct stage *st, const struct package_info *pi)
 {
-	json_t *j = json_pack("{s:s, s:I, s:s, s:s, s:I, s:I, s:b, s:s?, s:b}",
-			      "path", pi->zip_path, "size", (json_int_t)pi->zip_size,
-			      "sha256", pi->sha256_hex, "sha256_base64", pi->sha256_b64,
-			      "files", (json_int_t)pi->file_count,
-			      "unzipped_size", (json_int_t)pi->unzipped_size, "slim", pi->slim,
-			      "tar_path", pi->tar_path, "needs_objstore", pi->needs_objstore);
-	char *s = json_dumps(j, JSON_COMPACT);
-
-	out_result("%s", s);
-	free(s);
-	json_decref(j);
+	return json_pack("{s:s, s:s, s:I, s:s, s:s, s:I, s:I, s:b, s:s?, s:b}", "stage", st->name,
+			 "path", pi->zip_path, "size", (json_int_t)pi->zip_size,
+			 "sha256", pi->sha256_hex, "sha256_base64", pi->sha256_b64,
+			 "files", (json_int_t)pi->file_count,
+			 "unzipped_size", (json_int_t)pi->unzipped_size, "slim", pi->slim,
+			 "tar_path", pi->tar_path, "needs_objstore", pi->needs_objstore);
 }
 
 static void print_summary(const struct package_info *pi, const struct provider *p)
@@ -76,13 +71,8 @@ static void print_summary(const struct package_info *pi, const struct provider *
 			 p->limits.objstore);
 }
 
-struct package_ctx {
-	struct herr *e;
-};
-
-static int package_stage(struct stage *st, void *ctx)
+static int package_stage(struct stage *st, void *ctx, json_t **doc, struct herr *e)
 {
-	struct herr *e = ((struct package_ctx *)ctx)->e;
 	const struct provider *p = provider_find(st->provider ? st->provider : "aws");
 	struct package_opts o = { 0 };
 	struct package_info pi = { 0 };
@@ -103,20 +93,24 @@ static int package_stage(struct stage *st, void *ctx)
 		goto out;
 	}
 	print_summary(&pi, p);
-	if (out_get()->json)
-		print_json(&pi);
-	else
-		out_result("%s", pi.zip_path);
+	*doc = package_doc(st, &pi);
 	package_info_free(&pi);
 out:
 	free(out);
 	return rc;
 }
 
+/* stdout: the archive's path. */
+static void show(const struct stage *st, json_t *doc, void *ctx)
+{
+	out_result("%s", json_string_value(json_object_get(doc, "path")));
+}
+
+static const struct stage_cmd package = { .run = package_stage, .show = show };
+
 int cmd_package(const struct cmd *self, int argc, char **argv)
 {
 	struct herr e = { 0 };
-	struct package_ctx ctx = { &e };
 	char **pos = NULL;
 	int npos = 0, rc;
 
@@ -135,7 +129,7 @@ int cmd_package(const struct cmd *self, int argc, char **argv)
 			      "per stage)");
 		goto out;
 	}
-	rc = cli_each_stage(npos ? pos[0] : NULL, package_stage, &ctx, &e);
+	rc = cli_each_stage(npos ? pos[0] : NULL, &package, NULL, &e);
 out:
 	if (rc)
 		out_error(&e);

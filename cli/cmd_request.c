@@ -39,10 +39,6 @@ const struct opt request_opts[] = {
 	{ NULL, 0, OPT_BOOL, NULL, NULL, NULL },
 };
 
-struct request_ctx {
-	struct request_args a;
-	struct herr *e;
-};
 
 /* "GET", "post" → "POST"; anything that is not an HTTP token is not a method. */
 static char *method_of(const char *word)
@@ -122,10 +118,10 @@ static bool is_utf8(const char *s, size_t n)
 	return ok;
 }
 
-static void print_json(const struct stage *st, const struct http_response *rs)
+/* {"stage", "status", "headers", "body"[, "body_encoding": "base64"]}. */
+static json_t *response_doc(const struct stage *st, const struct http_response *rs)
 {
 	json_t *h = json_object(), *doc;
-	char *s;
 
 	for (size_t i = 0; i < rs->headers.n; i++)
 		json_object_set_new(h, rs->headers.v[i].name, json_string(rs->headers.v[i].value));
@@ -143,53 +139,66 @@ static void print_json(const struct stage *st, const struct http_response *rs)
 		json_object_set_new(doc, "body_encoding", json_string("base64"));
 		free(b64);
 	}
-	s = json_dumps(doc, JSON_COMPACT);
-	out_result("%s", s);
-	free(s);
-	json_decref(doc);
+	return doc;
 }
 
-static int request_stage(struct stage *st, void *arg)
+/* For a human: the body on stdout as it came, whatever the status. */
+static void show(const struct stage *st, json_t *doc, void *ctx)
 {
-	struct request_ctx *c = arg;
+	json_t *body = json_object_get(doc, "body");
+	size_t n = json_string_length(body);
+
+	if (!n)
+		return;
+	if (json_object_get(doc, "body_encoding")) {
+		size_t len = 0;
+		unsigned char *raw = str_b64_decode(json_string_value(body), n, &len);
+
+		if (raw)
+			fwrite(raw, 1, len, stdout);
+		free(raw);
+	} else {
+		fwrite(json_string_value(body), 1, n, stdout);
+	}
+	fflush(stdout);
+}
+
+static int request_stage(struct stage *st, void *arg, json_t **doc, struct herr *e)
+{
+	const struct request_args *a = arg;
 	const struct provider *p;
 	struct http_response rs = { 0 };
 	int rc;
 
-	rc = cli_provider(st, &p, c->e);
+	rc = cli_provider(st, &p, e);
+	if (!rc && !p->request)
+		rc = cli_no_op(p, "request", e);
+	if (!rc)
+		rc = p->request(st, a, &rs, e);
 	if (rc)
-		return rc;
-	if (!p->request)
-		return cli_no_op(p, "request", c->e);
-	rc = p->request(st, &c->a, &rs, c->e);
-	if (rc) {
-		herr_prefix(c->e, "request %s: ", st->name);
-		return rc;
-	}
+		return herr_prefix(e, "request %s: ", st->name);
 	if (out_get()->verbosity >= 1 && !out_get()->json) {
 		fprintf(stderr, "HTTP %ld\n", rs.status);
 		for (size_t i = 0; i < rs.headers.n; i++)
 			fprintf(stderr, "%s: %s\n", rs.headers.v[i].name, rs.headers.v[i].value);
 		fprintf(stderr, "\n");
 	}
-	if (out_get()->json) {
-		print_json(st, &rs);
-	} else if (rs.body.len) {
-		fwrite(rs.body.s, 1, rs.body.len, stdout);
-		fflush(stdout);
-	}
+	*doc = response_doc(st, &rs);
 	if (rs.status < 200 || rs.status > 299)
-		rc = herr_set(c->e, HOIST_FAIL, "request %s: %s %s answered HTTP %ld", st->name,
-			      c->a.method, c->a.path, rs.status);
+		rc = herr_set(e, HOIST_FAIL, "request %s: %s %s answered HTTP %ld", st->name,
+			      a->method, a->path, rs.status);
 	http_response_free(&rs);
 	return rc;
 }
+
+/* The body is shown for any status: show() runs for a failed stage with a document. */
+static const struct stage_cmd request = { .run = request_stage, .show = show };
 
 int cmd_request(const struct cmd *self, int argc, char **argv)
 {
 	struct herr e = { 0 };
 	struct http_headers hdrs = { 0 };
-	struct request_ctx c = { .e = &e };
+	struct request_args a;
 	char **pos = NULL, **rest, *method = NULL, *body = NULL;
 	const char *stage;
 	int npos = 0, nrest, rc;
@@ -220,10 +229,10 @@ int cmd_request(const struct cmd *self, int argc, char **argv)
 		goto out;
 	if (!method)
 		method = xstrdup(data_opt ? "POST" : "GET");
-	c.a = (struct request_args){ .method = method, .path = rest[nrest - 1], .body = body,
+	a = (struct request_args){ .method = method, .path = rest[nrest - 1], .body = body,
 				     .body_len = body_len, .headers = &hdrs,
 				     .app_code = app_code_opt };
-	rc = cli_each_stage(stage, request_stage, &c, &e);
+	rc = cli_each_stage(stage, &request, &a, &e);
 out:
 	if (rc)
 		out_error(&e);

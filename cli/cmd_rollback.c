@@ -20,9 +20,8 @@ const struct opt rollback_opts[] = {
 	{ NULL, 0, OPT_BOOL, NULL, NULL, NULL },
 };
 
-static int rollback_stage(struct stage *st, void *ctx)
+static int rollback_stage(struct stage *st, void *ctx, json_t **doc, struct herr *e)
 {
-	struct herr *e = ctx;
 	const struct provider *p;
 	char *url = NULL;
 	int rc;
@@ -35,10 +34,17 @@ static int rollback_stage(struct stage *st, void *ctx)
 	rc = p->rollback(st, n_opt, &url, e);
 	if (rc)
 		return herr_prefix(e, "rollback %s: ", st->name);
-	cli_print_live("Rolled back! Your hoist deployment is live", "rollback", st, url);
+	*doc = cli_live_doc("rollback", st, url);
 	free(url);
 	return HOIST_OK;
 }
+
+static void show(const struct stage *st, json_t *doc, void *ctx)
+{
+	cli_show_live("Rolled back! Your hoist deployment is live", doc);
+}
+
+static const struct stage_cmd rollback = { .run = rollback_stage, .show = show };
 
 int cmd_rollback(const struct cmd *self, int argc, char **argv)
 {
@@ -55,7 +61,7 @@ int cmd_rollback(const struct cmd *self, int argc, char **argv)
 	if (!rc && n_opt < 1)
 		rc = herr_set(&e, HOIST_USAGE, "-n needs a number of versions >= 1, not %d", n_opt);
 	if (!rc)
-		rc = cli_each_stage(npos ? pos[0] : NULL, rollback_stage, &e, &e);
+		rc = cli_each_stage(npos ? pos[0] : NULL, &rollback, NULL, &e);
 	if (rc)
 		out_error(&e);
 	free(pos);

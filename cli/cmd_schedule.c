@@ -15,49 +15,35 @@
 #include <jansson.h>
 #include <stdlib.h>
 
-/* What `schedule` set up: stderr lines, or {"stage", "schedules"} on stdout with --json. */
-static void show_schedules(const struct stage *st, json_t *list)
+static int schedule_stage(struct stage *st, void *ctx, json_t **doc, struct herr *e)
 {
-	json_t *x;
+	const struct provider *p;
+	json_t *list = NULL, *x;
 	size_t i;
+	int rc;
 
-	if (out_get()->json) {
-		json_t *o = json_pack("{s:s, s:O}", "stage", st->name, "schedules",
-				      list ? list : json_null());
-		char *s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
-
-		out_result("%s", s);
-		free(s);
-		json_decref(o);
-	}
+	rc = cli_provider(st, &p, e);
+	if (!rc && !p->schedule)
+		rc = cli_no_op(p, "schedule", e);
+	if (!rc)
+		rc = p->schedule(st, &list, e);
+	if (rc)
+		return herr_prefix(e, "schedule %s: ", st->name);
+	out_step("Scheduled the events of stage '%s':", st->name);
 	json_array_foreach(list, i, x)
 		out_step("  %s  %s  next %s", json_string_value(json_object_get(x, "name")),
 			 json_string_value(json_object_get(x, "expression")),
 			 json_string_value(json_object_get(x, "next")));
-}
-
-static int schedule_stage(struct stage *st, void *ctx)
-{
-	struct herr *e = ctx;
-	const struct provider *p;
-	json_t *list = NULL;
-	int rc;
-
-	rc = cli_provider(st, &p, e);
-	if (rc)
-		return rc;
-	if (!p->schedule)
-		return cli_no_op(p, "schedule", e);
-	rc = p->schedule(st, &list, e);
-	if (rc)
-		return herr_prefix(e, "schedule %s: ", st->name);
-	out_step("Scheduled the events of stage '%s':", st->name);
-	show_schedules(st, list);
-	json_decref(list);
+	*doc = json_pack("{s:s, s:o}", "stage", st->name, "schedules", list ? list : json_array());
 	return HOIST_OK;
 }
 
+/* stdout: nothing for a human (the schedules are on stderr); --json: {"stage", "schedules"}. */
+static const struct stage_cmd schedule = {
+	.run = schedule_stage, .show = cli_show_nothing, .json_flags = JSON_COMPACT | JSON_SORT_KEYS
+};
+
 int cmd_schedule(const struct cmd *self, int argc, char **argv)
 {
-	return cli_stage_command(self, argc, argv, schedule_stage);
+	return cli_stage_command(self, argc, argv, &schedule, NULL);
 }

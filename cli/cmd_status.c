@@ -83,35 +83,34 @@ static void print_human(const struct stage *st, const struct provider *p, json_t
 		       jstr(x, "next"));
 }
 
-static int status_stage(struct stage *st, void *ctx)
+static int status_stage(struct stage *st, void *ctx, json_t **doc, struct herr *e)
 {
-	struct herr *e = ctx;
 	const struct provider *p;
-	json_t *j = NULL;
 	int rc;
 
 	rc = cli_provider(st, &p, e);
-	if (rc)
-		return rc;
-	if (!p->status)
-		return cli_no_op(p, "status", e);
-	rc = p->status(st, &j, e);
+	if (!rc && !p->status)
+		rc = cli_no_op(p, "status", e);
+	if (!rc)
+		rc = p->status(st, doc, e);
 	if (rc)
 		return herr_prefix(e, "status %s: ", st->name);
-	if (out_get()->json) {
-		char *s = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
-
-		out_result("%s", s);
-		free(s);
-	} else {
-		print_human(st, p, j);
-		fflush(stdout);
-	}
-	json_decref(j);
 	return HOIST_OK;
 }
 
+static void show(const struct stage *st, json_t *doc, void *ctx)
+{
+	const struct provider *p = provider_find(st->provider ? st->provider : "aws");
+
+	print_human(st, p, doc);
+	fflush(stdout);
+}
+
+static const struct stage_cmd status = {
+	.run = status_stage, .show = show, .json_flags = JSON_COMPACT | JSON_SORT_KEYS
+};
+
 int cmd_status(const struct cmd *self, int argc, char **argv)
 {
-	return cli_stage_command(self, argc, argv, status_stage);
+	return cli_stage_command(self, argc, argv, &status, NULL);
 }

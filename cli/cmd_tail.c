@@ -46,33 +46,31 @@ static void on_sigint(int sig)
 	_exit(HOIST_OK);
 }
 
-struct tail_ctx {
-	struct herr *e;
-	struct tail_args a;
-};
-
-static int tail_stage(struct stage *st, void *arg)
+static int tail_stage(struct stage *st, void *arg, json_t **doc, struct herr *e)
 {
-	struct tail_ctx *c = arg;
+	struct tail_args *a = arg;
 	const struct provider *p;
 	int rc;
 
-	rc = cli_provider(st, &p, c->e);
+	((struct logview *)a->ctx)->stage = st->name;
+	rc = cli_provider(st, &p, e);
+	if (!rc && !p->tail)
+		rc = cli_no_op(p, "tail", e);
+	if (!rc)
+		rc = p->tail(st, a, e);
 	if (rc)
-		return rc;
-	if (!p->tail)
-		return cli_no_op(p, "tail", c->e);
-	rc = p->tail(st, &c->a, c->e);
-	if (rc)
-		herr_prefix(c->e, "tail %s: ", st->name);
+		herr_prefix(e, "tail %s: ", st->name);
 	return rc;
 }
+
+/* The lines are the output: with --json one object per line, no document. */
+static const struct stage_cmd tail = { .run = tail_stage, .streams = true };
 
 int cmd_tail(const struct cmd *self, int argc, char **argv)
 {
 	struct herr e = { 0 };
 	struct logview v = { 0 };
-	struct tail_ctx c = { &e, { 0 } };
+	struct tail_args a = { 0 };
 	char **pos = NULL;
 	int npos = 0, rc;
 	struct timespec ts;
@@ -91,20 +89,21 @@ int cmd_tail(const struct cmd *self, int argc, char **argv)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 	if (!rc)
-		rc = logview_parse_since(since_opt ? since_opt : "100000s", now, &c.a.since_ms, &e);
+		rc = logview_parse_since(since_opt ? since_opt : "100000s", now, &a.since_ms, &e);
 	if (rc)
 		goto out;
 	v.out = stdout;
 	v.only_http = http_opt;
 	v.only_non_http = non_http_opt;
 	v.verbose = out_get()->verbosity > 0;
-	v.color = out_get()->color && isatty(STDOUT_FILENO);
-	c.a.filter = filter_opt;
-	c.a.follow = follow_opt || (!no_follow_opt && isatty(STDOUT_FILENO));
-	c.a.sink = sink;
-	c.a.ctx = &v;
+	v.color = out_get()->color && isatty(STDOUT_FILENO) && !out_get()->json;
+	v.json = out_get()->json;
+	a.filter = filter_opt;
+	a.follow = follow_opt || (!no_follow_opt && isatty(STDOUT_FILENO));
+	a.sink = sink;
+	a.ctx = &v;
 	signal(SIGINT, on_sigint);
-	rc = cli_each_stage(npos ? pos[0] : NULL, tail_stage, &c, &e);
+	rc = cli_each_stage(npos ? pos[0] : NULL, &tail, &a, &e);
 out:
 	if (rc)
 		out_error(&e);

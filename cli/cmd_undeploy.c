@@ -22,9 +22,8 @@ const struct opt undeploy_opts[] = {
 	{ NULL, 0, OPT_BOOL, NULL, NULL, NULL },
 };
 
-static int undeploy_stage(struct stage *st, void *ctx)
+static int undeploy_stage(struct stage *st, void *ctx, json_t **doc, struct herr *e)
 {
-	struct herr *e = ctx;
 	const struct provider *p;
 	struct undeploy_args a = { remove_logs_opt };
 	char *q;
@@ -52,10 +51,14 @@ static int undeploy_stage(struct stage *st, void *ctx)
 	if (rc)
 		return herr_prefix(e, "undeploy %s: ", st->name);
 	out_step("Done! Stage '%s' is undeployed.", st->name);
+	*doc = json_pack("{s:s, s:s}", "stage", st->name, "action", "undeploy");
 	return HOIST_OK;
 }
 
+/* stdout: nothing for a human; --json: {"stage", "action": "undeploy"}. */
+static const struct stage_cmd undeploy = { .run = undeploy_stage, .show = cli_show_nothing };
+
 int cmd_undeploy(const struct cmd *self, int argc, char **argv)
 {
-	return cli_stage_command(self, argc, argv, undeploy_stage);
+	return cli_stage_command(self, argc, argv, &undeploy, NULL);
 }

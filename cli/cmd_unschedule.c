@@ -13,25 +13,27 @@
 
 #include <stdlib.h>
 
-static int unschedule_stage(struct stage *st, void *ctx)
+static int unschedule_stage(struct stage *st, void *ctx, json_t **doc, struct herr *e)
 {
-	struct herr *e = ctx;
 	const struct provider *p;
 	int rc;
 
 	rc = cli_provider(st, &p, e);
-	if (rc)
-		return rc;
-	if (!p->unschedule)
-		return cli_no_op(p, "unschedule", e);
-	rc = p->unschedule(st, e);
+	if (!rc && !p->unschedule)
+		rc = cli_no_op(p, "unschedule", e);
+	if (!rc)
+		rc = p->unschedule(st, e);
 	if (rc)
 		return herr_prefix(e, "unschedule %s: ", st->name);
 	out_step("Unscheduled the events of stage '%s'.", st->name);
+	*doc = json_pack("{s:s, s:s}", "stage", st->name, "action", "unschedule");
 	return HOIST_OK;
 }
 
+/* stdout: nothing for a human; --json: {"stage", "action": "unschedule"}. */
+static const struct stage_cmd unschedule = { .run = unschedule_stage, .show = cli_show_nothing };
+
 int cmd_unschedule(const struct cmd *self, int argc, char **argv)
 {
-	return cli_stage_command(self, argc, argv, unschedule_stage);
+	return cli_stage_command(self, argc, argv, &unschedule, NULL);
 }

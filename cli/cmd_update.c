@@ -24,9 +24,8 @@ const struct opt update_opts[] = {
 	{ NULL, 0, OPT_BOOL, NULL, NULL, NULL },
 };
 
-static int update_stage(struct stage *st, void *ctx)
+static int update_stage(struct stage *st, void *ctx, json_t **doc, struct herr *e)
 {
-	struct herr *e = ctx;
 	const struct provider *p;
 	struct package_info pi;
 	struct deploy_args a = { 0 };
@@ -46,7 +45,7 @@ static int update_stage(struct stage *st, void *ctx)
 		rc = p->update(st, &a, &url, e);
 	}
 	if (!rc)
-		cli_print_live("Your updated hoist deployment is live!", "update", st, url);
+		*doc = cli_live_doc("update", st, url);
 	else
 		herr_prefix(e, "update %s: ", st->name);
 	free(url);
@@ -54,7 +53,14 @@ static int update_stage(struct stage *st, void *ctx)
 	return rc;
 }
 
+static void show(const struct stage *st, json_t *doc, void *ctx)
+{
+	cli_show_live("Your updated hoist deployment is live!", doc);
+}
+
+static const struct stage_cmd update = { .run = update_stage, .show = show };
+
 int cmd_update(const struct cmd *self, int argc, char **argv)
 {
-	return cli_stage_command(self, argc, argv, update_stage);
+	return cli_stage_command(self, argc, argv, &update, NULL);
 }

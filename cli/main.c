@@ -14,6 +14,7 @@
 #include "../core/str.h"
 #include "../providers/provider.h"
 
+#include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,6 +89,28 @@ static void print_usage(FILE *f)
 		   "See hoist(1) and hoist-settings(5).\n");
 }
 
+/* --json: {"usage", "commands": [{"name", "usage", "help", "options"}], "global_options"}. */
+static void print_usage_json(void)
+{
+	static const char *const globals[] = {
+		"--settings", "--json", "--quiet", "--verbose", "--no-color", "--yes", "--all",
+		"--help", "--version",
+	};
+	json_t *doc = json_pack("{s:s, s:[], s:[]}", "usage",
+				"hoist [global options] <command> [<stage>] [command options]",
+				"commands", "global_options");
+	const struct cmd *c;
+	size_t i;
+
+	for (c = hoist_commands; c->name; c++)
+		json_array_append_new(json_object_get(doc, "commands"), cmd_help_doc(c));
+	for (i = 0; i < sizeof(globals) / sizeof(globals[0]); i++)
+		json_array_append_new(json_object_get(doc, "global_options"),
+				      json_string(globals[i]));
+	out_json(doc, 0);
+	json_decref(doc);
+}
+
 int cmd_help(const struct cmd *self, int argc, char **argv)
 {
 	struct herr e = { 0 };
@@ -103,7 +126,10 @@ int cmd_help(const struct cmd *self, int argc, char **argv)
 		return rc;
 	}
 	if (npos == 0) {
-		print_usage(stdout);
+		if (cli_g.json)
+			print_usage_json();
+		else
+			print_usage(stdout);
 		free(pos);
 		return HOIST_OK;
 	}
@@ -117,6 +143,19 @@ int cmd_help(const struct cmd *self, int argc, char **argv)
 	cmd_print_help(c);
 	free(pos);
 	return HOIST_OK;
+}
+
+/* "hoist 0.1.0", or with --json {"version": "0.1.0"}. */
+static void print_version(void)
+{
+	if (cli_g.json) {
+		json_t *doc = json_pack("{s:s}", "version", HOIST_VERSION);
+
+		out_json(doc, 0);
+		json_decref(doc);
+		return;
+	}
+	out_result("hoist %s", HOIST_VERSION);
 }
 
 int cmd_version(const struct cmd *self, int argc, char **argv)
@@ -133,7 +172,7 @@ int cmd_version(const struct cmd *self, int argc, char **argv)
 		out_error(&e);
 		return rc;
 	}
-	out_result("hoist %s", HOIST_VERSION);
+	print_version();
 	return HOIST_OK;
 }
 
@@ -143,15 +182,39 @@ static int unknown_command(const char *name)
 	size_t n = 0;
 	const struct cmd *c;
 	const char *best;
+	struct herr e = { 0 };
 
 	for (c = hoist_commands; c->name && n < 64; c++)
 		names[n++] = c->name;
 	best = str_closest(name, names, n);
-	fprintf(stderr, "hoist: '%s' is not a hoist command.", name);
 	if (best)
-		fprintf(stderr, " Did you mean '%s'?", best);
-	fprintf(stderr, "\nSee 'hoist help'.\n");
+		herr_set(&e, HOIST_USAGE, "'%s' is not a hoist command. Did you mean '%s'?\n"
+			 "See 'hoist help'.", name, best);
+	else
+		herr_set(&e, HOIST_USAGE, "'%s' is not a hoist command.\nSee 'hoist help'.", name);
+	out_error(&e);
 	return HOIST_USAGE;
+}
+
+/*
+ * The --json contract (hoist(1)): a command that failed without printing
+ * its error as a document gets {"error": {"exit_status", "message"}}, so
+ * every run prints exactly one document (tail: its error as a last line).
+ */
+static int finish(int rc)
+{
+	if (cli_g.json && rc && !out_json_printed(true)) {
+		struct herr e = *out_last_error();
+		json_t *doc;
+
+		if (!e.code)
+			herr_set(&e, rc, "hoist failed (exit status %d)", rc);
+		e.code = rc;
+		doc = out_json_error_doc(&e);
+		out_json(doc, 0);
+		json_decref(doc);
+	}
+	return rc;
 }
 
 static void on_sigint(int sig)
@@ -184,16 +247,25 @@ int main(int argc, char **argv)
 		const char *a = argv[i];
 
 		if (!strcmp(a, "--version")) {
+			opts_scan_json(argc - i, argv + i);
 			cli_apply_globals();
-			out_result("hoist %s", HOIST_VERSION);
+			print_version();
 			return HOIST_OK;
 		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			print_usage(stdout);
+			opts_scan_json(argc - i, argv + i);
+			cli_apply_globals();
+			if (cli_g.json)
+				print_usage_json();
+			else
+				print_usage(stdout);
 			return HOIST_OK;
 		} else if (!strcmp(a, "-s") || !strcmp(a, "--settings")) {
 			if (++i >= argc) {
-				fprintf(stderr, "hoist: option '%s' needs a FILE\n", a);
-				return HOIST_USAGE;
+				herr_set(&e, HOIST_USAGE, "option '%s' needs a FILE", a);
+				opts_scan_json(argc, argv);
+				cli_apply_globals();
+				out_error(&e);
+				return finish(HOIST_USAGE);
 			}
 			cli_g.settings_path = argv[i];
 		} else if (str_starts(a, "--settings=")) {
@@ -214,18 +286,25 @@ int main(int argc, char **argv)
 			cli_g.all = true;
 		} else {
 			herr_set(&e, HOIST_USAGE, "unknown option '%s'; see 'hoist help'", a);
+			opts_scan_json(argc, argv);
 			cli_apply_globals();
 			out_error(&e);
-			return HOIST_USAGE;
+			return finish(HOIST_USAGE);
 		}
 	}
 	cli_apply_globals();
 	if (i >= argc) {
 		print_usage(stderr);
-		return HOIST_USAGE;
+		herr_set(&e, HOIST_USAGE, "no command given; see 'hoist help'");
+		if (cli_g.json)
+			out_error(&e);
+		return finish(HOIST_USAGE);
 	}
 	c = cmd_find(argv[i]);
-	if (!c)
-		return unknown_command(argv[i]);
-	return c->fn(c, argc - i, argv + i);
+	if (!c) {
+		opts_scan_json(argc - i, argv + i);
+		cli_apply_globals();
+		return finish(unknown_command(argv[i]));
+	}
+	return finish(c->fn(c, argc - i, argv + i));
 }

@@ -163,9 +163,10 @@ int opts_parse(const struct cmd *c, int argc, char **argv, char ***pos, int *npo
 			continue;
 		}
 		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			opts_scan_json(argc, argv);
+			cli_apply_globals();
 			cmd_print_help(c);
 			free(p);
-			cli_apply_globals();
 			return -1;
 		}
 		if (a[1] == '-') {
@@ -210,6 +211,8 @@ int opts_parse(const struct cmd *c, int argc, char **argv, char ***pos, int *npo
 			goto out;
 	}
 out:
+	if (rc)
+		opts_scan_json(argc - i, argv + i);
 	cli_apply_globals();
 	if (rc) {
 		free(p);
@@ -220,9 +223,43 @@ out:
 	return HOIST_OK;
 }
 
+void opts_scan_json(int argc, char **argv)
+{
+	int i;
+
+	for (i = 0; i < argc && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "--json"))
+			cli_g.json = true;
+}
+
+json_t *cmd_help_doc(const struct cmd *c)
+{
+	json_t *doc = json_pack("{s:s, s:s, s:s, s:[]}", "name", c->name, "usage", c->usage,
+				"help", c->help, "options");
+	const struct opt *o;
+
+	for (o = c->opts; o && o->long_name; o++) {
+		char s[2] = { o->short_name, 0 };
+
+		json_array_append_new(json_object_get(doc, "options"),
+				      json_pack("{s:s, s:s?, s:s?, s:s}", "name", o->long_name,
+						"short", o->short_name ? s : NULL,
+						"argument", o->argname, "help", o->help));
+	}
+	return doc;
+}
+
 void cmd_print_help(const struct cmd *c)
 {
 	const struct opt *o;
+
+	if (cli_g.json) {
+		json_t *doc = cmd_help_doc(c);
+
+		out_json(doc, 0);
+		json_decref(doc);
+		return;
+	}
 
 	printf("usage: hoist %s %s\n\n%s\n", c->name, c->usage, c->help);
 	if (c->opts && c->opts->long_name) {

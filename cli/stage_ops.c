@@ -85,19 +85,17 @@ void cli_package_done(struct package_info *pi, char *tmpdir)
 	free(tmpdir);
 }
 
-void cli_print_live(const char *headline, const char *action, const struct stage *st,
-		    const char *url)
+json_t *cli_live_doc(const char *action, const struct stage *st, const char *url)
 {
-	if (out_get()->json) {
-		json_t *j = json_pack("{s:s, s:s, s:s}", "stage", st->name, "url", url,
-				      "action", action);
-		char *s = json_dumps(j, JSON_COMPACT);
+	return json_pack("{s:s, s:s?, s:s}", "stage", st->name, "url", url, "action", action);
+}
 
-		out_result("%s", s);
-		free(s);
-		json_decref(j);
+void cli_show_live(const char *headline, json_t *doc)
+{
+	const char *url = json_string_value(json_object_get(doc, "url"));
+
+	if (!url)
 		return;
-	}
 	if (isatty(STDOUT_FILENO)) {
 		out_result("%s%s:%s %s", out_c(stdout, OUT_GREEN), headline,
 			   out_c(stdout, OUT_RESET), url);
@@ -105,6 +103,13 @@ void cli_print_live(const char *headline, const char *action, const struct stage
 	}
 	out_step("%s: %s", headline, url);
 	out_result("%s", url);
+}
+
+void cli_show_nothing(const struct stage *st, json_t *doc, void *ctx)
+{
+	(void)st;
+	(void)doc;
+	(void)ctx;
 }
 
 int cli_split_stage(char **pos, int npos, const char **stage, char ***rest, int *nrest,

@@ -9,6 +9,7 @@
 
 #include "../core/package.h"
 
+#include <jansson.h>
 #include <stdbool.h>
 
 struct herr;
@@ -30,12 +31,16 @@ int cli_package(const struct stage *st, const struct provider *p, const char *zi
 void cli_package_done(struct package_info *pi, char *tmpdir);
 
 /*
- * A live URL: on stdout the bare URL (so URL=$(hoist deploy dev) works) and
+ * A live URL.  The document: {"stage", "url", "action"} (new reference).
+ * For a human: on stdout the bare URL (so URL=$(hoist deploy dev) works) and
  * "<headline>: <url>" as the last line on stderr; when stdout is a terminal
- * only the headline line, on stdout.  --json: {"stage", "url", "action"}.
+ * only the headline line, on stdout.
  */
-void cli_print_live(const char *headline, const char *action, const struct stage *st,
-		    const char *url);
+json_t *cli_live_doc(const char *action, const struct stage *st, const char *url);
+void cli_show_live(const char *headline, json_t *doc);
+
+/* A stage_cmd show() for commands whose human output is all on stderr. */
+void cli_show_nothing(const struct stage *st, json_t *doc, void *ctx);
 
 /*
  * For "[stage] rest…" commands: is pos[0] a stage of the settings file?

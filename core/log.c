@@ -8,11 +8,14 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 static struct out_opts opts = { .verbosity = 0 };
 static double started = -1;   /* clock_now_s() at the first out_init */
+static struct herr last_error;
+static bool json_printed, json_error_printed;
 
 void out_init(const struct out_opts *o)
 {
@@ -97,6 +100,9 @@ void out_warn(const char *fmt, ...)
 
 void out_error(const struct herr *e)
 {
+	last_error = *e;
+	if (!last_error.code)
+		last_error.code = HOIST_FAIL;
 	fprintf(stderr, "%serror:%s %s\n", out_c(stderr, OUT_RED), out_c(stderr, OUT_RESET),
 		e->msg[0] ? e->msg : "unknown error");
 	fflush(stderr);
@@ -111,6 +117,43 @@ void out_result(const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stdout);
 	fflush(stdout);
+}
+
+const struct herr *out_last_error(void)
+{
+	return &last_error;
+}
+
+json_t *out_json_error_doc(const struct herr *e)
+{
+	return json_pack("{s:{s:i, s:s}}", "error", "exit_status", e->code ? e->code : HOIST_FAIL,
+			 "message", e->msg[0] ? e->msg : "unknown error");
+}
+
+void out_json(const json_t *doc, size_t flags)
+{
+	char *s = json_dumps(doc, (flags ? flags : JSON_COMPACT) | JSON_ENCODE_ANY);
+
+	fputs(s ? s : "null", stdout);
+	fputc('\n', stdout);
+	fflush(stdout);
+	free(s);
+	json_printed = true;
+	if (json_is_object(doc) && json_object_get(doc, "error"))
+		json_error_printed = true;
+	if (json_is_array(doc)) {
+		size_t i;
+		json_t *x;
+
+		json_array_foreach(doc, i, x)
+			if (json_object_get(x, "error"))
+				json_error_printed = true;
+	}
+}
+
+bool out_json_printed(bool errors_only)
+{
+	return errors_only ? json_error_printed : json_printed;
 }
 
 bool out_confirm(const char *question)

@@ -9,6 +9,7 @@
 #ifndef HOIST_LOG_H
 #define HOIST_LOG_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -38,6 +39,20 @@ void out_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void out_error(const struct herr *e);
 /* A result line on stdout. */
 void out_result(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * --json (hoist(1), "JSON output"): print one document on stdout, compact
+ * (or with `flags`, e.g. JSON_INDENT(2)), one line per document unless
+ * indented.  out_json_error_doc builds {"error": {"exit_status", "message"}}
+ * (new reference).  main() prints the error of a failed command as a
+ * document when the command printed none (out_json_printed tells), so every
+ * command prints exactly one document, errors included.
+ */
+void out_json(const json_t *doc, size_t flags);
+json_t *out_json_error_doc(const struct herr *e);
+bool out_json_printed(bool errors_only);
+/* The last error out_error printed (code 0 when none). */
+const struct herr *out_last_error(void);
 
 /* ANSI colour helpers: return "" when colour is off for that stream. */
 const char *out_c(FILE *stream, const char *ansi);

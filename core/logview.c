@@ -6,7 +6,9 @@
 #include "err.h"
 #include "str.h"
 
+#include <jansson.h>
 #include <regex.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -102,6 +104,23 @@ int logview_print(const struct logview *v, int64_t time_ms, const char *stream,
 	if ((v->only_http && !http) || (v->only_non_http && http))
 		return 0;
 	gmtime_r(&t, &tm);
+	if (v->json) {
+		char iso[48];
+		json_t *j;
+		char *s;
+
+		strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
+		snprintf(iso, sizeof(iso), "%s.%03dZ", ts, (int)(time_ms % 1000));
+		j = json_pack("{s:s?, s:s, s:I, s:s?, s:s, s:b}", "stage", v->stage, "time", iso,
+			      "time_ms", (json_int_t)time_ms, "stream", stream, "message", message,
+			      "http", http);
+		s = json_dumps(j, JSON_COMPACT);
+		fprintf(v->out, "%s\n", s ? s : "{}");
+		fflush(v->out);
+		free(s);
+		json_decref(j);
+		return 1;
+	}
 	strftime(ts, sizeof(ts), "%Y-%m-%d %H:%M:%S", &tm);
 	if (v->color)
 		mc = http ? status_color(message) :

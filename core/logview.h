@@ -26,6 +26,9 @@ struct logview {
 	bool only_http, only_non_http;
 	bool verbose;   /* show platform lines and the stream */
 	bool color;
+	/* --json: one object per line {"stage", "time", "time_ms", "stream", "message", "http"} */
+	bool json;
+	const char *stage;
 };
 
 /* Print one event if it passes the view's filters; returns 1 if printed. */

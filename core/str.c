@@ -3,6 +3,7 @@
  */
 #include "str.h"
 
+#include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -235,4 +236,22 @@ const char *str_size(unsigned long long bytes, char *buf, size_t len)
 	else
 		snprintf(buf, len, "%llu B", bytes);
 	return buf;
+}
+
+unsigned char *str_b64_decode(const char *in, size_t n, size_t *len)
+{
+	unsigned char *out = xmalloc(n / 4 * 3 + 4);
+	int m = n ? EVP_DecodeBlock(out, (const unsigned char *)in, (int)n) : 0;
+
+	if (m < 0) {
+		free(out);
+		return NULL;
+	}
+	while (n > 0 && in[n - 1] == '=' && m > 0) {   /* DecodeBlock counts the padding */
+		m--;
+		n--;
+	}
+	out[m] = '\0';
+	*len = (size_t)m;
+	return out;
 }

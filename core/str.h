@@ -51,4 +51,10 @@ const char *str_closest(const char *word, const char *const *cands, size_t n);
 /* Human-readable size: "9.1 MiB" into buf. */
 const char *str_size(unsigned long long bytes, char *buf, size_t len);
 
+/*
+ * Standard base64 (OpenSSL), padding honoured: an allocated buffer of *len
+ * bytes (NUL-terminated too), or NULL when `in` (n bytes) is not base64.
+ */
+unsigned char *str_b64_decode(const char *in, size_t n, size_t *len);
+
 #endif

@@ -60,6 +60,13 @@ struct undeploy_args {
 
 struct certify_args {
 	bool manual;
+	/*
+	 * --manual: what the user installs by hand, filled by the provider
+	 * (an object the caller owns): "records": [{"name", "type", "value"}]
+	 * (DNS validation records) and/or "files": {"certificate", "key",
+	 * "chain"} (paths of the files written).
+	 */
+	json_t *manual_out;
 };
 
 /* `hoist request`: one HTTP request to the stage's live URL. */

@@ -158,8 +158,8 @@ static int find_amazon(struct aws_ctx *ax, const char *domain, char **arn, struc
 	return rc;
 }
 
-/* --manual: the validation CNAMEs on stdout ("name CNAME value"), the rest on stderr. */
-static void print_records(json_t *c, const char *domain)
+/* --manual: the validation CNAMEs into `records`, what to do with them on stderr. */
+static void manual_records(json_t *c, const char *domain, json_t *records)
 {
 	const char *status = json_string_value(json_object_get(c, "Status")) ?: "?";
 	json_t *o, *r;
@@ -172,9 +172,10 @@ static void print_records(json_t *c, const char *domain)
 		 json_array_size(json_object_get(c, "DomainValidationOptions")) == 1 ? "it" : "them");
 	json_array_foreach(json_object_get(c, "DomainValidationOptions"), i, o) {
 		r = json_object_get(o, "ResourceRecord");
-		out_result("%s %s %s", json_string_value(json_object_get(r, "Name")) ?: "?",
-			   json_string_value(json_object_get(r, "Type")) ?: "CNAME",
-			   json_string_value(json_object_get(r, "Value")) ?: "?");
+		json_array_append_new(records, json_pack("{s:s, s:s, s:s}", "name",
+			json_string_value(json_object_get(r, "Name")) ?: "?", "type",
+			json_string_value(json_object_get(r, "Type")) ?: "CNAME", "value",
+			json_string_value(json_object_get(r, "Value")) ?: "?"));
 	}
 	if (strcmp(status, "ISSUED"))
 		out_step("Create %s, then run hoist certify without --manual once ACM has issued "
@@ -183,7 +184,7 @@ static void print_records(json_t *c, const char *domain)
 }
 
 int acm_request(struct aws_ctx *ax, struct aws_ctx *x, const char *domain, const char *zone,
-		char **arn, struct herr *e)
+		json_t *records, char **arn, struct herr *e)
 {
 	long poll = env_number("HOIST_AWS_POLL_MS", 5000);
 	time_t end = time(NULL) + 3600;
@@ -221,7 +222,7 @@ int acm_request(struct aws_ctx *ax, struct aws_ctx *x, const char *domain, const
 		status = json_string_value(json_object_get(c, "Status")) ?: "?";
 		if (!strcmp(status, "ISSUED")) {
 			if (!zone)
-				print_records(c, domain);
+				manual_records(c, domain, records);
 			break;
 		}
 		if (strcmp(status, "PENDING_VALIDATION")) {
@@ -233,7 +234,7 @@ int acm_request(struct aws_ctx *ax, struct aws_ctx *x, const char *domain, const
 			if (!json_object_get(o, "ResourceRecord"))
 				all = false;
 		if (all && !zone) {
-			print_records(c, domain);
+			manual_records(c, domain, records);
 			break;
 		}
 		if (all && !written) {

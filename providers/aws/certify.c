@@ -24,8 +24,8 @@
  * its REST API and the hosted zone (exit 1).
  *
  * --manual changes nothing in API Gateway or Route 53 (only ACME's temporary
- * _acme-challenge TXT records are written and removed) and prints on stdout
- * what to install by hand:
+ * _acme-challenge TXT records are written and removed) and returns (in
+ * certify_args.manual_out; the command prints it) what to install by hand:
  *   lets_encrypt_key, certificate files   key, certificate and chain written
  *                              under <state dir>/certs/<domain>/ (the key
  *                              0600), their paths printed;
@@ -193,8 +193,8 @@ static int obtain_acme(struct aws_ctx *x, const char *domain, struct pem *p, str
 	return rc;
 }
 
-/* --manual: the files, their paths on stdout. */
-static int write_manual(const char *domain, const struct pem *p, struct herr *e)
+/* --manual: the files, their paths into out {"files": {…}}. */
+static int write_manual(const char *domain, const struct pem *p, json_t *out, struct herr *e)
 {
 	char *state = path_state_dir(), *certs = path_join(state, "certs");
 	char *dir = path_join(certs, domain);
@@ -212,9 +212,8 @@ static int write_manual(const char *domain, const struct pem *p, struct herr *e)
 	if (!rc) {
 		out_step("Wrote the certificate for %s; install it yourself (nothing was changed "
 			 "in API Gateway):", domain);
-		out_result("certificate: %s", fc);
-		out_result("key: %s", fk);
-		out_result("chain: %s", fch);
+		json_object_set_new(out, "files", json_pack("{s:s, s:s, s:s}", "certificate", fc,
+							    "key", fk, "chain", fch));
 	}
 	free(state);
 	free(certs);
@@ -294,11 +293,14 @@ int aws_op_certify(const struct stage *st, const struct certify_args *a, char **
 	if (mode == CERT_ACME && (rc = obtain_acme(&x, domain, &p, e)))
 		goto out;
 	if (manual && mode == CERT_ACM) {
-		rc = acm_request(&ax, &x, domain, NULL, &arn, e);
+		json_t *records = json_array();
+
+		rc = acm_request(&ax, &x, domain, NULL, records, &arn, e);
+		json_object_set_new(a->manual_out, "records", records);
 		goto out;
 	}
 	if (manual) {
-		rc = write_manual(domain, &p, e);
+		rc = write_manual(domain, &p, a->manual_out, e);
 		goto out;
 	}
 	switch (mode) {
@@ -315,7 +317,7 @@ int aws_op_certify(const struct stage *st, const struct certify_args *a, char **
 					domain, &arn, e);
 		break;
 	case CERT_ACM:
-		rc = acm_request(&ax, &x, domain, zone, &arn, e);
+		rc = acm_request(&ax, &x, domain, zone, NULL, &arn, e);
 		break;
 	}
 	if (!rc)

@@ -88,11 +88,12 @@ int acm_import(struct aws_ctx *ax, const char *cert, const char *key, const char
 /*
  * An ISSUED Amazon certificate for domain: an existing one, or
  * RequestCertificate + validation CNAMEs in `zone` + wait (x writes Route 53).
- * zone NULL (--manual): print the validation records (stdout) once ACM has
- * them and return without waiting or writing DNS.
+ * zone NULL (--manual): append the validation records to `records` once
+ * ACM has them ({"name", "type", "value"}) and return without waiting or
+ * writing DNS.
  */
 int acm_request(struct aws_ctx *ax, struct aws_ctx *x, const char *domain, const char *zone,
-		char **arn, struct herr *e);
+		json_t *records, char **arn, struct herr *e);
 
 /* ---- domain.c ---- */
 

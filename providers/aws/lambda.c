@@ -538,25 +538,6 @@ int lambda_concurrency(struct aws_ctx *x, long long have, long long want, struct
 	return rc;
 }
 
-static char *b64_decode(const char *in, size_t *len)
-{
-	size_t n = strlen(in);
-	unsigned char *out = xmalloc(n / 4 * 3 + 4);
-	int m = EVP_DecodeBlock(out, (const unsigned char *)in, (int)n);
-
-	if (m < 0) {
-		free(out);
-		return NULL;
-	}
-	while (n > 0 && in[n - 1] == '=' && m > 0) {   /* DecodeBlock keeps padding bytes */
-		m--;
-		n--;
-	}
-	out[m] = '\0';
-	*len = (size_t)m;
-	return (char *)out;
-}
-
 int lambda_invoke(struct aws_ctx *x, json_t *event, json_t **payload, char **log,
 		  char **fn_error, struct herr *e)
 {
@@ -581,7 +562,7 @@ int lambda_invoke(struct aws_ctx *x, json_t *event, json_t **payload, char **log
 
 		*payload = json_incref(r.data);
 		if ((v = http_headers_get(&r.headers, "X-Amz-Log-Result")))
-			*log = b64_decode(v, &n);
+			*log = (char *)str_b64_decode(v, strlen(v), &n);
 		if ((v = http_headers_get(&r.headers, "X-Amz-Function-Error")))
 			*fn_error = xstrdup(v);
 	}

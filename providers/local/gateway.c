@@ -281,21 +281,9 @@ static int send_answer(struct MHD_Connection *c, json_t *ans, enum MHD_Result *r
 	    json_integer_value(code) > 599 || (body && !json_is_string(body) && !json_is_null(body)))
 		return -1;
 	if (json_is_string(body) && json_is_true(json_object_get(ans, "isBase64Encoded"))) {
-		const char *s = json_string_value(body);
-		size_t n = strlen(s);
-		int m;
-
-		data = xmalloc(n / 4 * 3 + 4);
-		m = n ? EVP_DecodeBlock(data, (const unsigned char *)s, (int)n) : 0;
-		if (m < 0) {
-			free(data);
+		data = str_b64_decode(json_string_value(body), json_string_length(body), &len);
+		if (!data)
 			return -1;
-		}
-		len = (size_t)m;
-		while (n && s[n - 1] == '=' && len) {
-			len--;
-			n--;
-		}
 	} else if (json_is_string(body)) {
 		len = json_string_length(body);
 		data = xmalloc(len + 1);

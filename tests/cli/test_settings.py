@@ -138,8 +138,9 @@ def test_settings_file_option_and_all(run, tmp_path):
         """, name="other.json")
     r = run(["-s", "other.json", "settings", "--all"], cwd=cwd)
     assert r.returncode == 0, r.stderr
-    out = json.loads(r.stdout)
-    assert list(out) == ["cn", "dev", "gz"]
+    # --all: one array, an element per stage in file order (hoist(1), JSON output)
+    out = {x["stage"]: x["settings"] for x in json.loads(r.stdout)}
+    assert [x["stage"] for x in json.loads(r.stdout)] == ["dev", "cn", "gz"]
     assert out["dev"]["local_concurrency"] == 2
     assert out["dev"]["local_port"] == 8123
     assert out["cn"]["region"] == "cn-hangzhou"
@@ -336,7 +337,7 @@ def test_all_warns_once_per_key(run, tmp_path):
     r = run(["settings", "--all"], cwd=cwd)
     assert r.returncode == 0, r.stderr
     assert r.stderr.count("unknown key 'memroy_size' in stage 'base'") == 1
-    assert set(json.loads(r.stdout)) == {"base", "dev", "prod"}
+    assert [x["stage"] for x in json.loads(r.stdout)] == ["base", "dev", "prod"]
 
 
 def test_stage_and_all_together_is_usage_error(run, tmp_path):
