@@ -1,0 +1,82 @@
+/*
+ * digest.c — hex, SHA-256, MD5, HMAC-SHA256, base64 and RFC 3986
+ * percent-encoding for request signers (see digest.h).
+ */
+#include "digest.h"
+
+#include "str.h"
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <string.h>
+
+void digest_hex(const unsigned char *d, size_t n, char *hex, bool upper)
+{
+	const char *dig = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		hex[2 * i] = dig[d[i] >> 4];
+		hex[2 * i + 1] = dig[d[i] & 15];
+	}
+	hex[2 * n] = '\0';
+}
+
+void digest_sha256_hex(const void *data, size_t len, char hex[65])
+{
+	unsigned char md[32];
+	unsigned int mdlen = 0;
+
+	EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL);
+	digest_hex(md, 32, hex, false);
+}
+
+void digest_md5(const void *data, size_t len, unsigned char md[16])
+{
+	unsigned int mdlen = 0;
+
+	EVP_Digest(data, len, md, &mdlen, EVP_md5(), NULL);
+}
+
+void digest_hmac_sha256(const void *key, size_t klen, const void *msg, size_t mlen,
+			unsigned char out[32])
+{
+	unsigned char tmp[EVP_MAX_MD_SIZE];
+	unsigned int olen = sizeof(tmp);
+
+	HMAC(EVP_sha256(), key, (int)klen, msg, mlen, tmp, &olen);
+	memcpy(out, tmp, 32);
+}
+
+char *digest_base64(const void *data, size_t len)
+{
+	char *out = xmalloc(4 * ((len + 2) / 3) + 1);
+
+	EVP_EncodeBlock((unsigned char *)out, data, (int)len);
+	return out;
+}
+
+static bool unreserved(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+	       c == '-' || c == '_' || c == '.' || c == '~';
+}
+
+char *digest_pct_encode(const char *s, size_t len, bool keep_slash)
+{
+	static const char dig[] = "0123456789ABCDEF";
+	struct sbuf b;
+
+	sbuf_init(&b);
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (unreserved(c) || (keep_slash && c == '/')) {
+			sbuf_addc(&b, (char)c);
+		} else {
+			char esc[3] = { '%', dig[c >> 4], dig[c & 15] };
+
+			sbuf_add(&b, esc, 3);
+		}
+	}
+	return sbuf_detach(&b);
+}

@@ -1,0 +1,36 @@
+/*
+ * digest.h — the hash, HMAC, hex and base64 primitives request signers
+ * share (Alibaba ACS3/OSS4/SLS; any other cloud's signer may use them).
+ * All are thin wrappers over OpenSSL.
+ */
+#ifndef HOIST_DIGEST_H
+#define HOIST_DIGEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Lower-case (or upper-case) hex of n bytes into hex[2n+1]. */
+void digest_hex(const unsigned char *d, size_t n, char *hex, bool upper);
+
+/* SHA-256 of data as lower-case hex into hex[65]. */
+void digest_sha256_hex(const void *data, size_t len, char hex[65]);
+
+/* MD5 of data into md[16]. */
+void digest_md5(const void *data, size_t len, unsigned char md[16]);
+
+/* HMAC-SHA256(key, msg) into out[32]. */
+void digest_hmac_sha256(const void *key, size_t klen, const void *msg, size_t mlen,
+			unsigned char out[32]);
+
+/* Standard base64 (with padding) of data; allocates. */
+char *digest_base64(const void *data, size_t len);
+
+/*
+ * Percent-encoding as RFC 3986 wants it: unreserved characters
+ * (A-Z a-z 0-9 - _ . ~) kept, everything else %XX (upper-case hex); '/'
+ * kept when keep_slash.  This is encodeURIComponent plus !'()* — what
+ * Alibaba's and AWS's signers call "percent encode".  Allocates.
+ */
+char *digest_pct_encode(const char *s, size_t len, bool keep_slash);
+
+#endif
