@@ -9,9 +9,8 @@
 #include "../../core/err.h"
 #include "../../core/log.h"
 #include "../../core/str.h"
+#include "../../core/xml.h"
 
-#include <libxml/parser.h>
-#include <libxml/tree.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -257,93 +256,6 @@ static int check_effect_tramp(const struct http_request *rq, enum http_effect *e
 
 /* ---- responses and errors ------------------------------------------------ */
 
-static void xml_into(json_t *obj, xmlNode *parent);
-
-static json_t *xml_value(xmlNode *n)
-{
-	bool kids = false;
-
-	for (xmlNode *k = n->children; k; k = k->next)
-		kids |= k->type == XML_ELEMENT_NODE;
-	if (kids) {
-		json_t *o = json_object();
-
-		xml_into(o, n);
-		return o;
-	} else {
-		xmlChar *t = xmlNodeGetContent(n);
-		json_t *s = json_string(t ? (const char *)t : "");
-
-		xmlFree(t);
-		return s ? s : json_string("");
-	}
-}
-
-static void xml_into(json_t *obj, xmlNode *parent)
-{
-	for (xmlNode *k = parent->children; k; k = k->next) {
-		const char *name = (const char *)k->name;
-		json_t *v, *old;
-
-		if (k->type != XML_ELEMENT_NODE)
-			continue;
-		v = xml_value(k);
-		old = json_object_get(obj, name);
-		if (!old) {
-			json_object_set_new(obj, name, v);
-		} else if (json_is_array(old)) {
-			json_array_append_new(old, v);
-		} else {
-			json_t *arr = json_array();
-
-			json_array_append(arr, old);
-			json_array_append_new(arr, v);
-			json_object_set_new(obj, name, arr);
-		}
-	}
-}
-
-json_t *aws_xml_to_json(const char *xml, size_t len, char **root_name)
-{
-	xmlDoc *doc;
-	xmlNode *root;
-	json_t *out;
-
-	if (root_name)
-		*root_name = NULL;
-	if (!xml || !len || len > 0x7fffffff)
-		return NULL;
-	doc = xmlReadMemory(xml, (int)len, NULL, NULL,
-			    XML_PARSE_NONET | XML_PARSE_NOBLANKS | XML_PARSE_NOERROR |
-			    XML_PARSE_NOWARNING);
-	if (!doc)
-		return NULL;
-	root = xmlDocGetRootElement(doc);
-	if (!root) {
-		xmlFreeDoc(doc);
-		return NULL;
-	}
-	out = json_object();
-	xml_into(out, root);
-	if (root_name)
-		*root_name = xstrdup((const char *)root->name);
-	xmlFreeDoc(doc);
-	return out;
-}
-
-json_t *aws_list(const json_t *parent, const char *name)
-{
-	json_t *v = parent ? json_object_get(parent, name) : NULL, *a;
-
-	if (!v || (json_is_string(v) && !*json_string_value(v)))
-		return json_array();
-	if (json_is_array(v))
-		return json_incref(v);
-	a = json_array();
-	json_array_append(a, v);
-	return a;
-}
-
 static const char *jstr(const json_t *o, const char *k1, const char *k2)
 {
 	const json_t *v = json_object_get(o, k1);
@@ -365,7 +277,7 @@ static void parse_body(const struct aws_service *s, const struct sbuf *b, struct
 		return;
 	}
 	if (s->proto == AWS_REST_XML || s->proto == AWS_QUERY || b->s[0] == '<') {
-		res->data = aws_xml_to_json(b->s, b->len, root);
+		res->data = xml_to_json(b->s, b->len, root);
 		if (res->data)
 			return;
 	}

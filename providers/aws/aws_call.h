@@ -10,7 +10,7 @@
  *   - XML protocols (S3, Route 53, and the query protocol of IAM, STS,
  *     CloudWatch): the root element as an object; an element with children
  *     becomes an object, a text-only element a string, and repeated child
- *     names an array — use aws_list() to read "list of member" shapes.
+ *     names an array — use xml_list() (core/xml.h) to read "list of member" shapes.
  * An AWS error (HTTP ≥ 300) becomes HOIST_FAIL with
  *   "<Service> <Operation> failed: <Code>: <Message>"
  * and its code/message kept in the result, so callers can treat e.g.
@@ -22,6 +22,7 @@
 #include "credentials.h"
 #include "sigv4.h"
 #include "../../core/http.h"
+#include "../../core/xml.h"
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -112,14 +113,5 @@ void aws_query_add(struct sbuf *q, const char *name, const char *value);
 
 /* Path segment encoder: AWS URI encoding, '/' encoded too; allocates. */
 char *aws_path_escape(const char *segment);
-
-/*
- * A "list" in XML-derived data: `parent[name]` as an array whatever the
- * count (none → empty array).  Returns a new reference.
- */
-json_t *aws_list(const json_t *parent, const char *name);
-
-/* XML text → JSON as described above (root element's content); NULL if not XML. */
-json_t *aws_xml_to_json(const char *xml, size_t len, char **root_name);
 
 #endif

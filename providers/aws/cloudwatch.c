@@ -49,7 +49,7 @@ int cw_sum_24h(struct aws_ctx *x, const char *metric, long long *sum, struct her
 	if (!rc) {
 		const json_t *res = json_object_get(r.data, "GetMetricStatisticsResult");
 
-		pts = aws_list(json_object_get(res, "Datapoints"), "member");
+		pts = xml_list(json_object_get(res, "Datapoints"), "member");
 		json_array_foreach(pts, i, p)
 			*sum += (long long)strtod(json_string_value(json_object_get(p, "Sum")) ?: "0",
 						  NULL);

@@ -534,7 +534,7 @@ static const char *bucket_of(const char *arn)
 	return p ? p + 3 : arn;
 }
 
-/* JSON image of XML (aws_xml_to_json) back to XML: <key>…</key>. */
+/* JSON image of XML (xml_to_json) back to XML: <key>…</key>. */
 static void xml_from_json(struct sbuf *b, const char *key, json_t *v)
 {
 	const char *k;
@@ -660,7 +660,7 @@ static int sns_subscriptions(struct aws_ctx *x, const char *topic, const char *f
 		rc = ev_query(x, &aws_sns, "ListSubscriptionsByTopic", p, &out, "NotFound", e);
 		if (rc || !out)
 			break;
-		list = aws_list(json_object_get(json_object_get(out, "ListSubscriptionsByTopicResult"),
+		list = xml_list(json_object_get(json_object_get(out, "ListSubscriptionsByTopicResult"),
 						"Subscriptions"), "member");
 		json_array_foreach(list, i, s)
 			if (!strcmp(json_string_value(json_object_get(s, "Endpoint")) ?: "", fn_arn))

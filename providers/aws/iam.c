@@ -262,7 +262,7 @@ int iam_role_ensure(struct aws_ctx *x, bool slim, char **arn, bool *created, str
 
 static bool tagged_managed(const struct aws_result *r)
 {
-	json_t *tags = aws_list(json_object_get(result_of(r, "ListRoleTags"), "Tags"), "member"), *t;
+	json_t *tags = xml_list(json_object_get(result_of(r, "ListRoleTags"), "Tags"), "member"), *t;
 	bool yes = false;
 	size_t i;
 
@@ -299,7 +299,7 @@ int iam_role_remove(struct aws_ctx *x, struct herr *e)
 		goto out;
 	rc = iam_call(x, "ListRolePolicies", json_pack("{s:s}", "RoleName", name), &r, e);
 	if (!rc)
-		names = aws_list(json_object_get(result_of(&r, "ListRolePolicies"), "PolicyNames"),
+		names = xml_list(json_object_get(result_of(&r, "ListRolePolicies"), "PolicyNames"),
 				 "member");
 	aws_result_free(&r);
 	json_array_foreach(names, i, n) {

@@ -50,7 +50,7 @@ int r53_zone_for(struct aws_ctx *x, const char *domain, char **id, char **name,
 		    NULL, NULL, &out, NULL, e);
 	if (rc)
 		return rc;
-	zones = aws_list(json_object_get(out, "HostedZones"), "HostedZone");
+	zones = xml_list(json_object_get(out, "HostedZones"), "HostedZone");
 	json_array_foreach(zones, i, z) {
 		const char *zn = json_string_value(json_object_get(z, "Name")) ?: "";
 		size_t m = zone_match(domain, zn);
@@ -180,7 +180,7 @@ int r53_get(struct aws_ctx *x, const char *zone, const char *name, const char *t
 	aws_query_add(&q, "type", type);
 	rc = ev_xml(x, &aws_route53, "ListResourceRecordSets", "GET", NULL, path, q.s, NULL, &out,
 		    NULL, e);
-	list = aws_list(json_object_get(out, "ResourceRecordSets"), "ResourceRecordSet");
+	list = xml_list(json_object_get(out, "ResourceRecordSets"), "ResourceRecordSet");
 	json_array_foreach(list, i, r)
 		if (same_name(json_string_value(json_object_get(r, "Name")) ?: "", name) &&
 		    !strcmp(json_string_value(json_object_get(r, "Type")) ?: "", type)) {
@@ -197,7 +197,7 @@ int r53_get(struct aws_ctx *x, const char *zone, const char *name, const char *t
 /* The unquoted values of a record set (new array of strings). */
 static json_t *rr_values(json_t *rrset)
 {
-	json_t *list = aws_list(json_object_get(rrset, "ResourceRecords"), "ResourceRecord");
+	json_t *list = xml_list(json_object_get(rrset, "ResourceRecords"), "ResourceRecord");
 	json_t *out = json_array(), *r;
 	size_t i;
 

@@ -337,7 +337,7 @@ int s3_delete_prefix(struct aws_ctx *x, const char *bucket, const char *prefix, 
 		aws_result_free(&r);
 		return rc;
 	}
-	items = aws_list(r.data, "Contents");
+	items = xml_list(r.data, "Contents");
 	json_array_foreach(items, i, it) {
 		const char *key = json_string_value(json_object_get(it, "Key"));
 

@@ -9,41 +9,22 @@
 #include "sigv4.h"
 
 #include "credentials.h"
+#include "../../core/digest.h"
 #include "../../core/str.h"
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/crypto.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-static const char hexdig[] = "0123456789abcdef";
-
-static void to_hex(const unsigned char *d, size_t n, char *hex)
-{
-	for (size_t i = 0; i < n; i++) {
-		hex[2 * i] = hexdig[d[i] >> 4];
-		hex[2 * i + 1] = hexdig[d[i] & 15];
-	}
-	hex[2 * n] = '\0';
-}
-
 void sigv4_sha256_hex(const void *data, size_t len, char hex[65])
 {
-	unsigned char md[32];
-	unsigned int mdlen = 0;
-
-	EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL);
-	to_hex(md, 32, hex);
+	digest_sha256_hex(data, len, hex);
 }
 
 static void hmac(const void *key, size_t klen, const char *msg, unsigned char out[32])
 {
-	unsigned char tmp[32];
-	unsigned int olen = 32;
-
-	HMAC(EVP_sha256(), key, (int)klen, (const unsigned char *)msg, strlen(msg), tmp, &olen);
-	memcpy(out, tmp, 32);
+	digest_hmac_sha256(key, klen, msg, strlen(msg), out);
 }
 
 static bool unreserved(unsigned char c)
@@ -54,18 +35,7 @@ static bool unreserved(unsigned char c)
 
 char *sigv4_uri_encode(const char *s, size_t len, bool keep_slash)
 {
-	struct sbuf b;
-
-	sbuf_init(&b);
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (unreserved(c) || (keep_slash && c == '/'))
-			sbuf_addc(&b, (char)c);
-		else
-			sbuf_printf(&b, "%%%02X", c);
-	}
-	return sbuf_detach(&b);
+	return digest_pct_encode(s, len, keep_slash);
 }
 
 /*
@@ -320,7 +290,7 @@ int sigv4_sign(const struct sigv4_req *r, const struct aws_creds *c, struct sigv
 	hmac(k, 32, r->service, k);
 	hmac(k, 32, "aws4_request", k);
 	hmac(k, 32, out->string_to_sign, k);
-	to_hex(k, 32, out->signature);
+	digest_hex(k, 32, out->signature, false);
 	OPENSSL_cleanse(k, sizeof(k));
 	out->authorization = xasprintf("AWS4-HMAC-SHA256 Credential=%s/%s, SignedHeaders=%s, "
 				       "Signature=%s", c->access_key_id, scope, hl.s,
