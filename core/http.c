@@ -561,6 +561,15 @@ static long backoff_ms(int attempt, const struct http_response *rs)
 		if (!*end && s >= 0 && s * 1000 > ms)
 			ms = s * 1000;
 	}
+	if ((ra = http_headers_get(&rs->headers, "x-acs-retry-after")) && *ra) {
+		char *end;   /* Alibaba Cloud: milliseconds */
+		long v = strtol(ra, &end, 10);
+
+		if (v > MAX_RETRY_AFTER_S * 1000)
+			v = MAX_RETRY_AFTER_S * 1000;
+		if (!*end && v > ms)
+			ms = v;
+	}
 	return ms;
 }
 

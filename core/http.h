@@ -8,11 +8,12 @@
  * http_do() sends one logical request, retrying with exponential backoff and
  * full jitter on HTTP 429/5xx, throttling error codes in the body
  * (ThrottlingException, TooManyRequestsException, Throttling,
- * RequestLimitExceeded, SlowDown) and transport errors.  Before each attempt
- * it calls the request's `sign` hook (signatures carry a timestamp).  A
- * request marked non-idempotent whose outcome is unknown (the request went
- * out, then the connection broke or timed out) is only retried after its
- * `check_effect` hook says it did not take effect.
+ * RequestLimitExceeded, SlowDown) and transport errors, waiting at least what
+ * Retry-After (seconds) or Alibaba's x-acs-retry-after (milliseconds) asks.
+ * Before each attempt it calls the request's `sign` hook (signatures carry a
+ * timestamp).  A request marked non-idempotent whose outcome is unknown (the
+ * request went out, then the connection broke or timed out) is only retried
+ * after its `check_effect` hook says it did not take effect.
  *
  * Environment knobs (documented in hoist(1)):
  *   HOIST_HTTP_BACKOFF_MS   base backoff delay in ms (default 500; tests use 1)
