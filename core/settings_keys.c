@@ -49,11 +49,12 @@ const struct settings_key settings_keys[] = {
 	  "python3.9|python3.10|python3.11|python3.12|python3.13", { { 0 } },
 	  ALL4("\"python3.12\""), NULL },
 	{ "region", T_STR, P_CLOUD, CK_REGION, NULL, { { 0 } },
-	  { [PV_ALIYUN] = "\"cn-hangzhou\"", [PV_TENCENT] = "\"ap-guangzhou\"" }, NULL },
+	  { [PV_TENCENT] = "\"ap-guangzhou\"" }, NULL },
 	{ "aws_region", T_STR, P_AWS, CK_REGION, NULL, { { 0 } }, { NULL },
 	  "use 'region' for other providers" },
-	{ "profile_name", T_STR, P_AWS, CK_NONE, NULL, { { 0 } }, { NULL },
-	  "AWS credential profile; aliyun/tencent read their own credential files" },
+	{ "profile_name", T_STR, P_AWS | P_ALIYUN, CK_NONE, NULL, { { 0 } }, { NULL },
+	  "a credential profile (AWS ~/.aws, Alibaba ~/.aliyun/config.json); tencent reads "
+	  "its own credential file" },
 	{ "account_id", T_STR | T_INT, P_ALIYUN, CK_NONE, NULL, { { 0 } }, { NULL },
 	  "the Alibaba Cloud account id (FC endpoint)" },
 	{ "endpoint_urls", T_OBJ, P_CLOUD, CK_URLMAP, NULL, { { 0 } }, { NULL }, NULL },
@@ -61,7 +62,7 @@ const struct settings_key settings_keys[] = {
 
 	/* --- function ------------------------------------------------------ */
 	{ "memory_size", T_INT, P_ALL, CK_RANGE, NULL,
-	  { R(128, 10240), { 64, 32768, 64 }, { 64, 3072, 64 }, R(128, 10240) },
+	  { R(128, 10240), { 128, 32768, 64 }, { 64, 3072, 64 }, R(128, 10240) },
 	  ALL4("512"), NULL },
 	{ "timeout_seconds", T_INT, P_ALL, CK_RANGE, NULL,
 	  { R(1, 900), R(1, 86400), R(1, 900), R(1, 900) }, ALL4("30"), NULL },
@@ -82,7 +83,9 @@ const struct settings_key settings_keys[] = {
 	{ "layers", T_ARR, P_CLOUD, CK_STRLIST, NULL, { { 0 } }, { NULL }, NULL },
 	{ "vpc_config", T_OBJ, P_CLOUD, CK_VPC, NULL, { { 0 } }, { NULL }, NULL },
 	{ "xray_tracing", T_BOOL, P_AWS, CK_NONE, NULL, { { 0 } }, AWS1("false"),
-	  "X-Ray tracing is AWS-only" },
+	  "X-Ray tracing is AWS-only (Function Compute 3.0's tracingConfig sends Jaeger spans "
+	  "to an account-specific Managed Service for OpenTelemetry endpoint, which hoist "
+	  "cannot choose for you)" },
 	{ "dead_letter_arn", T_STR, P_CLOUD, CK_NONE, NULL, { { 0 } }, { NULL }, NULL },
 	{ "snap_start", T_STR, P_AWS, CK_CHOICE, "None|PublishedVersions", { { 0 } }, { NULL },
 	  AWS_ONLY },
@@ -141,7 +144,9 @@ const struct settings_key settings_keys[] = {
 	{ "api_key_required", T_BOOL, P_AWS | P_ALIYUN, CK_NONE, NULL, { { 0 } }, { NULL },
 	  NULL },
 	{ "api_key", T_STR, P_AWS, CK_NONE, NULL, { { 0 } }, { NULL }, AWS_ONLY },
-	{ "iam_authorization", T_BOOL, P_AWS, CK_NONE, NULL, { { 0 } }, { NULL }, AWS_ONLY },
+	{ "iam_authorization", T_BOOL, P_AWS | P_ALIYUN, CK_NONE, NULL, { { 0 } }, { NULL },
+	  "signed requests to the front door are for aws (SigV4) and aliyun (an HTTP trigger "
+	  "with authType function)" },
 	{ "authorizer", T_OBJ, P_AWS, CK_NONE, NULL, { { 0 } }, { NULL }, AWS_ONLY },
 	{ "cache_cluster_enabled", T_BOOL, P_AWS, CK_NONE, NULL, { { 0 } }, AWS1("false"),
 	  AWS_ONLY },
@@ -172,10 +177,10 @@ const struct settings_key settings_keys[] = {
 	{ "certificate", T_STR, P_ALL, CK_NONE, NULL, { { 0 } }, { NULL }, NULL },
 	{ "certificate_key", T_STR, P_ALL, CK_NONE, NULL, { { 0 } }, { NULL }, NULL },
 	{ "certificate_chain", T_STR, P_ALL, CK_NONE, NULL, { { 0 } }, { NULL }, NULL },
-	{ "lets_encrypt_key", T_STR, P_AWS, CK_NONE, NULL, { { 0 } }, { NULL },
-	  "Let's Encrypt certificates use Route53 DNS validation" },
-	{ "acme_directory", T_STR, P_AWS, CK_URL, NULL, { { 0 } }, { NULL },
-	  "Let's Encrypt certificates use Route53 DNS validation" },
+	{ "lets_encrypt_key", T_STR, P_AWS | P_ALIYUN, CK_NONE, NULL, { { 0 } }, { NULL },
+	  "Let's Encrypt certificates use DNS validation in Route53 or Alibaba Cloud DNS" },
+	{ "acme_directory", T_STR, P_AWS | P_ALIYUN, CK_URL, NULL, { { 0 } }, { NULL },
+	  "Let's Encrypt certificates use DNS validation in Route53 or Alibaba Cloud DNS" },
 	{ "route53_enabled", T_BOOL, P_AWS, CK_NONE, NULL, { { 0 } }, { NULL }, AWS_ONLY },
 
 	/* --- identity ------------------------------------------------------ */
@@ -241,10 +246,13 @@ const char *const settings_event_keys[] = {
 const size_t settings_event_keys_count =
 	sizeof(settings_event_keys) / sizeof(settings_event_keys[0]);
 
-/* AWS names, then Alibaba FC's (vpcId, vSwitchIds, securityGroupId) and SCF's. */
+/*
+ * AWS names, then Alibaba FC's (VpcId, VSwitchIds, SecurityGroupId, also as FC
+ * spells them: vpcId, vSwitchIds, securityGroupId) and SCF's.
+ */
 const char *const settings_vpc_keys[] = {
 	"SubnetIds", "SecurityGroupIds", "VpcId", "VSwitchIds", "SecurityGroupId", "SubnetId",
-	"Ipv6AllowedForDualStack",
+	"Ipv6AllowedForDualStack", "vpcId", "vSwitchIds", "securityGroupId",
 };
 const size_t settings_vpc_keys_count = sizeof(settings_vpc_keys) / sizeof(settings_vpc_keys[0]);
 
