@@ -130,16 +130,18 @@ static void query_add(struct sbuf *q, const char *name, const char *value)
 	free(k);
 }
 
-/* "scheme://host[:port][/base]" + path + "?" query: the override, else https://host. */
-static char *target_url(const struct ali_client *c, const struct ali_call *call,
-			const char *host, const char *path, const char *query)
+/*
+ * Where to connect instead of the real host: the override's scheme://host
+ * [:port] (any path in it is ignored: the request keeps the real path), or
+ * NULL; allocates.
+ */
+char *ali_connect_to(const struct ali_client *c, const struct ali_service *svc)
 {
-	char *ovr = ali_endpoint_override(&c->cfg, call->svc->id), *url;
+	char *ovr = ali_endpoint_override(&c->cfg, svc->id), *p;
 
-	url = xasprintf("%s%s%s%s%s", ovr ? ovr : "https://", ovr ? "" : host, path,
-			query && *query ? "?" : "", query ? query : "");
-	free(ovr);
-	return url;
+	if (ovr && (p = strstr(ovr, "://")) && (p = strchr(p + 3, '/')))
+		*p = '\0';
+	return ovr;
 }
 
 /* ---- signing (per attempt) ----------------------------------------------- */
@@ -147,6 +149,7 @@ static char *target_url(const struct ali_client *c, const struct ali_call *call,
 struct sign_ctx {
 	const struct ali_client *c;
 	const struct ali_call *call;
+	const char *host;           /* the real host: signed, sent by http.c */
 	const struct http_headers *fixed;
 	const char *path;           /* wire path */
 	const char *payload_hash;   /* ACS3 */
@@ -187,13 +190,15 @@ static void trace_canonical(const char *what, const char *cr)
 	free(copy);
 }
 
-/* All headers of this attempt (fixed + extra) as ali_kv, for the signers. */
-static struct ali_kv *all_headers(const struct http_headers *a, const struct http_headers *b,
-				  size_t *n)
+/* All headers of this attempt (Host + fixed + extra) as ali_kv, for the signers. */
+static struct ali_kv *all_headers(const char *host, const struct http_headers *a,
+				  const struct http_headers *b, size_t *n)
 {
-	struct ali_kv *v = xcalloc(a->n + b->n + 1, sizeof(*v));
+	struct ali_kv *v = xcalloc(a->n + b->n + 2, sizeof(*v));
 
 	*n = 0;
+	if (host)
+		v[(*n)++] = (struct ali_kv){ "host", host };
 	for (size_t i = 0; i < a->n; i++)
 		v[(*n)++] = (struct ali_kv){ a->v[i].name, a->v[i].value };
 	for (size_t i = 0; i < b->n; i++)
@@ -224,7 +229,8 @@ static int sign_acs3(struct sign_ctx *s, struct http_headers *extra, struct herr
 		http_headers_add(extra, "x-acs-security-token", cr->token);
 	}
 	/* A trigger request signs only its x-acs-* headers (seed 003); API calls all of theirs. */
-	h = all_headers(s->call->svc->style == ALI_HTTP ? &none : s->fixed, extra, &n);
+	h = s->call->svc->style == ALI_HTTP ? all_headers(NULL, &none, extra, &n)
+					      : all_headers(s->host, s->fixed, extra, &n);
 	rc = acs3_sign(&(struct acs3_req){ .method = s->call->method ? s->call->method : "POST",
 					   .pathname = s->path, .query = s->q, .n_query = s->nq,
 					   .headers = h, .n_headers = n,
@@ -255,7 +261,7 @@ static int sign_oss(struct sign_ctx *s, struct http_headers *extra, const char *
 	http_headers_add(extra, "x-oss-content-sha256", OSS4_UNSIGNED_PAYLOAD);
 	if (cr->token)
 		http_headers_add(extra, "x-oss-security-token", cr->token);
-	h = all_headers(s->fixed, extra, &n);
+	h = all_headers(s->host, s->fixed, extra, &n);
 	rc = oss4_sign(&(struct oss4_req){ .method = s->call->method ? s->call->method : "GET",
 					   .bucket = s->call->bucket, .key = s->call->key,
 					   .query = s->q, .n_query = s->nq, .headers = h,
@@ -283,7 +289,7 @@ static int sign_sls(struct sign_ctx *s, struct http_headers *extra, struct herr 
 	http_headers_add(extra, "date", date);
 	if (cr->token)
 		http_headers_add(extra, "x-acs-security-token", cr->token);
-	h = all_headers(s->fixed, extra, &n);
+	h = all_headers(s->host, s->fixed, extra, &n);
 	rc = sls_sign(&(struct sls_req){ .method = s->call->method ? s->call->method : "GET",
 					 .path = s->path, .query = s->q, .n_query = s->nq,
 					 .headers = h, .n_headers = n },
@@ -468,6 +474,7 @@ int ali_do(struct ali_client *c, const struct ali_call *call, struct ali_result 
 	struct sign_ctx sc = { .c = c, .call = call, .fixed = &fixed };
 	struct sbuf wq;
 	char *host = ali_host(c, call), *path = wire_path(call), *url, *what, *body = NULL;
+	char *via = ali_connect_to(c, s);
 	char hash[65] = EMPTY_SHA256, md5hex[33], rawsize[32];
 	const char *ctype = call->content_type;
 	size_t body_len = 0;
@@ -493,9 +500,11 @@ int ali_do(struct ali_client *c, const struct ali_call *call, struct ali_result 
 		body_len = call->body_len;
 	if (body)
 		digest_sha256_hex(body, body_len, hash);
+	else if (call->stream)
+		memcpy(hash, call->stream->sha256_hex, sizeof(hash));
 	sc.payload_hash = s->style == ALI_HTTP ? "" : hash;
+	sc.host = host;
 
-	http_headers_add(&fixed, "Host", host);
 	if (s->style == ALI_ROA || s->style == ALI_RPC) {
 		http_headers_add(&fixed, "x-acs-action", call->action);
 		http_headers_add(&fixed, "x-acs-version", s->version);
@@ -515,16 +524,17 @@ int ali_do(struct ali_client *c, const struct ali_call *call, struct ali_result 
 			http_headers_add(&fixed, "content-md5", md5hex);
 		}
 	}
-	if (ctype && (body || call->body_file))
+	if (ctype && (body || call->body_file || call->stream))
 		http_headers_add(&fixed, "content-type", ctype);
 	for (size_t i = 0; i < call->n_headers; i++)
 		http_headers_add(&fixed, call->headers[i].name, call->headers[i].value);
 
-	url = target_url(c, call, host, path, wq.s);
+	url = xasprintf("https://%s%s%s%s", host, path, wq.len ? "?" : "", wq.len ? wq.s : "");
 	what = xasprintf("%s %s", s->id, call->action ? call->action : "request");
 	rq = (struct http_request){
-		.method = call->method ? call->method : "POST", .url = url, .headers = &fixed,
-		.body = body, .body_len = body_len, .body_file = call->body_file,
+		.method = call->method ? call->method : "POST", .url = url, .connect_to = via,
+		.headers = &fixed, .body = body, .body_len = body_len,
+		.body_file = call->body_file, .stream = call->stream,
 		.save_to = call->save_to, .progress = call->progress,
 		.non_idempotent = call->non_idempotent, .timeout_s = call->timeout_s,
 		.max_attempts = call->no_retry ? 1 : 0, .what = what, .sign = sign_attempt,
@@ -548,6 +558,7 @@ int ali_do(struct ali_client *c, const struct ali_call *call, struct ali_result 
 	http_response_free(&rs);
 	free(what);
 	free(url);
+	free(via);
 	http_headers_free(&fixed);
 	free(body);
 	free(sc.q);

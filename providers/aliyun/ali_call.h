@@ -69,6 +69,7 @@ struct ali_call {
 	const char *body;         /* raw body, with body_len */
 	size_t body_len;
 	const char *body_file;    /* streamed body (OSS PutObject: UNSIGNED-PAYLOAD) */
+	const struct http_body *stream;  /* streamed body with its SHA-256 (FC code inline) */
 	const char *content_type; /* the raw body's type */
 	const struct ali_kv *headers;   /* extra headers (x-fc-*, x-oss-*, x-log-*) */
 	size_t n_headers;
@@ -110,6 +111,9 @@ bool ali_error_is(const struct ali_result *res, const char *code);
 
 /* The real host of a call (what the Host header says); allocates. */
 char *ali_host(const struct ali_client *c, const struct ali_call *call);
+
+/* The override's scheme://host[:port] for a service (http_request.connect_to) or NULL. */
+char *ali_connect_to(const struct ali_client *c, const struct ali_service *svc);
 
 /* One path segment percent-encoded ('/' too); allocates. */
 char *ali_path_escape(const char *segment);
