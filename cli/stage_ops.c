@@ -41,7 +41,7 @@ int cli_package(const struct stage *st, const struct provider *p, const char *zi
 {
 	const char *tmp = getenv("TMPDIR");
 	struct package_opts o = { 0 };
-	char *out, *slim = NULL;
+	char *out;
 	int rc;
 
 	memset(pi, 0, sizeof(*pi));
@@ -59,18 +59,13 @@ int cli_package(const struct stage *st, const struct provider *p, const char *zi
 		return herr_set(e, HOIST_FAIL, "cannot create a temporary directory");
 	}
 	out = xasprintf("%s/%s.zip", *tmpdir, st->function_name);
-	if (p->slim_location && (rc = p->slim_location(st, &slim, e)) != HOIST_OK) {
-		free(out);
-		return rc;
-	}
-	o.slim_location = slim;
+	o.slim_location = p->slim_location;
 	o.stage = st;
 	o.out_path = out;
 	o.limits = &p->limits;
 	o.runtime_provided = p->runtime_provided;
 	out_step("Packaging %s", st->function_name);
 	rc = package_build(&o, pi, e);
-	free(slim);
 	free(out);
 	if (rc)
 		herr_prefix(e, "package %s: ", st->name);

@@ -476,6 +476,7 @@ static void build_free(struct build *b)
 int package_build(const struct package_opts *o, struct package_info *info, struct herr *e)
 {
 	struct build b = { .o = o, .st = o->stage };
+	char *slim_at = NULL;
 	int rc;
 
 	memset(info, 0, sizeof(*info));
@@ -496,8 +497,12 @@ int package_build(const struct package_opts *o, struct package_info *info, struc
 		goto out;
 	if (b.slim)
 		b.tar_path = tar_path_for(o->out_path);
-	rc = add_settings_module(&b, b.slim ? (o->slim_location ? o->slim_location :
-					      path_base(b.tar_path)) : NULL, e);
+	if (b.slim && o->slim_location)
+		rc = o->slim_location(o->stage, &slim_at, e);
+	if (!rc)
+		rc = add_settings_module(&b, b.slim ? (slim_at ? slim_at : path_base(b.tar_path))
+					 : NULL, e);
+	free(slim_at);
 	if (rc)
 		goto out;
 	if (b.slim)

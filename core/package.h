@@ -29,8 +29,12 @@ struct package_opts {
 	const char *out_path;                 /* zip to write */
 	const struct package_limits *limits;  /* NULL: no limit checks */
 	const char *const *runtime_provided;  /* top-level packages the runtime has (boto3…); NULL-terminated */
-	const char *slim_location;            /* "s3://bucket/key" baked into the handler when slim;
-					       * NULL: the .tar.gz's file name (for `hoist package`) */
+	/*
+	 * Where the slim bundle will live ("s3://bucket/key", allocated), asked
+	 * only when the package turns out slim and baked into the handler; NULL:
+	 * the .tar.gz's file name (for `hoist package`).
+	 */
+	int (*slim_location)(const struct stage *st, char **location, struct herr *e);
 };
 
 struct package_info {

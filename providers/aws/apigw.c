@@ -1149,6 +1149,29 @@ int apigw_ensure(struct aws_ctx *x, char **url, struct herr *e)
 
 /* ---- url, status, remove ------------------------------------------------------------------------ */
 
+int apigw_present(struct aws_ctx *x, const json_t *stmts, char **url, bool *present,
+		  struct herr *e)
+{
+	const json_t *az = json_object_get(x->st->settings, "authorizer");
+	const char *az_fn = fd_str(az, "arn");
+	bool authz = json_object_size(az) > 0, has = fd_statement(stmts, FD_SID_AUTH) != NULL;
+	json_t *stage = NULL;
+	int rc;
+
+	*url = NULL;
+	*present = false;
+	/* our own authorizer's permission is there exactly when one is wanted */
+	if ((!authz && has) || (authz && (!az_fn || !strcmp(az_fn, x->function_arn ?: "")) && !has))
+		return HOIST_OK;
+	rc = fd_stage_named_by(x, &aws_apigateway, "/restapis/", stmts, FD_SID_REST, &stage, url,
+			       e);
+	/* deployed by hoist: its description carries the hash of what was deployed */
+	*present = !rc && str_starts(fd_str(stage, "description") ?: "", DESC_PREFIX) &&
+		   fd_str(stage, "deploymentId");
+	json_decref(stage);
+	return rc;
+}
+
 int apigw_url(struct aws_ctx *x, char **url, json_t *status, struct herr *e)
 {
 	json_t *found = NULL, *api;

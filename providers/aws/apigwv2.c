@@ -337,6 +337,18 @@ int apigwv2_ensure(struct aws_ctx *x, char **url, struct herr *e)
 	return rc;
 }
 
+int apigwv2_present(struct aws_ctx *x, const json_t *stmts, char **url, bool *present,
+		    struct herr *e)
+{
+	json_t *stage = NULL;
+	int rc = fd_stage_named_by(x, &aws_apigatewayv2, "/v2/apis/", stmts, FD_SID_HTTP, &stage,
+				   url, e);
+
+	*present = !rc && json_is_true(json_object_get(stage, "autoDeploy"));
+	json_decref(stage);
+	return rc;
+}
+
 int apigwv2_url(struct aws_ctx *x, char **url, json_t *status, struct herr *e)
 {
 	json_t *found = NULL, *api;

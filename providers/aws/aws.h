@@ -25,7 +25,7 @@ struct aws_ctx {
 	struct aws_client client;
 	const struct stage *st;
 	const char *region;        /* points into client.cfg */
-	char *account_id;          /* STS GetCallerIdentity, fetched once (aws_account_id) */
+	char *account_id;          /* from function_arn or STS, fetched once (aws_account_id) */
 	char *function_arn;        /* unqualified ARN once known (lambda.c fills it) */
 };
 
@@ -46,6 +46,14 @@ int aws_frontdoor_ensure(struct aws_ctx *x, char **url, struct herr *e);
 int aws_frontdoor_status(struct aws_ctx *x, json_t *status, struct herr *e);
 /* The primary URL if the front door exists; *url = NULL when it does not. */
 int aws_frontdoor_url(struct aws_ctx *x, char **url, struct herr *e);
+/*
+ * Is the front door the last converge made still there (the no-change
+ * update)?  The wanted APIs' stages and the function URL exist, with their
+ * Lambda permissions in `stmts` (the function's policy), and none that is no
+ * longer wanted: one read per front door.  *url as aws_frontdoor_ensure.
+ */
+int aws_frontdoor_present(struct aws_ctx *x, const json_t *stmts, char **url, bool *present,
+			  struct herr *e);
 /* Delete every front-door resource of the stage that exists. */
 int aws_frontdoor_remove(struct aws_ctx *x, struct herr *e);
 
@@ -57,6 +65,13 @@ int aws_frontdoor_remove(struct aws_ctx *x, struct herr *e);
 int aws_events_ensure(struct aws_ctx *x, struct herr *e);
 int aws_events_remove(struct aws_ctx *x, struct herr *e);
 int aws_events_status(struct aws_ctx *x, json_t *status, struct herr *e);
+/*
+ * Are the rules and event sources the last converge made still there (the
+ * no-change update)?  Their permissions in `stmts`, the rule names by
+ * ListRuleNamesByTarget, the SQS/Kinesis/DynamoDB mappings by
+ * ListEventSourceMappings: at most two reads.
+ */
+int aws_events_present(struct aws_ctx *x, const json_t *stmts, bool *present, struct herr *e);
 
 /*
  * The provider operations behind aws.c's table.  ops.c:

@@ -1,7 +1,7 @@
 /*
  * ctx.c — the per-command AWS context (aws.h): one signed client for the
- * stage, and the account id from STS GetCallerIdentity, fetched at most
- * once per command.
+ * stage, and the account id: from the function's ARN once GetFunction has
+ * given it, else from STS GetCallerIdentity, fetched at most once per command.
  */
 #include "aws.h"
 
@@ -33,6 +33,18 @@ void aws_ctx_close(struct aws_ctx *x)
 	memset(x, 0, sizeof(*x));
 }
 
+/* The account field of an ARN (arn:partition:service:region:ACCOUNT:…), or NULL; allocates. */
+static char *arn_account(const char *arn)
+{
+	const char *p = arn;
+
+	for (int i = 0; i < 4 && p; i++)
+		p = strchr(p, ':') ? strchr(p, ':') + 1 : NULL;
+	if (!p || !strchr(p, ':') || strchr(p, ':') == p)
+		return NULL;
+	return xasprintf("%.*s", (int)(strchr(p, ':') - p), p);
+}
+
 int aws_account_id(struct aws_ctx *x, const char **id, struct herr *e)
 {
 	struct aws_call c = { .svc = &aws_sts, .op = "GetCallerIdentity" };
@@ -40,6 +52,8 @@ int aws_account_id(struct aws_ctx *x, const char **id, struct herr *e)
 	const char *acct;
 	int rc;
 
+	if (!x->account_id && x->function_arn)
+		x->account_id = arn_account(x->function_arn);
 	if (x->account_id) {
 		*id = x->account_id;
 		return HOIST_OK;

@@ -31,6 +31,8 @@ json_t *iam_policy(struct aws_ctx *x, const char *account, bool slim);
  * *created says it was just created (IAM propagation still under way).
  */
 int iam_role_ensure(struct aws_ctx *x, bool slim, char **arn, bool *created, struct herr *e);
+/* Does the role hoist manages exist as `arn` (the no-change update)?  role_arn: yes, unread. */
+int iam_role_present(struct aws_ctx *x, const char *arn, bool *present, struct herr *e);
 /* Delete the role if hoist created it (tag hoist:managed=true); absent is fine. */
 int iam_role_remove(struct aws_ctx *x, struct herr *e);
 
@@ -80,7 +82,10 @@ int lambda_versions(struct aws_ctx *x, json_t **versions, struct herr *e);
 int lambda_prune(struct aws_ctx *x, long long keep, struct herr *e);
 /* DeleteFunction (all versions, permissions, URL config); absent is fine. */
 int lambda_delete(struct aws_ctx *x, bool *deleted, struct herr *e);
-/* Converge the function's tags with `want` (object); `have` from GetFunction. */
+/*
+ * Converge the function's tags with `want` (object); `have` from GetFunction.
+ * Tags named aws:… (AWS's) and hoist:… (hoist's own bookkeeping) are never removed.
+ */
 int lambda_tags(struct aws_ctx *x, const json_t *have, const json_t *want, struct herr *e);
 /* Converge reserved concurrency: have/want -1 = none (Put/DeleteFunctionConcurrency). */
 int lambda_concurrency(struct aws_ctx *x, long long have, long long want, struct herr *e);

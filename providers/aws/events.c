@@ -950,6 +950,110 @@ out:
 	return rc;
 }
 
+/* Does `maps` have an Enabled-as-wanted mapping of `src` with its batch size? */
+static bool esm_there(const json_t *maps, const json_t *src)
+{
+	const char *arn = json_string_value(json_object_get(src, "arn"));
+	const json_t *bs = json_object_get(src, "batch_size"), *m;
+	bool enabled = !json_is_false(json_object_get(src, "enabled"));
+	size_t i;
+
+	json_array_foreach(maps, i, m)
+		if (!strcmp(json_string_value(json_object_get(m, "EventSourceArn")) ?: "", arn) &&
+		    (!json_is_integer(bs) || json_equal(bs, json_object_get(m, "BatchSize"))) &&
+		    enabled == !strcmp(json_string_value(json_object_get(m, "State")) ?: "",
+				       "Enabled"))
+			return true;
+	return false;
+}
+
+/* Every wanted source's permission or mapping is there, and no other hoist-s3/sns one. */
+static int sources_present(struct aws_ctx *x, json_t *stmts, const json_t *want,
+			   bool *present, struct herr *e)
+{
+	json_t *maps = NULL, *w, *s;
+	size_t i, ours = 0;
+	int rc = HOIST_OK;
+
+	*present = true;
+	json_array_foreach(want, i, w) {
+		const json_t *src = json_object_get(w, "source");
+		const char *arn = json_string_value(json_object_get(src, "arn"));
+		enum src_kind k = src_kind(arn);
+		char *barn = k == SRC_S3 ? xasprintf("arn:aws:s3:::%s", bucket_of(arn)) : NULL;
+		char *sid = k == SRC_S3 ? src_sid("s3", barn) : k == SRC_SNS ? src_sid("sns", arn)
+										: NULL;
+
+		if (sid) {
+			s = stmt_find(stmts, sid);
+			*present &= s && !strcmp(stmt_source(s) ?: "", barn ? barn : arn);
+		} else {
+			if (!maps && (rc = esm_list(x, &maps, e)))
+				break;
+			*present &= esm_there(maps, src);
+		}
+		free(sid);
+		free(barn);
+	}
+	/* one statement per bucket: count the distinct ones the settings want */
+	json_array_foreach(stmts, i, s) {
+		const char *sid = json_string_value(json_object_get(s, "Sid")) ?: "";
+
+		ours += str_starts(sid, "hoist-s3-") || str_starts(sid, "hoist-sns-");
+	}
+	if (!rc && *present) {
+		json_t *sids = json_object();
+
+		json_array_foreach(want, i, w) {
+			const char *arn = json_string_value(json_object_get(json_object_get(
+				w, "source"), "arn"));
+
+			if (src_kind(arn) == SRC_S3 || src_kind(arn) == SRC_SNS)
+				json_object_set_new(sids, src_kind(arn) == SRC_S3 ? bucket_of(arn)
+						    : arn, json_true());
+		}
+		*present = ours == json_object_size(sids);
+		json_decref(sids);
+	}
+	json_decref(maps);
+	return rc;
+}
+
+int aws_events_present(struct aws_ctx *x, const json_t *stmts, bool *present, struct herr *e)
+{
+	struct rules want = { 0 };
+	json_t *srcs = NULL, *have = NULL, *st = (json_t *)stmts, *s, *n;
+	char *prefix = NULL, *source = NULL;
+	const char *arn, *acct;
+	size_t i;
+	int rc;
+
+	*present = false;
+	if ((rc = wanted_rules(x->st, &want, e)) || (rc = wanted_sources(x->st, &srcs, e)) ||
+	    (rc = ev_function_arn(x, &arn, e)) || (rc = aws_account_id(x, &acct, e)))
+		goto out;
+	prefix = rule_prefix(x->st->function_name);
+	source = xasprintf("arn:aws:events:%s:%s:rule/%s-*", x->region, acct, prefix);
+	s = stmt_find(st, EVENTS_SID);
+	if (want.n ? !s || strcmp(stmt_source(s) ?: "", source) : s != NULL)
+		goto out;
+	if (want.n) {
+		if ((rc = existing_rules(x, arn, &have, e)) || json_array_size(have) != want.n)
+			goto out;
+		json_array_foreach(have, i, n)
+			if (!rules_find(&want, json_string_value(n)))
+				goto out;
+	}
+	rc = sources_present(x, st, srcs, present, e);
+out:
+	json_decref(have);
+	json_decref(srcs);
+	rules_free(&want);
+	free(prefix);
+	free(source);
+	return rc;
+}
+
 int aws_events_remove(struct aws_ctx *x, struct herr *e)
 {
 	struct rules none = { 0 };

@@ -169,7 +169,7 @@ int fd_policy(struct aws_ctx *x, const char *function, json_t **stmts, struct he
 	return HOIST_OK;
 }
 
-static const json_t *statement(const json_t *stmts, const char *sid)
+const json_t *fd_statement(const json_t *stmts, const char *sid)
 {
 	size_t i;
 	json_t *s;
@@ -180,15 +180,50 @@ static const json_t *statement(const json_t *stmts, const char *sid)
 	return NULL;
 }
 
-static const char *stmt_source_arn(const json_t *s)
+const char *fd_source_arn(const json_t *s)
 {
 	return fd_str(json_object_get(json_object_get(s, "Condition"), "ArnLike"),
 		      "AWS:SourceArn");
 }
 
+char *fd_api_of(const json_t *stmts, const char *sid)
+{
+	const json_t *s = fd_statement(stmts, sid);
+	const char *src = s ? fd_source_arn(s) : NULL, *id;
+
+	if (!src || !(id = strrchr(src, ':')) || !strchr(++id, '/') || *id == '/')
+		return NULL;
+	return xasprintf("%.*s", (int)(strchr(id, '/') - id), id);
+}
+
+int fd_stage_named_by(struct aws_ctx *x, const struct aws_service *svc, const char *base,
+		      const json_t *stmts, const char *sid, json_t **stage, char **url,
+		      struct herr *e)
+{
+	char *id = fd_api_of(stmts, sid), *i, *sn, *path;
+	int rc;
+
+	*stage = NULL;
+	*url = NULL;
+	if (!id)
+		return HOIST_OK;
+	i = aws_path_escape(id);
+	sn = aws_path_escape(x->st->name);
+	path = xasprintf("%s%s/stages/%s", base, i, sn);
+	rc = fd_do(x, svc, "GetStage", "GET", path, NULL, NULL, "NotFoundException", stage, e);
+	if (*stage)
+		*url = xasprintf("https://%s.execute-api.%s.%s/%s", id, x->region,
+				 aws_dns_suffix(x->region), x->st->name);
+	free(path);
+	free(sn);
+	free(i);
+	free(id);
+	return rc;
+}
+
 static bool stmt_matches(const json_t *s, const struct fd_perm *p)
 {
-	const char *have = stmt_source_arn(s);
+	const char *have = fd_source_arn(s);
 	const json_t *act = json_object_get(s, "Action");
 
 	if (json_is_string(act) && strcmp(json_string_value(act), p->action) != 0)
@@ -204,7 +239,7 @@ int fd_permission_drop(struct aws_ctx *x, const json_t *stmts, const char *funct
 	char *path;
 	int rc;
 
-	if (!statement(stmts, sid))
+	if (!fd_statement(stmts, sid))
 		return HOIST_OK;
 	path = policy_path(x, function, sid);
 	rc = fd_do(x, &aws_lambda, "RemovePermission", "DELETE", path, NULL, NULL,
@@ -219,7 +254,7 @@ int fd_permission_drop(struct aws_ctx *x, const json_t *stmts, const char *funct
 int fd_permission(struct aws_ctx *x, const json_t *stmts, const struct fd_perm *p,
 		  bool *changed, struct herr *e)
 {
-	const json_t *have = statement(stmts, p->sid);
+	const json_t *have = fd_statement(stmts, p->sid);
 	json_t *body, *out = NULL;
 	struct aws_result r;
 	char *path;
@@ -405,6 +440,38 @@ int aws_frontdoor_status(struct aws_ctx *x, json_t *status, struct herr *e)
 		json_object_set_new(status, "url", json_string(api ? api : fn));
 	free(api);
 	free(fn);
+	return rc;
+}
+
+int aws_frontdoor_present(struct aws_ctx *x, const json_t *stmts, char **url, bool *present,
+			  struct herr *e)
+{
+	struct want w = wanted(x);
+	char *api_url = NULL, *fn_url = NULL;
+	bool ok = true;
+	int rc = HOIST_OK;
+
+	*url = NULL;
+	/* A front door no longer wanted was removed with its permission. */
+	if ((!w.rest && fd_statement(stmts, FD_SID_REST)) ||
+	    (!w.http && fd_statement(stmts, FD_SID_HTTP)) ||
+	    (!w.url && fd_statement(stmts, FD_SID_URL)))
+		ok = false;
+	if (ok && w.rest)
+		rc = apigw_present(x, stmts, &api_url, &ok, e);
+	else if (ok && w.http)
+		rc = apigwv2_present(x, stmts, &api_url, &ok, e);
+	if (!rc && ok && w.url)
+		rc = function_url_present(x, stmts, &fn_url, &ok, e);
+	*present = !rc && ok;
+	if (*present) {
+		*url = api_url ? api_url : fn_url;
+		if (api_url)
+			free(fn_url);
+	} else {
+		free(api_url);
+		free(fn_url);
+	}
 	return rc;
 }
 

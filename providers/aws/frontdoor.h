@@ -1,6 +1,7 @@
 /*
  * frontdoor.h — what the front-door files share (private to apigw.c,
- * apigwv2.c, function_url.c and frontdoor.c): one-call helpers, the Lambda
+ * apigwv2.c, function_url.c and frontdoor.c; ops.c borrows fd_policy and
+ * fd_hash for the no-change update): one-call helpers, the Lambda
  * permissions they add (deterministic statement ids, so re-runs converge),
  * the CORS settings, and each front door's ensure/url/status/remove.
  *
@@ -72,6 +73,20 @@ struct fd_perm {
 	bool via_function_url;     /* InvokedViaFunctionUrl */
 };
 
+/* Statement `sid` of `stmts`, or NULL; its AWS:SourceArn condition, or NULL. */
+const json_t *fd_statement(const json_t *stmts, const char *sid);
+const char *fd_source_arn(const json_t *stmt);
+/* The API id in the execute-api SourceArn of statement `sid` ("…:ID/…"), or NULL; allocates. */
+char *fd_api_of(const json_t *stmts, const char *sid);
+/*
+ * GetStage of the stage on the API that statement `sid` names (fd_api_of),
+ * under `base` ("/restapis/", "/v2/apis/"): *stage (new reference) and its
+ * execute-api *url (allocated), both NULL when there is no such API or stage.
+ */
+int fd_stage_named_by(struct aws_ctx *x, const struct aws_service *svc, const char *base,
+		      const json_t *stmts, const char *sid, json_t **stage, char **url,
+		      struct herr *e);
+
 /* Make sure the statement exists as described (replacing one that differs). */
 int fd_permission(struct aws_ctx *x, const json_t *stmts, const struct fd_perm *p,
 		  bool *changed, struct herr *e);
@@ -94,8 +109,16 @@ void fd_cors_free(struct fd_cors *c);
 /* A comma-separated list as a JSON array of trimmed strings (new reference). */
 json_t *fd_split(const char *csv);
 
+/*
+ * The *_present functions serve the no-change update (aws_frontdoor_present):
+ * is what the last converge made still there?  Each makes one read and sets
+ * *url when it is; `stmts` is the function's policy (fd_policy).
+ */
+
 /* apigw.c — REST API (v1) */
 int apigw_ensure(struct aws_ctx *x, char **url, struct herr *e);
+int apigw_present(struct aws_ctx *x, const json_t *stmts, char **url, bool *present,
+		  struct herr *e);
 int apigw_url(struct aws_ctx *x, char **url, json_t *status, struct herr *e);
 int apigw_remove(struct aws_ctx *x, bool *removed, struct herr *e);
 /* The value of the stage's API key (`api_key` id, else the key named <function>); allocates. */
@@ -103,12 +126,16 @@ int apigw_api_key_value(struct aws_ctx *x, char **value, struct herr *e);
 
 /* apigwv2.c — HTTP API (v2) */
 int apigwv2_ensure(struct aws_ctx *x, char **url, struct herr *e);
+int apigwv2_present(struct aws_ctx *x, const json_t *stmts, char **url, bool *present,
+		    struct herr *e);
 int apigwv2_url(struct aws_ctx *x, char **url, json_t *status, struct herr *e);
 int apigwv2_remove(struct aws_ctx *x, bool *removed, struct herr *e);
 
 /* function_url.c — Lambda function URL */
 int function_url_ensure(struct aws_ctx *x, char **url, struct herr *e);
 int function_url_get(struct aws_ctx *x, char **url, json_t *status, struct herr *e);
+int function_url_present(struct aws_ctx *x, const json_t *stmts, char **url, bool *present,
+			 struct herr *e);
 int function_url_remove(struct aws_ctx *x, bool *removed, struct herr *e);
 
 #endif

@@ -206,6 +206,18 @@ int function_url_get(struct aws_ctx *x, char **url, json_t *status, struct herr 
 	return rc;
 }
 
+int function_url_present(struct aws_ctx *x, const json_t *stmts, char **url, bool *present,
+			 struct herr *e)
+{
+	int rc = function_url_get(x, url, NULL, e);
+
+	/* AuthType NONE needs its two public statements; AWS_IAM has none. */
+	*present = !rc && *url && (strcmp(auth_type(x), "NONE") ||
+				   (fd_statement(stmts, FD_SID_URL) &&
+				    fd_statement(stmts, FD_SID_URL_INVOKE)));
+	return rc;
+}
+
 int function_url_remove(struct aws_ctx *x, bool *removed, struct herr *e)
 {
 	char *path = url_path(x);

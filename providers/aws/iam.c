@@ -260,6 +260,22 @@ int iam_role_ensure(struct aws_ctx *x, bool slim, char **arn, bool *created, str
 	return rc;
 }
 
+int iam_role_present(struct aws_ctx *x, const char *arn, bool *present, struct herr *e)
+{
+	char *name, *have = NULL;
+	int rc;
+
+	*present = true;
+	if (settings_str(x->st->settings, "role_arn"))   /* not hoist's to converge */
+		return HOIST_OK;
+	name = iam_role_name(x);
+	rc = get_role(x, name, &have, e);
+	*present = !rc && have && arn && !strcmp(have, arn);
+	free(have);
+	free(name);
+	return rc;
+}
+
 static bool tagged_managed(const struct aws_result *r)
 {
 	json_t *tags = xml_list(json_object_get(result_of(r, "ListRoleTags"), "Tags"), "member"), *t;

@@ -459,7 +459,7 @@ int lambda_tags(struct aws_ctx *x, const json_t *have, const json_t *want, struc
 		if (!json_equal(json_object_get(have, k), v))
 			json_object_set(add, k, v);
 	json_object_foreach((json_t *)have, k, v)
-		if (!json_object_get(want, k) && strncmp(k, "aws:", 4))
+		if (!json_object_get(want, k) && strncmp(k, "aws:", 4) && strncmp(k, "hoist:", 6))
 			json_array_append_new(drop, json_string(k));
 	if (!x->function_arn || (!json_object_size(add) && !json_array_size(drop)))
 		goto out;

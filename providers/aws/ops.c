@@ -10,6 +10,7 @@
  * touch_path through Lambda Invoke (the container the API uses).
  */
 #include "deploy.h"
+#include "frontdoor.h"
 
 #include "../provider.h"
 
@@ -506,6 +507,141 @@ out:
 	return rc;
 }
 
+/* ---- the no-change update ------------------------------------------------ */
+
+#define DIGEST_TAG "hoist:digest"
+
+/*
+ * Keys left out of the digest: what shapes only the package (its hash is
+ * compared on its own) or where hoist runs, and the environment variables
+ * (compared in the configuration; a hash of secrets has no place in a tag).
+ */
+static const char *const digest_skip[] = {
+	"environment_variables", "aws_environment_variables", "site_packages", "profile_name",
+	"exclude", "exclude_glob", "include", "delete_local_zip",
+};
+
+/*
+ * What the stage was converged to beyond its function's own configuration:
+ * hoist's version, the settings and the slim bundle (allocated).  A deploy
+ * or update that has converged everything records it as the function's
+ * hoist:digest tag; an update that finds it unchanged only checks that what
+ * it describes is still there (stage_unchanged).
+ */
+static char *stage_digest(const struct aws_ctx *x, const struct art *a)
+{
+	json_t *s = json_deep_copy(x->st->settings), *doc;
+	char *h;
+
+	for (size_t i = 0; i < sizeof(digest_skip) / sizeof(*digest_skip); i++)
+		json_object_del(s, digest_skip[i]);
+	doc = json_pack("{s:s, s:s, s:s, s:o, s:s}", "hoist", HOIST_VERSION, "function",
+			x->st->function_name, "region", x->region, "settings", s ? s : json_object(),
+			"slim", a->slim ? a->tar_hex : "");
+	h = fd_hash(doc);
+	json_decref(doc);
+	return h;
+}
+
+/* Record the digest (one TagResource) unless `have` (the function's tags) has it. */
+static int record_digest(struct aws_ctx *x, const json_t *have, const char *digest,
+			 struct herr *e)
+{
+	json_t *want = have ? json_deep_copy(have) : json_object();
+	int rc;
+
+	json_object_set_new(want, DIGEST_TAG, json_string(digest));
+	rc = lambda_tags(x, have, want, e);
+	json_decref(want);
+	return rc;
+}
+
+static bool tags_match(const json_t *want, const json_t *have)
+{
+	const char *k;
+	json_t *v;
+
+	json_object_foreach((json_t *)want, k, v)
+		if (!json_equal(v, json_object_get(have, k)))
+			return false;
+	json_object_foreach((json_t *)have, k, v)
+		if (!json_object_get(want, k) && !str_starts(k, "aws:") && !str_starts(k, "hoist:"))
+			return false;
+	return true;
+}
+
+/*
+ * Does the function (GetFunction's answer) already match the package, the
+ * settings and the digest, settled?  No call: what converge_function would
+ * compare, from what is at hand.
+ */
+static bool function_matches(const struct aws_ctx *x, const struct art *a, bool no_upload,
+			     const json_t *fn, const char *digest)
+{
+	const json_t *cfg = json_object_get(fn, "Configuration");
+	const char *arch = json_string_value(json_array_get(json_object_get(cfg, "Architectures"),
+							    0));
+	json_t *want, *tags;
+	bool same;
+
+	if (strcmp(jstr(cfg, "State") ?: "Active", "Active") ||
+	    strcmp(jstr(cfg, "LastUpdateStatus") ?: "Successful", "Successful") ||
+	    strcmp(jstr(json_object_get(fn, "Tags"), DIGEST_TAG) ?: "", digest) ||
+	    have_concurrency(fn) != want_concurrency(x->st))
+		return false;
+	if (!no_upload && (strcmp(a->sha_b64, jstr(cfg, "CodeSha256") ?: "") ||
+			   (arch && strcmp(arch, arch_of(x->st)))))
+		return false;
+	want = desired_config(x, jstr(cfg, "Role") ?: "", true);
+	snap_reset(want, cfg);
+	tags = desired_tags(x->st);
+	json_object_set_new(tags, DIGEST_TAG, json_string(digest));
+	same = !config_differs(want, cfg) && tags_match(tags, json_object_get(fn, "Tags"));
+	json_decref(tags);
+	json_decref(want);
+	return same;
+}
+
+/*
+ * The no-change update: the function matches (function_matches) and what
+ * the last converge made beyond it is still there — its role, its
+ * permissions, the front door, the rules and event sources — proven with
+ * reads only (GetRole, GetPolicy, one per front door, ListRuleNamesByTarget,
+ * ListEventSourceMappings when there are mappings).  *same false: converge.
+ */
+static int stage_unchanged(struct aws_ctx *x, const struct art *a, bool no_upload,
+			   const json_t *fn, const char *digest, char **url, bool *same,
+			   struct herr *e)
+{
+	const json_t *cfg = json_object_get(fn, "Configuration");
+	json_t *stmts = NULL;
+	bool ok = false;
+	int rc;
+
+	*url = NULL;
+	*same = false;
+	if (!function_matches(x, a, no_upload, fn, digest))
+		return HOIST_OK;
+	rc = iam_role_present(x, jstr(cfg, "Role"), &ok, e);
+	if (!rc && ok)
+		rc = fd_policy(x, NULL, &stmts, e);
+	if (!rc && ok)
+		rc = aws_frontdoor_present(x, stmts, url, &ok, e);
+	if (!rc && ok)
+		rc = aws_events_present(x, stmts, &ok, e);
+	json_decref(stmts);
+	*same = !rc && ok;
+	if (*same && !*url)
+		*url = xstrdup(x->function_arn);
+	if (!*same) {
+		free(*url);
+		*url = NULL;
+		if (!rc)
+			out_info("the stage differs from its last deploy: converging everything");
+	}
+	return rc;
+}
+
 /* ---- checks before anything changes -------------------------------------- */
 
 /* Settings of the REST API (v1) and its stage, with the values that ask for nothing. */
@@ -659,7 +795,7 @@ int aws_deploy(const struct stage *st, const struct deploy_args *a, char **url, 
 	struct aws_ctx x;
 	struct art art;
 	json_t *fn = NULL;
-	char *old = NULL;
+	char *old = NULL, *digest = NULL;
 	int rc;
 
 	*url = NULL;
@@ -690,6 +826,10 @@ int aws_deploy(const struct stage *st, const struct deploy_args *a, char **url, 
 	if (!rc)
 		rc = finish(&x, url, e);
 	if (!rc) {
+		digest = stage_digest(&x, &art);
+		rc = record_digest(&x, json_object_get(fn, "Tags"), digest, e);
+	}
+	if (!rc) {
 		touch(&x, *url);
 		keep_local_zip(st, a->pkg);
 	}
@@ -697,6 +837,7 @@ int aws_deploy(const struct stage *st, const struct deploy_args *a, char **url, 
 		herr_hint(e, "what was created is kept; run 'hoist deploy %s' again to finish",
 			  st->name);
 out:
+	free(digest);
 	free(old);
 	json_decref(fn);
 	aws_ctx_close(&x);
@@ -708,6 +849,8 @@ int aws_update(const struct stage *st, const struct deploy_args *a, char **url, 
 	struct aws_ctx x;
 	struct art art;
 	json_t *fn = NULL;
+	char *digest = NULL;
+	bool same = false;
 	int rc;
 
 	*url = NULL;
@@ -720,14 +863,28 @@ int aws_update(const struct stage *st, const struct deploy_args *a, char **url, 
 		rc = lambda_get(&x, NULL, &fn, e);
 	if (!rc && !fn)
 		rc = not_deployed(&x, e);
+	if (!rc) {
+		digest = stage_digest(&x, &art);
+		rc = stage_unchanged(&x, &art, a->no_upload, fn, digest, url, &same, e);
+	}
+	if (!rc && same) {
+		out_step("Nothing changed (code %s, configuration, front door and rules as "
+			 "deployed): nothing sent", art.sha_b64[0] ? art.sha_b64 : "as deployed");
+		keep_local_zip(st, a->pkg);
+		goto out;
+	}
 	if (!rc)
 		rc = converge_function(&x, &art, a->no_upload, fn, e);
 	if (!rc)
 		rc = finish(&x, url, e);
+	if (!rc)
+		rc = record_digest(&x, json_object_get(fn, "Tags"), digest, e);
 	if (!rc) {
 		touch(&x, *url);
 		keep_local_zip(st, a->pkg);
 	}
+out:
+	free(digest);
 	json_decref(fn);
 	aws_ctx_close(&x);
 	return rc;

@@ -98,7 +98,7 @@ def test_deploy_update_status_invoke_rollback_undeploy(run, aws_env, flask_proje
     assert cfg["DeadLetterConfig"] == {"TargetArn": DLQ}
     assert cfg["Architectures"] == ["arm64"]
     assert cfg["EphemeralStorage"] == {"Size": 1024}
-    assert fn["tags"] == {"team": "web"}
+    assert fn["tags"] == {"team": "web", "hoist:digest": fn["tags"]["hoist:digest"]}
     assert list(fn["versions"]) == ["1"]
     # small package: inline upload, nothing left in S3
     assert all(not b["objects"] for b in s.get("s3", {}).values())
@@ -132,7 +132,7 @@ def test_deploy_update_status_invoke_rollback_undeploy(run, aws_env, flask_proje
     assert ("lambda", "PublishVersion") not in ops
     assert not [o for o in ops if o[0] == "s3" and o[1] in ("PutObject", "UploadPart")]
     assert ("lambda", "CreateFunction") not in ops
-    assert "Code unchanged" in r.stderr
+    assert "Nothing changed" in r.stderr      # tests/aws/test_nochange.py: the exact reads
 
     # ---- status
     r = run(["--json", "status", "dev"], cwd=d, env=aws_env)
@@ -141,14 +141,15 @@ def test_deploy_update_status_invoke_rollback_undeploy(run, aws_env, flask_proje
     assert st["function"] == FN and st["state"] == "Active"
     assert st["url"] == url
     assert st["versions"] == [1] and st["version"] == 1
-    assert st["invocations_24h"] == 2 and st["errors_24h"] == 0   # deploy's and update's touch
+    # deploy's touch; a no-change update does not touch (nothing new to warm)
+    assert st["invocations_24h"] == 1 and st["errors_24h"] == 0
     cw = fake_requests(fake_aws, "cloudwatch", "GetMetricStatistics")
     assert {q["params"]["MetricName"] for q in cw} == {"Invocations", "Errors"}
     assert all(q["params"]["Period"] == 86400 for q in cw)
     r = run(["status", "dev"], cwd=d, env=aws_env)
     assert r.returncode == 0, r.stderr
     assert FN in r.stdout and url in r.stdout
-    assert "Last 24 hours: 2 invocations, 0 errors" in r.stdout
+    assert "Last 24 hours: 1 invocations, 0 errors" in r.stdout
 
     # ---- invoke: the fake runs the packaged handler
     r = run(["invoke", "dev", "--raw", "x = 6\nx * 7"], cwd=d, env=aws_env)
