@@ -20,7 +20,9 @@ struct cli_globals {
 	const char *settings_path;  /* -s FILE */
 	bool all;                   /* --all */
 	bool json, quiet, no_color, yes;
+	bool force_unlock;          /* --force-unlock: take over the stage lock */
 	int verbose;
+	const char *command;        /* the command being run ("deploy") */
 };
 extern struct cli_globals cli_g;
 

@@ -19,7 +19,8 @@
 #include <string.h>
 
 static const char globals[] =
-	"-s --settings --json -q --quiet -v --verbose --no-color -y --yes --all -h --help";
+	"-s --settings --json -q --quiet -v --verbose --no-color -y --yes --all --force-unlock "
+	"-h --help";
 
 /* Commands that take no stage argument. */
 static bool stageless(const char *name)

@@ -83,6 +83,7 @@ static void print_usage(FILE *f)
 		   "      --no-color       no colour (also NO_COLOR)\n"
 		   "  -y, --yes            never prompt\n"
 		   "      --all            every stage in the settings file\n"
+		   "      --force-unlock   take over the stage lock another run left behind\n"
 		   "  -h, --help           this help; `hoist <command> --help` for a command\n"
 		   "      --version        print the version\n\n"
 		   "Exit status: 0 success, 1 operation failed, 2 usage or settings error, 130 interrupted.\n"
@@ -284,6 +285,8 @@ int main(int argc, char **argv)
 			cli_g.yes = true;
 		} else if (!strcmp(a, "--all")) {
 			cli_g.all = true;
+		} else if (!strcmp(a, "--force-unlock")) {
+			cli_g.force_unlock = true;
 		} else {
 			herr_set(&e, HOIST_USAGE, "unknown option '%s'; see 'hoist help'", a);
 			opts_scan_json(argc, argv);
@@ -306,5 +309,6 @@ int main(int argc, char **argv)
 		cli_apply_globals();
 		return finish(unknown_command(argv[i]));
 	}
+	cli_g.command = c->name;
 	return finish(c->fn(c, argc - i, argv + i));
 }

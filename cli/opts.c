@@ -52,6 +52,8 @@ static int global_opt(const char *a, const char *next, int *used, struct herr *e
 		cli_g.yes = true;
 	else if (!strcmp(a, "--all"))
 		cli_g.all = true;
+	else if (!strcmp(a, "--force-unlock"))
+		cli_g.force_unlock = true;
 	else if (str_starts(a, "--settings="))
 		cli_g.settings_path = a + strlen("--settings=");
 	else if (!strcmp(a, "-s") || !strcmp(a, "--settings")) {
@@ -66,6 +68,7 @@ static int global_opt(const char *a, const char *next, int *used, struct herr *e
 
 static const char *const global_names[] = {
 	"--json", "--quiet", "--verbose", "--no-color", "--yes", "--all", "--settings", "--help",
+	"--force-unlock",
 };
 
 static int unknown_opt(const struct cmd *c, const char *a, struct herr *e)
@@ -277,6 +280,7 @@ void cmd_print_help(const struct cmd *c)
 			printf("  %-30s %s\n", left, o->help);
 		}
 	}
-	printf("\nGlobal options: -s FILE, --json, -q, -v, --no-color, -y, --all (see 'hoist help').\n"
+	printf("\nGlobal options: -s FILE, --json, -q, -v, --no-color, -y, --all, --force-unlock "
+	       "(see 'hoist help').\n"
 	       "See hoist(1) for details.\n");
 }

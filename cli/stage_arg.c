@@ -5,6 +5,7 @@
  * errors as {"error": {"exit_status", "message"}} with the status unchanged).
  */
 #include "cli.h"
+#include "stage_ops.h"
 
 #include "../core/err.h"
 #include "../core/log.h"
@@ -37,7 +38,7 @@ void cli_stage_run(const struct stage_cmd *sc, void *ctx, struct stage *st,
 	json_t *err;
 
 	memset(r, 0, sizeof(*r));
-	r->rc = sc->run(st, ctx, &r->doc, &r->e);
+	r->rc = cli_run_locked(sc, st, ctx, &r->doc, &r->e);
 	r->failed_doc = r->rc && r->doc;
 	if (!r->rc) {
 		if (!r->doc)

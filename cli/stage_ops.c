@@ -11,6 +11,7 @@
 #include "../core/path.h"
 #include "../core/settings.h"
 #include "../core/stage.h"
+#include "../core/stagelock.h"
 #include "../core/str.h"
 #include "../providers/provider.h"
 
@@ -28,6 +29,39 @@ int cli_provider(const struct stage *st, const struct provider **p, struct herr 
 	if (!*p)
 		return herr_set(e, HOIST_USAGE, "stage '%s': unknown provider '%s'", st->name, name);
 	return HOIST_OK;
+}
+
+/* The commands that change a stage, and so hold its lock. */
+static bool writes(const char *command)
+{
+	static const char *const writers[] = {
+		"deploy", "update", "schedule", "unschedule", "certify", "rollback", "undeploy",
+	};
+
+	for (size_t i = 0; command && i < sizeof(writers) / sizeof(*writers); i++)
+		if (!strcmp(command, writers[i]))
+			return true;
+	return false;
+}
+
+int cli_run_locked(const struct stage_cmd *sc, struct stage *st, void *ctx, json_t **doc,
+		   struct herr *e)
+{
+	const struct provider *p;
+	struct stage_lock l;
+	int rc;
+
+	if (!writes(cli_g.command) || cli_provider(st, &p, e) != HOIST_OK) {
+		herr_clear(e);   /* run() reports an unknown provider itself */
+		return sc->run(st, ctx, doc, e);
+	}
+	rc = stage_lock_take(&l, st, p->name, cli_g.command, cli_g.force_unlock, p->lock_put,
+			     p->lock_delete, e);
+	if (rc)
+		return herr_prefix(e, "%s %s: ", cli_g.command, st->name);
+	rc = sc->run(st, ctx, doc, e);
+	stage_lock_release(&l);
+	return rc;
 }
 
 int cli_no_op(const struct provider *p, const char *cmd, struct herr *e)

@@ -14,10 +14,20 @@
 
 struct herr;
 struct provider;
+struct stage_cmd;
 struct stage;
 
 /* The stage's provider, or a usage error. */
 int cli_provider(const struct stage *st, const struct provider **p, struct herr *e);
+
+/*
+ * sc->run on one stage the way the command being run (cli_g.command) needs:
+ * the commands that change a stage (deploy, update, schedule, unschedule,
+ * certify, rollback, undeploy) hold the stage lock (core/stagelock.h)
+ * around it, the others run it as is.
+ */
+int cli_run_locked(const struct stage_cmd *sc, struct stage *st, void *ctx, json_t **doc,
+		   struct herr *e);
 
 /* The error for a provider without this operation (exit 1). */
 int cli_no_op(const struct provider *p, const char *cmd, struct herr *e);

@@ -70,6 +70,11 @@ bool path_exists(const char *p)
 
 int path_mkdirs(const char *p, struct herr *e)
 {
+	return path_mkdirs_mode(p, 0755, e);
+}
+
+int path_mkdirs_mode(const char *p, mode_t mode, struct herr *e)
+{
 	char *tmp = xstrdup(p), *s;
 	int rc = HOIST_OK;
 
@@ -78,7 +83,7 @@ int path_mkdirs(const char *p, struct herr *e)
 			char c = *s;
 
 			*s = '\0';
-			if (mkdir(tmp, 0755) != 0 && errno != EEXIST) {
+			if (mkdir(tmp, mode) != 0 && errno != EEXIST) {
 				rc = herr_set(e, HOIST_FAIL, "cannot create directory %s: %s",
 					      tmp, strerror(errno));
 				break;
@@ -168,4 +173,23 @@ char *path_state_dir(void)
 	if (x && *x == '/')
 		return path_join(x, "hoist");
 	return xasprintf("%s/.local/state/hoist", home && *home ? home : "/tmp");
+}
+
+int path_state_subdir(const char *sub, char **out, struct herr *e)
+{
+	char *state = path_state_dir(), *dir = path_join(state, sub);
+	int rc = path_mkdirs_mode(dir, 0700, e);
+
+	/* Created by an older hoist with 0755: only this user may look inside. */
+	if (!rc && chmod(state, 0700) != 0)
+		rc = herr_set(e, HOIST_FAIL, "cannot make %s private: %s", state, strerror(errno));
+	if (!rc && chmod(dir, 0700) != 0)
+		rc = herr_set(e, HOIST_FAIL, "cannot make %s private: %s", dir, strerror(errno));
+	free(state);
+	if (rc) {
+		free(dir);
+		dir = NULL;
+	}
+	*out = dir;
+	return rc;
 }

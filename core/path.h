@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 struct herr;
 
@@ -22,8 +23,9 @@ char *path_real(const char *p);
 bool path_is_dir(const char *p);
 bool path_exists(const char *p);
 
-/* mkdir -p with mode 0755. */
+/* mkdir -p with mode 0755 (path_mkdirs_mode: `mode`) for what it creates. */
 int path_mkdirs(const char *p, struct herr *e);
+int path_mkdirs_mode(const char *p, mode_t mode, struct herr *e);
 /* rm -rf; a missing path is not an error. */
 int path_rmtree(const char *p, struct herr *e);
 
@@ -34,5 +36,10 @@ int path_write_atomic(const char *p, const void *data, size_t len, struct herr *
 
 /* $XDG_STATE_HOME/hoist, else ~/.local/state/hoist; allocates. */
 char *path_state_dir(void);
+/*
+ * <state dir>/<sub>, created 0700 when missing, with the state dir itself
+ * made 0700 (it holds stage settings, keys and locks); *out allocated.
+ */
+int path_state_subdir(const char *sub, char **out, struct herr *e);
 
 #endif

@@ -9,6 +9,7 @@
 
 struct herr;
 struct settings;
+struct stage_lock;
 
 struct stage {
 	char *name;            /* as written in the settings file */
@@ -18,6 +19,7 @@ struct stage {
 	char *settings_path;   /* the settings file */
 	json_t *settings;      /* resolved (extends, defaults, validated); owned */
 	const char *provider;  /* settings "provider" (points into settings) */
+	struct stage_lock *lock;  /* commands that write: the stage lock (stagelock.h) */
 };
 
 /* Resolve stage `name` of `s` into `st`; st owns everything it points to. */

@@ -110,6 +110,43 @@ struct provider {
 	 * packaging so the handler can be built knowing it; NULL: no slim bundle.
 	 */
 	int (*slim_location)(const struct stage *st, char **location, struct herr *e);
+	/*
+	 * The stage lock's provider-side marker (core/stagelock.h explains the
+	 * lock; cli/stage_ops.c takes it for the commands that write).  Both
+	 * NULL for a provider whose stages live on this machine only (local:
+	 * the lock file is enough); a cloud provider implements both.
+	 *
+	 * lock_put stores `mark` — a short JSON document; treat it as opaque
+	 * bytes — under a name that depends only on the stage (its function
+	 * name and region; AWS: the object hoist-locks/<region>/<function>.json
+	 * in the stage's artifacts bucket, the bucket created when missing):
+	 *   replace == NULL: only if no marker is stored — an atomic
+	 *     create-if-absent (S3/OSS/COS: PutObject with If-None-Match: *,
+	 *     or a create call whose "already exists" error is the refusal);
+	 *   replace != NULL: only if the stored marker is byte-identical to
+	 *     `replace` — an atomic compare-and-swap (S3: read the object, then
+	 *     PutObject with If-Match: <the ETag read>).
+	 * HOIST_OK with *held = NULL: stored.  HOIST_OK with *held = the
+	 * stored marker's bytes (allocated; "" when it disappeared before it
+	 * could be read): the condition failed, nothing stored.  An error
+	 * (HOIST_FAIL, message naming the call) when the provider could not be
+	 * asked.  Whether the holder is still alive is core's business.
+	 *
+	 * lock_delete deletes the stored marker only if it is still `mark`
+	 * (S3: read, compare, DeleteObject with If-Match: <ETag>); a marker
+	 * that is absent or different is left alone and is HOIST_OK.
+	 *
+	 * The other half of the contract: every operation calls
+	 * stage_before_write(st, e) (core/stagelock.h) before each request
+	 * that changes anything remote (create, update, delete, publish, tag,
+	 * upload, permission) and stops with its error.  Reads never do, so a
+	 * run that changes nothing writes nothing, not even the marker; the
+	 * requests lock_put and lock_delete make themselves pass through
+	 * stage_before_write untouched.
+	 */
+	int (*lock_put)(const struct stage *st, const char *mark, const char *replace,
+			char **held, struct herr *e);
+	int (*lock_delete)(const struct stage *st, const char *mark, struct herr *e);
 	/* Hidden entry points a provider runs in its own process (local gateway). */
 	int (*daemon)(int argc, char **argv);
 };

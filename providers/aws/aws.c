@@ -31,4 +31,6 @@ const struct provider aws_provider = {
 	.certify = aws_op_certify,          /* certify.c */
 	.request = aws_request,              /* request.c */
 	.slim_location = aws_slim_location,
+	.lock_put = aws_lock_put,           /* lock.c */
+	.lock_delete = aws_lock_delete,
 };

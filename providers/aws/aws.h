@@ -97,6 +97,11 @@ struct http_response;
 int aws_request(const struct stage *st, const struct request_args *a, struct http_response *rs,
 		struct herr *e);
 
+/* The stage lock's marker in S3 (lock.c; provider.h says what they promise). */
+int aws_lock_put(const struct stage *st, const char *mark, const char *replace, char **held,
+		 struct herr *e);
+int aws_lock_delete(const struct stage *st, const char *mark, struct herr *e);
+
 /* Custom domain (domain.c, issue 6): the domain URL if mapped, else NULL. */
 int aws_domain_url(struct aws_ctx *x, char **url, struct herr *e);
 int aws_domain_remove(struct aws_ctx *x, struct herr *e);

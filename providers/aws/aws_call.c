@@ -8,6 +8,7 @@
 
 #include "../../core/err.h"
 #include "../../core/log.h"
+#include "../../core/stagelock.h"
 #include "../../core/str.h"
 #include "../../core/xml.h"
 
@@ -383,6 +384,23 @@ static int error_result(const struct aws_client *c, const struct aws_call *call,
 
 /* ---- the call ------------------------------------------------------------ */
 
+/*
+ * Does the call change something?  AWS names its reads Get…, List…,
+ * Describe…, Head…, Filter…, Lookup…; Invoke runs the function without
+ * changing the stage.  Everything else writes (and takes the stage lock).
+ */
+static bool call_writes(const struct aws_call *call)
+{
+	static const char *const reads[] = {
+		"Get", "List", "Describe", "Head", "Filter", "Lookup", "Invoke",
+	};
+
+	for (size_t i = 0; i < sizeof(reads) / sizeof(*reads); i++)
+		if (str_starts(call->op, reads[i]))
+			return false;
+	return true;
+}
+
 int aws_do(struct aws_client *c, const struct aws_call *call, struct aws_result *res,
 	   struct herr *e)
 {
@@ -398,6 +416,8 @@ int aws_do(struct aws_client *c, const struct aws_call *call, struct aws_result 
 	int rc;
 
 	memset(res, 0, sizeof(*res));
+	if (c->stage && call_writes(call) && (rc = stage_before_write(c->stage, e)) != HOIST_OK)
+		return rc;
 	resolve_target(c, call, &t);
 	switch (s->proto) {
 	case AWS_QUERY:

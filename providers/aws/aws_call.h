@@ -28,6 +28,7 @@
 #include <stdbool.h>
 
 struct herr;
+struct stage;
 
 enum aws_protocol {
 	AWS_REST_JSON,   /* Lambda, API Gateway */
@@ -54,6 +55,7 @@ extern const struct aws_service aws_lambda, aws_s3, aws_apigateway, aws_apigatew
 struct aws_client {
 	struct aws_config cfg;
 	struct http_client *http;
+	const struct stage *stage;   /* calls that change something: stage_before_write */
 };
 
 /* Resolve credentials/region (credentials.h) and open the HTTP client. */

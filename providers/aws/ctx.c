@@ -21,6 +21,7 @@ int aws_ctx_open(struct aws_ctx *x, const struct stage *st, struct herr *e)
 	if (rc)
 		return rc;
 	x->st = st;
+	x->client.stage = st;
 	x->region = x->client.cfg.region;
 	return HOIST_OK;
 }

@@ -12,6 +12,7 @@
 #include "../../core/path.h"
 #include "../../core/settings.h"
 #include "../../core/stage.h"
+#include "../../core/stagelock.h"
 #include "../../core/str.h"
 
 #include <errno.h>
@@ -97,8 +98,12 @@ int s3_bucket_ensure(struct aws_ctx *x, const char *bucket, struct herr *e)
 			      .bucket = bucket };
 	struct aws_result r;
 	char *body = NULL;
-	int rc = aws_do(&x->client, &c, &r, e);
+	int rc;
 
+	/* Creating it is a write: the stage lock first (its marker may create the bucket). */
+	if ((rc = stage_before_write(x->st, e)) != HOIST_OK)
+		return rc;
+	rc = aws_do(&x->client, &c, &r, e);
 	if (!rc || r.status != 404) {
 		if (rc && r.status == 403)
 			rc = foreign_bucket(x, bucket, "belongs to another AWS account or denies "

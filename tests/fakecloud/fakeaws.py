@@ -21,8 +21,10 @@ Side channel (unsigned, same port):
   GET  /__fake/requests          every signed request: [{service, operation, params}]
   POST /__fake/reset             forget requests, state and faults
   POST /__fake/faults            {"operation": "ListFunctions", "kind": "throttle"|"500"|
-                                  "reset"|"slow", "count": N, "delay": s}
-                                 (count -1 = always)
+                                  "reset"|"slow"|"block", "count": N, "delay": s}
+                                 (count -1 = always; "block" holds the request, before it
+                                 acts, until POST /__fake/release)
+  POST /__fake/release           let every blocked request go on
   GET  /__fake/state             a JSON dump of the state
   POST /__fake/logs              {"group", "stream", "events": [{timestamp, message}]}
   POST /__fake/foreign-buckets   {"buckets": [...]}: buckets owned by someone else (403)
@@ -74,10 +76,15 @@ _session = botocore.session.get_session()
 _models = {}
 
 
-# Members AWS added after the installed botocore's models (real requests carry them).
+# Members AWS added after the installed botocore's models (real requests carry them):
+# a type name, or (type, header name) for a member sent as an HTTP header.
 NEWER_MEMBERS = {
     # Oct 2025: function URLs also need lambda:InvokeFunction, conditioned on this flag.
     "lambda": {"AddPermissionRequest": {"InvokedViaFunctionUrl": "boolean"}},
+    # Aug/Nov 2024 and 2025: S3 conditional writes and deletes (the stage lock uses them).
+    "s3": {"PutObjectRequest": {"IfNoneMatch": ("string", "If-None-Match"),
+                                "IfMatch": ("string", "If-Match")},
+           "DeleteObjectRequest": {"IfMatch": ("string", "If-Match")}},
 }
 
 
@@ -88,8 +95,14 @@ def model(name):
         for sname, members in NEWER_MEMBERS.get(name, {}).items():
             for mname, mtype in members.items():
                 if mname not in shapes[sname]["members"]:
+                    header = None
+                    if isinstance(mtype, tuple):
+                        mtype, header = mtype
                     shapes.setdefault(mname + "Flag", {"type": mtype})
-                    shapes[sname]["members"][mname] = {"shape": mname + "Flag"}
+                    member = {"shape": mname + "Flag"}
+                    if header:
+                        member.update(location="header", locationName=header)
+                    shapes[sname]["members"][mname] = member
         _models[name] = m
     return _models[name]
 
@@ -510,6 +523,9 @@ class Fake:
         with getattr(self, "lock", threading.RLock()):
             self.requests = []
             self.faults = []
+            if hasattr(self, "released"):
+                self.released.set()
+            self.released = threading.Event()
             self.state = {}
             self.foreign_buckets = set()
 
@@ -529,6 +545,7 @@ class Fake:
         return self
 
     def stop(self):
+        self.released.set()
         self.httpd.shutdown()
         self.httpd.server_close()
 
@@ -646,6 +663,9 @@ class _Handler(BaseHTTPRequestHandler):
         if kind == "slow":
             time.sleep(float(f.get("delay", 2)))
             return False
+        if kind == "block":
+            self.fake.released.wait(float(f.get("delay", 60)))
+            return False
         return False
 
     def verify(self, parts, body):
@@ -744,6 +764,9 @@ class _Handler(BaseHTTPRequestHandler):
                 out = json.dumps(f.requests)
         elif path == "/__fake/reset":
             f.reset()
+            out = "{}"
+        elif path == "/__fake/release":
+            f.released.set()
             out = "{}"
         elif path == "/__fake/faults":
             with f.lock:

@@ -189,12 +189,32 @@ def _etag(data):
     return '"' + hashlib.md5(data).hexdigest() + '"'
 
 
+def _precondition(objects, p):
+    """S3's conditional writes and deletes: If-None-Match: * and If-Match: <ETag>."""
+    cur = objects.get(p["Key"])
+    if "IfNoneMatch" in p:
+        if p["IfNoneMatch"] != "*":
+            raise AWSError(501, "NotImplemented",
+                           "A header you provided implies functionality that is not implemented")
+        if cur is not None:
+            raise AWSError(412, "PreconditionFailed",
+                           "At least one of the pre-conditions you specified did not hold")
+    if "IfMatch" in p:
+        if cur is None:
+            raise AWSError(404, "NoSuchKey", "The specified key does not exist.")
+        if p["IfMatch"] not in ("*", cur["etag"]):
+            raise AWSError(412, "PreconditionFailed",
+                           "At least one of the pre-conditions you specified did not hold")
+
+
 @op("s3", "PutObject")
 def put_object(fake, p, ctx):
     data = p.get("Body") or b""
-    _bucket(fake, p["Bucket"])["objects"][p["Key"]] = {"data": data, "etag": _etag(data),
-                                                       "modified": now(),
-                                                       "meta": dict(p.get("Metadata") or {})}
+    with fake.lock:      # the condition and the write are one atomic step
+        objects = _bucket(fake, p["Bucket"])["objects"]
+        _precondition(objects, p)
+        objects[p["Key"]] = {"data": data, "etag": _etag(data), "modified": now(),
+                             "meta": dict(p.get("Metadata") or {})}
     return {"ETag": _etag(data)}
 
 
@@ -219,7 +239,10 @@ def head_object(fake, p, ctx):
 
 @op("s3", "DeleteObject")
 def delete_object(fake, p, ctx):
-    _bucket(fake, p["Bucket"])["objects"].pop(p["Key"], None)
+    with fake.lock:
+        objects = _bucket(fake, p["Bucket"])["objects"]
+        _precondition(objects, p)
+        objects.pop(p["Key"], None)
     return {}
 
 
