@@ -14,6 +14,7 @@
 
 #include "../core/detect.h"
 #include "../core/err.h"
+#include "../core/interrupt.h"
 #include "../core/log.h"
 #include "../core/path.h"
 #include "../core/settings.h"
@@ -153,6 +154,8 @@ static int read_answer(char **out, struct herr *e)
 	if (got < 0) {
 		free(line);
 		fputc('\n', stderr);
+		if (intr_check(e))   /* Ctrl-C at a question */
+			return herr_prefix(e, "init: nothing was changed: ");
 		return herr_set(e, HOIST_USAGE, "init: no answer (end of input); nothing was changed");
 	}
 	n = (size_t)got;

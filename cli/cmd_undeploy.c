@@ -8,6 +8,7 @@
 #include "stage_ops.h"
 
 #include "../core/err.h"
+#include "../core/interrupt.h"
 #include "../core/log.h"
 #include "../core/stage.h"
 #include "../core/str.h"
@@ -43,6 +44,8 @@ static int undeploy_stage(struct stage *st, void *ctx, json_t **doc, struct herr
 		      st->name, st->function_name, p->name);
 	if (!out_confirm(q)) {
 		free(q);
+		if (intr_check(e))   /* Ctrl-C at the prompt */
+			return herr_prefix(e, "undeploy %s: nothing was changed: ", st->name);
 		return herr_set(e, HOIST_FAIL, "undeploy %s: not confirmed; nothing was changed",
 				st->name);
 	}

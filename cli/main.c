@@ -10,6 +10,7 @@
 #include "commands.h"
 
 #include "../core/err.h"
+#include "../core/interrupt.h"
 #include "../core/log.h"
 #include "../core/str.h"
 #include "../providers/provider.h"
@@ -86,7 +87,8 @@ static void print_usage(FILE *f)
 		   "      --force-unlock   take over the stage lock another run left behind\n"
 		   "  -h, --help           this help; `hoist <command> --help` for a command\n"
 		   "      --version        print the version\n\n"
-		   "Exit status: 0 success, 1 operation failed, 2 usage or settings error, 130 interrupted.\n"
+		   "Exit status: 0 success, 1 operation failed, 2 usage or settings error, 130 interrupted\n"
+		   "(143 SIGTERM, 129 SIGHUP).\n"
 		   "See hoist(1) and hoist-settings(5).\n");
 }
 
@@ -218,20 +220,12 @@ static int finish(int rc)
 	return rc;
 }
 
-static void on_sigint(int sig)
-{
-	(void)sig;
-	/* Leave at once with the conventional status; providers clean up on next run. */
-	_exit(HOIST_INTERRUPTED);
-}
-
 int main(int argc, char **argv)
 {
 	struct herr e = { 0 };
 	const struct cmd *c;
-	int i;
+	int i, rc;
 
-	signal(SIGINT, on_sigint);
 	signal(SIGPIPE, SIG_IGN);
 
 	/* Hidden entry points: a provider's own daemon (e.g. the local gateway). */
@@ -242,6 +236,8 @@ int main(int argc, char **argv)
 			return HOIST_USAGE;
 		return p->daemon(argc - 2, argv + 2);
 	}
+	/* SIGINT, SIGTERM, SIGHUP: stop at the next safe point, exit 128 + signal. */
+	intr_install();
 
 	/* Global options before the command; the command's parser takes the rest. */
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
@@ -310,5 +306,7 @@ int main(int argc, char **argv)
 		return finish(unknown_command(argv[i]));
 	}
 	cli_g.command = c->name;
-	return finish(c->fn(c, argc - i, argv + i));
+	rc = finish(c->fn(c, argc - i, argv + i));
+	intr_temp_cleanup();
+	return rc;
 }

@@ -7,6 +7,7 @@
 #include "cli.h"
 
 #include "../core/err.h"
+#include "../core/interrupt.h"
 #include "../core/log.h"
 #include "../core/path.h"
 #include "../core/settings.h"
@@ -92,6 +93,7 @@ int cli_package(const struct stage *st, const struct provider *p, const char *zi
 		*tmpdir = NULL;
 		return herr_set(e, HOIST_FAIL, "cannot create a temporary directory");
 	}
+	intr_temp_add(*tmpdir);   /* the zip holds the environment variables */
 	out = xasprintf("%s/%s.zip", *tmpdir, st->function_name);
 	o.slim_location = p->slim_location;
 	o.stage = st;
@@ -109,8 +111,10 @@ int cli_package(const struct stage *st, const struct provider *p, const char *zi
 void cli_package_done(struct package_info *pi, char *tmpdir)
 {
 	package_info_free(pi);
-	if (tmpdir)
+	if (tmpdir) {
 		path_rmtree(tmpdir, NULL);
+		intr_temp_forget(tmpdir);
+	}
 	free(tmpdir);
 }
 

@@ -1,7 +1,10 @@
 /*
- * clock.c — monotonic time, signal-proof sleeps, numeric environment knobs.
+ * clock.c — monotonic time, sleeps that other signals do not cut short but
+ * an interrupt does (interrupt.h), numeric environment knobs.
  */
 #include "clock.h"
+
+#include "interrupt.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -19,7 +22,7 @@ void clock_sleep_ms(long ms)
 {
 	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
 
-	while (ms > 0 && nanosleep(&ts, &ts) != 0 && errno == EINTR)
+	while (ms > 0 && !intr_signal() && nanosleep(&ts, &ts) != 0 && errno == EINTR)
 		;
 }
 

@@ -9,7 +9,10 @@
 /* Seconds on the monotonic clock. */
 double clock_now_s(void);
 
-/* Sleep `ms` milliseconds, resuming after interrupting signals; ≤ 0 returns at once. */
+/*
+ * Sleep `ms` milliseconds, resuming after other signals; ≤ 0 returns at once,
+ * and so does an interrupt (SIGINT/SIGTERM/SIGHUP, interrupt.h): check after.
+ */
 void clock_sleep_ms(long ms);
 
 /* A non-negative integer from the environment variable `name`, else `dflt`. */

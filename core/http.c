@@ -10,6 +10,7 @@
 #include "clock.h"
 
 #include "err.h"
+#include "interrupt.h"
 #include "log.h"
 #include "path.h"
 #include "str.h"
@@ -262,11 +263,23 @@ static size_t on_header(char *data, size_t size, size_t nitems, void *p)
 	return n;
 }
 
+/* A transfer worth stopping half-way on an interrupt: files, streams, a body over 1 MiB. */
+static bool long_transfer(const struct http_request *rq)
+{
+	return rq->body_file || rq->stream || rq->save_to || rq->body_len > 1024 * 1024;
+}
+
 static int on_progress(void *p, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
 		       curl_off_t ulnow)
 {
 	struct xfer *x = p;
 
+	/* Stop a long upload or download half-way; a request sent in full gets its answer. */
+	if (intr_signal() && long_transfer(x->rq) &&
+	    ((ultotal > 0 && ulnow < ultotal) || (x->rq->save_to && dlnow > 0)))
+		return 1;   /* CURLE_ABORTED_BY_CALLBACK: http_do reports the interrupt */
+	if (!x->rq->progress || !out_get()->err_tty)
+		return 0;
 	if (ultotal > 0 && ulnow <= ultotal && (!x->rq->save_to || dltotal <= 0))
 		out_progress(x->rq->progress, (unsigned long long)ulnow,
 			     (unsigned long long)ultotal);
@@ -459,11 +472,10 @@ static CURLcode attempt_once(struct http_client *c, const struct http_request *r
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, &x);
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(h, CURLOPT_HEADERDATA, &x);
-	if (rq->progress && out_get()->err_tty) {
-		curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
-		curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
-		curl_easy_setopt(h, CURLOPT_XFERINFODATA, &x);
-	}
+	/* Progress bars on a terminal, and a long transfer stops on an interrupt. */
+	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(h, CURLOPT_XFERINFODATA, &x);
 
 	cc = curl_easy_perform(h);
 	if (rq->progress && out_get()->err_tty)
@@ -603,6 +615,8 @@ int http_do(struct http_client *c, const struct http_request *rq, struct http_re
 		CURLcode cc;
 
 		rs->attempts = attempt;
+		if ((rc = intr_check(e)) != HOIST_OK)   /* a safe point: between attempts */
+			goto out;
 		http_headers_free(&extra);
 		if (rq->sign && (rc = rq->sign(rq, &extra, rq->ctx, e)) != HOIST_OK)
 			goto out;
@@ -627,6 +641,8 @@ int http_do(struct http_client *c, const struct http_request *rq, struct http_re
 				rc = e->code;
 				goto out;
 			}
+			if (cc == CURLE_ABORTED_BY_CALLBACK && (rc = intr_check(e)) != HOIST_OK)
+				goto out;
 			out_debug("< %s: %s (%.0f ms)", url, c->errbuf[0] ? c->errbuf
 						     : curl_easy_strerror(cc), (clock_now_s() - t0) * 1000);
 			if (permanent(cc) || attempt >= max) {

@@ -8,14 +8,19 @@
  *   4. decide: plain zip, or the slim bundle (AWS: `slim_handler` or over
  *      the unzipped limit); unzipped-size check — all before writing
  *   5. add the handler templates and hoist_settings.py (pkg_settings.c)
- *   6. write the zip (and the .tar.gz when slim), hash it, check its size
- *      against the inline / object-storage limits
+ *   6. write the zip (and the .tar.gz when slim) into a private temporary
+ *      directory beside the output (.hoist-tmp-XXXXXX, never packaged,
+ *      removed on an interrupt), hash it, check its size against the inline
+ *      / object-storage limits, and only then rename it into place; an
+ *      output that is the settings file or a file the package reads is
+ *      refused before anything is written
  *
  * Nothing is printed here beyond warnings; cli/cmd_package.c reports.
  */
 #include "package.h"
 
 #include "err.h"
+#include "interrupt.h"
 #include "log.h"
 #include "path.h"
 #include "pkg.h"
@@ -421,42 +426,97 @@ static int check_zip_size(struct build *b, struct package_info *info, struct her
 	return HOIST_OK;
 }
 
+/* Is `p` the same file as `sb` (an existing output)? */
+static bool same_file(const char *p, const struct stat *sb)
+{
+	struct stat s2;
+
+	return p && stat(p, &s2) == 0 && s2.st_dev == sb->st_dev && s2.st_ino == sb->st_ino;
+}
+
+/* The output must not replace the settings file or a file the package reads. */
+static int check_output(struct build *b, const char *out, struct herr *e)
+{
+	struct stat sb;
+	size_t i;
+
+	if (!out || stat(out, &sb) != 0)
+		return HOIST_OK;   /* a new file cannot be one we read */
+	if (same_file(b->st->settings_path, &sb))
+		return herr_set(e, HOIST_USAGE, "the output %s is the settings file; nothing was "
+				"written — choose another output path", out);
+	for (i = 0; i < b->files.n; i++)
+		if (same_file(b->files.v[i].src, &sb))
+			return herr_set(e, HOIST_USAGE, "the output %s is a file the package "
+					"contains (%s); nothing was written — choose an output "
+					"outside the project, or exclude it", out, b->files.v[i].arc);
+	return HOIST_OK;
+}
+
+/* A private directory beside `out` for the archives being written (registered). */
+static char *temp_dir_beside(const char *out, struct herr *e)
+{
+	char *dir = path_dir(out), *t = xasprintf("%s/" PATH_TEMP_PREFIX "XXXXXX", dir);
+
+	free(dir);
+	if (!mkdtemp(t)) {
+		herr_set(e, HOIST_FAIL, "cannot write beside %s: %s", out, strerror(errno));
+		free(t);
+		return NULL;
+	}
+	intr_temp_add(t);
+	return t;
+}
+
 static int write_archives(struct build *b, struct package_info *info, struct herr *e)
 {
 	const struct pkg_list *zl = b->slim ? &b->handler : &b->files;
+	char *tdir, *tzip = NULL, *ttar = NULL;
+	bool tar_placed = false;
 	int rc;
 
+	if (!(tdir = temp_dir_beside(b->o->out_path, e)))
+		return e->code;
+	tzip = path_join(tdir, path_base(b->o->out_path));
 	if (b->slim) {
-		rc = pkg_write_tar(b->tar_path, &b->files, e);
+		ttar = path_join(tdir, path_base(b->tar_path));
+		rc = pkg_write_tar(ttar, &b->files, e);
 		if (!rc)
-			rc = pkg_sha256_file(b->tar_path, info->tar_sha256_hex, info->tar_sha256_b64,
+			rc = pkg_sha256_file(ttar, info->tar_sha256_hex, info->tar_sha256_b64,
 					     &info->tar_size, e);
 		if (rc)
-			return rc;
+			goto out;
 	}
-	rc = pkg_write_zip(b->o->out_path, zl, e);
+	rc = pkg_write_zip(tzip, zl, e);
 	if (!rc)
-		rc = pkg_sha256_file(b->o->out_path, info->sha256_hex, info->sha256_b64,
-				     &info->zip_size, e);
-	if (rc) {
-		if (b->slim)
-			unlink(b->tar_path);
-		return rc;
-	}
-	info->zip_path = xstrdup(b->o->out_path);
+		rc = pkg_sha256_file(tzip, info->sha256_hex, info->sha256_b64, &info->zip_size, e);
+	if (rc)
+		goto out;
 	info->unzipped_size = b->slim ? b->disk_size + b->handler_size : list_size(&b->files);
 	info->file_count = b->files.n + (b->slim ? b->handler.n : 0);
 	info->slim = b->slim;
-	if (b->slim) {
-		info->tar_path = b->tar_path;
-		b->tar_path = NULL;
-	}
 	rc = check_zip_size(b, info, e);
-	if (rc) {
-		unlink(info->zip_path);
-		if (info->tar_path)
-			unlink(info->tar_path);
+	if (!rc && ttar && !(tar_placed = rename(ttar, b->tar_path) == 0))
+		rc = herr_set(e, HOIST_FAIL, "cannot rename %s to %s: %s", ttar, b->tar_path,
+			      strerror(errno));
+	if (!rc && rename(tzip, b->o->out_path) != 0)
+		rc = herr_set(e, HOIST_FAIL, "cannot rename %s to %s: %s", tzip, b->o->out_path,
+			      strerror(errno));
+	if (!rc) {
+		info->zip_path = xstrdup(b->o->out_path);
+		if (b->slim) {
+			info->tar_path = b->tar_path;
+			b->tar_path = NULL;
+		}
+	} else if (tar_placed) {
+		unlink(b->tar_path);   /* renamed already, the zip was not */
 	}
+out:
+	path_rmtree(tdir, NULL);
+	intr_temp_forget(tdir);
+	free(tdir);
+	free(tzip);
+	free(ttar);
 	return rc;
 }
 
@@ -497,6 +557,11 @@ int package_build(const struct package_opts *o, struct package_info *info, struc
 		goto out;
 	if (b.slim)
 		b.tar_path = tar_path_for(o->out_path);
+	rc = check_output(&b, o->out_path, e);
+	if (!rc && b.tar_path)
+		rc = check_output(&b, b.tar_path, e);
+	if (rc)
+		goto out;
 	if (b.slim && o->slim_location)
 		rc = o->slim_location(o->stage, &slim_at, e);
 	if (!rc)

@@ -142,7 +142,8 @@ int path_read(const char *p, char **out, size_t *len, struct herr *e)
 
 int path_write_atomic(const char *p, const void *data, size_t len, struct herr *e)
 {
-	char *tmp = xasprintf("%s.tmp.%ld", p, (long)getpid());
+	char *dir = path_dir(p);
+	char *tmp = xasprintf("%s/" PATH_TEMP_PREFIX "%ld-%s", dir, (long)getpid(), path_base(p));
 	int fd, rc = HOIST_OK;
 
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -163,6 +164,7 @@ int path_write_atomic(const char *p, const void *data, size_t len, struct herr *
 	}
 out:
 	free(tmp);
+	free(dir);
 	return rc;
 }
 

@@ -11,6 +11,12 @@
 
 struct herr;
 
+/*
+ * hoist's own temporary files and directories are named PATH_TEMP_PREFIX…
+ * (never packaged, even when one is left behind by a killed run).
+ */
+#define PATH_TEMP_PREFIX ".hoist-tmp-"
+
 /* "a" + "/" + "b" (no doubled slash); allocates. */
 char *path_join(const char *a, const char *b);
 /* Last component (points into p). */

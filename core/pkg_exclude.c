@@ -1,7 +1,9 @@
 /*
  * pkg_exclude.c — which paths stay out of the package (SPEC.md §3).
  *
- * Default rules: `.git/`, `.hg/`, `__pycache__/`, `*.zip`, `*.tar.gz`, and at
+ * Default rules: `.git/`, `.hg/`, `__pycache__/`, `*.zip`, `*.tar.gz`, hoist's
+ * own temporary names (`.hoist-tmp-*`, and `*.zip.XXXXXX` that libzip left
+ * behind for older versions of hoist when they were killed), and at
  * the top of site-packages the packages the runtime already ships (boto3… on
  * AWS) with their *.dist-info / *.egg-info.  (`*.pyc` next to its `.py` and
  * the virtualenv directory need the directory listing; pkg_walk.c does them.)
@@ -14,6 +16,7 @@
  */
 #include "pkg.h"
 
+#include "path.h"
 #include "str.h"
 
 #include <fnmatch.h>
@@ -21,8 +24,11 @@
 #include <stdbool.h>
 #include <string.h>
 
-static const char *const default_dirs[] = { ".git", ".hg", "__pycache__" };
-static const char *const default_files[] = { "*.zip", "*.tar.gz" };
+static const char *const default_dirs[] = { ".git", ".hg", "__pycache__",
+					     PATH_TEMP_PREFIX "*" };
+static const char *const default_files[] = { "*.zip", "*.tar.gz", PATH_TEMP_PREFIX "*",
+					     "*.zip.[A-Za-z0-9][A-Za-z0-9][A-Za-z0-9]"
+					     "[A-Za-z0-9][A-Za-z0-9][A-Za-z0-9]" };
 
 static bool is_runtime_provided(const char *const *pkgs, const char *base)
 {
@@ -46,7 +52,7 @@ static bool default_excluded(const char *base, bool is_dir)
 
 	if (is_dir) {
 		for (i = 0; i < sizeof(default_dirs) / sizeof(default_dirs[0]); i++)
-			if (strcmp(base, default_dirs[i]) == 0)
+			if (fnmatch(default_dirs[i], base, 0) == 0)
 				return true;
 		return false;
 	}

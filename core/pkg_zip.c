@@ -16,6 +16,7 @@
 #include "pkg.h"
 
 #include "err.h"
+#include "interrupt.h"
 #include "log.h"
 #include "str.h"
 
@@ -57,6 +58,14 @@ static void on_progress(zip_t *za, double done, void *ud)
 	(void)za;
 	(void)ud;
 	out_progress("Packaging", (unsigned long long)(done * 1000), 1000);
+}
+
+/* libzip asks between chunks: an interrupt stops the build (it removes its temporary file). */
+static int on_cancel(zip_t *za, void *ud)
+{
+	(void)za;
+	(void)ud;
+	return intr_signal() != 0;
 }
 
 /* ---- compressing ahead, in threads ---- */
@@ -383,9 +392,12 @@ int pkg_write_zip(const char *path, const struct pkg_list *l, struct herr *e)
 		goto out;
 	}
 	zip_register_progress_callback_with_state(za, 0.01, on_progress, NULL, NULL);
+	zip_register_cancel_callback_with_state(za, on_cancel, NULL, NULL);
 	if (zip_close(za) != 0) {
 		bad = failed_job(&pool);
-		if (bad)
+		if (intr_check(e))
+			rc = e->code;
+		else if (bad)
 			rc = herr_set(e, HOIST_USAGE, "cannot read %s: %s; nothing was packaged",
 				      bad->en->src, strerror(bad->err));
 		else

@@ -7,6 +7,7 @@
 
 #include "clock.h"
 #include "err.h"
+#include "interrupt.h"
 #include "log.h"
 #include "path.h"
 #include "stage.h"
@@ -312,9 +313,11 @@ void stage_lock_release(struct stage_lock *l)
 
 	if (l->marker == MARKER_HELD) {
 		l->marker = MARKER_RELEASING;
+		intr_defer(true);   /* released even after an interrupt */
 		if (l->del(l->st, l->mark, &e) != HOIST_OK)
 			out_warn("could not remove the lock marker of stage %s: %s", l->st->name,
 				 e.msg);
+		intr_defer(false);
 	}
 	l->marker = MARKER_NONE;
 	if (l->fd >= 0) {
@@ -328,6 +331,11 @@ void stage_lock_release(struct stage_lock *l)
 	free(l->mark);
 	memset(l, 0, sizeof(*l));
 	l->fd = -1;
+}
+
+bool stage_lock_pending(const struct stage *st)
+{
+	return st && st->lock && st->lock->marker == MARKER_ARMED;
 }
 
 int stage_before_write(const struct stage *st, struct herr *e)

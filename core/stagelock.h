@@ -78,4 +78,7 @@ void stage_lock_release(struct stage_lock *l);
  */
 int stage_before_write(const struct stage *st, struct herr *e);
 
+/* Will the next stage_before_write take the marker (armed, not yet taken)? */
+bool stage_lock_pending(const struct stage *st);
+
 #endif

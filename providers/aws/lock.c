@@ -43,6 +43,23 @@ static void marker_close(struct marker_at *m)
 	aws_ctx_close(&m->x);
 }
 
+/*
+ * S3 refused (403) or redirected (301): the bucket is someone else's or in
+ * another region — s3_bucket_ensure says which, naming the s3_bucket setting.
+ */
+static int denied(struct marker_at *m, int rc, long status, struct herr *e)
+{
+	if (rc && (status == 403 || status == 301)) {
+		struct herr e2 = { 0 };
+
+		if (s3_bucket_ensure(&m->x, m->bucket, &e2) != HOIST_OK) {
+			*e = e2;
+			return e2.code;
+		}
+	}
+	return rc;
+}
+
 /* The stored marker (*body, *etag allocated) or both NULL when there is none. */
 static int marker_get(struct marker_at *m, char **body, char **etag, struct herr *e)
 {
@@ -63,6 +80,7 @@ static int marker_get(struct marker_at *m, char **body, char **etag, struct herr
 					       : json_dumps(r.data, JSON_COMPACT | JSON_SORT_KEYS);
 		*etag = xstrdup(t ? t : "");
 	}
+	rc = denied(m, rc, r.status, e);
 	aws_result_free(&r);
 	return rc;
 }
@@ -96,6 +114,7 @@ static int marker_put(struct marker_at *m, const char *mark, const char *etag, b
 		herr_clear(e);
 		rc = HOIST_OK;
 	}
+	rc = denied(m, rc, r.status, e);
 	aws_result_free(&r);
 	return rc;
 }

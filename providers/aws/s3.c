@@ -8,6 +8,7 @@
 #include "deploy.h"
 
 #include "../../core/err.h"
+#include "../../core/interrupt.h"
 #include "../../core/log.h"
 #include "../../core/path.h"
 #include "../../core/settings.h"
@@ -98,12 +99,19 @@ int s3_bucket_ensure(struct aws_ctx *x, const char *bucket, struct herr *e)
 			      .bucket = bucket };
 	struct aws_result r;
 	char *body = NULL;
-	int rc;
+	int rc = aws_do(&x->client, &c, &r, e);
 
-	/* Creating it is a write: the stage lock first (its marker may create the bucket). */
-	if ((rc = stage_before_write(x->st, e)) != HOIST_OK)
-		return rc;
-	rc = aws_do(&x->client, &c, &r, e);
+	/*
+	 * Missing: creating it is a write, so the stage lock comes first — and
+	 * its marker, stored in this bucket, may have just created it.
+	 */
+	if (rc && r.status == 404 && stage_lock_pending(x->st)) {
+		aws_result_free(&r);
+		herr_clear(e);
+		if ((rc = stage_before_write(x->st, e)) != HOIST_OK)
+			return rc;
+		rc = aws_do(&x->client, &c, &r, e);
+	}
 	if (!rc || r.status != 404) {
 		if (rc && r.status == 403)
 			rc = foreign_bucket(x, bucket, "belongs to another AWS account or denies "
@@ -184,8 +192,10 @@ static void abort_upload(struct aws_ctx *x, const char *bucket, const char *key,
 
 	sbuf_init(&q);
 	aws_query_add(&q, "uploadId", id);
+	intr_defer(true);   /* also after an interrupt: S3 keeps (and bills) abandoned parts */
 	mpu_call(x, "AbortMultipartUpload", "DELETE", bucket, key, q.s, NULL, NULL, NULL, 0, &r,
 		 &e2);
+	intr_defer(false);
 	aws_result_free(&r);
 	sbuf_free(&q);
 }

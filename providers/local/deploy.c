@@ -15,6 +15,7 @@
 #include "../provider.h"
 #include "../../core/err.h"
 #include "../../core/http.h"
+#include "../../core/interrupt.h"
 #include "../../core/log.h"
 #include "../../core/path.h"
 #include "../../core/settings.h"
@@ -252,6 +253,27 @@ static void hint_gateway_log(const char *dir, struct herr *e)
 	free(p);
 }
 
+/*
+ * Interrupted while the gateway starts: it must not go on starting behind
+ * hoist's back.  It writes gateway.pid first thing; kill it and its workers.
+ */
+static void abort_start(const char *dir)
+{
+	pid_t pid = 0;
+
+	for (int i = 0; i < 100 && !(pid = local_daemon_pid(dir)); i++)
+		usleep(20000);
+	if (pid) {
+		kill(pid, SIGKILL);
+		wait_gone(pid, 2000);
+	}
+	/* A worker forked just before may not be in versions/ yet: sweep again. */
+	for (int i = 0; i < 5; i++) {
+		local_kill_strays(dir);
+		usleep(40000);
+	}
+}
+
 /* Start the gateway for `dir` detached and wait for its readiness report. */
 static int start_daemon(const char *dir, struct herr *e)
 {
@@ -293,8 +315,13 @@ static int start_daemon(const char *dir, struct herr *e)
 		int64_t left = deadline - now_ms();
 		char buf[4096];
 
-		if (left <= 0 || poll(&pf, 1, (int)left) <= 0)
+		if (intr_signal() || left <= 0)
 			break;
+		if (poll(&pf, 1, (int)left) <= 0) {
+			if (errno == EINTR)
+				continue;   /* an interrupt is seen at the top */
+			break;
+		}
 		n = read(rp[0], buf, sizeof(buf));
 		if (n <= 0)
 			break;
@@ -303,7 +330,11 @@ static int start_daemon(const char *dir, struct herr *e)
 	close(rp[0]);
 	line = sbuf_detach(&b);
 	rep = json_loads(line, JSON_DISABLE_EOF_CHECK, NULL);
-	if (!rep) {
+	if (intr_check(e)) {
+		rc = e->code;
+		abort_start(dir);
+		herr_hint(e, "the gateway was stopped before it served anything");
+	} else if (!rep) {
 		rc = herr_set(e, HOIST_FAIL, "the gateway did not start (no readiness report within "
 			      "%d s)", READY_TIMEOUT_MS / 1000);
 		hint_gateway_log(dir, e);
@@ -424,6 +455,8 @@ int local_deploy(const struct stage *st, const struct deploy_args *a, char **url
 				  "current", 1, "scheduled", 1, "created_ms", (json_int_t)now_ms());
 		rc = local_state_write(dir, state, e);
 	}
+	if (!rc)
+		rc = intr_check(e);
 	if (!rc) {
 		out_step("Starting the gateway on 127.0.0.1:%d (%s)", port, python);
 		rc = start_daemon(dir, e);

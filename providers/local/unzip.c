@@ -6,6 +6,7 @@
 #include "local.h"
 
 #include "../../core/err.h"
+#include "../../core/interrupt.h"
 #include "../../core/path.h"
 #include "../../core/str.h"
 
@@ -96,6 +97,8 @@ int local_unzip(const char *zip_path, const char *dest, struct herr *e)
 	for (i = 0; i < n && !rc; i++) {
 		const char *name = zip_get_name(z, (zip_uint64_t)i, 0);
 
+		if ((rc = intr_check(e)) != HOIST_OK)   /* a safe point between files */
+			break;
 		if (!name || !safe_name(name)) {
 			rc = herr_set(e, HOIST_FAIL, "%s: unsafe entry name '%s'", zip_path,
 				      name ? name : "?");

@@ -1,11 +1,16 @@
 """Plain helpers for tests/aws (importable by test modules, unlike conftest)."""
 import json
+import os
+import subprocess
+import time
 import urllib.request
 
 from fakecloud.fakeaws import ACCOUNT, DEFAULT_KEYS  # noqa: F401
 
 AKID, SECRET = next(iter(DEFAULT_KEYS.items()))
 REGION = "us-east-1"
+BUCKET = f"hoist-{ACCOUNT}-{REGION}"
+KEY = f"hoist-locks/{REGION}/hoistapp-dev.json"   # the stage lock's marker of stage dev
 
 
 def fake_requests(fake_aws, service=None, operation=None):
@@ -32,3 +37,38 @@ def state(fake_aws):
 def ops_since(fake_aws, n0):
     """Operation names of the requests after the first n0."""
     return [q["operation"] for q in fake_requests(fake_aws)[n0:]]
+
+
+def marker(fake_aws):
+    """The stage lock marker of hoistapp-dev in the fake's S3, or None."""
+    objs = state(fake_aws).get("s3", {}).get(BUCKET, {}).get("objects", {})
+    return objs.get(KEY)
+
+
+def env_of(tmp_path, aws_env, state_dir="state"):
+    """The environment the `run` fixture gives hoist (for Popen); another state_dir
+    stands for another machine."""
+    e = dict(os.environ, HOME=str(tmp_path / "home"), XDG_STATE_HOME=str(tmp_path / state_dir))
+    e.pop("VIRTUAL_ENV", None)
+    for k, v in aws_env.items():
+        if v is None:
+            e.pop(k, None)
+        else:
+            e[k] = str(v)
+    return e
+
+
+def start(hoist, args, cwd, env):
+    """hoist in the background (pipes for stdout/stderr)."""
+    return subprocess.Popen([hoist] + args, cwd=str(cwd), env=env, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def wait_for(pred, timeout=30):
+    """Poll until pred() is true."""
+    t0 = time.time()
+    while time.time() - t0 < timeout:
+        if pred():
+            return
+        time.sleep(0.02)
+    raise AssertionError("timed out")

@@ -11,44 +11,13 @@ import socket
 import subprocess
 import time
 
-from aws_helpers import fake_post, fake_requests, state
+from aws_helpers import (BUCKET, KEY, env_of, fake_post, fake_requests, marker, start,
+                         state, wait_for)
 
 FN = "hoistapp-dev"
-BUCKET = "hoist-123456789012-us-east-1"
-KEY = f"hoist-locks/us-east-1/{FN}.json"
 MSG = "stage dev is being changed by another run since "
 WRITE_PREFIXES = ("Create", "Update", "Put", "Delete", "Publish", "Tag", "Untag", "Add",
                   "Remove", "Import", "Request", "Change")
-
-
-def env_of(tmp_path, aws_env, state_dir="state"):
-    e = dict(os.environ, HOME=str(tmp_path / "home"), XDG_STATE_HOME=str(tmp_path / state_dir))
-    e.pop("VIRTUAL_ENV", None)
-    for k, v in aws_env.items():
-        if v is None:
-            e.pop(k, None)
-        else:
-            e[k] = str(v)
-    return e
-
-
-def start(hoist, args, cwd, env):
-    return subprocess.Popen([hoist] + args, cwd=str(cwd), env=env, stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-
-
-def wait_for(pred, timeout=30):
-    t0 = time.time()
-    while time.time() - t0 < timeout:
-        if pred():
-            return
-        time.sleep(0.02)
-    raise AssertionError("timed out")
-
-
-def marker(fake_aws):
-    objs = state(fake_aws).get("s3", {}).get(BUCKET, {}).get("objects", {})
-    return objs.get(KEY)
 
 
 def put_marker(boto, **fields):

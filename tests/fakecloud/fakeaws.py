@@ -24,6 +24,9 @@ Side channel (unsigned, same port):
                                   "reset"|"slow"|"block", "count": N, "delay": s}
                                  (count -1 = always; "block" holds the request, before it
                                  acts, until POST /__fake/release)
+                                 {"match": "partNumber=", "kind": "stall_body"}: for a request
+                                 whose path contains `match`, read half its body, then stop
+                                 reading until POST /__fake/release (an upload in progress)
   POST /__fake/release           let every blocked request go on
   GET  /__fake/state             a JSON dump of the state
   POST /__fake/logs              {"group", "stream", "events": [{timestamp, message}]}
@@ -552,7 +555,17 @@ class Fake:
     def take_fault(self, operation):
         with self.lock:
             for f in self.faults:
-                if f["operation"] in (operation, "*") and f["count"] != 0:
+                if f.get("operation") in (operation, "*") and f["count"] != 0:
+                    if f["count"] > 0:
+                        f["count"] -= 1
+                    return dict(f)
+        return None
+
+    def take_body_fault(self, path):
+        """A stall_body fault whose `match` is in the request path, or None."""
+        with self.lock:
+            for f in self.faults:
+                if f.get("match") and f["match"] in path and f["count"] != 0:
                     if f["count"] > 0:
                         f["count"] -= 1
                     return dict(f)
@@ -602,6 +615,12 @@ class _Handler(BaseHTTPRequestHandler):
         return self.rfile.read(n) if n else b""
 
     def handle_any(self):
+        stall = self.fake.take_body_fault(self.path)
+        if stall:   # the client is still uploading: take half, then stop reading
+            self.rfile.read(int(self.headers.get("Content-Length") or 0) // 2)
+            self.fake.released.wait(float(stall.get("delay", 60)))
+            self.close_connection = True
+            return
         body = self.read_body()
         parts = urlsplit(self.path)
         if parts.path.startswith("/__fake/"):
@@ -770,8 +789,9 @@ class _Handler(BaseHTTPRequestHandler):
             out = "{}"
         elif path == "/__fake/faults":
             with f.lock:
-                f.faults.append({"operation": doc["operation"], "kind": doc["kind"],
-                                 "count": int(doc.get("count", 1)), "delay": doc.get("delay", 2)})
+                f.faults.append({"operation": doc.get("operation"), "match": doc.get("match"),
+                                 "kind": doc["kind"], "count": int(doc.get("count", 1)),
+                                 "delay": doc.get("delay", 2)})
             out = "{}"
         elif path == "/__fake/logs":            # issue 6: append log events (svc_logs.py)
             from .svc_logs import admin_append

@@ -1,7 +1,17 @@
 """The local provider's share of issue 12: the stage lock (a lock file is
-enough on one machine)."""
+enough on one machine); Ctrl-C while the gateway starts stops what was
+started, so a re-run deploys."""
 import fcntl
 import json
+import os
+import signal
+import socket
+import subprocess
+import time
+
+import pytest
+
+from local_support import wait_for
 
 
 def test_a_second_run_is_refused_while_the_lock_file_is_held(make_stage):
@@ -21,3 +31,40 @@ def test_a_second_run_is_refused_while_the_lock_file_is_held(make_stage):
         assert not s.dir.exists(), "nothing was created"
     r = s.run("deploy", "dev")       # released: goes ahead
     assert r.returncode == 0, r.stderr
+
+
+SLOW_APP = '''
+import time
+time.sleep(4)       # a slow import: the gateway takes a while to start
+
+
+def app(environ, start_response):
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [b"up"]
+'''
+
+
+def test_ctrl_c_while_the_gateway_starts_stops_it_and_a_rerun_deploys(make_stage):
+    s = make_stage(files={"app.py": SLOW_APP})
+    p = subprocess.Popen([s.hoist, "deploy", "dev"], cwd=s.proj, env=s.env,
+                         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    assert wait_for(lambda: s.pid(), timeout=30), "the gateway began starting"
+    daemon = s.pid()
+    t0 = time.time()
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=30)
+    assert p.returncode == 130, err
+    assert time.time() - t0 < 3, "it did not wait for the app to finish importing"
+    assert "interrupted (SIGINT)" in err and "the gateway was stopped" in err
+    assert wait_for(lambda: not os.path.exists(f"/proc/{daemon}") or
+                    open(f"/proc/{daemon}/stat").read().split()[2] in "ZX", timeout=5)
+    assert not s.dir.exists(), "what was started is gone"
+    left = s.processes_in_dir()
+    assert left == [], [(open(f"/proc/{q}/cmdline").read(), os.readlink(f"/proc/{q}/cwd")) for q in left]
+    time.sleep(4.5)                     # had it gone on, it would be serving by now
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(("127.0.0.1", s.port), timeout=2)
+    r = s.run("deploy", "dev", timeout=60)
+    assert r.returncode == 0, r.stderr      # not "already deployed"
+    assert s.get("/")[2] == b"up"

@@ -1,0 +1,97 @@
+"""Signals during an AWS deploy (issue 12 item 4): hoist stops at the next safe
+point with 128 + signal, removes its temporary package (it holds the
+environment variables), releases the stage lock, and a re-run converges.  A
+long upload stops in the middle; a second signal leaves at once."""
+import os
+import signal
+import subprocess
+import time
+import zipfile
+
+from aws_helpers import KEY, env_of, fake_post, fake_requests, marker, start, state, wait_for
+
+FN = "hoistapp-dev"
+
+
+def tmp_env(tmp_path, aws_env):
+    t = tmp_path / "tmp"
+    t.mkdir(exist_ok=True)
+    return dict(env_of(tmp_path, aws_env), TMPDIR=str(t)), t
+
+
+def test_sigterm_during_a_call_stops_after_it_cleans_up_and_unlocks(
+        hoist, run, aws_env, aws_project, fake_aws, tmp_path):
+    d = aws_project({"keep_warm": False, "environment_variables": {"API_TOKEN": "s3cr3t"}})
+    env, tmp = tmp_env(tmp_path, aws_env)
+    fake_post(fake_aws, "/__fake/faults", {"operation": "CreateFunction", "kind": "block",
+                                           "delay": 60})
+    p = start(hoist, ["deploy", "dev"], d, env)
+    wait_for(lambda: fake_requests(fake_aws, "lambda", "CreateFunction"))
+    assert os.listdir(tmp), "the package is in TMPDIR while the deploy runs"
+    p.send_signal(signal.SIGTERM)
+    time.sleep(0.2)
+    n0 = len(fake_requests(fake_aws))
+    fake_post(fake_aws, "/__fake/release", {})      # the call in flight finishes...
+    out, err = p.communicate(timeout=30)
+    assert p.returncode == 143, err
+    assert "interrupted (SIGTERM)" in err and "run 'hoist deploy dev' again" in err
+    ops = [q["operation"] for q in fake_requests(fake_aws)[n0:]]
+    # ... then nothing but the lock's release
+    assert set(ops) <= {"GetCallerIdentity", "GetObject", "DeleteObject"}, ops
+    assert os.listdir(tmp) == [] and marker(fake_aws) is None and out == ""
+    r = run(["deploy", "dev"], cwd=d, env=aws_env)
+    assert r.returncode == 0, r.stderr
+    s = state(fake_aws)
+    assert list(s["lambda"]) == [FN] and len(s["apigateway"]["apis"]) == 1
+
+
+def test_a_second_signal_leaves_at_once(hoist, run, aws_env, aws_project, fake_aws, tmp_path):
+    d = aws_project({"keep_warm": False})
+    env, tmp = tmp_env(tmp_path, aws_env)
+    fake_post(fake_aws, "/__fake/faults", {"operation": "CreateFunction", "kind": "block",
+                                           "delay": 60})
+    p = start(hoist, ["deploy", "dev"], d, env)
+    try:
+        wait_for(lambda: fake_requests(fake_aws, "lambda", "CreateFunction"))
+        p.send_signal(signal.SIGINT)
+        time.sleep(0.2)
+        assert p.poll() is None, "the first waits for the call in flight"
+        p.send_signal(signal.SIGINT)
+        p.communicate(timeout=10)
+        assert p.returncode == 130
+        assert os.listdir(tmp) == [], "the temporary package is gone"
+    finally:
+        fake_post(fake_aws, "/__fake/release", {})
+    assert marker(fake_aws) is not None, "left behind: the process is gone"
+    r = run(["deploy", "dev"], cwd=d, env=aws_env)   # takes the dead run's lock over
+    assert r.returncode == 0, r.stderr
+    assert "its process on this machine is gone" in r.stderr
+
+
+def test_a_long_upload_stops_in_the_middle(hoist, aws_env, aws_project, fake_aws, tmp_path):
+    d = aws_project({"keep_warm": False, "apigateway_enabled": False})
+    z = tmp_path / "big.zip"          # over the inline limit: uploaded to S3
+    with zipfile.ZipFile(z, "w", zipfile.ZIP_STORED) as zf:
+        zf.writestr("hoist_handler.py", "def handler(event, context):\n    return event\n")
+        zf.writestr("blob.bin", os.urandom(51 * 1024 * 1024))
+    env, _ = tmp_env(tmp_path, aws_env)
+    # the fake stops reading the first part half-way: hoist is inside the transfer
+    fake_post(fake_aws, "/__fake/faults", {"match": "partNumber=", "kind": "stall_body",
+                                           "delay": 60})
+    p = start(hoist, ["deploy", "dev", "--zip", str(z)], d, env)
+    try:
+        wait_for(lambda: fake_requests(fake_aws, "s3", "CreateMultipartUpload"))
+        time.sleep(0.3)
+        t0 = time.time()
+        p.send_signal(signal.SIGINT)
+        out, err = p.communicate(timeout=30)
+        assert p.returncode == 130, err
+        assert time.time() - t0 < 5, "it did not wait for the upload's answer"
+        assert "interrupted (SIGINT)" in err
+    finally:
+        fake_post(fake_aws, "/__fake/release", {})
+    assert not state(fake_aws).get("lambda"), "nothing was created"
+    assert marker(fake_aws) is None
+    assert fake_requests(fake_aws, "s3", "AbortMultipartUpload"), "S3 drops the parts"
+    assert [q for q in fake_requests(fake_aws, "s3", "PutObject") if q["params"]["Key"] != KEY] \
+        == []
