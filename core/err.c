@@ -1,7 +1,11 @@
 /*
- * err.c — the error value every layer passes up to cli/.
+ * err.c — the error value every layer passes up to cli/.  Messages are
+ * redacted as they are made (redact.h): a provider's error text that quotes
+ * a token or a canonical request never carries the secret any further.
  */
 #include "err.h"
+
+#include "redact.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,6 +21,7 @@ int herr_set(struct herr *e, int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
 	va_end(ap);
+	redact_in_place(e->msg, sizeof(e->msg));
 	return code;
 }
 
@@ -34,6 +39,7 @@ int herr_prefix(struct herr *e, const char *fmt, ...)
 	if (n + 1 < sizeof(e->msg))
 		memcpy(e->msg + n, old, strnlen(old, sizeof(e->msg) - n - 1) + 1);
 	e->msg[sizeof(e->msg) - 1] = '\0';
+	redact_in_place(e->msg, sizeof(e->msg));
 	return e->code;
 }
 
@@ -48,6 +54,7 @@ int herr_hint(struct herr *e, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(e->msg + n, sizeof(e->msg) - n, fmt, ap);
 	va_end(ap);
+	redact_in_place(e->msg, sizeof(e->msg));
 	return e->code;
 }
 

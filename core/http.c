@@ -13,6 +13,7 @@
 #include "interrupt.h"
 #include "log.h"
 #include "path.h"
+#include "redact.h"
 #include "str.h"
 
 #include <curl/curl.h>
@@ -287,37 +288,6 @@ static int on_progress(void *p, curl_off_t dltotal, curl_off_t dlnow, curl_off_t
 		out_progress(x->rq->progress, (unsigned long long)dlnow,
 			     (unsigned long long)dltotal);
 	return 0;
-}
-
-/* The URL with secret query values (signatures, credentials, tokens) hidden. */
-static char *redact_url(const char *url)
-{
-	const char *q = strchr(url, '?');
-	struct sbuf b;
-	char *copy, *tok, *save = NULL;
-	bool first = true;
-
-	if (!q)
-		return xstrdup(url);
-	sbuf_init(&b);
-	sbuf_add(&b, url, (size_t)(q - url) + 1);
-	copy = xstrdup(q + 1);
-	for (tok = strtok_r(copy, "&", &save); tok; tok = strtok_r(NULL, "&", &save)) {
-		char *eq = strchr(tok, '=');
-
-		if (!first)
-			sbuf_addc(&b, '&');
-		first = false;
-		if (eq) {
-			*eq = '\0';
-			sbuf_printf(&b, "%s=%s", tok, http_header_is_secret(tok) ? "<redacted>"
-										  : eq + 1);
-		} else {
-			sbuf_adds(&b, tok);
-		}
-	}
-	free(copy);
-	return sbuf_detach(&b);
 }
 
 static void trace_headers(const char *dir, const struct http_headers *h)
@@ -602,7 +572,7 @@ int http_do(struct http_client *c, const struct http_request *rq, struct http_re
 	int max = rq->max_attempts ? rq->max_attempts
 				   : (int)env_number("HOIST_HTTP_MAX_ATTEMPTS", DEFAULT_ATTEMPTS);
 	const char *what = rq->what ? rq->what : rq->method;
-	char *url = redact_url(rq->url);
+	char *url = redact_text(rq->url);   /* signatures, tokens in the query hidden */
 	struct http_headers extra = { 0 };
 	int rc = HOIST_OK;
 

@@ -5,6 +5,7 @@
 
 #include "clock.h"
 #include "err.h"
+#include "redact.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -40,13 +41,21 @@ const char *out_c(FILE *stream, const char *ansi)
 	return ansi;
 }
 
+/* One stderr line, with secrets redacted (redact.h) whatever the caller passed. */
 static void vline(FILE *f, const char *prefix, const char *color, const char *fmt, va_list ap)
 {
+	char *text = NULL, *clean;
+
+	if (vasprintf(&text, fmt, ap) < 0)
+		return;
+	clean = redact_text(text);
 	if (prefix)
 		fprintf(f, "%s%s%s", out_c(f, color), prefix, out_c(f, OUT_RESET));
-	vfprintf(f, fmt, ap);
+	fputs(clean, f);
 	fputc('\n', f);
 	fflush(f);
+	free(clean);
+	free(text);
 }
 
 /* On a terminal each step carries the time since hoist started: "[  1.24s] …". */
@@ -103,8 +112,9 @@ void out_error(const struct herr *e)
 	last_error = *e;
 	if (!last_error.code)
 		last_error.code = HOIST_FAIL;
+	redact_in_place(last_error.msg, sizeof(last_error.msg));
 	fprintf(stderr, "%serror:%s %s\n", out_c(stderr, OUT_RED), out_c(stderr, OUT_RESET),
-		e->msg[0] ? e->msg : "unknown error");
+		last_error.msg[0] ? last_error.msg : "unknown error");
 	fflush(stderr);
 }
 

@@ -140,13 +140,14 @@ int path_read(const char *p, char **out, size_t *len, struct herr *e)
 	return HOIST_OK;
 }
 
-int path_write_atomic(const char *p, const void *data, size_t len, struct herr *e)
+static int write_atomic(const char *p, const void *data, size_t len, mode_t mode,
+			struct herr *e)
 {
 	char *dir = path_dir(p);
 	char *tmp = xasprintf("%s/" PATH_TEMP_PREFIX "%ld-%s", dir, (long)getpid(), path_base(p));
 	int fd, rc = HOIST_OK;
 
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
 	if (fd < 0) {
 		rc = herr_set(e, HOIST_FAIL, "cannot write %s: %s", tmp, strerror(errno));
 		goto out;
@@ -166,6 +167,16 @@ out:
 	free(tmp);
 	free(dir);
 	return rc;
+}
+
+int path_write_atomic(const char *p, const void *data, size_t len, struct herr *e)
+{
+	return write_atomic(p, data, len, 0644, e);
+}
+
+int path_write_private(const char *p, const void *data, size_t len, struct herr *e)
+{
+	return write_atomic(p, data, len, 0600, e);
 }
 
 char *path_state_dir(void)

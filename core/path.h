@@ -37,8 +37,9 @@ int path_rmtree(const char *p, struct herr *e);
 
 /* Read a whole (small) file; allocates *out (NUL-terminated) and sets *len. */
 int path_read(const char *p, char **out, size_t *len, struct herr *e);
-/* Write a whole file atomically (temp file + rename). */
+/* Write a whole file atomically (temp file + rename), mode 0644 (private: 0600). */
 int path_write_atomic(const char *p, const void *data, size_t len, struct herr *e);
+int path_write_private(const char *p, const void *data, size_t len, struct herr *e);
 
 /* $XDG_STATE_HOME/hoist, else ~/.local/state/hoist; allocates. */
 char *path_state_dir(void);

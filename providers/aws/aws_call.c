@@ -204,23 +204,18 @@ struct sign_ctx {
 	size_t n;
 };
 
-/* -vv: the canonical request (what a SignatureDoesNotMatch is about), token hidden. */
+/* -vv: the canonical request (what a SignatureDoesNotMatch is about); log.c hides the token. */
 static void trace_canonical(const char *cr)
 {
-	char *copy, *tok, *tail = NULL;
+	char *copy, *tail = NULL;
 	struct sbuf b;
 
 	if (out_get()->verbosity < 2)
 		return;
 	copy = xstrdup(cr);
 	sbuf_init(&b);
-	for (char *line = strtok_r(copy, "\n", &tail); line; line = strtok_r(NULL, "\n", &tail)) {
-		tok = strchr(line, ':');
-		if (tok && str_starts(line, "x-amz-security-token:"))
-			sbuf_printf(&b, "  | %.*s<redacted>\n", (int)(tok - line + 1), line);
-		else
-			sbuf_printf(&b, "  | %s\n", line);
-	}
+	for (char *line = strtok_r(copy, "\n", &tail); line; line = strtok_r(NULL, "\n", &tail))
+		sbuf_printf(&b, "  | %s\n", line);
 	out_debug("> canonical request:\n%s", b.s ? b.s : "");
 	sbuf_free(&b);
 	free(copy);

@@ -202,7 +202,7 @@ static int write_manual(const char *domain, const struct pem *p, json_t *out, st
 	char *fch = path_join(dir, "chain.pem");
 	int rc;
 
-	rc = path_mkdirs(dir, e);
+	rc = path_mkdirs_mode(dir, 0700, e);
 	if (!rc)
 		rc = x509_write_file(fk, p->key, 0600, e);
 	if (!rc)

@@ -6,6 +6,7 @@
 #include "credentials.h"
 
 #include "../../core/err.h"
+#include "../../core/redact.h"
 #include "../../core/log.h"
 #include "../../core/path.h"
 #include "../../core/str.h"
@@ -157,6 +158,8 @@ static void set_creds(struct aws_creds *c, const char *id, const char *secret, c
 	c->secret_access_key = xstrdup(secret);
 	c->session_token = token ? xstrdup(token) : NULL;
 	c->source = source;
+	redact_register(secret);   /* never printed, whoever quotes them */
+	redact_register(token);
 }
 
 static int load_creds(struct aws_config *cfg, const json_t *st, json_t *conf_sec,

@@ -64,7 +64,7 @@ static int write_worker_py(const char *dir, char **out, struct herr *e)
 	if (!t)
 		return herr_set(e, HOIST_FAIL, "this hoist was built without templates/local/worker.py");
 	*out = local_file(dir, "worker.py");
-	return path_write_atomic(*out, t->data, t->len, e);
+	return path_write_private(*out, t->data, t->len, e);
 }
 
 /* The HTTPS listener recorded by certify, if any (a failure is logged, not fatal). */
@@ -164,7 +164,7 @@ int local_daemon_main(int argc, char **argv)
 	pidf = local_file(d.dir, "gateway.pid");
 	logf = local_file(d.dir, "stage.log");
 	snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
-	rc = path_write_atomic(pidf, pid, strlen(pid), &e);
+	rc = path_write_private(pidf, pid, strlen(pid), &e);
 	if (!rc)
 		rc = stagelog_open(logf, &e);
 	if (!rc)

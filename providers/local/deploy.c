@@ -114,6 +114,16 @@ static int pick_python(const struct stage *st, char **out, struct herr *e)
 
 /* ---- versions ------------------------------------------------------------ */
 
+/* The state tree holds settings with environment variables: 0700 from its root. */
+static int private_tree(struct herr *e)
+{
+	char *d = NULL;
+	int rc = path_state_subdir("local", &d, e);
+
+	free(d);
+	return rc;
+}
+
 static int add_version(const char *dir, const struct stage *st, const struct package_info *pkg,
 		       long v, struct herr *e)
 {
@@ -127,7 +137,7 @@ static int add_version(const char *dir, const struct stage *st, const struct pac
 		json_object_set_new(j, "hoist_code_sha256", json_string(pkg->sha256_hex));
 		json_object_set_new(j, "hoist_deployed_ms", json_integer(now_ms()));
 		s = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS);
-		rc = path_write_atomic(vj, s, strlen(s), e);
+		rc = path_write_private(vj, s, strlen(s), e);
 		free(s);
 	}
 	json_decref(j);
@@ -163,7 +173,7 @@ static int add_config_version(const char *dir, const struct stage *st,
 		json_object_set_new(j, "hoist_code_from_version", json_integer(from));
 		json_object_set_new(j, "hoist_deployed_ms", json_integer(now_ms()));
 		s = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS);
-		rc = path_write_atomic(vj, s, strlen(s), e);
+		rc = path_write_private(vj, s, strlen(s), e);
 		free(s);
 	}
 out:
@@ -294,7 +304,7 @@ static int start_daemon(const char *dir, struct herr *e)
 	pid = fork();
 	if (pid == 0) {
 		int nul = open("/dev/null", O_RDWR), lf = open(logp, O_WRONLY | O_CREAT | O_APPEND,
-							      0644);
+							      0600);
 
 		setsid();
 		if (fork() != 0)
@@ -447,7 +457,9 @@ int local_deploy(const struct stage *st, const struct deploy_args *a, char **url
 	if (rc)
 		goto out;
 	out_step("Unpacking the package into %s", dir);
-	rc = add_version(dir, st, a->pkg, 1, e);
+	rc = private_tree(e);
+	if (!rc)
+		rc = add_version(dir, st, a->pkg, 1, e);
 	if (!rc) {
 		state = json_pack("{s:s, s:s, s:s?, s:i, s:s, s:i, s:b, s:I}",
 				  "function_name", st->function_name, "stage", st->name,
@@ -558,6 +570,8 @@ int local_update(const struct stage *st, const struct deploy_args *a, char **url
 	v = n ? vs[n - 1] + 1 : 1;
 	free(vs);
 	json_object_set_new(state, "scheduled", json_true());
+	if ((rc = private_tree(e)) != HOIST_OK)
+		goto out;
 	if (a->no_upload) {
 		long cur = (long)json_integer_value(json_object_get(state, "current"));
 

@@ -43,7 +43,7 @@ void rfc3339_ms(int64_t ms, char *buf, size_t len)
 
 int stagelog_open(const char *path, struct herr *e)
 {
-	log_fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	log_fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
 	if (log_fd < 0)
 		return herr_set(e, HOIST_FAIL, "cannot open the stage log %s: %s", path,
 				strerror(errno));

@@ -56,7 +56,7 @@ int local_state_write(const char *dir, json_t *state, struct herr *e)
 {
 	char *p = local_file(dir, "state.json");
 	char *s = json_dumps(state, JSON_INDENT(2) | JSON_SORT_KEYS);
-	int rc = path_write_atomic(p, s, strlen(s), e);
+	int rc = path_write_private(p, s, strlen(s), e);
 
 	free(s);
 	free(p);

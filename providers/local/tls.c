@@ -96,7 +96,7 @@ static int write_pair(const char *tdir, const char *cert_pem, const char *key_pe
 		      struct herr *e)
 {
 	char *cp = path_join(tdir, "cert.pem"), *kp = path_join(tdir, "key.pem");
-	int rc = path_mkdirs(tdir, e);
+	int rc = path_mkdirs_mode(tdir, 0700, e);
 
 	if (!rc && chmod(tdir, 0700) != 0)
 		rc = herr_set(e, HOIST_FAIL, "cannot chmod %s: %s", tdir, strerror(errno));
@@ -186,7 +186,7 @@ static int ca_get(X509 **ca, EVP_PKEY **key, char **ca_pem_path, struct herr *e)
 
 	*ca = NULL;
 	*key = NULL;
-	rc = path_mkdirs(dir, e);
+	rc = path_mkdirs_mode(dir, 0700, e);
 	if (!rc && chmod(dir, 0700) != 0)
 		rc = herr_set(e, HOIST_FAIL, "cannot chmod %s: %s", dir, strerror(errno));
 	if (!rc && ((fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0 ||

@@ -43,17 +43,17 @@ static int extract_one(zip_t *z, zip_uint64_t i, const char *name, const char *d
 	char *path = path_join(dest, name), *dir = path_dir(path), buf[65536];
 	zip_uint8_t os;
 	zip_uint32_t attr;
-	mode_t mode = 0644;
+	mode_t mode = 0600;   /* the package holds the environment variables: this user only */
 	zip_file_t *zf = NULL;
 	zip_int64_t n;
 	int fd = -1, rc;
 
-	rc = path_mkdirs(dir, e);
+	rc = path_mkdirs_mode(dir, 0700, e);
 	if (rc)
 		goto out;
 	if (zip_file_get_external_attributes(z, i, 0, &os, &attr) == 0 && os == ZIP_OPSYS_UNIX &&
 	    (attr >> 16) & 0111)
-		mode = 0755;
+		mode = 0700;
 	zf = zip_fopen_index(z, i, 0);
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
 	if (!zf || fd < 0) {
@@ -92,7 +92,7 @@ int local_unzip(const char *zip_path, const char *dest, struct herr *e)
 		zip_error_fini(&ze);
 		return rc;
 	}
-	rc = path_mkdirs(dest, e);
+	rc = path_mkdirs_mode(dest, 0700, e);
 	n = zip_get_num_entries(z, 0);
 	for (i = 0; i < n && !rc; i++) {
 		const char *name = zip_get_name(z, (zip_uint64_t)i, 0);
@@ -105,7 +105,7 @@ int local_unzip(const char *zip_path, const char *dest, struct herr *e)
 		} else if (str_ends(name, "/")) {
 			char *p = path_join(dest, name);
 
-			rc = path_mkdirs(p, e);
+			rc = path_mkdirs_mode(p, 0700, e);
 			free(p);
 		} else {
 			rc = extract_one(z, (zip_uint64_t)i, name, dest, e);
@@ -172,7 +172,7 @@ int local_link_tree(const char *src, const char *dst, struct herr *e)
 {
 	DIR *d;
 	struct dirent *de;
-	int rc = path_mkdirs(dst, e);
+	int rc = path_mkdirs_mode(dst, 0700, e);
 
 	if (rc)
 		return rc;

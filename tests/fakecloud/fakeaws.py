@@ -21,12 +21,13 @@ Side channel (unsigned, same port):
   GET  /__fake/requests          every signed request: [{service, operation, params}]
   POST /__fake/reset             forget requests, state and faults
   POST /__fake/faults            {"operation": "ListFunctions", "kind": "throttle"|"500"|
-                                  "reset"|"slow"|"block", "count": N, "delay": s}
+                                  "reset"|"slow"|"block"|"echo_token", "count": N, "delay": s}
                                  (count -1 = always; "block" holds the request, before it
                                  acts, until POST /__fake/release)
                                  {"match": "partNumber=", "kind": "stall_body"}: for a request
-                                 whose path contains `match`, read half its body, then stop
-                                 reading until POST /__fake/release (an upload in progress)
+                                 whose path contains `match`, read 1 MiB of its body, then
+                                 stop reading until POST /__fake/release (an upload in
+                                 progress: more than the socket buffers hold is left)
   POST /__fake/release           let every blocked request go on
   GET  /__fake/state             a JSON dump of the state
   POST /__fake/logs              {"group", "stream", "events": [{timestamp, message}]}
@@ -548,7 +549,8 @@ class Fake:
         return self
 
     def stop(self):
-        self.released.set()
+        if hasattr(self, "released"):   # (subclasses with their own reset have none)
+            self.released.set()
         self.httpd.shutdown()
         self.httpd.server_close()
 
@@ -616,8 +618,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def handle_any(self):
         stall = self.fake.take_body_fault(self.path)
-        if stall:   # the client is still uploading: take half, then stop reading
-            self.rfile.read(int(self.headers.get("Content-Length") or 0) // 2)
+        if stall:   # the client is still uploading: take 1 MiB, then stop reading
+            self.rfile.read(min(1 << 20, int(self.headers.get("Content-Length") or 0) // 2))
             self.fake.released.wait(float(stall.get("delay", 60)))
             self.close_connection = True
             return
@@ -685,6 +687,12 @@ class _Handler(BaseHTTPRequestHandler):
         if kind == "block":
             self.fake.released.wait(float(f.get("delay", 60)))
             return False
+        if kind == "echo_token":   # an error text that quotes the caller's session token
+            token = self.headers.get("X-Amz-Security-Token", "")
+            self.send(*serialize_error(proto, svc, AWSError(
+                403, "ExpiredToken", f"The security token {token} included in the request is "
+                "expired"), request_id))
+            return True
         return False
 
     def verify(self, parts, body):

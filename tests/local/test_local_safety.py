@@ -68,3 +68,31 @@ def test_ctrl_c_while_the_gateway_starts_stops_it_and_a_rerun_deploys(make_stage
     r = s.run("deploy", "dev", timeout=60)
     assert r.returncode == 0, r.stderr      # not "already deployed"
     assert s.get("/")[2] == b"up"
+
+
+def test_the_state_tree_is_private(make_stage):
+    """environment_variables end up in versions/N.json, hoist_settings.py and
+    state: the tree is 0700 from the state directory down and those files 0600,
+    so no other user can read them (issue 12 item 3)."""
+    secret = "s3cr3t-value-0123456789"
+    s = make_stage(settings={"environment_variables": {"API_TOKEN": secret}})
+    r = s.run("deploy", "dev")
+    assert r.returncode == 0, r.stderr
+    assert s.run("update", "dev").returncode == 0
+    root = s.tmp / "state" / "hoist"
+    assert oct(root.stat().st_mode & 0o777) == "0o700"
+    for name in ("versions/1.json", "versions/2.json", "versions/2/hoist_settings.py",
+                 "state.json", "stage.log", "gateway.log"):
+        assert oct((s.dir / name).stat().st_mode & 0o777) == "0o600", name
+    for dirpath, dirs, files in os.walk(root):
+        for d in dirs:
+            if d == "__pycache__":      # Python's own, inside the private tree
+                continue
+            mode = os.stat(os.path.join(dirpath, d)).st_mode & 0o777
+            assert mode == 0o700, (os.path.join(dirpath, d), oct(mode))
+        for f in files:
+            p = os.path.join(dirpath, f)
+            if os.path.islink(p) or not os.path.isfile(p):
+                continue
+            if os.stat(p).st_mode & 0o077:       # readable by others: must hold no secret
+                assert secret.encode() not in open(p, "rb").read(), p
