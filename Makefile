@@ -24,13 +24,14 @@ BUILD     ?= build
 SANFLAGS  :=
 endif
 
-PKGS      := libcurl openssl jansson libzip libarchive libmicrohttpd libxml-2.0 zlib
+PKGS      := libcurl openssl jansson libzip libarchive libmicrohttpd libxml-2.0 zlib yaml-0.1
 DEB_BUILD := build-essential pkg-config libcurl4-openssl-dev libssl-dev libjansson-dev \
-             libzip-dev libarchive-dev libmicrohttpd-dev libcmocka-dev libxml2-dev zlib1g-dev
+             libzip-dev libarchive-dev libmicrohttpd-dev libcmocka-dev libxml2-dev zlib1g-dev \
+             libyaml-dev
 DEB_TEST  := python3 python3-pytest python3-flask python3-django python3-botocore \
-             python3-werkzeug python3-blinker python3-cryptography python3-venv pebble wrk \
-             bash-completion zip unzip curl openssl man-db
-PYMODS    := pytest,flask,django,botocore,werkzeug,blinker,cryptography,venv
+             python3-werkzeug python3-blinker python3-cryptography python3-venv python3-yaml \
+             pebble wrk bash-completion zip unzip curl openssl man-db
+PYMODS    := pytest,flask,django,botocore,werkzeug,blinker,cryptography,venv,yaml
 # Node.js runs the clouds' official SDKs (tests/package.json) that judge the
 # fake Alibaba and Tencent clouds.  Debian's nodejs/npm are installed only when
 # `node`/`npm` are missing (a NodeSource nodejs already provides npm and

@@ -65,14 +65,7 @@ struct init_ctx {
 
 static bool valid_stage(const char *s)
 {
-	size_t n = strlen(s), i;
-
-	if (!n || n > 64)
-		return false;
-	for (i = 0; i < n; i++)
-		if (!isalnum((unsigned char)s[i]) && s[i] != '_' && s[i] != '-')
-			return false;
-	return true;
+	return settings_valid_stage_name(s);
 }
 
 static bool valid_provider(const char *s)
@@ -85,13 +78,14 @@ static bool valid_provider(const char *s)
 	return false;
 }
 
+/* Letters or digits, and room for "-<stage>" in a 64-character function name. */
 static bool valid_project(const char *s)
 {
 	char *slug = str_slug(s);
 	size_t n = strlen(slug);
 
 	free(slug);
-	return n > 0 && n <= 15;
+	return n > 0 && n <= 60;
 }
 
 static bool valid_region(const char *s)
@@ -114,9 +108,10 @@ static bool valid_module(const char *s)
 	return detect_is_dotted(s, 1);
 }
 
-static const char *const stage_rule = "use 1-64 letters, digits, '_' or '-'";
+static const char *const stage_rule = "use 1-64 letters, digits, '_' or '-', not starting "
+				       "with '-'";
 static const char *const provider_rule = "choose aws, aliyun, tencent or local";
-static const char *const project_rule = "at most 15 letters, digits or '-' once slugified";
+static const char *const project_rule = "1-60 letters, digits or '-' once slugified";
 static const char *const region_rule = "a region name such as us-east-1";
 static const char *const app_rule = "module.attribute, e.g. app.app";
 static const char *const module_rule = "a Python module path, e.g. mysite.settings";

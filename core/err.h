@@ -20,7 +20,7 @@ enum hoist_status {
 
 struct herr {
 	int code;
-	char msg[4096];
+	char msg[16384];   /* room for every problem of a settings file */
 };
 
 /* Record an error and return its code (so `return herr_set(e, ...)` works). */

@@ -29,34 +29,92 @@
 
 #define MAX_CHAIN 32
 
-/* What a check needs to report: the file, the stage, the provider. */
+/*
+ * What a check needs to report: the file, the stage, the provider, the key
+ * being checked (for its line:column); the problems found so far.
+ */
 struct ctx {
 	const struct settings *s;
 	const char *stage;
 	int pv;             /* PV_* */
 	struct herr *e;
+	const char **chain; /* stage … root ancestor, to find where a key is written */
+	size_t nchain;
+	const char *key;    /* the top-level key being checked, or NULL */
+	struct sbuf problems;
+	int count;
 };
 
+/* ":line:col" of the key being checked, in the stage of the chain that sets it. */
+static void locate(const struct ctx *c, char *buf, size_t len)
+{
+	size_t i;
+
+	buf[0] = '\0';
+	for (i = 0; c->key && i < c->nchain; i++) {
+		json_t *obj = json_object_get(c->s->root, c->chain[i]), *pos;
+		char *id;
+
+		if (!json_object_get(obj, c->key))
+			continue;
+		id = xasprintf("%s\t%s", c->chain[i], c->key);
+		pos = json_object_get(c->s->where, id);
+		free(id);
+		if (pos)
+			snprintf(buf, len, ":%lld:%lld",
+				 (long long)json_integer_value(json_array_get(pos, 0)),
+				 (long long)json_integer_value(json_array_get(pos, 1)));
+		return;
+	}
+}
+
+/* One problem: recorded (all are reported together) and returned as HOIST_USAGE. */
 static int bad(struct ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static int bad(struct ctx *c, const char *fmt, ...)
 {
-	char msg[3072];
+	char msg[3072], loc[48];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	return herr_set(c->e, HOIST_USAGE, "%s: stage '%s': %s", c->s->path, c->stage, msg);
+	locate(c, loc, sizeof(loc));
+	if (c->count++)
+		sbuf_addc(&c->problems, '\n');
+	sbuf_printf(&c->problems, "%s%s: stage '%s': %s", c->s->path, loc, c->stage, msg);
+	return herr_set(c->e, HOIST_USAGE, "%s%s: stage '%s': %s", c->s->path, loc, c->stage, msg);
+}
+
+/* All the problems found, as one error: the line itself, or a count and the lines. */
+static int problems(struct ctx *c)
+{
+	struct sbuf b;
+	const char *p;
+
+	if (c->count <= 1)
+		return c->count ? HOIST_USAGE : HOIST_OK;
+	sbuf_init(&b);
+	sbuf_printf(&b, "%s: stage '%s': %d problems (nothing was changed):", c->s->path,
+		    c->stage, c->count);
+	for (p = c->problems.s; p && *p;) {
+		size_t n = strcspn(p, "\n");
+
+		sbuf_printf(&b, "\n  %.*s", (int)n, p);
+		p += n + (p[n] == '\n');
+	}
+	herr_set(c->e, HOIST_USAGE, "%s", b.s);
+	sbuf_free(&b);
+	return HOIST_USAGE;
 }
 
 /* ---- loading ------------------------------------------------------------ */
 
-static bool valid_stage_name(const char *n)
+bool settings_valid_stage_name(const char *n)
 {
 	size_t len = strlen(n);
 
-	if (!len || len > 64)
+	if (!len || len > 64 || *n == '-')
 		return false;
 	for (; *n; n++)
 		if (!isalnum((unsigned char)*n) && *n != '_' && *n != '-')
@@ -67,55 +125,73 @@ static bool valid_stage_name(const char *n)
 static int check_stages(const struct settings *s, struct herr *e)
 {
 	const char *name;
+	struct sbuf b;
 	json_t *v;
+	int n = 0;
 
 	if (!json_is_object(s->root))
-		return herr_set(e, HOIST_USAGE, "%s: the settings file must be a JSON object of "
-				"stages, e.g. {\"dev\": {\"app_function\": \"app.app\"}}", s->path);
+		return herr_set(e, HOIST_USAGE, "%s: the settings file must be a mapping of "
+				"stages (a JSON object), e.g. {\"dev\": {\"app_function\": \"app.app\"}}",
+				s->path);
 	if (json_object_size(s->root) == 0)
 		return herr_set(e, HOIST_USAGE, "%s: no stages defined; add one, e.g. "
 				"{\"dev\": {\"app_function\": \"app.app\"}}", s->path);
+	sbuf_init(&b);
 	json_object_foreach(s->root, name, v) {
-		if (!valid_stage_name(name))
-			return herr_set(e, HOIST_USAGE, "%s: stage name '%s' is not valid: use 1-64 "
-					"letters, digits, '_' or '-'", s->path, name);
-		if (!json_is_object(v))
-			return herr_set(e, HOIST_USAGE, "%s: stage '%s' must be a JSON object of "
-					"settings", s->path, name);
+		if (!settings_valid_stage_name(name))
+			sbuf_printf(&b, "%s%s: stage name '%s' is not valid: use 1-64 letters, "
+				    "digits, '_' or '-', not starting with '-'", n++ ? "\n" : "",
+				    s->path, name);
+		else if (!json_is_object(v))
+			sbuf_printf(&b, "%s%s: stage '%s' must be a JSON object of settings",
+				    n++ ? "\n" : "", s->path, name);
 	}
-	return HOIST_OK;
+	if (n)
+		herr_set(e, HOIST_USAGE, "%s", b.s);
+	sbuf_free(&b);
+	return n ? HOIST_USAGE : HOIST_OK;
+}
+
+/* The settings file of the current directory, as Zappa looks for it. */
+static const char *default_path(struct herr *e)
+{
+	static const char *const names[] = {
+		"hoist.json", "zappa_settings.json", "zappa_settings.yml", "zappa_settings.yaml",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (path_exists(names[i]))
+			return names[i];
+	if (path_exists("zappa_settings.toml"))
+		return "zappa_settings.toml";   /* refused, by name, when read */
+	herr_set(e, HOIST_USAGE, "no hoist.json or zappa_settings.json (or .yml, .yaml) in the "
+		 "current directory; run 'hoist init' or give one with -s FILE");
+	return NULL;
 }
 
 int settings_load(struct settings *s, const char *path, struct herr *e)
 {
-	json_error_t jerr;
 	char *dir = NULL;
 	int rc;
 
 	memset(s, 0, sizeof(*s));
-	if (!path) {
-		if (path_exists("hoist.json"))
-			path = "hoist.json";
-		else if (path_exists("zappa_settings.json"))
-			path = "zappa_settings.json";
-		else
-			return herr_set(e, HOIST_USAGE, "no hoist.json or zappa_settings.json in the "
-					"current directory; run 'hoist init' or give one with -s FILE");
-	}
+	if (!path && !(path = default_path(e)))
+		return HOIST_USAGE;
 	s->path = xstrdup(path);
+	if (path_is_dir(path)) {
+		rc = herr_set(e, HOIST_USAGE, "%s is a directory; -s takes the settings file "
+			      "(e.g. %s/hoist.json)", path, path);
+		goto fail;
+	}
 	if (!path_exists(path)) {
 		rc = herr_set(e, HOIST_USAGE, "%s: no such settings file", path);
 		goto fail;
 	}
-	s->root = json_load_file(path, 0, &jerr);
-	if (!s->root) {
-		if (jerr.line <= 0)
-			rc = herr_set(e, HOIST_USAGE, "%s: %s", path, jerr.text);
-		else
-			rc = herr_set(e, HOIST_USAGE, "%s:%d:%d: %s", path, jerr.line, jerr.column,
-				      jerr.text);
+	s->where = json_object();
+	rc = settings_file_read(path, &s->root, s->where, e);
+	if (rc)
 		goto fail;
-	}
 	rc = check_stages(s, e);
 	if (rc)
 		goto fail;
@@ -137,6 +213,7 @@ void settings_free(struct settings *s)
 {
 	json_decref(s->root);
 	json_decref(s->warned);
+	json_decref(s->where);
 	free(s->path);
 	free(s->dir);
 	memset(s, 0, sizeof(*s));
@@ -529,9 +606,51 @@ static int check_strmap(struct ctx *c, const char *what, const json_t *v, bool e
 	return HOIST_OK;
 }
 
+/* ---- what a provider honours: its own table, else the central row ------- */
+
+static const struct settings_honour *own_word(int pv, const char *key)
+{
+	const struct settings_honour *h = settings_provider_table(settings_provider_names[pv]);
+
+	for (; h && h->key; h++)
+		if (!strcmp(h->key, key))
+			return h;
+	return NULL;
+}
+
+static bool honoured_by(const struct settings_key *k, int pv)
+{
+	const struct settings_honour *h = own_word(pv, k->name);
+
+	if (h && h->honoured)
+		return h->honoured > 0;
+	return k->honoured & (1U << pv);
+}
+
+static const struct skey_range *range_of(const struct settings_key *k, int pv)
+{
+	const struct settings_honour *h = own_word(pv, k->name);
+
+	return h && h->range.max ? &h->range : &k->range[pv];
+}
+
+static const char *default_of(const struct settings_key *k, int pv)
+{
+	const struct settings_honour *h = own_word(pv, k->name);
+
+	return h && h->dflt ? h->dflt : k->dflt[pv];
+}
+
+static const char *hint_of(const struct settings_key *k, int pv)
+{
+	const struct settings_honour *h = own_word(pv, k->name);
+
+	return h && h->hint ? h->hint : k->hint;
+}
+
 static int check_range(struct ctx *c, const struct settings_key *k, const json_t *v)
 {
-	const struct skey_range *r = &k->range[c->pv];
+	const struct skey_range *r = range_of(k, c->pv);
 	long long n = json_integer_value(v);
 
 	if (r->min == 0 && r->max == 0)
@@ -636,15 +755,17 @@ static int check_event(struct ctx *c, size_t i, json_t *ev)
 	return HOIST_OK;
 }
 
+/* Every entry is checked: each bad one is a problem of its own. */
 static int check_events(struct ctx *c, json_t *v)
 {
 	size_t i;
 	json_t *ev;
+	int rc = HOIST_OK;
 
 	json_array_foreach(v, i, ev)
 		if (check_event(c, i, ev))
-			return HOIST_USAGE;
-	return HOIST_OK;
+			rc = HOIST_USAGE;
+	return rc;
 }
 
 static int check_vpc(struct ctx *c, json_t *v)
@@ -653,6 +774,7 @@ static int check_vpc(struct ctx *c, json_t *v)
 	json_t *item;
 	char what[128];
 	size_t j;
+	int rc = HOIST_OK;
 
 	json_object_foreach(v, key, item) {
 		for (j = 0; j < settings_vpc_keys_count; j++)
@@ -666,17 +788,17 @@ static int check_vpc(struct ctx *c, json_t *v)
 		snprintf(what, sizeof(what), "vpc_config.%s", key);
 		if (str_ends(key, "Ids")) {
 			if (!json_is_array(item))
-				return type_error(c, what, T_ARR, item);
-			if (check_strlist(c, what, item, NULL))
-				return HOIST_USAGE;
+				rc = type_error(c, what, T_ARR, item);
+			else if (check_strlist(c, what, item, NULL))
+				rc = HOIST_USAGE;
 		} else if (!strcmp(key, "Ipv6AllowedForDualStack")) {
 			if (!json_is_boolean(item))
-				return type_error(c, what, T_BOOL, item);
+				rc = type_error(c, what, T_BOOL, item);
 		} else if (!json_is_string(item)) {
-			return type_error(c, what, T_STR, item);
+			rc = type_error(c, what, T_STR, item);
 		}
 	}
-	return HOIST_OK;
+	return rc;
 }
 
 /* Syntax and range of one value whose JSON type is already right. */
@@ -739,6 +861,8 @@ static int check_value(struct ctx *c, const struct settings_key *k, json_t *v)
 		}
 		return HOIST_OK;
 	}
+	case CK_EFS:   /* normalize_efs checked it where it is honoured */
+		return HOIST_OK;
 	case CK_OBJLIST: {
 		json_t *item;
 		size_t i;
@@ -752,15 +876,13 @@ static int check_value(struct ctx *c, const struct settings_key *k, json_t *v)
 		return HOIST_OK;
 	}
 	case CK_PROJECT: {
+		/* Only the default is cut to 15; the function name's limit is checked later. */
 		char *slug = str_slug(s);
 		size_t len = strlen(slug);
 
 		free(slug);
 		if (!len)
 			return bad(c, "%s: '%s' has no letters or digits", k->name, s);
-		if (len > 15)
-			return bad(c, "%s: '%s' is %zu characters once slugified; the limit is 15 "
-				   "(function, role and rule names are built from it)", k->name, s, len);
 		return HOIST_OK;
 	}
 	default:
@@ -784,9 +906,9 @@ static bool benign(const struct settings_key *k, int pv, const json_t *v)
 	 * provider has a default, that default is what it does without the key
 	 * (touch: true on aws, false on aliyun), so only that value is benign.
 	 */
-	if (!k->dflt[pv])
+	if (!default_of(k, pv))
 		return json_is_false(v);
-	d = json_loads(k->dflt[pv], JSON_DECODE_ANY, NULL);
+	d = json_loads(default_of(k, pv), JSON_DECODE_ANY, NULL);
 	eq = d && json_equal(d, v);
 	json_decref(d);
 	return eq;
@@ -794,19 +916,22 @@ static bool benign(const struct settings_key *k, int pv, const json_t *v)
 
 static int check_honoured(struct ctx *c, const struct settings_key *k, const json_t *v)
 {
+	const char *hint = hint_of(k, c->pv);
 	struct sbuf who;
 	int i, rc;
 
-	if (k->honoured & (1U << c->pv) || benign(k, c->pv, v))
+	if (honoured_by(k, c->pv) || benign(k, c->pv, v))
 		return HOIST_OK;
-	if (!k->honoured)
-		return bad(c, "%s: %s", k->name, k->hint);
 	sbuf_init(&who);
 	for (i = 0; i < PV_COUNT; i++)
-		if (k->honoured & (1U << i))
+		if (honoured_by(k, i))
 			sbuf_printf(&who, "%s%s", who.len ? ", " : "", settings_provider_names[i]);
-	rc = bad(c, "%s is not supported by the %s provider (supported by: %s)%s%s", k->name,
-		 settings_provider_names[c->pv], who.s, k->hint ? ": " : "", k->hint ? k->hint : "");
+	if (!who.len)
+		rc = bad(c, "%s: %s", k->name, hint ? hint : "not implemented by hoist; remove it");
+	else
+		rc = bad(c, "%s is not supported by the %s provider (supported by: %s)%s%s",
+			 k->name, settings_provider_names[c->pv], who.s, hint ? ": " : "",
+			 hint ? hint : "");
 	sbuf_free(&who);
 	return rc;
 }
@@ -818,6 +943,167 @@ static int check_key(struct ctx *c, const struct settings_key *k, json_t *v)
 	if (check_value(c, k, v))
 		return HOIST_USAGE;
 	return check_honoured(c, k, v);
+}
+
+/* ---- Zappa's other spellings --------------------------------------------- */
+
+/* Older names: where the old one is honoured its value moves to the current name. */
+static const struct { const char *old, *cur; } aliases[] = {
+	{ "aws_endpoint_urls", "endpoint_urls" },
+	{ "delete_zip", "delete_local_zip" },
+	{ "use_apigateway", "apigateway_enabled" },
+};
+
+/* Is `key` a value apply_aliases copied (its old name is checked instead)? */
+static bool from_alias(struct ctx *c, json_t *st, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++)
+		if (!strcmp(key, aliases[i].cur) && json_object_get(st, aliases[i].old) &&
+		    honoured_by(settings_key_find(aliases[i].old), c->pv) &&
+		    json_equal(json_object_get(st, aliases[i].old), json_object_get(st, key)))
+			return true;
+	return false;
+}
+
+static void apply_aliases(struct ctx *c, json_t *st)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++) {
+		json_t *old = json_object_get(st, aliases[i].old);
+		json_t *cur = json_object_get(st, aliases[i].cur);
+
+		if (!old || !honoured_by(settings_key_find(aliases[i].old), c->pv))
+			continue;
+		c->key = aliases[i].old;
+		if (!cur)
+			json_object_set(st, aliases[i].cur, old);
+		else if (!json_equal(old, cur))
+			bad(c, "%s (Zappa's name) and %s disagree; keep one of them", aliases[i].old,
+			    aliases[i].cur);
+	}
+	c->key = NULL;
+}
+
+/* An EFS access point ARN, as Lambda's FileSystemConfig.Arn pattern has it (loosely). */
+static bool is_access_point(const char *s)
+{
+	return str_starts(s, "arn:aws") && strstr(s, ":elasticfilesystem:") &&
+	       strstr(s, ":access-point/fsap-") && strlen(s) <= 200;
+}
+
+static bool is_mount_path(const char *s)
+{
+	size_t n = strlen(s), i;
+
+	if (!str_starts(s, "/mnt/") || n == 5 || n > 160)
+		return false;
+	for (i = 5; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && !strchr("-_.", s[i]))
+			return false;
+	return true;
+}
+
+#define EFS_CREATE \
+	"hoist does not create EFS file systems (Zappa's efs_config: true or an entry " \
+	"without Arn); create an access point and give it: {\"Arn\": " \
+	"\"arn:aws:elasticfilesystem:…:access-point/fsap-…\", \"LocalMountPath\": \"/mnt/efs\"}"
+
+/* One efs_config entry → {"Arn", "LocalMountPath"} (new reference), or NULL. */
+static json_t *efs_entry(struct ctx *c, size_t i, json_t *x)
+{
+	const char *key, *arn, *mnt;
+	char where[48];
+	json_t *v;
+	int bad_before = c->count;
+
+	snprintf(where, sizeof(where), "efs_config[%zu]", i);
+	if (!json_is_object(x)) {
+		type_error(c, where, T_OBJ, x);
+		return NULL;
+	}
+	json_object_foreach(x, key, v) {
+		if (!strcmp(key, "ThroughputMode") || !strcmp(key, "PerformanceMode"))
+			bad(c, "%s.%s: applies to file systems Zappa creates; hoist mounts an existing "
+			    "access point (Arn), so it cannot honour it; remove it", where, key);
+		else if (strcmp(key, "Arn") && strcmp(key, "LocalMountPath"))
+			bad(c, "%s: unknown key '%s' (Arn, LocalMountPath)", where, key);
+	}
+	arn = json_string_value(json_object_get(x, "Arn"));
+	v = json_object_get(x, "LocalMountPath");
+	mnt = v ? json_string_value(v) : "/mnt/efs";
+	if (!json_object_get(x, "Arn"))
+		bad(c, "%s: %s", where, EFS_CREATE);
+	else if (!arn || !is_access_point(arn))
+		bad(c, "%s.Arn: not an EFS access point ARN (arn:aws:elasticfilesystem:<region>:"
+		    "<account>:access-point/fsap-…)", where);
+	if (!mnt || !is_mount_path(mnt))
+		bad(c, "%s.LocalMountPath: must be /mnt/<name> (letters, digits, '-', '_', '.')",
+		    where);
+	if (c->count != bad_before)
+		return NULL;
+	return json_pack("{s:s, s:s}", "Arn", arn, "LocalMountPath", mnt);
+}
+
+/* efs_config → [{"Arn", "LocalMountPath"}]: Lambda's FileSystemConfigs, inside the VPC. */
+static void normalize_efs(struct ctx *c, json_t *st)
+{
+	json_t *v = json_object_get(st, "efs_config"), *list, *out, *x, *one;
+	json_t *vpc = json_object_get(st, "vpc_config");
+	int bad_before = c->count;
+	size_t i;
+
+	if (!v || !honoured_by(settings_key_find("efs_config"), c->pv) ||
+	    !(json_is_boolean(v) || json_is_object(v) || json_is_array(v)))
+		return;   /* the type and provider checks report it */
+	c->key = "efs_config";
+	if (json_is_false(v) || (json_is_array(v) && !json_array_size(v))) {
+		json_object_del(st, "efs_config");
+		return;
+	}
+	if (json_is_true(v)) {
+		bad(c, "efs_config: %s", EFS_CREATE);
+		return;
+	}
+	list = json_is_array(v) ? json_incref(v) : json_pack("[O]", v);
+	out = json_array();
+	if (json_array_size(list) > 1)
+		bad(c, "efs_config: Lambda mounts one file system per function (FileSystemConfigs "
+		    "takes one entry), not %zu", json_array_size(list));
+	json_array_foreach(list, i, x)
+		if ((one = efs_entry(c, i, x)))
+			json_array_append_new(out, one);
+	if (!json_array_size(json_object_get(vpc, "SubnetIds")) ||
+	    !json_array_size(json_object_get(vpc, "SecurityGroupIds")))
+		bad(c, "efs_config needs vpc_config with SubnetIds and SecurityGroupIds: Lambda "
+		    "reaches the file system's mount targets through the VPC");
+	if (c->count == bad_before)
+		json_object_set(st, "efs_config", out);
+	json_decref(out);
+	json_decref(list);
+	c->key = NULL;
+}
+
+/* Zappa's shorthand forms, rewritten to the one form providers read. */
+static void normalize(struct ctx *c, json_t *st)
+{
+	json_t *v = json_object_get(st, "ephemeral_storage");
+
+	if (json_is_object(v)) {
+		json_t *size = json_object_get(v, "Size");
+		char *val = show(v);
+
+		c->key = "ephemeral_storage";
+		if (json_object_size(v) == 1 && json_is_integer(size))
+			json_object_set(st, "ephemeral_storage", size);
+		else
+			bad(c, "ephemeral_storage: expected {\"Size\": MB} (Zappa) or MB, got %s", val);
+		free(val);
+		c->key = NULL;
+	}
+	normalize_efs(c, st);
 }
 
 /* ---- resolution --------------------------------------------------------- */
@@ -864,6 +1150,7 @@ static int apply_region(struct ctx *c, json_t *st)
 {
 	json_t *aws = json_object_get(st, "aws_region"), *reg = json_object_get(st, "region");
 
+	c->key = "aws_region";
 	if (!aws)
 		return HOIST_OK;
 	if (!json_is_string(aws))
@@ -882,9 +1169,10 @@ static void apply_defaults(const struct settings *s, int pv, json_t *st)
 
 	for (i = 0; i < settings_keys_count; i++) {
 		const struct settings_key *k = &settings_keys[i];
+		const char *d = default_of(k, pv);
 
-		if (k->dflt[pv] && !json_object_get(st, k->name))
-			json_object_set_new(st, k->name, json_loads(k->dflt[pv], JSON_DECODE_ANY, NULL));
+		if (d && !json_object_get(st, k->name))
+			json_object_set_new(st, k->name, json_loads(d, JSON_DECODE_ANY, NULL));
 	}
 	if (!json_object_get(st, "project_name")) {
 		char *p = settings_default_project_name(s->dir);
@@ -910,7 +1198,8 @@ static int check_function_name(struct ctx *c, json_t *st)
 	return rc;
 }
 
-static int validate(struct ctx *c, json_t *st)
+/* Every key, each problem recorded (ctx): the caller reports them all at once. */
+static void validate(struct ctx *c, json_t *st)
 {
 	const char *key;
 	json_t *v;
@@ -918,13 +1207,17 @@ static int validate(struct ctx *c, json_t *st)
 
 	json_object_foreach(st, key, v) {
 		k = settings_key_find(key);
-		if (k && check_key(c, k, v))
-			return HOIST_USAGE;
+		c->key = key;
+		if (k && !from_alias(c, st, key))
+			check_key(c, k, v);
 	}
+	c->key = NULL;
 	if (!json_object_get(st, "app_function") && !json_object_get(st, "django_settings"))
-		return bad(c, "missing app_function: set it to your WSGI/ASGI app as module.attribute "
-			   "(e.g. \"app_function\": \"app.app\"), or set django_settings");
-	return check_function_name(c, st);
+		bad(c, "missing app_function: set it to your WSGI/ASGI app as module.attribute "
+		    "(e.g. \"app_function\": \"app.app\"), or set django_settings");
+	c->key = "project_name";
+	check_function_name(c, st);
+	c->key = NULL;
 }
 
 static json_t *merge_chain(const struct settings *s, const char **chain, size_t n)
@@ -944,7 +1237,7 @@ static json_t *merge_chain(const struct settings *s, const char **chain, size_t 
 int settings_resolve(const struct settings *s, const char *stage, json_t **out, struct herr *e)
 {
 	const char *chain[MAX_CHAIN];
-	struct ctx c = { s, stage, PV_AWS, e };
+	struct ctx c = { .s = s, .stage = stage, .pv = PV_AWS, .e = e, .chain = chain };
 	json_t *st, *prov;
 	size_t n;
 	int rc;
@@ -955,30 +1248,35 @@ int settings_resolve(const struct settings *s, const char *stage, json_t **out, 
 	rc = build_chain(s, stage, chain, &n, e);
 	if (rc)
 		return rc;
+	c.nchain = n;
+	sbuf_init(&c.problems);
 	st = merge_chain(s, chain, n);
 	drop_nulls(st);
 	prov = json_object_get(st, "provider");
-	if (prov) {
-		if (!json_is_string(prov))
-			rc = type_error(&c, "provider", T_STR, prov);
-		else if (provider_index(json_string_value(prov)) < 0)
-			rc = check_choice(&c, "provider", "aws|aliyun|tencent|local", prov);
-		if (rc)
-			goto fail;
+	c.key = "provider";
+	if (prov && !json_is_string(prov))
+		type_error(&c, "provider", T_STR, prov);
+	else if (prov && provider_index(json_string_value(prov)) < 0)
+		check_choice(&c, "provider", "aws|aliyun|tencent|local", prov);
+	else if (prov)
 		c.pv = provider_index(json_string_value(prov));
+	c.key = NULL;
+	if (!c.count) {   /* an unknown provider: its keys cannot be judged */
+		apply_region(&c, st);
+		c.key = NULL;
+		apply_aliases(&c, st);
+		apply_defaults(s, c.pv, st);
+		normalize(&c, st);
+		validate(&c, st);
 	}
-	rc = apply_region(&c, st);
-	if (rc)
-		goto fail;
-	apply_defaults(s, c.pv, st);
-	rc = validate(&c, st);
-	if (rc)
-		goto fail;
+	rc = problems(&c);
+	sbuf_free(&c.problems);
+	if (rc) {
+		json_decref(st);
+		return rc;
+	}
 	*out = st;
 	return HOIST_OK;
-fail:
-	json_decref(st);
-	return rc;
 }
 
 /* ---- typed reads -------------------------------------------------------- */

@@ -20,14 +20,26 @@ struct settings {
 	char *path;     /* the file it came from */
 	char *dir;      /* absolute project directory (the file's directory) */
 	json_t *warned; /* warnings already given ("stage\tkey"), so --all says each once */
+	json_t *where;  /* "stage", "stage\tkey" → [line, column] in the file (may be NULL) */
 };
 
 /*
- * Load `path`, or when NULL: hoist.json, else zappa_settings.json in the
- * current directory.  Parse errors name file:line:column (HOIST_USAGE).
+ * Load `path`, or when NULL the first of hoist.json, zappa_settings.json,
+ * zappa_settings.yml, zappa_settings.yaml in the current directory (a
+ * zappa_settings.toml alone is refused by name).  Parse errors name
+ * file:line:column (HOIST_USAGE).
  */
 int settings_load(struct settings *s, const char *path, struct herr *e);
+
+/*
+ * The file as a JSON value: JSON, or YAML for .yml/.yaml (PyYAML's
+ * meanings); .toml is refused.  Fills `where` (core/settings_file.c).
+ */
+int settings_file_read(const char *path, json_t **root, json_t *where, struct herr *e);
 void settings_free(struct settings *s);
+
+/* A stage name: 1-64 letters, digits, '_' or '-', not starting with '-' (an option). */
+bool settings_valid_stage_name(const char *name);
 
 /* Stage names in file order; *names is allocated (strings point into s). */
 size_t settings_stage_names(const struct settings *s, const char ***names);
@@ -42,6 +54,8 @@ int settings_pick_stage(const struct settings *s, const char *arg, const char **
 /*
  * The stage after `extends`, defaults and validation: a new reference the
  * caller owns.  Warnings (unknown keys, "did you mean") go to out_warn.
+ * Every problem of the stage is reported at once, each as
+ * "file[:line:col]: stage 'x': …" (HOIST_USAGE).
  */
 int settings_resolve(const struct settings *s, const char *stage, json_t **out,
 		     struct herr *e);

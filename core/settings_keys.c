@@ -46,7 +46,7 @@ const struct settings_key settings_keys[] = {
 	{ "django_settings", T_STR, P_ALL, CK_MODULE, NULL, { { 0 } }, { NULL }, NULL },
 	{ "app_type", T_STR, P_ALL, CK_CHOICE, "wsgi|asgi|auto", { { 0 } }, ALL4("\"auto\""), NULL },
 	{ "runtime", T_STR, P_ALL, CK_CHOICE,
-	  "python3.9|python3.10|python3.11|python3.12|python3.13", { { 0 } },
+	  "python3.9|python3.10|python3.11|python3.12|python3.13|python3.14", { { 0 } },
 	  ALL4("\"python3.12\""), NULL },
 	{ "region", T_STR, P_CLOUD, CK_REGION, NULL, { { 0 } },
 	  { [PV_TENCENT] = "\"ap-guangzhou\"" }, NULL },
@@ -58,6 +58,9 @@ const struct settings_key settings_keys[] = {
 	{ "account_id", T_STR | T_INT, P_ALIYUN, CK_NONE, NULL, { { 0 } }, { NULL },
 	  "the Alibaba Cloud account id (FC endpoint)" },
 	{ "endpoint_urls", T_OBJ, P_CLOUD, CK_URLMAP, NULL, { { 0 } }, { NULL }, NULL },
+	/* Zappa's name: boto3 service names ("lambda", "s3", "apigateway"…) → endpoint_urls */
+	{ "aws_endpoint_urls", T_OBJ, P_AWS, CK_URLMAP, NULL, { { 0 } }, { NULL },
+	  "use endpoint_urls" },
 	{ "site_packages", T_STR, P_ALL, CK_NONE, NULL, { { 0 } }, { NULL }, NULL },
 
 	/* --- function ------------------------------------------------------ */
@@ -66,8 +69,12 @@ const struct settings_key settings_keys[] = {
 	  ALL4("512"), NULL },
 	{ "timeout_seconds", T_INT, P_ALL, CK_RANGE, NULL,
 	  { R(1, 900), R(1, 86400), R(1, 900), R(1, 900) }, ALL4("30"), NULL },
-	{ "ephemeral_storage", T_INT, P_AWS, CK_RANGE, NULL, { R(512, 10240) }, AWS1("512"),
-	  AWS_ONLY },
+	/* Zappa's {"Size": N} or N; resolved to N (settings.c, normalize) */
+	{ "ephemeral_storage", T_INT | T_OBJ, P_AWS, CK_RANGE, NULL, { R(512, 10240) },
+	  AWS1("512"), AWS_ONLY },
+	/* Resolved to [{"Arn", "LocalMountPath"}] (settings.c); AWS declares it (providers/aws). */
+	{ "efs_config", T_BOOL | T_OBJ | T_ARR, 0, CK_EFS, NULL, { { 0 } }, { NULL },
+	  "EFS is an AWS feature (Lambda FileSystemConfigs)" },
 	{ "architecture", T_STR, P_AWS | P_LOCAL, CK_CHOICE, "x86_64|arm64", { { 0 } },
 	  ALL4("\"x86_64\""), "this provider runs x86_64 only" },
 	{ "environment_variables", T_OBJ, P_ALL, CK_ENVMAP, NULL, { { 0 } }, { NULL }, NULL },
@@ -76,6 +83,11 @@ const struct settings_key settings_keys[] = {
 	{ "remote_env", T_STR, 0, CK_NONE, NULL, { { 0 } }, { NULL },
 	  "hoist does not implement loading environment variables from S3 at cold start; "
 	  "use environment_variables" },
+	/* Zappa's deprecated spelling of remote_env */
+	{ "remote_env_bucket", T_STR, 0, CK_NONE, NULL, { { 0 } }, { NULL },
+	  "Zappa's old spelling; write remote_env: \"s3://<bucket>/<file>\" instead" },
+	{ "remote_env_file", T_STR, 0, CK_NONE, NULL, { { 0 } }, { NULL },
+	  "Zappa's old spelling; write remote_env: \"s3://<bucket>/<file>\" instead" },
 	{ "lambda_description", T_STR, P_CLOUD, CK_NONE, NULL, { { 0 } }, { NULL }, NULL },
 	{ "lambda_handler", T_STR, 0, CK_NONE, NULL, { { 0 } }, { NULL }, NOT_IMPL },
 	{ "lambda_concurrency", T_INT, P_AWS, CK_RANGE, NULL, { R(0, 100000) }, { NULL },
@@ -111,6 +123,9 @@ const struct settings_key settings_keys[] = {
 	{ "delete_local_zip", T_BOOL, P_AWS, CK_NONE, NULL, { { 0 } }, ALL4("true"),
 	  "build a zip with 'hoist package -o FILE' instead" },
 	{ "delete_s3_zip", T_BOOL, P_AWS, CK_NONE, NULL, { { 0 } }, AWS1("true"), AWS_ONLY },
+	/* Zappa's older name of delete_local_zip (settings.c, aliases) */
+	{ "delete_zip", T_BOOL, P_AWS, CK_NONE, NULL, { { 0 } }, { NULL },
+	  "build a zip with 'hoist package -o FILE' instead" },
 	{ "s3_bucket", T_STR, P_CLOUD, CK_NONE, NULL, { { 0 } }, { NULL },
 	  "the object-storage bucket (S3, OSS or COS) for large uploads" },
 	{ "prebuild_script", T_STR, 0, CK_NONE, NULL, { { 0 } }, { NULL }, NOT_IMPL },
@@ -120,7 +135,7 @@ const struct settings_key settings_keys[] = {
 	/* --- HTTP front door ----------------------------------------------- */
 	{ "apigateway_enabled", T_BOOL, P_AWS | P_ALIYUN | P_LOCAL, CK_NONE, NULL, { { 0 } },
 	  { "true", "true", "false", "true" }, TENCENT_APIGW },
-	{ "use_apigateway", T_BOOL, P_AWS, CK_NONE, NULL, { { 0 } }, { NULL },
+	{ "use_apigateway", T_BOOL, P_AWS | P_ALIYUN | P_LOCAL, CK_NONE, NULL, { { 0 } }, { NULL },
 	  "old Zappa name; use apigateway_enabled" },
 	{ "apigateway_version", T_STR, P_AWS, CK_CHOICE, "v1|v2", { { 0 } }, AWS1("\"v1\""),
 	  "only AWS has REST (v1) and HTTP (v2) APIs" },
@@ -167,6 +182,20 @@ const struct settings_key settings_keys[] = {
 	{ "payload_minimum_compression_size", T_INT, P_AWS, CK_RANGE, NULL, { R(0, 10485760) },
 	  AWS1("0"), AWS_ONLY },
 	{ "alb_enabled", T_BOOL, 0, CK_NONE, NULL, { { 0 } }, { NULL }, NOT_IMPL },
+	/* Old Zappa keys that Zappa itself no longer reads: refused rather than ignored. */
+	{ "http_methods", T_ARR, 0, CK_STRLIST, NULL, { { 0 } }, { NULL },
+	  "an old Zappa setting that Zappa no longer reads; hoist, like Zappa today, routes "
+	  "every method (ANY) to the app, which can refuse the others; remove the key" },
+	{ "parameter_depth", T_INT, 0, CK_NONE, NULL, { { 0 } }, { NULL },
+	  "an old Zappa setting that Zappa no longer reads; hoist, like Zappa today, routes "
+	  "paths of any depth ({proxy+}) to the app; remove the key" },
+	{ "websocket_handler_module", T_STR, 0, CK_MODULE, NULL, { { 0 } }, { NULL },
+	  "hoist does not create API Gateway WebSocket APIs; remove the key" },
+	{ "function_url_domains", T_ARR, 0, CK_STRLIST, NULL, { { 0 } }, { NULL },
+	  "hoist does not put CloudFront in front of function URLs; use domain with API "
+	  "Gateway (hoist certify), or remove the key" },
+	{ "function_url_cloudfront_config", T_OBJ, 0, CK_NONE, NULL, { { 0 } }, { NULL },
+	  "hoist does not put CloudFront in front of function URLs; remove the key" },
 	{ "alb_vpc_config", T_OBJ, 0, CK_NONE, NULL, { { 0 } }, { NULL }, NOT_IMPL },
 
 	/* --- custom domain ------------------------------------------------- */
@@ -206,6 +235,8 @@ const struct settings_key settings_keys[] = {
 	{ "async_response_table_write_capacity", T_INT, 0, CK_NONE, NULL, { { 0 } }, { NULL },
 	  ASYNC_NOT_IMPL },
 	{ "cognito", T_OBJ, 0, CK_NONE, NULL, { { 0 } }, { NULL }, NOT_IMPL },
+	{ "bot_events", T_ARR, 0, CK_OBJLIST, NULL, { { 0 } }, { NULL },
+	  "hoist does not connect Amazon Lex bots; remove the key" },
 	{ "regions", T_ARR, 0, CK_STRLIST, NULL, { { 0 } }, { NULL },
 	  "multi-region deploys are not implemented by hoist; use one stage per region" },
 

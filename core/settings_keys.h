@@ -48,6 +48,7 @@ enum skey_check {
 	CK_URLMAP,        /* object of http(s) URLs */
 	CK_CHOICELIST,    /* array of strings in `choices` */
 	CK_OBJLIST,       /* array of objects */
+	CK_EFS,           /* efs_config, resolved to [{"Arn", "LocalMountPath"}] */
 };
 
 struct skey_range {
@@ -67,6 +68,25 @@ struct settings_key {
 
 extern const struct settings_key settings_keys[];
 extern const size_t settings_keys_count;
+
+/*
+ * A provider's own word on keys it honours or refuses, declared in its
+ * directory (providers/<name>/settings.c, `struct provider.settings`) so a
+ * provider plugs in without editing the table above.  An entry overrides
+ * the central row for that provider: honoured or refused, range, default,
+ * refusal hint (each only when set).  The key itself (types, syntax) must
+ * be a row of the central table.
+ */
+struct settings_honour {
+	const char *key;
+	int honoured;              /* 1 honoured, -1 refused, 0 the central mask decides */
+	struct skey_range range;   /* max 0: the central range */
+	const char *dflt;          /* default as JSON text, or NULL: the central default */
+	const char *hint;          /* refusal hint, or NULL: the central one */
+};
+
+/* The table of provider `name` (ends with a NULL key), or NULL (providers/registry.c). */
+const struct settings_honour *settings_provider_table(const char *name);
 
 /* Keys accepted inside one "events" entry, and inside "vpc_config". */
 extern const char *const settings_event_keys[];

@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 struct herr;
+struct settings_honour;
 struct stage;
 
 struct deploy_args {
@@ -83,6 +84,12 @@ struct provider {
 	const char *name;
 	struct package_limits limits;
 	const char *const *runtime_provided;  /* packages the runtime ships (NULL-terminated) */
+	/*
+	 * The settings keys this provider honours or refuses beyond the central
+	 * table of core/settings_keys.c (see struct settings_honour there); NULL
+	 * when the central table says it all.
+	 */
+	const struct settings_honour *settings;
 
 	/* Operations; NULL where the platform has no such thing. */
 	int (*deploy)(const struct stage *st, const struct deploy_args *a, char **url, struct herr *e);

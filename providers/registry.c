@@ -3,6 +3,8 @@
  */
 #include "provider.h"
 
+#include "../core/settings_keys.h"
+
 #include <string.h>
 
 extern const struct provider aws_provider;
@@ -26,4 +28,11 @@ const struct provider *provider_find(const char *name)
 		if (strcmp((*p)->name, name) == 0)
 			return *p;
 	return NULL;
+}
+
+const struct settings_honour *settings_provider_table(const char *name)
+{
+	const struct provider *p = provider_find(name);
+
+	return p ? p->settings : NULL;
 }

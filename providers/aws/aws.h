@@ -15,6 +15,7 @@
 #define HOIST_AWS_H
 
 #include "aws_call.h"
+#include "../../core/settings_keys.h"
 
 #include <jansson.h>
 
@@ -101,6 +102,9 @@ int aws_request(const struct stage *st, const struct request_args *a, struct htt
 int aws_lock_put(const struct stage *st, const char *mark, const char *replace, char **held,
 		 struct herr *e);
 int aws_lock_delete(const struct stage *st, const char *mark, struct herr *e);
+
+/* The settings keys AWS declares itself (settings.c). */
+extern const struct settings_honour aws_settings[];
 
 /* Custom domain (domain.c, issue 6): the domain URL if mapped, else NULL. */
 int aws_domain_url(struct aws_ctx *x, char **url, struct herr *e);

@@ -2,12 +2,15 @@
  * iam.c — the stage's Lambda execution role: <function>-HoistLambdaExecutionRole
  * (or `role_name`), trusted by Lambda and API Gateway, with one inline
  * least-privilege policy: its own log group, X-Ray when xray_tracing, the
- * dead-letter target, VPC network interfaces when vpc_config, the slim
- * bundle object, and `extra_permissions` as given.  `role_arn` or
+ * dead-letter target, the EFS access point of efs_config (mount and write),
+ * VPC network interfaces when vpc_config, the slim bundle object, and
+ * `extra_permissions` as given.  A name longer than IAM's 64 characters
+ * keeps a prefix and a hash of the function name.  `role_arn` or
  * manage_roles false: hoist uses the role and never changes it.  A role
  * hoist creates is tagged hoist:managed=true; undeploy deletes only those.
  */
 #include "deploy.h"
+#include "ev_common.h"
 
 #include "../../core/err.h"
 #include "../../core/log.h"
@@ -20,11 +23,26 @@
 
 #define POLICY_NAME "hoist-permissions"
 
+/*
+ * <function>-HoistLambdaExecutionRole, within IAM's 64 characters: a long
+ * function name (an explicit project_name) keeps its first characters and
+ * gets 8 hex digits of its SHA-1, so the name stays unique and stable.
+ */
 char *iam_role_name(const struct aws_ctx *x)
 {
 	const char *n = settings_str(x->st->settings, "role_name");
+	const char *fn = x->st->function_name;
+	size_t room = 64 - strlen(AWS_ROLE_SUFFIX);
+	char *h, *out;
 
-	return n ? xstrdup(n) : xasprintf("%s" AWS_ROLE_SUFFIX, x->st->function_name);
+	if (n)
+		return xstrdup(n);
+	if (strlen(fn) <= room)
+		return xasprintf("%s" AWS_ROLE_SUFFIX, fn);
+	h = ev_sha1_hex(fn);
+	out = xasprintf("%.*s-%.8s" AWS_ROLE_SUFFIX, (int)(room - 9), fn, h);
+	free(h);
+	return out;
 }
 
 static json_t *trust_policy(void)
@@ -60,6 +78,12 @@ json_t *iam_policy(struct aws_ctx *x, const char *account, bool slim)
 		allow(stmts, json_pack("[s]", "sns:Publish"), json_string(dlq));
 	else if (dlq && strstr(dlq, ":sqs:"))
 		allow(stmts, json_pack("[s]", "sqs:SendMessage"), json_string(dlq));
+	json_array_foreach(json_object_get(s, "efs_config"), i, v)   /* the access point only */
+		json_array_append_new(stmts, json_pack(
+			"{s:s, s:[s,s], s:s, s:{s:{s:s}}}", "Effect", "Allow",
+			"Action", "elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite",
+			"Resource", "*", "Condition", "StringEquals",
+			"elasticfilesystem:AccessPointArn", json_string_value(json_object_get(v, "Arn"))));
 	if (json_object_size(json_object_get(s, "vpc_config")))
 		allow(stmts, json_pack("[s,s,s,s,s]", "ec2:CreateNetworkInterface",
 				       "ec2:DescribeNetworkInterfaces",

@@ -166,6 +166,7 @@ static json_t *desired_config(const struct aws_ctx *x, const char *role, bool co
 {
 	const json_t *s = x->st->settings;
 	const json_t *vpc = json_object_get(s, "vpc_config");
+	const json_t *efs = json_object_get(s, "efs_config");   /* [{Arn, LocalMountPath}] */
 	const char *dlq = settings_str(s, "dead_letter_arn");
 	const char *desc = settings_str(s, "lambda_description");
 	const char *kms = settings_str(s, "aws_kms_key_arn");
@@ -184,6 +185,8 @@ static json_t *desired_config(const struct aws_ctx *x, const char *role, bool co
 		json_object_set_new(c, "VpcConfig", json_pack(
 			"{s:o, s:o}", "SubnetIds", str_list(json_object_get(vpc, "SubnetIds")),
 			"SecurityGroupIds", str_list(json_object_get(vpc, "SecurityGroupIds"))));
+	if (complete || json_array_size(efs))
+		json_object_set_new(c, "FileSystemConfigs", efs ? json_deep_copy(efs) : json_array());
 	json_object_set_new(c, "TracingConfig", json_pack("{s:s}", "Mode",
 		settings_bool(s, "xray_tracing", false) ? "Active" : "PassThrough"));
 	if (complete || dlq)
@@ -235,13 +238,17 @@ static json_t *normal_config(const json_t *c)
 {
 	const json_t *vpc = json_object_get(c, "VpcConfig"), *l;
 	json_t *vars = json_object_get(json_object_get(c, "Environment"), "Variables");
-	json_t *layers = json_array(), *v;
+	json_t *layers = json_array(), *fs = json_array(), *v;
 	size_t i;
 
 	json_array_foreach(json_object_get(c, "Layers"), i, l)
 		json_array_append_new(layers, json_string(json_is_string(l) ? json_string_value(l)
 							  : jstr(l, "Arn") ?: ""));
-	v = json_pack("{s:s, s:s, s:s, s:O, s:O, s:s, s:O, s:o, s:o, s:s, s:s, s:o, s:I, s:s, s:s}",
+	json_array_foreach(json_object_get(c, "FileSystemConfigs"), i, l)
+		json_array_append_new(fs, json_pack("{s:s, s:s}", "Arn", jstr(l, "Arn") ?: "",
+						    "LocalMountPath", jstr(l, "LocalMountPath") ?: ""));
+	v = json_pack("{s:s, s:s, s:s, s:O, s:O, s:s, s:O, s:o, s:o, s:s, s:s, s:o, s:I, s:s, s:s, "
+		      "s:o}",
 		      "Role", jstr(c, "Role") ?: "", "Handler", jstr(c, "Handler") ?: "",
 		      "Runtime", jstr(c, "Runtime") ?: "",
 		      "MemorySize", json_object_get(c, "MemorySize") ?: json_null(),
@@ -256,7 +263,7 @@ static json_t *normal_config(const json_t *c)
 		      "Ephemeral", (json_int_t)(json_integer_value(json_object_get(
 			      json_object_get(c, "EphemeralStorage"), "Size")) ?: 512),
 		      "KMSKeyArn", jstr(c, "KMSKeyArn") ?: "",
-		      "SnapStart", snap_of(c));
+		      "SnapStart", snap_of(c), "FileSystems", fs);
 	if (!vars)   /* json_pack's O took a reference of the temporary object */
 		json_decref(json_object_get(v, "Environment"));
 	return v;
@@ -1092,6 +1099,7 @@ static json_t *config_of_version(const json_t *c)
 			"Layers", json_object_get(n, "Layers"),
 			"EphemeralStorage", "Size", json_object_get(n, "Ephemeral"),
 			"KMSKeyArn", json_object_get(n, "KMSKeyArn"));
+	json_object_set(out, "FileSystemConfigs", json_object_get(n, "FileSystems"));
 	if (strcmp(json_string_value(json_object_get(n, "SnapStart")), "None"))
 		json_object_set_new(out, "SnapStart", json_pack("{s:O}", "ApplyOn",
 								json_object_get(n, "SnapStart")));

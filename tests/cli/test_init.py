@@ -170,7 +170,8 @@ def test_aws_region_from_the_environment(run, proj):
     (["--provider", "local", "--region", "us-east-1"], "local provider has no region"),
     (["--app-function", "app"], "--app-function 'app'"),
     (["--stage", "a b"], "--stage 'a b'"),
-    (["--project-name", "a-much-too-long-project"], "--project-name"),
+    (["--project-name", "x" * 61], "--project-name"),
+    (["--project-name", "---"], "--project-name"),
     (["--django-settings", "my-site.settings"], "--django-settings"),
     (["dev"], "use --stage dev"),
 ])

@@ -71,8 +71,7 @@ ZAPPA = """\
         "num_retained_versions": 5,
         "layers": ["arn:aws:lambda:eu-west-1:123456789012:layer:deps:3"],
         "architecture": "arm64",
-        "ephemeral_storage": 1024,
-        "timeout_seconds": 60
+        "ephemeral_storage": 1024
     },
     "prod": {
         "extends": "dev",
@@ -202,7 +201,7 @@ def test_environment_variable_must_be_string(run, tmp_path):
 def test_out_of_range(run, tmp_path):
     cwd = project(tmp_path, '{"dev": {"app_function": "a.b", "memory_size": 99999}}')
     err = settings_bad(run, cwd, "dev")
-    assert "hoist.json: stage 'dev': memory_size: 99999 is out of range 128–10240 for aws" in err
+    assert "hoist.json:1:33: stage 'dev': memory_size: 99999 is out of range 128–10240 for aws" in err
 
 
 def test_per_provider_range_and_step(run, tmp_path):
@@ -299,14 +298,26 @@ def test_false_or_null_is_never_unhonoured(run, tmp_path):
     assert "xray_tracing is not supported by the local provider" in settings_bad(run, cwd, "local")
 
 
-def test_project_name_limit(run, tmp_path):
-    cwd = project(tmp_path, json.dumps({"dev": {"app_function": "a.b", "project_name": "x" * 16}}))
-    assert "is 16 characters once slugified; the limit is 15" in settings_bad(run, cwd, "dev")
+def test_explicit_project_name_is_not_cut(run, tmp_path):
+    # issue 12 item 10: only the default name is cut to 15; an explicit one is kept
+    # (Zappa's own example uses "dev_event_zappa_test_flask_app")
+    cwd = project(tmp_path, json.dumps({"dev": {"app_function": "a.b",
+                                                "project_name": "dev_event_zappa_test_flask_app"}}))
+    out, _ = settings_ok(run, cwd, "dev")
+    assert out["project_name"] == "dev_event_zappa_test_flask_app"
     (tmp_path / "ok").mkdir()
     cwd = project(tmp_path / "ok", json.dumps({"dev": {"app_function": "a.b",
                                                        "project_name": "My Project_Name"}}))
     out, _ = settings_ok(run, cwd, "dev")
     assert out["project_name"] == "My Project_Name"
+    # ...only the function name must stay within the provider's limit
+    (tmp_path / "long").mkdir()
+    cwd = project(tmp_path / "long", json.dumps({"dev": {"app_function": "a.b",
+                                                         "project_name": "p" * 61}}))
+    assert "function name" in settings_bad(run, cwd, "dev") and "64" in settings_bad(run, cwd)
+    cwd = project(tmp_path / "long", json.dumps({"dev": {"app_function": "a.b", "project_name": "p" * 57,
+                                                         "provider": "tencent"}}))
+    assert "tencent allows 60" in settings_bad(run, cwd, "dev")
 
 
 def test_function_name_limit(run, tmp_path):
@@ -356,3 +367,44 @@ def test_false_is_only_benign_where_it_is_what_the_provider_does(run, tmp_path):
     assert "touch" in settings_bad(run, cwd, "b")
     assert "delete_local_zip" in settings_bad(run, cwd, "c")
     settings_ok(run, cwd, "d")
+
+
+# ---- issue 12 item 22: what editors and typos leave in a settings file --------------
+
+def test_bom_and_comments_are_named(run, tmp_path):
+    d = project(tmp_path, "")
+    (d / "hoist.json").write_bytes(b'\xef\xbb\xbf{"dev": {"app_function": "a.b"}}')
+    assert "hoist.json:1:1: the file starts with a UTF-8 byte order mark (BOM)" in \
+        settings_bad(run, d, "dev")
+    (d / "hoist.json").write_text('{\n  "dev": {\n    // the app\n    "app_function": "a.b"\n  }\n}\n')
+    assert "hoist.json:3:5: a '//' comment: JSON has no comments" in settings_bad(run, d, "dev")
+    (d / "hoist.json").write_text('{"dev": {/* x */ "app_function": "a.b"}}')
+    assert "hoist.json:1:10: a '/*' comment" in settings_bad(run, d, "dev")
+    # a "//" inside a string is no comment
+    (d / "hoist.json").write_text('{"dev": {"app_function": "a.b", "touch_path": "//x"}}')
+    out, _ = settings_ok(run, d, "dev")
+    assert out["touch_path"] == "//x"
+
+
+def test_duplicate_keys_and_stages_warn(run, tmp_path):
+    d = project(tmp_path, '{"dev": {"app_function": "a.b", "memory_size": 256,\n'
+                          '         "memory_size": 1024},\n "dev": {"app_function": "c.d"}}')
+    r = run(["settings", "dev"], cwd=d)
+    assert r.returncode == 0, r.stderr
+    assert "hoist.json:2:10: duplicate key 'memory_size' in stage 'dev'; the last one is used" \
+        in r.stderr
+    assert "hoist.json:3:2: stage 'dev' is defined twice; the last one is used" in r.stderr
+    assert json.loads(r.stdout)["app_function"] == "c.d"
+
+
+def test_settings_option_given_a_directory(run, tmp_path):
+    d = project(tmp_path, '{"dev": {"app_function": "a.b"}}')
+    r = run(["-s", str(d), "settings"], cwd=tmp_path)
+    assert r.returncode == 2 and r.stdout == ""
+    assert f"{d} is a directory; -s takes the settings file" in r.stderr
+
+
+def test_stage_name_starting_with_a_dash(run, tmp_path):
+    d = project(tmp_path, '{"-x": {"app_function": "a.b"}, "ok": {"app_function": "a.b"}}')
+    err = settings_bad(run, d, "ok")
+    assert "stage name '-x' is not valid" in err and "not starting with '-'" in err

@@ -346,7 +346,16 @@ def _check_zip(data):
 
 CONFIG_KEYS = ("Role", "Handler", "Runtime", "Description", "Timeout", "MemorySize", "Environment",
                "VpcConfig", "TracingConfig", "DeadLetterConfig", "Layers", "Architectures",
-               "EphemeralStorage", "KMSKeyArn", "SnapStart")
+               "EphemeralStorage", "KMSKeyArn", "SnapStart", "FileSystemConfigs")
+
+
+def _check_file_systems(cfg):
+    """Lambda mounts EFS only inside a VPC (its mount targets are reached through it)."""
+    if cfg.get("FileSystemConfigs") and not (cfg.get("VpcConfig") or {}).get("SubnetIds"):
+        raise AWSError(400, "InvalidParameterValueException",
+                       "Function must be connected to a VPC to use an Amazon EFS file system.")
+    if not cfg.get("FileSystemConfigs"):
+        cfg.pop("FileSystemConfigs", None)
 
 
 def _set_extra(cfg, p):
@@ -391,9 +400,10 @@ def create_function(fake, p, ctx):
            "LastUpdateStatus": "InProgress", "PackageType": "Zip",
            "Architectures": p.get("Architectures", ["x86_64"]),
            "EphemeralStorage": p.get("EphemeralStorage", {"Size": 512})}
-    for k in ("Environment", "VpcConfig", "TracingConfig", "DeadLetterConfig"):
+    for k in ("Environment", "VpcConfig", "TracingConfig", "DeadLetterConfig", "FileSystemConfigs"):
         if k in p:
             cfg[k] = p[k]
+    _check_file_systems(cfg)
     _set_extra(cfg, p)
     if "Layers" in p:
         cfg["Layers"] = [{"Arn": a, "CodeSize": 0} for a in p["Layers"]]
@@ -556,9 +566,12 @@ def update_function_code(fake, p, ctx):
 def update_function_configuration(fake, p, ctx):
     f = _fn(fake, p["FunctionName"])
     _busy(f)
+    cfg = dict(f["config"])
     for k in CONFIG_KEYS:
         if k in p and k not in ("KMSKeyArn", "SnapStart"):
-            f["config"][k] = [{"Arn": a, "CodeSize": 0} for a in p[k]] if k == "Layers" else p[k]
+            cfg[k] = [{"Arn": a, "CodeSize": 0} for a in p[k]] if k == "Layers" else p[k]
+    _check_file_systems(cfg)
+    f["config"] = cfg
     _set_extra(f["config"], p)
     f["config"]["LastUpdateStatus"] = "InProgress"
     f["settle_at"] = time.time() + SETTLE_SECONDS

@@ -194,7 +194,7 @@ static void test_load_errors(void **state)
 	assert_int_equal(load("p1", "{\n  \"dev\": {\n    \"a\": 1,\n  }\n}\n", &s, &e), HOIST_USAGE);
 	assert_non_null(strstr(e.msg, "hoist.json:4:3: "));
 	assert_int_equal(load("p2", "[1, 2]", &s, &e), HOIST_USAGE);
-	assert_non_null(strstr(e.msg, "must be a JSON object of stages"));
+	assert_non_null(strstr(e.msg, "must be a mapping of stages"));
 	assert_int_equal(load("p3", "{}", &s, &e), HOIST_USAGE);
 	assert_non_null(strstr(e.msg, "no stages"));
 	assert_int_equal(load("p4", "{\"a b\": {}}", &s, &e), HOIST_USAGE);
@@ -293,8 +293,10 @@ static void test_value_errors(void **state)
 		    "endpoint_configuration[0]: 'GLOBAL'");
 	resolve_bad("{\"dev\": {\"app_function\": \"a.b\", \"project_name\": \"---\"}}", "dev",
 		    "no letters or digits");
-	resolve_bad("{\"dev\": {\"app_function\": \"a.b\", \"project_name\": \"sixteen-chars-xx\"}}",
-		    "dev", "is 16 characters once slugified; the limit is 15");
+	/* an explicit project_name is only held to the function name's limit */
+	resolve_bad("{\"dev\": {\"app_function\": \"a.b\", \"project_name\": \""
+		    "sixty-one-characters-sixty-one-characters-sixty-one-character\"}}",
+		    "dev", "aws allows 64");
 	resolve_bad("{\"a-very-long-stage-name-that-goes-on-and-on-and-on-and-on-and-on\": "
 		    "{\"app_function\": \"a.b\", \"project_name\": \"fifteen-chars-x\"}}",
 		    "a-very-long-stage-name-that-goes-on-and-on-and-on-and-on-and-on", "aws allows 64");
