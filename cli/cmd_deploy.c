@@ -15,9 +15,12 @@
 #include <stdlib.h>
 
 static const char *zip_opt;
+static bool no_cache_opt;
 
 const struct opt deploy_opts[] = {
 	{ "zip", 0, OPT_STRING, &zip_opt, "FILE", "deploy this archive instead of packaging" },
+	{ "no-cache", 0, OPT_BOOL, &no_cache_opt, NULL,
+	  "compress every file afresh; leave the package cache alone" },
 	{ NULL, 0, OPT_BOOL, NULL, NULL, NULL },
 };
 
@@ -34,7 +37,7 @@ static int deploy_stage(struct stage *st, void *ctx, json_t **doc, struct herr *
 		return rc;
 	if (!p->deploy)
 		return cli_no_op(p, "deploy", e);
-	rc = cli_package(st, p, zip_opt, &pi, &tmp, e);
+	rc = cli_package(st, p, zip_opt, !no_cache_opt, &pi, &tmp, e);
 	if (!rc) {
 		a.pkg = &pi;
 		out_step("Deploying %s to %s", st->function_name, p->name);

@@ -23,10 +23,13 @@
 #include <stdlib.h>
 
 static const char *output_opt;
+static bool no_cache_opt;
 
 const struct opt package_options[] = {
 	{ "output", 'o', OPT_STRING, &output_opt, "FILE",
 	  "write the archive to FILE (default: <function_name>.zip here)" },
+	{ "no-cache", 0, OPT_BOOL, &no_cache_opt, NULL,
+	  "compress every file afresh; leave the package cache alone" },
 	{ NULL, 0, OPT_BOOL, NULL, NULL, NULL },
 };
 
@@ -87,6 +90,7 @@ static int package_stage(struct stage *st, void *ctx, json_t **doc, struct herr 
 	o.out_path = out;
 	o.limits = &p->limits;
 	o.runtime_provided = p->runtime_provided;
+	o.cache = !no_cache_opt;
 	rc = package_build(&o, &pi, e);
 	if (rc) {
 		herr_prefix(e, "package %s: ", st->name);

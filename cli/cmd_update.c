@@ -15,10 +15,12 @@
 #include <stdlib.h>
 
 static const char *zip_opt;
-static bool no_upload_opt;
+static bool no_upload_opt, no_cache_opt;
 
 const struct opt update_opts[] = {
 	{ "zip", 0, OPT_STRING, &zip_opt, "FILE", "deploy this archive instead of packaging" },
+	{ "no-cache", 0, OPT_BOOL, &no_cache_opt, NULL,
+	  "compress every file afresh; leave the package cache alone" },
 	{ "no-upload", 0, OPT_BOOL, &no_upload_opt, NULL,
 	  "update the configuration only, not the code" },
 	{ NULL, 0, OPT_BOOL, NULL, NULL, NULL },
@@ -37,7 +39,7 @@ static int update_stage(struct stage *st, void *ctx, json_t **doc, struct herr *
 		return rc;
 	if (!p->update)
 		return cli_no_op(p, "update", e);
-	rc = cli_package(st, p, zip_opt, &pi, &tmp, e);
+	rc = cli_package(st, p, zip_opt, !no_cache_opt, &pi, &tmp, e);
 	if (!rc) {
 		a.pkg = &pi;
 		a.no_upload = no_upload_opt;

@@ -24,11 +24,11 @@
 const struct cmd hoist_commands[] = {
 	{ "init", cmd_init, "[--stage NAME] [--provider NAME] [--app-function MOD.ATTR] [--force]",
 	  "write a first hoist.json (asks, or -y and flags); detects the app", init_opts },
-	{ "package", cmd_package, "[stage] [-o FILE]",
+	{ "package", cmd_package, "[stage] [-o FILE] [--no-cache]",
 	  "build the deployable archive and print its path", package_options },
-	{ "deploy", cmd_deploy, "[stage] [--zip FILE]",
+	{ "deploy", cmd_deploy, "[stage] [--zip FILE] [--no-cache]",
 	  "package and create the stage; print its live URL", deploy_opts },
-	{ "update", cmd_update, "[stage] [--zip FILE] [--no-upload]",
+	{ "update", cmd_update, "[stage] [--zip FILE] [--no-upload] [--no-cache]",
 	  "new code and configuration, same URL", update_opts },
 	{ "status", cmd_status, "[stage]", "show the deployed stage: URL, version, counters, schedules",
 	  NULL },
@@ -227,6 +227,11 @@ int main(int argc, char **argv)
 	int i, rc;
 
 	signal(SIGPIPE, SIG_IGN);
+	/*
+	 * With TZ unset, glibc stats /etc/localtime on every localtime/mktime
+	 * (libzip calls one per archive entry); naming that same zone reads it once.
+	 */
+	setenv("TZ", ":/etc/localtime", 0);
 
 	/* Hidden entry points: a provider's own daemon (e.g. the local gateway). */
 	if (argc > 2 && strcmp(argv[1], "__daemon") == 0) {

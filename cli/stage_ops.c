@@ -71,7 +71,7 @@ int cli_no_op(const struct provider *p, const char *cmd, struct herr *e)
 			"version", cmd, p->name);
 }
 
-int cli_package(const struct stage *st, const struct provider *p, const char *zip,
+int cli_package(const struct stage *st, const struct provider *p, const char *zip, bool cache,
 		struct package_info *pi, char **tmpdir, struct herr *e)
 {
 	const char *tmp = getenv("TMPDIR");
@@ -100,6 +100,7 @@ int cli_package(const struct stage *st, const struct provider *p, const char *zi
 	o.out_path = out;
 	o.limits = &p->limits;
 	o.runtime_provided = p->runtime_provided;
+	o.cache = cache;
 	out_step("Packaging %s", st->function_name);
 	rc = package_build(&o, pi, e);
 	free(out);

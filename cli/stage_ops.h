@@ -34,9 +34,10 @@ int cli_no_op(const struct provider *p, const char *cmd, struct herr *e);
 
 /*
  * The archive to deploy: `zip` when given (--zip FILE), else a fresh
- * package in a temporary directory (*tmpdir, removed by cli_package_done).
+ * package in a temporary directory (*tmpdir, removed by cli_package_done),
+ * using the package cache when `cache` (not --no-cache).
  */
-int cli_package(const struct stage *st, const struct provider *p, const char *zip,
+int cli_package(const struct stage *st, const struct provider *p, const char *zip, bool cache,
 		struct package_info *pi, char **tmpdir, struct herr *e);
 void cli_package_done(struct package_info *pi, char *tmpdir);
 

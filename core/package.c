@@ -10,7 +10,8 @@
  *   5. add the handler templates and hoist_settings.py (pkg_settings.c)
  *   6. write the zip (and the .tar.gz when slim) into a private temporary
  *      directory beside the output (.hoist-tmp-XXXXXX, never packaged,
- *      removed on an interrupt), hash it, check its size against the inline
+ *      removed on an interrupt), copying what the package cache still has
+ *      (pkg_cache.c), hash it, check its size against the inline
  *      / object-storage limits, and only then rename it into place; an
  *      output that is the settings file or a file the package reads is
  *      refused before anything is written
@@ -468,6 +469,36 @@ static char *temp_dir_beside(const char *out, struct herr *e)
 	return t;
 }
 
+/* The zip at `path`, from the package cache where it can be (not the slim bundle's small zip). */
+static int write_zip(struct build *b, const struct pkg_list *zl, const char *path,
+		     struct package_info *info, struct herr *e)
+{
+	char *dir = b->o->cache && !b->slim ? pkg_cache_dir(b->st) : NULL;
+	struct pkg_reuse reuse = { 0 };
+	struct pkg_cache *c = NULL;
+	long long *crcs = dir ? xmalloc((zl->n ? zl->n : 1) * sizeof(*crcs)) : NULL;
+	bool same = false;
+	int rc;
+
+	if (dir)
+		pkg_cache_open(dir, zl, &c, &reuse, &same, info->sha256_hex, info->sha256_b64,
+			       &info->zip_size);
+	if (same) {
+		rc = pkg_cache_copy(c, path, e);
+	} else {
+		rc = pkg_write_zip(path, zl, &reuse, crcs, e);
+		if (!rc)
+			rc = pkg_sha256_file(path, info->sha256_hex, info->sha256_b64,
+					     &info->zip_size, e);
+	}
+	pkg_cache_close(c, &reuse);
+	if (!rc && dir && !same)
+		pkg_cache_store(dir, path, zl, info->sha256_hex, crcs);
+	free(crcs);
+	free(dir);
+	return rc;
+}
+
 static int write_archives(struct build *b, struct package_info *info, struct herr *e)
 {
 	const struct pkg_list *zl = b->slim ? &b->handler : &b->files;
@@ -487,9 +518,7 @@ static int write_archives(struct build *b, struct package_info *info, struct her
 		if (rc)
 			goto out;
 	}
-	rc = pkg_write_zip(tzip, zl, e);
-	if (!rc)
-		rc = pkg_sha256_file(tzip, info->sha256_hex, info->sha256_b64, &info->zip_size, e);
+	rc = write_zip(b, zl, tzip, info, e);
 	if (rc)
 		goto out;
 	info->unzipped_size = b->slim ? b->disk_size + b->handler_size : list_size(&b->files);

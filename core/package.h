@@ -35,6 +35,12 @@ struct package_opts {
 	 * the .tar.gz's file name (for `hoist package`).
 	 */
 	int (*slim_location)(const struct stage *st, char **location, struct herr *e);
+	/*
+	 * Use and update the stage's package cache (core/pkg_cache.c): unchanged
+	 * files are copied compressed from the last zip, the archive is the same
+	 * bytes as without it.  False: compress everything, leave the cache alone.
+	 */
+	bool cache;
 };
 
 struct package_info {

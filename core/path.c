@@ -206,3 +206,60 @@ int path_state_subdir(const char *sub, char **out, struct herr *e)
 	*out = dir;
 	return rc;
 }
+
+char *path_cache_dir(void)
+{
+	const char *x = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+
+	if (x && *x == '/')
+		return path_join(x, "hoist");
+	return xasprintf("%s/.cache/hoist", home && *home ? home : "/tmp");
+}
+
+static int copy_fd(int in, int out)
+{
+	char buf[65536];
+	ssize_t n;
+
+	while ((n = copy_file_range(in, NULL, out, NULL, 1 << 30, 0)) > 0)
+		;
+	if (n == 0)
+		return 0;
+	if (errno != EXDEV && errno != ENOSYS && errno != EINVAL && errno != EOPNOTSUPP)
+		return -1;
+	/* copy_file_range cannot here (old kernel, some file systems): plain copy */
+	if (lseek(in, 0, SEEK_SET) < 0 || lseek(out, 0, SEEK_SET) < 0 || ftruncate(out, 0) < 0)
+		return -1;
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (write(out, buf, (size_t)n) != n)
+			return -1;
+	return n < 0 ? -1 : 0;
+}
+
+int path_copy(const char *from, const char *to, unsigned mode, struct herr *e)
+{
+	char *tmp = xasprintf("%s.tmp.%ld", to, (long)getpid());
+	int in = open(from, O_RDONLY | O_CLOEXEC), out = -1, rc = HOIST_OK;
+
+	if (in < 0) {
+		rc = herr_set(e, HOIST_FAIL, "cannot read %s: %s", from, strerror(errno));
+		goto out;
+	}
+	out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	if (out < 0 || copy_fd(in, out) != 0) {
+		rc = herr_set(e, HOIST_FAIL, "cannot copy %s to %s: %s", from, to, strerror(errno));
+		goto out;
+	}
+	if (close(out) != 0 || rename(tmp, to) != 0)
+		rc = herr_set(e, HOIST_FAIL, "cannot write %s: %s", to, strerror(errno));
+	out = -1;
+out:
+	if (in >= 0)
+		close(in);
+	if (out >= 0)
+		close(out);
+	if (rc)
+		unlink(tmp);
+	free(tmp);
+	return rc;
+}

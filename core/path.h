@@ -41,6 +41,12 @@ int path_read(const char *p, char **out, size_t *len, struct herr *e);
 int path_write_atomic(const char *p, const void *data, size_t len, struct herr *e);
 int path_write_private(const char *p, const void *data, size_t len, struct herr *e);
 
+/*
+ * Copy a file of any size in a streaming way (copy_file_range, else
+ * read/write), atomically (temp file + rename), with `mode`.
+ */
+int path_copy(const char *from, const char *to, unsigned mode, struct herr *e);
+
 /* $XDG_STATE_HOME/hoist, else ~/.local/state/hoist; allocates. */
 char *path_state_dir(void);
 /*
@@ -48,5 +54,7 @@ char *path_state_dir(void);
  * made 0700 (it holds stage settings, keys and locks); *out allocated.
  */
 int path_state_subdir(const char *sub, char **out, struct herr *e);
+/* $XDG_CACHE_HOME/hoist, else ~/.cache/hoist; allocates. */
+char *path_cache_dir(void);
 
 #endif

@@ -11,6 +11,7 @@
  *   pkg_settings.c the generated hoist_settings.py
  *   pkg_zip.c      the deterministic zip (libzip)
  *   pkg_slim.c     the deterministic .tar.gz of the slim bundle (libarchive)
+ *   pkg_cache.c    the package cache: unchanged files copied compressed
  *   pkg_hash.c     SHA-256 of a file (hex and base64)
  */
 #ifndef HOIST_PKG_H
@@ -29,6 +30,12 @@ enum pkg_origin {
 	PKG_SITE = 3,       /* site-packages */
 };
 
+/* What stat said about a file on disk: the package cache's key (pkg_cache.c). */
+struct pkg_stamp {
+	long long mtime_ns, ctime_ns;
+	unsigned long long ino, dev;
+};
+
 /* One file of the archive. */
 struct pkg_entry {
 	char *arc;                  /* archive path, '/'-separated (owned) */
@@ -37,6 +44,7 @@ struct pkg_entry {
 	unsigned long long size;
 	unsigned mode;              /* 0644 or 0755 */
 	enum pkg_origin origin;
+	struct pkg_stamp stamp;     /* src's, from the walk */
 };
 
 struct pkg_list {
@@ -115,10 +123,55 @@ char *pkg_event_name(const char *name, const char *function);
 
 /* ---- writers (pkg_zip.c, pkg_slim.c) ---- */
 
-/* Write l as a deterministic zip at `path` (atomically); entries must be finished. */
-int pkg_write_zip(const char *path, const struct pkg_list *l, struct herr *e);
+/*
+ * Entries of an earlier zip (pkg_cache.c) to copy as they are, compressed,
+ * instead of compressing the file again: index[i] is list entry i's number
+ * in `from`, or -1.
+ */
+struct pkg_reuse {
+	struct zip *from;
+	const long long *index;
+};
+
+/*
+ * Write l as a deterministic zip at `path` (atomically); entries must be
+ * finished.  `reuse` may be NULL; the archive is the same bytes either way.
+ * `crcs` (may be NULL; l->n entries): each entry's CRC-32, or -1 where it is
+ * only in the archive (a big file libzip compressed itself).
+ */
+int pkg_write_zip(const char *path, const struct pkg_list *l, const struct pkg_reuse *reuse,
+		  long long *crcs, struct herr *e);
 /* Write the on-disk entries of l as a deterministic .tar.gz at `path` (atomically). */
 int pkg_write_tar(const char *path, const struct pkg_list *l, struct herr *e);
+
+/* ---- the package cache (pkg_cache.c) ---- */
+
+struct stage;
+struct pkg_cache;
+
+/* The stage's cache directory: <cache>/<project>-<hash of its path>/<stage>; allocates. */
+char *pkg_cache_dir(const struct stage *st);
+
+/*
+ * Match `l` (finished) against the cache in `dir`: *c is the open cache (NULL
+ * when there is none or it cannot be trusted; the reason is logged with -v)
+ * and reuse->index[i] (allocated, l->n entries) what can be copied.  When
+ * every entry is reused the earlier zip is this one, byte for byte: *same,
+ * and its SHA-256 (hex, base64) and size are known without reading it.
+ */
+int pkg_cache_open(const char *dir, const struct pkg_list *l, struct pkg_cache **c,
+		   struct pkg_reuse *reuse, bool *same, char hex[65], char b64[45],
+		   unsigned long long *size);
+/* Copy the cached zip to `path` (when *same). */
+int pkg_cache_copy(const struct pkg_cache *c, const char *path, struct herr *e);
+void pkg_cache_close(struct pkg_cache *c, struct pkg_reuse *reuse);
+/*
+ * Make `zip` (just built from `l`, SHA-256 `hex`, CRCs as pkg_write_zip
+ * reported them) the cache in `dir`.  A failure is a warning, never a
+ * failed build.
+ */
+void pkg_cache_store(const char *dir, const char *zip, const struct pkg_list *l,
+		     const char hex[65], const long long *crcs);
 
 /* ---- hashing (pkg_hash.c) ---- */
 

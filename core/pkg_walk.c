@@ -70,6 +70,14 @@ struct pkg_entry *pkg_list_add(struct pkg_list *l, char *arc, char *src,
 	return en;
 }
 
+static void pkg_stamp_set(struct pkg_entry *en, const struct stat *st)
+{
+	en->stamp.mtime_ns = (long long)st->st_mtim.tv_sec * 1000000000LL + st->st_mtim.tv_nsec;
+	en->stamp.ctime_ns = (long long)st->st_ctim.tv_sec * 1000000000LL + st->st_ctim.tv_nsec;
+	en->stamp.ino = (unsigned long long)st->st_ino;
+	en->stamp.dev = (unsigned long long)st->st_dev;
+}
+
 static int cmp_name(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -148,8 +156,8 @@ static int walk_file(struct walk *w, const char *abs, const char *rel, const str
 		return herr_set(e, HOIST_USAGE, "cannot read %s: %s; nothing was packaged",
 				abs, strerror(errno));
 	arc = w->prefix ? xasprintf("%s/%s", w->prefix, rel) : xstrdup(rel);
-	pkg_list_add(w->l, arc, xstrdup(abs), (unsigned long long)st->st_size,
-		     st->st_mode & 0111 ? 0755 : 0644, w->origin);
+	pkg_stamp_set(pkg_list_add(w->l, arc, xstrdup(abs), (unsigned long long)st->st_size,
+				   st->st_mode & 0111 ? 0755 : 0644, w->origin), st);
 	return HOIST_OK;
 }
 
@@ -252,8 +260,9 @@ int pkg_walk(const char *root, const char *prefix, enum pkg_origin origin,
 		if (access(root, R_OK) != 0)
 			return herr_set(e, HOIST_USAGE, "cannot read %s: %s; nothing was packaged",
 					root, strerror(errno));
-		pkg_list_add(l, xstrdup(prefix ? prefix : base), xstrdup(root),
-			     (unsigned long long)st.st_size, st.st_mode & 0111 ? 0755 : 0644, origin);
+		pkg_stamp_set(pkg_list_add(l, xstrdup(prefix ? prefix : base), xstrdup(root),
+					   (unsigned long long)st.st_size,
+					   st.st_mode & 0111 ? 0755 : 0644, origin), &st);
 		return HOIST_OK;
 	}
 	w.stack[0].dev = st.st_dev;

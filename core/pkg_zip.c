@@ -10,8 +10,9 @@
  * writing to a temporary file beside `path` that it renames into place at
  * the end, so a failed build leaves any previous archive untouched.  Small
  * files are deflated ahead by a thread pool (below) within a fixed memory
- * window; big ones stream through zip_source_file.  Memory does not grow
- * with the size of the project.
+ * window; big ones stream through zip_source_file.  Entries the package
+ * cache (pkg_cache.c) still has are copied compressed from its zip.  Memory
+ * does not grow with the size of the project.
  */
 #include "pkg.h"
 
@@ -75,12 +76,13 @@ static int on_cancel(zip_t *za, void *ud)
  * the other.  To use every core, files up to PRE_MAX are read and deflated
  * ahead of time by a small pool of threads, in archive order, and handed to
  * libzip as sources that are already compressed (their stat reports
- * method, sizes and CRC, so libzip copies the bytes as they are).  Bytes
- * held by the pool are bounded by WINDOW; larger files go through
+ * method, sizes and CRC, so libzip copies the bytes as they are).  A job
+ * reads its file in 64 KiB steps and keeps only the compressed bytes; what
+ * the pool holds is bounded by WINDOW; larger files go through
  * zip_source_file and libzip's own streaming compression.
  */
 #define PRE_MAX (8u << 20)
-#define WINDOW (48u << 20)
+#define WINDOW (8u << 20)
 #define MAX_THREADS 8
 
 struct pool;
@@ -88,6 +90,9 @@ struct pool;
 struct job {
 	struct pool *pool;
 	const struct pkg_entry *en;
+	zip_t *from;                /* reused: copied compressed from entry `from_idx` of `from` */
+	zip_uint64_t from_idx;
+	zip_file_t *zf;
 	enum { JOB_WAITING, JOB_WORKING, JOB_DONE } state;
 	unsigned char *out;         /* raw deflate data, freed once libzip has copied it */
 	size_t out_len, pos, charge;
@@ -109,52 +114,63 @@ struct pool {
 	int nth;
 };
 
-static bool precompress(const struct pkg_entry *en)
+static bool precompress(const struct job *j)
 {
-	return en->src && en->size <= PRE_MAX && !already_compressed(en->arc);
+	const struct pkg_entry *en = j->en;
+
+	return !j->from && en->src && en->size <= PRE_MAX && !already_compressed(en->arc);
 }
 
-/* Read and deflate one file (no lock held). */
+/* Read and deflate one file, 64 KiB at a time (no lock held). */
 static void compress_job(struct job *j)
 {
-	size_t cap = (size_t)j->en->size, got = 0;
-	unsigned char *in = xmalloc(cap ? cap : 1);
-	int fd = open(j->en->src, O_RDONLY | O_CLOEXEC);
+	unsigned char in[65536];
+	size_t cap = (size_t)(j->en->size / 4) + 1024;
+	int fd = open(j->en->src, O_RDONLY | O_CLOEXEC), flush = Z_NO_FLUSH, zr = Z_OK;
 	z_stream zs = { 0 };
+	uLong crc = crc32(0L, Z_NULL, 0);
 	ssize_t r;
 
 	if (fd < 0) {
 		j->err = errno;
-		goto out;
+		return;
 	}
-	while (got < cap && (r = read(fd, in + got, cap - got)) != 0) {
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			j->err = errno;
-			close(fd);
-			goto out;
-		}
-		got += (size_t)r;
-	}
-	close(fd);
-	j->in_len = got;
-	j->crc = (uint32_t)crc32(crc32(0L, Z_NULL, 0), in, (uInt)got);
 	if (deflateInit2(&zs, PKG_ZIP_LEVEL, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
 		j->err = ENOMEM;
-		goto out;
+		close(fd);
+		return;
 	}
-	j->out = xmalloc(deflateBound(&zs, (uLong)got));
-	zs.next_in = in;
-	zs.avail_in = (uInt)got;
-	zs.next_out = j->out;
-	zs.avail_out = (uInt)deflateBound(&zs, (uLong)got);
-	if (deflate(&zs, Z_FINISH) != Z_STREAM_END)
+	j->out = xmalloc(cap);
+	while (flush != Z_FINISH) {
+		r = read(fd, in, sizeof(in));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			j->err = errno;
+			break;
+		}
+		j->in_len += (unsigned long long)r;
+		crc = crc32(crc, in, (uInt)r);
+		flush = r == 0 ? Z_FINISH : Z_NO_FLUSH;
+		zs.next_in = in;
+		zs.avail_in = (uInt)r;
+		do {
+			if (zs.total_out == cap) {
+				cap *= 2;
+				j->out = xrealloc(j->out, cap);
+			}
+			zs.next_out = j->out + zs.total_out;
+			zs.avail_out = (uInt)(cap - zs.total_out);
+			zr = deflate(&zs, flush);
+		} while (zr != Z_STREAM_ERROR &&
+			 (zs.avail_out == 0 || (flush == Z_FINISH && zr != Z_STREAM_END)));
+	}
+	close(fd);
+	if (!j->err && zr != Z_STREAM_END)
 		j->err = EIO;
+	j->crc = (uint32_t)crc;
 	j->out_len = zs.total_out;
 	deflateEnd(&zs);
-out:
-	free(in);
 }
 
 static void *worker(void *arg)
@@ -165,12 +181,12 @@ static void *worker(void *arg)
 	while (!p->stop) {
 		struct job *j;
 
-		while (p->next < p->n && !precompress(p->jobs[p->next].en))
+		while (p->next < p->n && !precompress(&p->jobs[p->next]))
 			p->next++;
 		if (p->next >= p->n)
 			break;
 		j = &p->jobs[p->next];
-		j->charge = 2 * (size_t)j->en->size + 64;
+		j->charge = (size_t)j->en->size + 65536;   /* at most: input-sized output + buffer */
 		/* stay inside the window unless libzip is already waiting for this one */
 		if (p->inflight && p->inflight + j->charge > WINDOW && p->next > p->wanted) {
 			pthread_cond_wait(&p->cv, &p->mu);
@@ -279,7 +295,65 @@ static zip_int64_t job_source(void *ud, void *data, zip_uint64_t len, zip_source
 	}
 }
 
-static void pool_start(struct pool *p, const struct pkg_list *l)
+/*
+ * An entry of the cached zip, handed over compressed: its stat reports the
+ * method, sizes and CRC, so libzip copies the bytes as they are — the same
+ * path the pool's entries take, hence the same archive as a cold build.
+ */
+static zip_int64_t reuse_source(void *ud, void *data, zip_uint64_t len, zip_source_cmd_t cmd)
+{
+	struct job *j = ud;
+
+	switch (cmd) {
+	case ZIP_SOURCE_SUPPORTS:
+		return zip_source_make_command_bitmap(ZIP_SOURCE_OPEN, ZIP_SOURCE_READ,
+						      ZIP_SOURCE_CLOSE, ZIP_SOURCE_STAT,
+						      ZIP_SOURCE_ERROR, ZIP_SOURCE_FREE, -1);
+	case ZIP_SOURCE_STAT: {
+		zip_stat_t *st = data, have;
+
+		if (len < sizeof(*st) || zip_stat_index(j->from, j->from_idx, 0, &have) != 0) {
+			zip_error_set(&j->zerr, ZIP_ER_READ, EIO);
+			return -1;
+		}
+		zip_stat_init(st);
+		st->valid = ZIP_STAT_SIZE | ZIP_STAT_COMP_SIZE | ZIP_STAT_COMP_METHOD | ZIP_STAT_CRC;
+		st->size = have.size;
+		st->comp_size = have.comp_size;
+		st->comp_method = have.comp_method;
+		st->crc = j->crc = have.crc;
+		return sizeof(*st);
+	}
+	case ZIP_SOURCE_OPEN:
+		j->zf = zip_fopen_index(j->from, j->from_idx, ZIP_FL_COMPRESSED);
+		if (!j->zf) {
+			zip_error_set(&j->zerr, ZIP_ER_READ, EIO);
+			return -1;
+		}
+		return 0;
+	case ZIP_SOURCE_READ: {
+		zip_int64_t n = zip_fread(j->zf, data, len);
+
+		if (n < 0)
+			zip_error_set(&j->zerr, ZIP_ER_READ, EIO);
+		return n;
+	}
+	case ZIP_SOURCE_CLOSE:
+		if (j->zf)
+			zip_fclose(j->zf);
+		j->zf = NULL;
+		return 0;
+	case ZIP_SOURCE_ERROR:
+		return zip_error_to_data(&j->zerr, data, len);
+	case ZIP_SOURCE_FREE:
+		return 0;
+	default:
+		zip_error_set(&j->zerr, ZIP_ER_OPNOTSUPP, 0);
+		return -1;
+	}
+}
+
+static void pool_start(struct pool *p, const struct pkg_list *l, const struct pkg_reuse *reuse)
 {
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	size_t i;
@@ -293,6 +367,10 @@ static void pool_start(struct pool *p, const struct pkg_list *l)
 	for (i = 0; i < l->n; i++) {
 		p->jobs[i].pool = p;
 		p->jobs[i].en = &l->v[i];
+		if (reuse && reuse->from && reuse->index[i] >= 0) {
+			p->jobs[i].from = reuse->from;
+			p->jobs[i].from_idx = (zip_uint64_t)reuse->index[i];
+		}
 		zip_error_init(&p->jobs[i].zerr);
 	}
 	p->wanted = 0;
@@ -315,6 +393,8 @@ static void pool_stop(struct pool *p)
 		pthread_join(p->th[t], NULL);
 	for (i = 0; i < p->n; i++) {
 		free(p->jobs[i].out);
+		if (p->jobs[i].zf)
+			zip_fclose(p->jobs[i].zf);
 		zip_error_fini(&p->jobs[i].zerr);
 	}
 	free(p->jobs);
@@ -342,7 +422,9 @@ static int add_entry(zip_t *za, struct job *j, struct herr *e)
 	zip_int64_t idx;
 	bool store = already_compressed(en->arc);
 
-	if (precompress(en))
+	if (j->from)
+		src = zip_source_function(za, reuse_source, j);
+	else if (precompress(j))
 		src = zip_source_function(za, job_source, j);
 	else if (en->src)
 		src = zip_source_file(za, en->src, 0, -1);
@@ -367,7 +449,24 @@ static int add_entry(zip_t *za, struct job *j, struct herr *e)
 	return HOIST_OK;
 }
 
-int pkg_write_zip(const char *path, const struct pkg_list *l, struct herr *e)
+/* Each entry's CRC-32 where known without reading the archive back, else -1. */
+static void report_crcs(const struct pool *p, long long *crcs)
+{
+	for (size_t i = 0; crcs && i < p->n; i++) {
+		const struct job *j = &p->jobs[i];
+
+		if (j->from || precompress(j))
+			crcs[i] = j->crc;
+		else if (!j->en->src)
+			crcs[i] = (long long)crc32(crc32(0L, Z_NULL, 0), j->en->data,
+						   (uInt)j->en->size);
+		else
+			crcs[i] = -1;
+	}
+}
+
+int pkg_write_zip(const char *path, const struct pkg_list *l, const struct pkg_reuse *reuse,
+		  long long *crcs, struct herr *e)
 {
 	struct pool pool;
 	const struct job *bad;
@@ -384,7 +483,7 @@ int pkg_write_zip(const char *path, const struct pkg_list *l, struct herr *e)
 		zip_error_fini(&ze);
 		return rc;
 	}
-	pool_start(&pool, l);
+	pool_start(&pool, l, reuse);
 	for (i = 0; i < l->n && !rc; i++)
 		rc = add_entry(za, &pool.jobs[i], e);
 	if (rc) {
@@ -405,6 +504,8 @@ int pkg_write_zip(const char *path, const struct pkg_list *l, struct herr *e)
 		zip_discard(za);
 	}
 	out_progress_end();
+	if (!rc)
+		report_crcs(&pool, crcs);
 out:
 	pool_stop(&pool);
 	return rc;
