@@ -4,6 +4,7 @@
 #include "path.h"
 
 #include "err.h"
+#include "interrupt.h"
 #include "str.h"
 
 #include <errno.h>
@@ -245,6 +246,7 @@ int path_copy(const char *from, const char *to, unsigned mode, struct herr *e)
 		rc = herr_set(e, HOIST_FAIL, "cannot read %s: %s", from, strerror(errno));
 		goto out;
 	}
+	intr_temp_add(tmp);
 	out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
 	if (out < 0 || copy_fd(in, out) != 0) {
 		rc = herr_set(e, HOIST_FAIL, "cannot copy %s to %s: %s", from, to, strerror(errno));
@@ -260,6 +262,7 @@ out:
 		close(out);
 	if (rc)
 		unlink(tmp);
+	intr_temp_forget(tmp);
 	free(tmp);
 	return rc;
 }

@@ -31,7 +31,9 @@
  */
 #include "pkg.h"
 
+#include "digest.h"
 #include "err.h"
+#include "interrupt.h"
 #include "log.h"
 #include "path.h"
 #include "stage.h"
@@ -60,21 +62,11 @@ struct pkg_cache {
 
 /* ---- where, and what made it ------------------------------------------------ */
 
-static void sha256_hex(const void *data, size_t len, char hex[65])
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int n = 0;
-
-	EVP_Digest(data, len, md, &n, EVP_sha256(), NULL);
-	for (unsigned int i = 0; i < n; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
-}
-
 char *pkg_cache_dir(const struct stage *st)
 {
 	char *base = path_cache_dir(), hex[65], *dir;
 
-	sha256_hex(st->project_dir, strlen(st->project_dir), hex);
+	digest_sha256_hex(st->project_dir, strlen(st->project_dir), hex);
 	dir = xasprintf("%s/%s-%.16s", base, st->function_name, hex);
 	free(base);
 	return dir;
@@ -97,7 +89,7 @@ static void key_into(FILE *f, const struct pkg_entry *en)
 	char hex[65];
 
 	if (!en->src) {
-		sha256_hex(en->data, (size_t)en->size, hex);
+		digest_sha256_hex(en->data, (size_t)en->size, hex);
 		fprintf(f, "g %s", hex);
 	} else {
 		fprintf(f, "f %lld %lld %llu %llu", en->stamp.mtime_ns, en->stamp.ctime_ns,
@@ -205,7 +197,7 @@ static bool line_matches(const struct line *ln, const struct pkg_entry *en, long
 	if (ln->mode != en->mode || ln->size != en->size || ln->generated != !en->src)
 		return false;
 	if (ln->generated) {
-		sha256_hex(en->data, (size_t)en->size, hex);
+		digest_sha256_hex(en->data, (size_t)en->size, hex);
 		return !strcmp(hex, ln->sha);
 	}
 	return ln->stamp.mtime_ns == en->stamp.mtime_ns && ln->stamp.ctime_ns == en->stamp.ctime_ns &&
@@ -418,6 +410,7 @@ static int write_index(const char *path, const char *zip, const struct pkg_list 
 	for (int i = 0; i < 32; i++)
 		sscanf(hex + 2 * i, "%2hhx", &md[i]);
 	EVP_EncodeBlock((unsigned char *)b64, md, 32);
+	intr_temp_add(tmp);
 	if (!(f = fopen(tmp, "w"))) {
 		rc = herr_set(e, HOIST_FAIL, "cannot write %s: %s", tmp, strerror(errno));
 		goto out;
@@ -454,6 +447,7 @@ out:
 		fclose(f);
 	if (rc)
 		unlink(tmp);
+	intr_temp_forget(tmp);
 	if (za)
 		zip_discard(za);
 	free(line1);
