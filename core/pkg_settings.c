@@ -14,6 +14,7 @@
 #include "pkg.h"
 
 #include "err.h"
+#include "path.h"
 #include "stage.h"
 #include "str.h"
 
@@ -58,6 +59,26 @@ static json_t *authorizer_function(const struct stage *st)
 	json_t *fn = json_object_get(get(st, "authorizer"), "function");
 
 	return json_is_string(fn) ? json_incref(fn) : json_null();
+}
+
+/*
+ * remote_env as the handler reads it: a URL as given, or (local) a path made
+ * absolute against the project directory.
+ */
+static json_t *remote_env(const struct stage *st)
+{
+	const char *v = json_string_value(get(st, "remote_env"));
+	char *abs;
+	json_t *out;
+
+	if (!v)
+		return json_null();
+	if (strstr(v, "://") || *v == '/' || !st->project_dir)
+		return json_string(v);
+	abs = path_join(st->project_dir, v);
+	out = json_string(abs);
+	free(abs);
+	return out;
 }
 
 /* Append `NAME = <json>`; steals v. */
@@ -154,6 +175,9 @@ int pkg_settings_module(const struct stage *st, const char *slim_url, char **out
 	line(&b, "AUTHORIZER_FUNCTION", authorizer_function(st));
 	line(&b, "EVENTS", timers);
 	line(&b, "EVENT_SOURCES", sources);
+	line(&b, "REMOTE_ENV", remote_env(st));
+	line(&b, "ASYNC_SOURCE", value_or(st, "async_source", json_string("lambda")));
+	line(&b, "ASYNC_RESPONSE_TABLE", value_or(st, "async_response_table", json_null()));
 	line(&b, "SLIM_BUNDLE", slim_url ? json_pack("{s:s, s:s?}", "url", slim_url, "project",
 						     st->project_name) : json_null());
 	*out = sbuf_detach(&b);

@@ -801,6 +801,30 @@ static int check_vpc(struct ctx *c, json_t *v)
 	return rc;
 }
 
+/*
+ * remote_env: the object-storage URL of the stage's provider (s3://bucket/key,
+ * oss://bucket/key, cos://bucket-appid/key), or a file path on local.
+ */
+static int check_remote_env(struct ctx *c, const char *what, const char *v)
+{
+	static const char *const scheme[PV_COUNT] = { "s3", "oss", "cos", NULL };
+	const char *want = scheme[c->pv], *rest, *slash;
+
+	if (!want) {
+		if (strstr(v, "://"))
+			return bad(c, "%s: '%s': on local remote_env is a file path (a JSON object "
+				   "of strings), not a URL", what, v);
+		return HOIST_OK;
+	}
+	rest = strstr(v, "://");
+	slash = rest ? strchr(rest + 3, '/') : NULL;
+	if (!rest || (size_t)(rest - v) != strlen(want) || strncmp(v, want, strlen(want)) ||
+	    !slash || slash == rest + 3 || !slash[1])
+		return bad(c, "%s: '%s' is not %s://bucket/key (the JSON file in the %s provider's "
+			   "object storage)", what, v, want, settings_provider_names[c->pv]);
+	return HOIST_OK;
+}
+
 /* Syntax and range of one value whose JSON type is already right. */
 static int check_value(struct ctx *c, const struct settings_key *k, json_t *v)
 {
@@ -873,6 +897,19 @@ static int check_value(struct ctx *c, const struct settings_key *k, json_t *v)
 			if (!json_is_object(item))
 				return type_error(c, what, T_OBJ, item);
 		}
+		return HOIST_OK;
+	}
+	case CK_REMOTE_ENV:
+		return check_remote_env(c, k->name, s);
+	case CK_TABLE: {
+		size_t n = strlen(s), i;
+
+		for (i = 0; i < n; i++)
+			if (!isalnum((unsigned char)s[i]) && !strchr("_.-", s[i]))
+				break;
+		if (n < 3 || n > 255 || i < n)
+			return bad(c, "%s: '%s' is not a table name (3-255 letters, digits, '_', '.', "
+				   "'-')", k->name, s);
 		return HOIST_OK;
 	}
 	case CK_PROJECT: {

@@ -49,6 +49,8 @@ enum skey_check {
 	CK_CHOICELIST,    /* array of strings in `choices` */
 	CK_OBJLIST,       /* array of objects */
 	CK_EFS,           /* efs_config, resolved to [{"Arn", "LocalMountPath"}] */
+	CK_REMOTE_ENV,    /* s3:// (aws), oss:// (aliyun), cos:// (tencent), a path (local) */
+	CK_TABLE,         /* DynamoDB table name: 3-255 of [A-Za-z0-9_.-] */
 };
 
 struct skey_range {

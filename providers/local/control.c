@@ -9,6 +9,9 @@
  *   status                      URL, pid, version, uptime, counters, timers
  *   reload   {"version": N}     start N's workers, switch, retire the old ones
  *   invoke   {"event": {...}}   run one event through a worker
+ *   invoke_async {"event": {...}}  queue one event (an asynchronous task from a
+ *                               worker, hoist_tasks); answered at once, run on
+ *                               the workers, retried twice on failure (Lambda)
  *   schedule {"enabled": bool}  turn the timers on or off
  *   tls {"port", "domain", "base_path"}  (re)start the HTTPS listener (certify)
  *   stop                        answer, then shut the gateway down
@@ -172,6 +175,96 @@ static json_t *do_invoke(struct daemon *d, json_t *req)
 	return ans;
 }
 
+/* ---- asynchronous invocations ---------------------------------------- */
+
+#define ASYNC_MAX 64                 /* queued or running at once */
+#define ASYNC_TRIES 3                /* Lambda: the first attempt and two retries */
+#define ASYNC_PAYLOAD_MAX (256 * 1024)
+
+struct async_run {
+	struct daemon *d;
+	json_t *event;
+	char rid[37];
+};
+
+static int async_pending;
+
+static void *run_async(void *arg)
+{
+	struct async_run *a = arg;
+	int attempt, code = 0;
+
+	for (attempt = 1; attempt <= ASYNC_TRIES && !a->d->stop; attempt++) {
+		json_t *result = NULL;
+		char *why = NULL;
+		int waited;
+
+		code = pool_invoke(&a->d->pool, a->event, a->rid, &result, &why);
+		json_decref(result);
+		if (!code) {
+			free(why);
+			break;
+		}
+		stagelog("async", "%s attempt %d of %d failed (%d): %s", a->rid, attempt,
+			 ASYNC_TRIES, code, why ? why : "");
+		free(why);
+		for (waited = 0; waited < attempt * 10 && !a->d->stop; waited++)
+			usleep(100000);   /* 1 s, then 2 s before the retries */
+	}
+	json_decref(a->event);
+	pthread_mutex_lock(&active_mu);
+	active--;
+	async_pending--;
+	pthread_mutex_unlock(&active_mu);
+	free(a);
+	return NULL;
+}
+
+static json_t *do_invoke_async(struct daemon *d, json_t *req)
+{
+	json_t *ev = json_object_get(req, "event");
+	char *text = ev ? json_dumps(ev, JSON_COMPACT) : NULL;
+	size_t size = text ? strlen(text) : 0;
+	struct async_run *a;
+	char rid[37];
+	pthread_t t;
+	bool full;
+
+	free(text);
+	if (!json_is_object(ev))
+		return json_pack("{s:b, s:s}", "ok", 0, "error", "invoke_async: no event object");
+	if (size > ASYNC_PAYLOAD_MAX)
+		return json_pack("{s:b, s:s}", "ok", 0, "error", "RequestEntityTooLargeException: "
+				 "the asynchronous payload is over 262144 bytes");
+	pthread_mutex_lock(&active_mu);
+	full = async_pending >= ASYNC_MAX || d->stop;
+	if (!full) {
+		async_pending++;
+		active++;
+	}
+	pthread_mutex_unlock(&active_mu);
+	if (full)
+		return json_pack("{s:b, s:s}", "ok", 0, "error", "TooManyRequestsException: "
+				 "too many asynchronous invocations queued");
+	a = xcalloc(1, sizeof(*a));
+	a->d = d;
+	a->event = json_incref(ev);
+	request_id_new(a->rid);
+	memcpy(rid, a->rid, sizeof(rid));   /* the thread owns and frees a */
+	stagelog("async", "%s queued (%zu bytes)", rid, size);
+	if (pthread_create(&t, NULL, run_async, a) != 0) {
+		pthread_mutex_lock(&active_mu);
+		active--;
+		async_pending--;
+		pthread_mutex_unlock(&active_mu);
+		json_decref(a->event);
+		free(a);
+		return json_pack("{s:b, s:s}", "ok", 0, "error", "cannot start a thread");
+	}
+	pthread_detach(t);
+	return json_pack("{s:b, s:i, s:s}", "ok", 1, "status", 202, "request_id", rid);
+}
+
 static json_t *do_schedule(struct daemon *d, json_t *req)
 {
 	pthread_mutex_lock(&d->timers_mu);
@@ -218,6 +311,8 @@ static void *serve_conn(void *arg)
 		ans = do_reload(c->d, req);
 	else if (!strcmp(cmd, "invoke"))
 		ans = do_invoke(c->d, req);
+	else if (!strcmp(cmd, "invoke_async"))
+		ans = do_invoke_async(c->d, req);
 	else if (!strcmp(cmd, "schedule"))
 		ans = do_schedule(c->d, req);
 	else if (!strcmp(cmd, "tls"))

@@ -158,6 +158,13 @@ int local_daemon_main(int argc, char **argv)
 
 	d.dir = xstrdup(argv[1]);
 	d.started_ms = now_ms();
+	/* Before any thread: the workers' asynchronous tasks reach the gateway here. */
+	{
+		char *sock = local_file(d.dir, "control.sock");
+
+		setenv("HOIST_LOCAL_CONTROL", sock, 1);
+		free(sock);
+	}
 	pthread_mutex_init(&d.stats_mu, NULL);
 	pthread_mutex_init(&d.timers_mu, NULL);
 	pthread_mutex_init(&d.tls_mu, NULL);

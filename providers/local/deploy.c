@@ -18,6 +18,7 @@
 #include "../../core/interrupt.h"
 #include "../../core/log.h"
 #include "../../core/path.h"
+#include "../../core/remote_env.h"
 #include "../../core/settings.h"
 #include "../../core/stage.h"
 #include "../../core/str.h"
@@ -451,7 +452,9 @@ int local_deploy(const struct stage *st, const struct deploy_args *a, char **url
 		free(u);
 		goto out;
 	}
-	rc = port_free(port, e);
+	rc = remote_env_check_file(st, e);
+	if (!rc)
+		rc = port_free(port, e);
 	if (!rc)
 		rc = pick_python(st, &python, e);
 	if (rc)
@@ -558,7 +561,9 @@ int local_update(const struct stage *st, const struct deploy_args *a, char **url
 	int rc, port;
 
 	*url = NULL;
-	rc = open_deployed(st, &dir, &state, e);
+	rc = remote_env_check_file(st, e);
+	if (!rc)
+		rc = open_deployed(st, &dir, &state, e);
 	if (rc)
 		return rc;
 	port = (int)json_integer_value(json_object_get(state, "port"));

@@ -12,12 +12,16 @@ out what kind of event arrived and hands it to the right adapter:
                 only when an ASGI app is used)
   hoist_invoke  invoke/manage commands, timers, S3/SNS/SQS records
   hoist_slim    slim bundle: download + unpack the project at cold start
+  hoist_tasks   asynchronous tasks (Zappa's zappa.asynchronous; that import
+                path is an alias of it when the archive has no zappa package)
+  hoist_aws     the AWS calls made from inside: tasks, remote_env (SigV4)
 
 Event detection, first match wins (``detect``):
 
   0. str/bytes events (Alibaba API Gateway, FC timers) are JSON-decoded.
   1. ``hoist_event`` key            -> timer / keep-warm payload
-  2. ``command`` / ``raw_command`` / ``manage`` -> invoke
+  2. ``command`` / ``raw_command`` / ``manage`` -> invoke (a task payload,
+     hoist's or Zappa's command name, runs the task)
      ``type`` TOKEN/REQUEST + ``methodArn``       -> API Gateway Lambda authorizer
                                                    (AUTHORIZER_FUNCTION)
   3. ``version == "2.0"`` + ``rawPath``          -> AWS HTTP API v2 / function URL
@@ -32,6 +36,7 @@ Event detection, first match wins (``detect``):
      ``triggerName`` + ``triggerTime``            -> Alibaba FC timer
      ``Type == "Timer"``                          -> Tencent SCF timer
   7. ``Records`` / ``events`` list                -> S3/SNS/SQS/... records
+     (an SNS record whose Message is a task payload runs the task)
   8. otherwise an ``{"error": "UnknownEvent: ..."}`` result (never a crash).
 
 Keep-warm: a hoist_event with ``keep_warm: true`` or the name ``keep_warm``,
@@ -59,17 +64,81 @@ def _setting(name, default=None):
 
 
 def _configure():
-    """Import-time setup: environment variables (provider-set ones win), logging."""
-    for key, value in (_setting("ENVIRONMENT_VARIABLES") or {}).items():
-        os.environ.setdefault(str(key), value if isinstance(value, str) else json.dumps(value))
-    if _setting("DJANGO_SETTINGS"):
-        os.environ.setdefault("DJANGO_SETTINGS_MODULE", _setting("DJANGO_SETTINGS"))
+    """Import-time setup: environment variables (provider-set ones win, remote_env
+    over those, environment_variables over remote_env, as Zappa), logging, and
+    Zappa's import path for tasks."""
     level = getattr(logging, str(_setting("LOG_LEVEL", "INFO")).upper(), logging.INFO)
     root = logging.getLogger()
     if not root.handlers:
         logging.basicConfig(format="[%(levelname)s] %(name)s: %(message)s")
     root.setLevel(level)
+    own = _setting("ENVIRONMENT_VARIABLES") or {}
+    for key, value in _remote_env().items():
+        if key not in own:
+            os.environ[key] = value
+    for key, value in own.items():
+        os.environ.setdefault(str(key), value if isinstance(value, str) else json.dumps(value))
+    if _setting("DJANGO_SETTINGS"):
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", _setting("DJANGO_SETTINGS"))
+    if not any(isinstance(f, ZappaAlias) for f in sys.meta_path):
+        sys.meta_path.append(ZappaAlias())
 
+
+def _remote_env():
+    """remote_env: the JSON object of strings at s3://, oss://, cos:// or a local path.
+
+    Read with the function's own credentials at cold start; a failure is
+    logged and the function starts without it (as Zappa), since deploy has
+    checked the object exists."""
+    where = _setting("REMOTE_ENV")
+    if not where:
+        return {}
+    try:
+        scheme, _, rest = where.partition("://")
+        if not rest:
+            with open(where, "rb") as f:
+                data = f.read()
+        else:
+            bucket, _, key = rest.partition("/")
+            if scheme == "s3":
+                import hoist_aws
+                data = hoist_aws.s3_get(bucket, key)
+            else:
+                raise ValueError("remote_env: unknown scheme %s://" % scheme)
+        doc = json.loads(data.decode("utf-8"))
+        if not isinstance(doc, dict):
+            raise ValueError("remote_env %s is not a JSON object" % where)
+        return dict((str(k), v if isinstance(v, str) else json.dumps(v)) for k, v in doc.items())
+    except Exception as exc:
+        log.error("could not load remote_env %s: %s", where, exc)
+        return {}
+
+
+class ZappaAlias(object):
+    """A meta path finder, last on sys.meta_path: when the archive has no `zappa`
+    package, `zappa.asynchronous` (and `zappa.async`, reachable through
+    importlib) are hoist_tasks, inside an empty `zappa` package."""
+
+    NAMES = ("zappa", "zappa.asynchronous", "zappa.async")
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname not in self.NAMES:
+            return None
+        import importlib.machinery
+        return importlib.machinery.ModuleSpec(fullname, self, is_package=fullname == "zappa")
+
+    def create_module(self, spec):
+        if spec.name == "zappa":
+            return None
+        import hoist_tasks
+        return hoist_tasks
+
+    def exec_module(self, module):
+        if module.__name__ == "zappa":
+            module.__path__ = []
+
+
+current_context = None   # the context of the event being handled (hoist_tasks reads it)
 
 _configure()
 
@@ -171,6 +240,8 @@ def handler(event, context):
         event = _decode_event(event)
     except ValueError as exc:
         return {"error": "UnknownEvent: the event is not JSON (%s)" % exc}
+    global current_context
+    current_context = context
     shape = detect(event)
     if shape is None:
         keys = ", ".join(sorted(event)) if isinstance(event, dict) else type(event).__name__
@@ -183,14 +254,21 @@ def handler(event, context):
         return _authorize(event, context)
     if shape == "invoke":
         _try_load_app()
+        task = _task_message(event)
+        if task is not None:
+            return _run_task(task, event, context)
         return hoist_invoke.invoke(event, context)
     if shape == "records":
         _try_load_app()
+        task = _task_message(event)
+        if task is not None:
+            return _run_task(task, event, context)
         return hoist_invoke.records(event, context, _setting("EVENT_SOURCES") or [],
             _handle_exception)
     payload = hoist_invoke.timer_payload(shape, event)
     name = str(payload.get("name") or "").replace("-", "_")
-    if payload.get("keep_warm") or name == "keep_warm" or name.endswith("_keep_warm"):
+    if payload.get("keep_warm") or name == "keep_warm" or name.endswith("_keep_warm") \
+            or name.endswith("handler.keep_warm_callback"):
         return _keep_warm()
     _try_load_app()
     return hoist_invoke.timer(payload, event, context, _setting("EVENTS") or {},
@@ -218,6 +296,47 @@ def _try_load_app():
         load_app()
     except Exception:   # the function called may not need the app
         log.exception("could not load the app")
+
+
+_TASK_LAMBDA = ("hoist_tasks.route_lambda_task", "zappa.asynchronous.route_lambda_task",
+                "zappa.async.route_lambda_task")
+_TASK_SNS = ("hoist_tasks.route_sns_task", "zappa.asynchronous.route_sns_task",
+             "zappa.async.route_sns_task")
+
+
+def _task_message(event):
+    """The task payload an event carries (direct, or SNS-wrapped), else None."""
+    if event.get("command") in _TASK_LAMBDA:
+        return event
+    records = event.get("Records")
+    sns = records[0].get("Sns") if isinstance(records, list) and records and \
+        isinstance(records[0], dict) else None
+    if isinstance(sns, dict):
+        try:
+            message = json.loads(sns.get("Message") or "")
+        except ValueError:
+            return None
+        if isinstance(message, dict) and message.get("command") in _TASK_SNS:
+            return message
+    return None
+
+
+def _run_task(message, event, context):
+    """An asynchronous task: run it; a failure goes to exception_handler and is
+    re-raised (so the provider retries it and, at last, its dead-letter target
+    gets it) unless exception_handler returned a true value."""
+    import hoist_invoke
+    import hoist_tasks
+    path = message.get("task_path")
+    log.info("task %s (response id %s)", path, message.get("response_id"))
+    try:
+        result = hoist_tasks.run_message(message)
+    except Exception as exc:
+        log.exception("task %s failed", path)
+        if _handle_exception(exc, event, context):
+            return {"error": "%s: %s" % (type(exc).__name__, exc)}
+        raise
+    return {"result": hoist_invoke.jsonable(result)}
 
 
 def _keep_warm():

@@ -3,6 +3,8 @@
   invoke(event)    {"command": "mod.func", "kwargs": {...}}, {"raw_command": code},
                    {"manage": "django args"} for `hoist invoke` / `hoist manage`
   timer(payload)   hoist timer payloads and provider timer events, through EVENTS
+                   (rules named the way Zappa names them run the function their
+                   name ends with, as Zappa's handler does)
   records(event)   S3/SNS/SQS/stream records, through EVENT_SOURCES (by ARN)
 
 Results: {"result": <JSON value, or its repr>, "output": <captured stdout and
@@ -106,7 +108,7 @@ class _Tee(io.TextIOBase):
         return False
 
 
-def _jsonable(value):
+def jsonable(value):
     try:
         json.dumps(value)
         return value
@@ -132,7 +134,7 @@ def run_captured(call):
                 "output": buffer.getvalue()}
     finally:
         sys.stdout, sys.stderr = real_out, real_err
-    return {"result": _jsonable(result), "output": buffer.getvalue()}
+    return {"result": jsonable(result), "output": buffer.getvalue()}
 
 
 # ---- invoke --------------------------------------------------------------------
@@ -209,11 +211,22 @@ def _lookup(name, events, function_name):
     return None
 
 
+def zappa_rule_function(rule):
+    """The function a rule Zappa created runs: what follows its last "-"
+    ("<function>-schedulers.set_quote", "<hash>-1-name-mod.func"), when dotted."""
+    tail = rule.rsplit("-", 1)[-1]
+    return tail if "." in tail and all(tail.split(".")) else None
+
+
 def timer(payload, event, context, events, function_name):
     name = str(payload.get("name") or "")
     func_name, kwargs = payload.get("function"), payload.get("kwargs")
     if not func_name:
         entry = _lookup(name, events, function_name) if name else None
+        if entry is None and zappa_rule_function(name):
+            # A rule Zappa made (a stage taken over from Zappa): its function, called
+            # with the event as Zappa does (its kwargs are in event["kwargs"]).
+            entry = {"function": zappa_rule_function(name), "kwargs": None}
         if entry is None:
             log.error("no function configured for timer %r", name)
             return {"error": "FunctionNotFound: no function is configured for the event %r "
@@ -267,7 +280,7 @@ def records(event, context, sources, exception_handler):
     except Exception as exc:
         return {"error": "%s: %s" % (type(exc).__name__, exc), "output": ""}
     try:
-        return {"result": _jsonable(call_function(func, event, context)), "output": ""}
+        return {"result": jsonable(call_function(func, event, context)), "output": ""}
     except Exception as exc:
         log.exception("%s failed", func_name)
         if exception_handler(exc, event, context):

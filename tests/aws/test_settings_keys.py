@@ -161,7 +161,7 @@ def test_delete_local_zip_false_keeps_the_built_zip(run, aws_env, aws_project, f
 REFUSED = [("remote_env", "s3://bucket/env.json"), ("apigateway_policy", "policy.json"),
            ("context_header_mappings", {"user_id": "authorizer.user_id"}),
            ("assume_policy", "trust.json"), ("attach_policy", "extra.json"),
-           ("async_source", "sns"), ("async_resources", True),
+           ("async_source", "sns"),
            ("async_response_table", "responses"), ("async_response_table_read_capacity", 5),
            ("async_response_table_write_capacity", 5)]
 
