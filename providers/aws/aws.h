@@ -106,6 +106,15 @@ int aws_lock_delete(const struct stage *st, const char *mark, struct herr *e);
 /* The settings keys AWS declares itself (settings.c). */
 extern const struct settings_honour aws_settings[];
 
+/*
+ * Asynchronous tasks (tasks.c): the SNS topic (async_source "sns") and the
+ * DynamoDB response table (async_response_table) when async_resources is
+ * true; removed by undeploy.  aws_tasks_topic_arn allocates.
+ */
+int aws_tasks_ensure(struct aws_ctx *x, struct herr *e);
+int aws_tasks_remove(struct aws_ctx *x, struct herr *e);
+char *aws_tasks_topic_arn(const struct aws_ctx *x, const char *account);
+
 /* Custom domain (domain.c, issue 6): the domain URL if mapped, else NULL. */
 int aws_domain_url(struct aws_ctx *x, char **url, struct herr *e);
 int aws_domain_remove(struct aws_ctx *x, struct herr *e);

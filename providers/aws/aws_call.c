@@ -39,6 +39,10 @@ const struct aws_service aws_events = { SVC("EventBridge", "events", "events", A
 					.target = "AWSEvents" };
 const struct aws_service aws_acm = { SVC("ACM", "acm", "acm", AWS_JSON),
 				     .target = "CertificateManager" };
+const struct aws_service aws_sns = { SVC("SNS", "sns", "sns", AWS_QUERY),
+				     .version = "2010-03-31" };
+const struct aws_service aws_dynamodb = { SVC("DynamoDB", "dynamodb", "dynamodb", AWS_JSON),
+					  .target = "DynamoDB_20120810", .json10 = true };
 const struct aws_service aws_route53 = { SVC("Route 53", "route53", "route53", AWS_REST_XML),
 					 .global_host = "route53.amazonaws.com" };
 
@@ -74,6 +78,7 @@ void aws_result_free(struct aws_result *res)
 	free(res->error_code);
 	free(res->error_message);
 	free(res->request_id);
+	free(res->body);
 	memset(res, 0, sizeof(*res));
 }
 
@@ -423,7 +428,7 @@ int aws_do(struct aws_client *c, const struct aws_call *call, struct aws_result 
 	case AWS_JSON:
 		body = call->json ? json_dumps(call->json, JSON_COMPACT) : xstrdup("{}");
 		body_len = strlen(body);
-		ctype = "application/x-amz-json-1.1";
+		ctype = s->json10 ? "application/x-amz-json-1.0" : "application/x-amz-json-1.1";
 		target = xasprintf("%s.%s", s->target, call->op);
 		break;
 	case AWS_REST_JSON:
@@ -490,6 +495,9 @@ int aws_do(struct aws_client *c, const struct aws_call *call, struct aws_result 
 		if (!rs.effect_done && (rs.status < 200 || rs.status >= 300)) {
 			read_error(res, root);
 			rc = error_result(c, call, res, e);
+		} else if (call->keep_body) {
+			res->body_len = rs.body.len;
+			res->body = sbuf_detach(&rs.body);
 		}
 	}
 	http_response_free(&rs);

@@ -46,10 +46,12 @@ struct aws_service {
 	const char *version;      /* AWS_QUERY: Version= */
 	const char *global_host;  /* global service host ("iam.amazonaws.com"), signed in us-east-1 */
 	bool s3;                  /* S3 signing and addressing rules */
+	bool json10;              /* AWS_JSON: x-amz-json-1.0 (DynamoDB) instead of 1.1 */
 };
 
 extern const struct aws_service aws_lambda, aws_s3, aws_apigateway, aws_apigatewayv2,
-	aws_iam, aws_sts, aws_cloudwatch, aws_logs, aws_events, aws_acm, aws_route53;
+	aws_iam, aws_sts, aws_cloudwatch, aws_logs, aws_events, aws_acm, aws_route53, aws_sns,
+	aws_dynamodb;
 
 /* A stage's AWS session: config + one HTTP client (connection reuse). */
 struct aws_client {
@@ -87,6 +89,7 @@ struct aws_call {
 	http_check_effect_fn check_effect;   /* did an unknown-outcome call take effect? */
 	void *check_ctx;          /* its context (passed as ctx) */
 	long timeout_s;
+	bool keep_body;           /* also hand over the raw 2xx body (aws_result.body) */
 };
 
 struct aws_result {
@@ -97,6 +100,8 @@ struct aws_result {
 	char *error_message;
 	char *request_id;
 	bool effect_done;         /* outcome unknown; check_effect said it happened */
+	char *body;               /* keep_body: the raw body (NUL-terminated), body_len bytes */
+	size_t body_len;
 };
 
 /*

@@ -53,6 +53,13 @@ int s3_upload(struct aws_ctx *x, const char *bucket, const char *key, const char
 /* The object's x-amz-meta-sha256 (allocated), NULL when absent or without it. */
 int s3_object_sha(struct aws_ctx *x, const char *bucket, const char *key, char **sha,
 		  struct herr *e);
+/*
+ * GetObject of at most max + 1 bytes into memory: *data (allocated,
+ * NUL-terminated), *len; on failure *status is the HTTP status and *region
+ * (allocated) the bucket's region when S3 names another one.
+ */
+int s3_get(struct aws_ctx *x, const char *bucket, const char *key, size_t max, char **data,
+	   size_t *len, long *status, char **region, struct herr *e);
 int s3_delete(struct aws_ctx *x, const char *bucket, const char *key, struct herr *e);
 /* Delete every object whose key starts with prefix; *n = how many. */
 int s3_delete_prefix(struct aws_ctx *x, const char *bucket, const char *prefix, int *n,

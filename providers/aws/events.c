@@ -57,11 +57,6 @@
 #include <string.h>
 #include <time.h>
 
-static const struct aws_service aws_sns = {
-	.id = "SNS", .prefix = "sns", .signing = "sns", .proto = AWS_QUERY,
-	.version = "2010-03-31",
-};
-
 #define EVENTS_SID "hoist-events"
 #define TARGET_ID "hoist"
 

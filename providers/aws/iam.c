@@ -3,9 +3,11 @@
  * (or `role_name`), trusted by Lambda and API Gateway, with one inline
  * least-privilege policy: its own log group, X-Ray when xray_tracing, the
  * dead-letter target, the EFS access point of efs_config (mount and write),
- * VPC network interfaces when vpc_config, the slim bundle object, and
- * `extra_permissions` as given.  A name longer than IAM's 64 characters
- * keeps a prefix and a hash of the function name.  `role_arn` or
+ * VPC network interfaces when vpc_config, invoking itself (asynchronous
+ * tasks), the task topic and response table (async_source sns,
+ * async_response_table), exactly the remote_env object, the slim bundle
+ * object, and `extra_permissions` as given.  A name longer than IAM's 64
+ * characters keeps a prefix and a hash of the function name.  `role_arn` or
  * manage_roles false: hoist uses the role and never changes it.  A role
  * hoist creates is tagged hoist:managed=true; undeploy deletes only those.
  */
@@ -90,6 +92,24 @@ json_t *iam_policy(struct aws_ctx *x, const char *account, bool slim)
 				       "ec2:DeleteNetworkInterface",
 				       "ec2:AssignPrivateIpAddresses",
 				       "ec2:UnassignPrivateIpAddresses"), json_string("*"));
+	/* hoist_tasks: @task invokes the function itself (Event), as in every package. */
+	allow(stmts, json_pack("[s]", "lambda:InvokeFunction"),
+	      json_sprintf("arn:aws:lambda:%s:%s:function:%s", x->region, account,
+			   x->st->function_name));
+	if (settings_str(s, "async_source") && !strcmp(settings_str(s, "async_source"), "sns")) {
+		char *topic = aws_tasks_topic_arn(x, account);
+
+		allow(stmts, json_pack("[s]", "sns:Publish"), json_string(topic));
+		free(topic);
+	}
+	if (settings_str(s, "async_response_table"))
+		allow(stmts, json_pack("[s,s,s]", "dynamodb:GetItem", "dynamodb:PutItem",
+				       "dynamodb:UpdateItem"),
+		      json_sprintf("arn:aws:dynamodb:%s:%s:table/%s", x->region, account,
+				   settings_str(s, "async_response_table")));
+	if (settings_str(s, "remote_env") && str_starts(settings_str(s, "remote_env"), "s3://"))
+		allow(stmts, json_pack("[s]", "s3:GetObject"),
+		      json_sprintf("arn:aws:s3:::%s", settings_str(s, "remote_env") + 5));
 	if (slim) {
 		char *bucket = NULL, *key = s3_slim_key(x);
 		struct herr e2 = { 0 };

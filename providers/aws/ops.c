@@ -3,13 +3,15 @@
  * rollback, undeploy, and the slim-bundle location the package step asks
  * for.  Each reads what exists (nothing is stored locally), then converges
  * it: role → artifacts → function (code, configuration, tags, version) →
- * front door (frontdoor.c) → rules (events.c) → old versions pruned.  Any
+ * front door (frontdoor.c) → rules (events.c) → task resources (tasks.c) →
+ * old versions pruned; remote_env is checked before anything changes.  Any
  * step can fail and the command be run again: what exists is reused, what
  * is unchanged is not sent again.  After a deploy or update with a front
  * door, `touch` warms the function with one API Gateway-shaped GET of
  * touch_path through Lambda Invoke (the container the API uses).
  */
 #include "deploy.h"
+#include "ev_common.h"
 #include "frontdoor.h"
 
 #include "../provider.h"
@@ -18,6 +20,7 @@
 #include "../../core/http.h"
 #include "../../core/log.h"
 #include "../../core/path.h"
+#include "../../core/remote_env.h"
 #include "../../core/settings.h"
 #include "../../core/stage.h"
 #include "../../core/str.h"
@@ -692,6 +695,66 @@ static int rest_keys_check(const struct stage *st, struct herr *e)
 	return HOIST_OK;
 }
 
+/* ---- remote_env ------------------------------------------------------------ */
+
+/* Fetch s3://bucket/key as the deployer (following the bucket to its region). */
+static int remote_env_fetch(struct aws_ctx *x, const char *bucket, const char *key,
+			    char **data, size_t *len, long *status, struct herr *e)
+{
+	char *region = NULL;
+	int rc = s3_get(x, bucket, key, REMOTE_ENV_MAX, data, len, status, &region, e);
+
+	if (rc && region && strcmp(region, x->region)) {
+		struct aws_ctx other;
+		struct stage tmp;
+		char *again = NULL;
+
+		herr_clear(e);
+		rc = acm_ctx_open(x, region, &other, &tmp, e);
+		if (!rc) {
+			rc = s3_get(&other, bucket, key, REMOTE_ENV_MAX, data, len, status, &again,
+				    e);
+			acm_ctx_close(&other, &tmp);
+		}
+		free(again);
+	}
+	free(region);
+	return rc;
+}
+
+/*
+ * remote_env on AWS: s3://bucket/key must exist and be a JSON object of
+ * strings before anything changes (exit 2 otherwise); the handler reads it
+ * with the function's role, which iam.c allows to read exactly that object.
+ */
+static int remote_env_s3_check(struct aws_ctx *x, struct herr *e)
+{
+	const char *v = settings_str(x->st->settings, "remote_env");
+	char *bucket, *key, *data = NULL;
+	size_t len = 0;
+	long status = 0;
+	int rc;
+
+	if (!v || !str_starts(v, "s3://"))
+		return HOIST_OK;
+	bucket = xasprintf("%.*s", (int)strcspn(v + 5, "/"), v + 5);
+	key = xstrdup(v + 5 + strlen(bucket) + 1);
+	out_info("Checking remote_env %s", v);
+	rc = remote_env_fetch(x, bucket, key, &data, &len, &status, e);
+	if (rc && (status == 404 || status == 403 || status == 301 || status == 400)) {
+		herr_prefix(e, "remote_env %s cannot be read: ", v);
+		e->code = rc = HOIST_USAGE;
+		herr_hint(e, "create the object (a JSON object of strings) or fix remote_env in %s",
+			  x->st->settings_path);
+	} else if (!rc) {
+		rc = remote_env_check(v, data, len, e);
+	}
+	free(data);
+	free(key);
+	free(bucket);
+	return rc;
+}
+
 /* ---- touch ---------------------------------------------------------------- */
 
 /* An API Gateway REST (v1) proxy event: GET `path` on the stage at `url`. */
@@ -790,6 +853,8 @@ static int finish(struct aws_ctx *x, char **url, struct herr *e)
 	rc = aws_frontdoor_ensure(x, url, e);
 	if (!rc)
 		rc = aws_events_ensure(x, e);
+	if (!rc)
+		rc = aws_tasks_ensure(x, e);
 	if (!rc && keep > 0)
 		rc = lambda_prune(x, keep, e);
 	if (!rc && !*url)
@@ -810,7 +875,9 @@ int aws_deploy(const struct stage *st, const struct deploy_args *a, char **url, 
 		return rc;
 	if ((rc = aws_ctx_open(&x, st, e)) != HOIST_OK)
 		return rc;
-	rc = art_from(a->pkg, &art, e);
+	rc = remote_env_s3_check(&x, e);
+	if (!rc)
+		rc = art_from(a->pkg, &art, e);
 	if (!rc)
 		rc = lambda_get(&x, NULL, &fn, e);
 	if (rc)
@@ -865,7 +932,9 @@ int aws_update(const struct stage *st, const struct deploy_args *a, char **url, 
 		return rc;
 	if ((rc = aws_ctx_open(&x, st, e)) != HOIST_OK)
 		return rc;
-	rc = art_from(a->pkg, &art, e);
+	rc = remote_env_s3_check(&x, e);
+	if (!rc)
+		rc = art_from(a->pkg, &art, e);
 	if (!rc)
 		rc = lambda_get(&x, NULL, &fn, e);
 	if (!rc && !fn)
@@ -1256,6 +1325,8 @@ int aws_undeploy(const struct stage *st, const struct undeploy_args *a, struct h
 		rc = aws_frontdoor_remove(&x, e);
 	if (!rc && fn)   /* rules target the function: none without it */
 		rc = aws_events_remove(&x, e);
+	if (!rc)
+		rc = aws_tasks_remove(&x, e);
 	if (!rc)
 		rc = aws_domain_remove(&x, e);
 	if (!rc && fn) {

@@ -309,6 +309,34 @@ int s3_object_sha(struct aws_ctx *x, const char *bucket, const char *key, char *
 	return rc;
 }
 
+int s3_get(struct aws_ctx *x, const char *bucket, const char *key, size_t max, char **data,
+	   size_t *len, long *status, char **region, struct herr *e)
+{
+	char *path = key_path(key), range[48];
+	struct sigv4_header h = { "Range", range };
+	struct aws_call c = { .svc = &aws_s3, .op = "GetObject", .method = "GET", .path = path,
+			      .bucket = bucket, .keep_body = true, .headers = &h, .n_headers = 1 };
+	struct aws_result r;
+	const char *other;
+	int rc;
+
+	snprintf(range, sizeof(range), "bytes=0-%zu", max);   /* max + 1 bytes: "too big" */
+	rc = aws_do(&x->client, &c, &r, e);
+	*status = r.status;
+	other = http_headers_get(&r.headers, "x-amz-bucket-region");
+	*region = rc && other ? xstrdup(other) : NULL;
+	*data = NULL;
+	*len = 0;
+	if (!rc) {
+		*data = r.body ? r.body : xstrdup("");
+		*len = r.body_len;
+		r.body = NULL;
+	}
+	aws_result_free(&r);
+	free(path);
+	return rc;
+}
+
 int s3_delete(struct aws_ctx *x, const char *bucket, const char *key, struct herr *e)
 {
 	char *path = key_path(key);

@@ -158,12 +158,9 @@ def test_delete_local_zip_false_keeps_the_built_zip(run, aws_env, aws_project, f
         assert "hoist_handler.py" in z.namelist() and "app.py" in z.namelist()
 
 
-REFUSED = [("remote_env", "s3://bucket/env.json"), ("apigateway_policy", "policy.json"),
+REFUSED = [("apigateway_policy", "policy.json"),
            ("context_header_mappings", {"user_id": "authorizer.user_id"}),
-           ("assume_policy", "trust.json"), ("attach_policy", "extra.json"),
-           ("async_source", "sns"),
-           ("async_response_table", "responses"), ("async_response_table_read_capacity", 5),
-           ("async_response_table_write_capacity", 5)]
+           ("assume_policy", "trust.json"), ("attach_policy", "extra.json")]
 
 
 def test_unimplemented_zappa_keys_are_refused(run, aws_env, aws_project, fake_aws):

@@ -33,6 +33,9 @@ Side channel (unsigned, same port):
   POST /__fake/logs              {"group", "stream", "events": [{timestamp, message}]}
   POST /__fake/foreign-buckets   {"buckets": [...]}: buckets owned by someone else (403)
 
+Functions run by Invoke get role-session credentials (roles.py): their own
+calls are authorised against the role's inline policies.
+
 Run standalone: python3 fakeaws.py [--port N]  (prints "URL http://127.0.0.1:N").
 """
 import base64
@@ -74,6 +77,8 @@ SERVICES = {
     "acm": ["acm"],
     "route53": ["route53"],
     "sns": ["sns"],
+    "dynamodb": ["dynamodb"],
+    "cloudformation": ["cloudformation"],
 }
 
 _session = botocore.session.get_session()
@@ -532,6 +537,9 @@ class Fake:
             self.released = threading.Event()
             self.state = {}
             self.foreign_buckets = set()
+            for akid in getattr(self, "sessions", {}):
+                self.keys.pop(akid, None)
+            self.sessions = {}       # role sessions given to functions (roles.py)
 
     # The server and its thread
     def start(self, port=0):
@@ -648,6 +656,8 @@ class _Handler(BaseHTTPRequestHandler):
                 report = ParamValidator().validate(params, op.input_shape)
                 if report.has_errors():
                     raise validation_error(proto, svc, report.generate_report())
+            from . import roles
+            roles.authorize(self.fake, creds.access_key, creds.token, svc, op.name, params, region)
             handler = services.HANDLERS.get((svc, op.name))
             if handler is None:
                 raise AWSError(501, "NotImplemented", f"the fake does not implement {svc} {op.name}")
@@ -751,6 +761,10 @@ class _Handler(BaseHTTPRequestHandler):
             prefix, _, name = target.partition(".")
             if prefix != m.metadata["targetPrefix"] or name not in m.operation_names:
                 raise AWSError(400, "UnknownOperationException", f"unknown operation {target}")
+            want = "application/x-amz-json-" + m.metadata.get("jsonVersion", "1.1")
+            if self.headers.get("Content-Type", "").split(";")[0].strip() != want:
+                raise AWSError(400, "SerializationException",
+                               f"Content-Type must be {want} for {m.metadata['serviceId']}")
             op = m.operation_model(name)
             try:
                 doc = json.loads(body or b"{}")

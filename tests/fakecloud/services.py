@@ -694,10 +694,11 @@ except Exception as e:
 """
 
 
-@op("lambda", "Invoke")
-def invoke(fake, p, ctx):
-    f = _fn(fake, p["FunctionName"])
-    q = p.get("Qualifier")
+ASYNC_PAYLOAD_MAX = 256 * 1024
+RETRY_DELAY = float(os.environ.get("HOIST_FAKE_RETRY_DELAY", "0.2"))
+
+
+def _version(fake, f, q):
     code, cfg = f["code"], _config(f)
     if q and q != "$LATEST":
         if q not in f["versions"]:
@@ -706,34 +707,93 @@ def invoke(fake, p, ctx):
     if cfg["State"] != "Active":
         raise AWSError(409, "ResourceConflictException",
                        "The operation cannot be performed at this time. The function is currently in the following state: Pending")
+    return code, cfg
+
+
+def run_function(fake, code, cfg, payload, region):
+    """Run the handler once in a fresh interpreter, as Lambda runs it: with the
+    role's session credentials and the fake as every AWS endpoint.
+    -> (result {"ok": value} | {"error": {...}}, log text, request id)."""
+    from . import roles
     rid = str(uuid.uuid4())
+    akid, secret, token = roles.mint(fake, cfg["Role"], cfg["FunctionName"])
     with tempfile.TemporaryDirectory() as d:
         zipfile.ZipFile(io.BytesIO(code)).extractall(d)
         env = {"PATH": "/usr/bin:/bin", "AWS_LAMBDA_FUNCTION_NAME": cfg["FunctionName"],
-               "AWS_REGION": ctx["region"], "LAMBDA_TASK_ROOT": d}
+               "AWS_REGION": region, "AWS_DEFAULT_REGION": region, "LAMBDA_TASK_ROOT": d,
+               "AWS_ACCESS_KEY_ID": akid, "AWS_SECRET_ACCESS_KEY": secret,
+               "AWS_SESSION_TOKEN": token, "AWS_ENDPOINT_URL": getattr(fake, "url", "")}
         env.update((cfg.get("Environment") or {}).get("Variables", {}))
         proc = subprocess.run(["/usr/bin/python3", "-I", "-S", "-c", RUNNER, d, cfg["FunctionName"], rid,
                                cfg["FunctionArn"], cfg.get("Handler") or "hoist_handler.handler"],
-                              input=(p.get("Payload") or b"{}"), capture_output=True, timeout=60, env=env)
+                              input=payload, capture_output=True, timeout=60, env=env)
+    with fake.lock:
+        fake.keys.pop(akid, None)
+        fake.sessions.pop(akid, None)
     out, _, res = proc.stdout.partition(b"\x00RESULT")
     logs = (f"START RequestId: {rid} Version: $LATEST\n" + out.decode(errors="replace")
             + proc.stderr.decode(errors="replace") + f"END RequestId: {rid}\n")
     m = st(fake, "metrics")
     m[f"{cfg['FunctionName']}/Invocations"] = m.get(f"{cfg['FunctionName']}/Invocations", 0) + 1
     result = json.loads(res) if res else {"error": {"errorMessage": "Runtime exited", "errorType": "Runtime.ExitError"}}
+    if "error" in result:
+        m[f"{cfg['FunctionName']}/Errors"] = m.get(f"{cfg['FunctionName']}/Errors", 0) + 1
+    return result, logs, rid
+
+
+def invoke_async(fake, f, q, payload, region, source="lambda"):
+    """InvocationType Event: queued, answered at once; run on a thread, retried
+    twice on a function error (Lambda's policy), then sent to the function's
+    dead-letter target (recorded in state["dead_letters"])."""
+    import threading
+    code, cfg = _version(fake, f, q)
+    record = {"function": cfg["FunctionName"], "source": source, "status": "queued",
+              "attempts": 0, "payload": payload.decode(errors="replace")}
+    with fake.lock:
+        st(fake, "async_invocations").setdefault(str(uuid.uuid4()), record)
+
+    def work():
+        for attempt in range(3):
+            record["attempts"] = attempt + 1
+            result, logs, _ = run_function(fake, code, cfg, payload, region)
+            record["logs"] = logs
+            if "error" not in result:
+                record["status"] = "done"
+                return
+            time.sleep(RETRY_DELAY * (attempt + 1))
+        record["status"] = "failed"
+        target = (cfg.get("DeadLetterConfig") or {}).get("TargetArn")
+        if target:
+            with fake.lock:
+                st(fake, "dead_letters").setdefault(target, []).append(record["payload"])
+
+    threading.Thread(target=work, daemon=True).start()
+
+
+@op("lambda", "Invoke")
+def invoke(fake, p, ctx):
+    f = _fn(fake, p["FunctionName"])
+    q = p.get("Qualifier")
+    payload = p.get("Payload") or b"{}"
+    if p.get("InvocationType") == "Event":
+        if len(payload) > ASYNC_PAYLOAD_MAX:
+            raise AWSError(413, "RequestEntityTooLargeException",
+                           f"{len(payload)} byte payload is too large for the Event invocation "
+                           f"type (limit {ASYNC_PAYLOAD_MAX} bytes)")
+        invoke_async(fake, f, q, payload, ctx["region"])
+        return {"StatusCode": 202, "Payload": b""}
+    code, cfg = _version(fake, f, q)
+    result, logs, _ = run_function(fake, code, cfg, payload, ctx["region"])
     o = {"StatusCode": 200, "ExecutedVersion": q or "$LATEST"}
     if p.get("LogType") == "Tail":
         o["LogResult"] = base64.b64encode(logs.encode()[-4096:]).decode()
     if "error" in result:
-        m[f"{cfg['FunctionName']}/Errors"] = m.get(f"{cfg['FunctionName']}/Errors", 0) + 1
         o["FunctionError"] = "Unhandled"
         o["Payload"] = json.dumps(result["error"]).encode()
     else:
         o["Payload"] = json.dumps(result["ok"]).encode()
-    if p.get("InvocationType") == "Event":
-        o = {"StatusCode": 202, "Payload": b""}
     return o
 
 
 from . import svc_events, svc_logs, svc_acm, svc_route53, svc_apigw_domains  # noqa: E402,F401
-from . import svc_apigateway  # noqa: E402,F401
+from . import svc_apigateway, svc_dynamodb  # noqa: E402,F401

@@ -341,3 +341,66 @@ def unsubscribe(fake, p, ctx):
         if t["subs"].pop(p["SubscriptionArn"], None) is not None:
             return {}
     raise AWSError(404, "NotFound", "Subscription does not exist")
+
+
+@op("sns", "GetTopicAttributes")
+def get_topic_attributes(fake, p, ctx):
+    t = _topic(fake, p["TopicArn"])
+    return {"Attributes": {"TopicArn": p["TopicArn"], "Owner": ACCOUNT,
+                           "SubscriptionsConfirmed": str(len(t["subs"]))}}
+
+
+@op("sns", "DeleteTopic")
+def delete_topic(fake, p, ctx):
+    _topics(fake).pop(p["TopicArn"], None)     # SNS: deleting a missing topic is fine
+    return {}
+
+
+def _sns_may_invoke(f, topic):
+    for s in f["policy"]:
+        principal = s.get("Principal")
+        if (principal == {"Service": "sns.amazonaws.com"} or principal == "*") and \
+                s.get("Action") in ("lambda:InvokeFunction", "lambda:*"):
+            cond = s.get("Condition") or {}
+            src = (cond.get("ArnLike") or cond.get("ArnEquals") or {}).get("AWS:SourceArn")
+            if src in (None, topic):
+                return True
+    return False
+
+
+@op("sns", "Publish")
+def publish(fake, p, ctx):
+    """Deliver to the topic's lambda subscriptions as an asynchronous invocation
+    with SNS's event; a function whose policy does not allow SNS is not
+    invoked (the delivery failure is recorded, as SNS logs it)."""
+    from .services import _fn, invoke_async
+    arn = p.get("TopicArn") or p.get("TargetArn")
+    if not arn:
+        raise AWSError(400, "InvalidParameter", "Invalid parameter: TopicArn or TargetArn "
+                       "Reason: no value for required parameter")
+    t = _topic(fake, arn)
+    if len(p["Message"].encode()) > 256 * 1024:
+        raise AWSError(400, "InvalidParameter", "Invalid parameter: Message too long")
+    mid = str(uuid.uuid4())
+    t.setdefault("published", []).append(mid)
+    for sub in list(t["subs"].values()):
+        if sub["Protocol"] != "lambda":
+            continue
+        event = {"Records": [{"EventSource": "aws:sns", "EventVersion": "1.0",
+                              "EventSubscriptionArn": sub["SubscriptionArn"],
+                              "Sns": {"Type": "Notification", "MessageId": mid, "TopicArn": arn,
+                                      "Subject": p.get("Subject"), "Message": p["Message"],
+                                      "Timestamp": now().strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+                                      "MessageAttributes": {}}}]}
+        try:
+            f = _fn(fake, sub["Endpoint"])
+        except AWSError:
+            t.setdefault("failed_deliveries", []).append({"endpoint": sub["Endpoint"],
+                                                          "why": "no such function"})
+            continue
+        if not _sns_may_invoke(f, arn):
+            t.setdefault("failed_deliveries", []).append({"endpoint": sub["Endpoint"],
+                                                          "why": "permission"})
+            continue
+        invoke_async(fake, f, None, json.dumps(event).encode(), ctx["region"], source="sns")
+    return {"MessageId": mid}

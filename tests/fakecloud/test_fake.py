@@ -144,3 +144,57 @@ def test_faults(client, fake_aws):
     with pytest.raises(ClientError) as e:
         client("sts").get_caller_identity()
     assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 500
+
+
+def test_dynamodb_response_table_with_botocore(client, fake_aws):
+    ddb = client("dynamodb")
+    ddb.create_table(TableName="pies", AttributeDefinitions=[{"AttributeName": "id",
+                                                               "AttributeType": "S"}],
+                     KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                     ProvisionedThroughput={"ReadCapacityUnits": 1, "WriteCapacityUnits": 1},
+                     Tags=[{"Key": "hoist:stage", "Value": "x"}])
+    with pytest.raises(ClientError, match="ResourceNotFoundException"):   # still CREATING
+        ddb.put_item(TableName="pies", Item={"id": {"S": "a"}})
+    deadline = time.time() + 5
+    while ddb.describe_table(TableName="pies")["Table"]["TableStatus"] != "ACTIVE":
+        assert time.time() < deadline
+        time.sleep(0.05)
+    ddb.put_item(TableName="pies", Item={"id": {"S": "a"}, "async_status": {"S": "in progress"}})
+    ddb.update_item(TableName="pies", Key={"id": {"S": "a"}},
+                    UpdateExpression="SET async_status = :s, async_response = :r",
+                    ExpressionAttributeValues={":s": {"S": "complete"}, ":r": {"S": "1"}})
+    assert ddb.get_item(TableName="pies", Key={"id": {"S": "a"}})["Item"] == {
+        "id": {"S": "a"}, "async_status": {"S": "complete"}, "async_response": {"S": "1"}}
+    assert "Item" not in ddb.get_item(TableName="pies", Key={"id": {"S": "b"}})
+    with pytest.raises(ClientError, match="ValidationException"):
+        ddb.put_item(TableName="pies", Item={"other": {"S": "a"}})
+    arn = ddb.describe_table(TableName="pies")["Table"]["TableArn"]
+    assert ddb.list_tags_of_resource(ResourceArn=arn)["Tags"] == [{"Key": "hoist:stage",
+                                                                   "Value": "x"}]
+    ddb.delete_table(TableName="pies")
+    with pytest.raises(ClientError, match="ResourceNotFoundException"):
+        ddb.describe_table(TableName="pies")
+
+
+def test_sns_publish_needs_the_function_permission(client, fake_aws):
+    lam, sns = client("lambda"), client("sns")
+    client("iam").create_role(RoleName="r", AssumeRolePolicyDocument=json.dumps({
+        "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
+                       "Action": "sts:AssumeRole"}]}))
+    for _ in range(2):
+        try:
+            lam.create_function(FunctionName="f", Runtime="python3.12", Handler="hoist_handler.h",
+                                Role="arn:aws:iam::123456789012:role/r",
+                                Code={"ZipFile": handler_zip("def h(e, c):\n    return 1\n")})
+            break
+        except ClientError:
+            continue
+    topic = sns.create_topic(Name="t")["TopicArn"]
+    sns.subscribe(TopicArn=topic, Protocol="lambda",
+                  Endpoint="arn:aws:lambda:us-east-1:123456789012:function:f")
+    assert sns.publish(TopicArn=topic, Message="hi")["MessageId"]
+    st = admin(fake_aws, "/__fake/state")
+    assert st["sns_topics"][topic]["failed_deliveries"] == [
+        {"endpoint": "arn:aws:lambda:us-east-1:123456789012:function:f", "why": "permission"}]
+    with pytest.raises(ClientError, match="InvalidParameter"):
+        sns.publish(TopicArn=topic, Message="x" * (256 * 1024 + 1))
