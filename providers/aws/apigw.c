@@ -406,8 +406,10 @@ static bool integration_matches(const struct rest *r, const json_t *m)
 	const json_t *i = json_object_get(m, "methodIntegration");
 	const char *type = fd_str(i, "type"), *uri = fd_str(i, "uri"), *hm = fd_str(i, "httpMethod");
 
+	/* No credentials: hoist's integrations rely on the Lambda permission (an API
+	 * taken over from Zappa loses its role credentials here). */
 	return type && uri && hm && !strcmp(type, "AWS_PROXY") && !strcmp(uri, r->uri) &&
-	       !strcmp(hm, "POST");
+	       !strcmp(hm, "POST") && !json_object_get(i, "credentials");
 }
 
 static int put_integration(struct rest *r, const char *rid, struct herr *e)

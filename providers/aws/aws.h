@@ -18,6 +18,7 @@
 #include "../../core/settings_keys.h"
 
 #include <jansson.h>
+#include <stdbool.h>
 
 struct herr;
 struct stage;
@@ -112,8 +113,19 @@ extern const struct settings_honour aws_settings[];
  * true; removed by undeploy.  aws_tasks_topic_arn allocates.
  */
 int aws_tasks_ensure(struct aws_ctx *x, struct herr *e);
+/* Are they all there (topic, subscription, permission in `stmts`, table)?  Reads only. */
+int aws_tasks_present(struct aws_ctx *x, const json_t *stmts, bool *ok, struct herr *e);
 int aws_tasks_remove(struct aws_ctx *x, struct herr *e);
 char *aws_tasks_topic_arn(const struct aws_ctx *x, const char *account);
+
+/*
+ * A stage Zappa deployed (takeover.c): is there Zappa's CloudFormation stack
+ * <function>; adopt its REST API as the stage's (update); delete the stack
+ * and wait until it is gone (undeploy).
+ */
+int aws_zappa_deployed(struct aws_ctx *x, bool *yes, struct herr *e);
+int aws_zappa_adopt(struct aws_ctx *x, struct herr *e);
+int aws_zappa_remove(struct aws_ctx *x, struct herr *e);
 
 /* Custom domain (domain.c, issue 6): the domain URL if mapped, else NULL. */
 int aws_domain_url(struct aws_ctx *x, char **url, struct herr *e);

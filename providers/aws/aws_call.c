@@ -43,6 +43,9 @@ const struct aws_service aws_sns = { SVC("SNS", "sns", "sns", AWS_QUERY),
 				     .version = "2010-03-31" };
 const struct aws_service aws_dynamodb = { SVC("DynamoDB", "dynamodb", "dynamodb", AWS_JSON),
 					  .target = "DynamoDB_20120810", .json10 = true };
+const struct aws_service aws_cloudformation = {
+	SVC("CloudFormation", "cloudformation", "cloudformation", AWS_QUERY),
+	.version = "2010-05-15" };
 const struct aws_service aws_route53 = { SVC("Route 53", "route53", "route53", AWS_REST_XML),
 					 .global_host = "route53.amazonaws.com" };
 

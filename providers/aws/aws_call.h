@@ -51,7 +51,7 @@ struct aws_service {
 
 extern const struct aws_service aws_lambda, aws_s3, aws_apigateway, aws_apigatewayv2,
 	aws_iam, aws_sts, aws_cloudwatch, aws_logs, aws_events, aws_acm, aws_route53, aws_sns,
-	aws_dynamodb;
+	aws_dynamodb, aws_cloudformation;
 
 /* A stage's AWS session: config + one HTTP client (connection reuse). */
 struct aws_client {

@@ -7,9 +7,13 @@
  *
  * Converging, not recreating: the rules that exist are found with
  * ListRuleNamesByTarget(function ARN) and kept to those named
- * "<prefix>-…"; a wanted rule whose expression, state, description and
+ * "<prefix>-…" or named the way Zappa names them (a stage taken over from
+ * Zappa: its rules are replaced, and the permission Zappa added for each
+ * goes with it); a wanted rule whose expression, state, description and
  * target Input are unchanged is left alone, a changed one is PutRule +
  * PutTargets in place, an unwanted one loses its targets and is deleted.
+ * Lines in Zappa's wording: "Scheduled <rule> with expression <expr>!" and
+ * "Unscheduled <rule>.".
  *
  * Rule names (SPEC §2): "<function>-<event name>" when that fits in 64
  * characters.  A function name longer than 40 characters is replaced by the
@@ -228,7 +232,40 @@ fail:
 
 /* ---- EventBridge --------------------------------------------------------- */
 
-/* Names of the rules that target `arn` and start with "<prefix>-" (new array). */
+/*
+ * Did Zappa name this rule for the function?  Zappa's rule is
+ * "{prefix:.{63 - len(postfix)}}-{postfix}" cut to 64, where prefix is the
+ * function name (or, when that is too long, the hex SHA-1 of it) and postfix
+ * ends with the dotted function the rule runs ("name-mod.func", "1-mod.func",
+ * "zappa-keep-warm-handler.keep_warm_callback").
+ */
+static bool zappa_prefixed(const char *rule, const char *prefix)
+{
+	size_t n = strlen(rule), plen = strlen(prefix), k;
+	const char *tail = strrchr(rule, '-');
+
+	if (!tail || !strchr(tail, '.') || tail[1] == '.' || rule[n - 1] == '.')
+		return false;
+	for (k = 1; k <= plen && k + 1 < n; k++)
+		if (rule[k] == '-' && !strncmp(rule, prefix, k) &&
+		    (k == plen || k == 63 - (n - k - 1)))
+			return true;
+	return false;
+}
+
+static bool zappa_rule(const char *function, const char *rule)
+{
+	char *h = ev_sha1_hex(function);
+	bool yes = zappa_prefixed(rule, function) || zappa_prefixed(rule, h);
+
+	free(h);
+	return yes;
+}
+
+/*
+ * Names of the rules that target `arn` and are the stage's: they start with
+ * "<prefix>-", or Zappa named them (a stage taken over from Zappa), new array.
+ */
 static int existing_rules(struct aws_ctx *x, const char *arn, json_t **names, struct herr *e)
 {
 	char *prefix = rule_prefix(x->st->function_name), *dash = xasprintf("%s-", prefix);
@@ -248,7 +285,8 @@ static int existing_rules(struct aws_ctx *x, const char *arn, json_t **names, st
 		if (rc)
 			break;
 		json_array_foreach(json_object_get(out, "RuleNames"), i, n)
-			if (str_starts(json_string_value(n), dash))
+			if (str_starts(json_string_value(n), dash) ||
+			    zappa_rule(x->st->function_name, json_string_value(n)))
 				json_array_append(*names, n);
 		free(next);
 		next = json_string_value(json_object_get(out, "NextToken")) ?
@@ -859,6 +897,36 @@ out:
 	return rc;
 }
 
+/*
+ * Zappa adds one permission per rule (a random statement id, principal
+ * events.amazonaws.com, SourceArn the rule): the rules removed here that
+ * Zappa named lose theirs, so a taken-over function's policy does not keep
+ * growing towards Lambda's 20 KB limit.
+ */
+static int drop_zappa_permissions(struct aws_ctx *x, json_t *stmts, const json_t *have,
+				  const struct rules *want, struct herr *e)
+{
+	json_t *s, *n;
+	size_t i, j;
+	int rc = HOIST_OK;
+
+	json_array_foreach(stmts, i, s) {
+		const char *sid = json_string_value(json_object_get(s, "Sid")) ?: "";
+		const char *src = stmt_source(s), *rule;
+
+		if (rc || !src || !strcmp(sid, EVENTS_SID) || !strstr(src, ":rule/"))
+			continue;
+		rule = strstr(src, ":rule/") + strlen(":rule/");
+		json_array_foreach(have, j, n)
+			if (!strcmp(json_string_value(n), rule) && !rules_find(want, rule) &&
+			    zappa_rule(x->st->function_name, rule)) {
+				rc = remove_permission(x, sid, e);
+				break;
+			}
+	}
+	return rc;
+}
+
 /* ---- entry points ------------------------------------------------------------ */
 
 static int rules_converge(struct aws_ctx *x, const struct rules *want, const char *fn_arn,
@@ -889,8 +957,8 @@ static int rules_converge(struct aws_ctx *x, const struct rules *want, const cha
 		}
 		rc = put_rule(x, w, fn_arn, e);
 		exists ? changed++ : added++;
-		if (!rc)
-			out_info("%s rule %s: %s", exists ? "updated" : "created", w->name, w->expr);
+		if (!rc)   /* Zappa's wording */
+			out_step("Scheduled %s with expression %s!", w->name, w->expr);
 	}
 	json_array_foreach(have, i, n) {
 		if (rc)
@@ -900,11 +968,13 @@ static int rules_converge(struct aws_ctx *x, const struct rules *want, const cha
 		rc = delete_rule(x, json_string_value(n), e);
 		removed++;
 		if (!rc)
-			out_info("removed rule %s", json_string_value(n));
+			out_step("Unscheduled %s.", json_string_value(n));
 	}
 	if (rc)
 		goto out;
 	if ((rc = policy_statements(x, &stmts, e)))
+		goto out;
+	if ((rc = drop_zappa_permissions(x, stmts, have, want, e)))
 		goto out;
 	if (want->n) {
 		if ((rc = aws_account_id(x, &acct, e)))

@@ -233,11 +233,16 @@ int lambda_create(struct aws_ctx *x, json_t *body, const char *zip, json_t **cfg
 	return rc;
 }
 
-/* A Lambda write: wait for the function to settle, retry on a concurrent update (409). */
+/*
+ * A Lambda write: wait for the function to settle, retry on a concurrent
+ * update (409) and, for a configuration naming a role just created (a
+ * function taken over from another tool), while IAM has not propagated it.
+ */
 static int write_call(struct aws_ctx *x, struct aws_call *c, json_t **out, struct herr *e)
 {
 	struct aws_result r;
-	int rc, i;
+	long base = env_number("HOIST_HTTP_BACKOFF_MS", 500);
+	int rc, i, roles = 0;
 
 	for (i = 0;; i++) {
 		if ((rc = lambda_wait(x, NULL, e)) != HOIST_OK)
@@ -246,6 +251,16 @@ static int write_call(struct aws_ctx *x, struct aws_call *c, json_t **out, struc
 		if (rc && aws_error_is(&r, "ResourceConflictException") && i + 1 < CONFLICT_TRIES) {
 			aws_result_free(&r);
 			herr_clear(e);
+			continue;
+		}
+		if (rc && role_not_ready(&r) && ++roles < CREATE_ROLE_TRIES) {
+			long ms = base << (roles < 5 ? roles - 1 : 4);
+
+			out_info("the execution role is not usable by Lambda yet (IAM "
+				 "propagation); retrying in %ld ms", ms);
+			aws_result_free(&r);
+			herr_clear(e);
+			clock_sleep_ms(ms);
 			continue;
 		}
 		break;

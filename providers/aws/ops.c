@@ -21,6 +21,7 @@
 #include "../../core/log.h"
 #include "../../core/path.h"
 #include "../../core/remote_env.h"
+#include "../../core/zip_add.h"
 #include "../../core/settings.h"
 #include "../../core/stage.h"
 #include "../../core/str.h"
@@ -99,6 +100,15 @@ static int art_from(const struct package_info *pi, struct art *a, struct herr *e
 	a->tar_size = pi->tar_size;
 	memcpy(a->tar_hex, pi->tar_sha256_hex, sizeof(a->tar_hex));
 	return HOIST_OK;
+}
+
+/* Does the function run hoist's handler (else another tool deployed it: a takeover)? */
+static bool hoist_function(const json_t *fn)
+{
+	const char *h = json_string_value(json_object_get(json_object_get(fn, "Configuration"),
+							  "Handler"));
+
+	return h && !strcmp(h, AWS_HANDLER);
 }
 
 static bool frontdoor_wanted(const struct stage *st)
@@ -378,6 +388,99 @@ static void drop_uploaded(struct aws_ctx *x, char *bucket, char *key)
 	free(key);
 }
 
+/* UpdateFunctionCode with the archive `a` (inline, or through S3 over the limit). */
+static int upload_code(struct aws_ctx *x, const struct art *a, struct herr *e)
+{
+	json_t *body = json_pack("{s:[s]}", "Architectures", arch_of(x->st));
+	char *bucket = NULL, *key = NULL;
+	const char *zip = NULL;
+	int rc;
+
+	rc = code_source(x, a, body, &zip, &bucket, &key, e);
+	if (!rc) {
+		out_step("Updating the code of %s", x->st->function_name);
+		rc = lambda_update_code(x, body, zip, e);
+	}
+	if (!rc) {
+		drop_uploaded(x, bucket, key);
+	} else {
+		free(bucket);
+		free(key);
+	}
+	json_decref(body);
+	return rc;
+}
+
+/* "handler.lambda_handler" → "handler.py" and "from hoist_handler import handler as lambda_handler". */
+static bool handover_module(const char *handler, char **file, char **text)
+{
+	const char *dot = handler ? strchr(handler, '.') : NULL;
+	const char *p;
+
+	*file = *text = NULL;
+	if (!dot || dot == handler || !dot[1] || strchr(dot + 1, '.') ||
+	    !strcmp(handler, AWS_HANDLER))
+		return false;
+	for (p = handler; *p; p++)
+		if (p != dot && !(*p == '_' || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+				  (*p >= '0' && *p <= '9')))
+			return false;
+	*file = xasprintf("%.*s.py", (int)(dot - handler), handler);
+	*text = xasprintf("# Written by hoist while it took over this function from the tool "
+			  "that deployed it:\n# the old handler name, hoist's handler.\n"
+			  "from hoist_handler import handler as %s\n", dot + 1);
+	return true;
+}
+
+/*
+ * A function another tool deployed (Zappa: "handler.lambda_handler") keeps
+ * calling its handler until its configuration changes, and hoist's package
+ * does not have that module: between the two updates every invocation would
+ * fail.  So the first code sent is the package plus a module of the old
+ * name handing over to hoist_handler; the configuration then switches the
+ * handler, and the clean package follows (*clean_after).  A package that
+ * has a module of that name already is sent as it is.
+ */
+static int handover_code(struct aws_ctx *x, const struct art *a, const char *handler,
+			 bool *clean_after, struct herr *e)
+{
+	const char *tmp = getenv("TMPDIR");
+	char *file = NULL, *text = NULL, *dir = NULL, *zip = NULL;
+	struct art h;
+	bool had = false;
+	int rc = HOIST_OK;
+
+	*clean_after = false;
+	memset(&h, 0, sizeof(h));
+	if (!handover_module(handler, &file, &text))
+		return HOIST_OK;
+	dir = xasprintf("%s/hoist-handover-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(dir)) {
+		rc = herr_set(e, HOIST_FAIL, "cannot create a temporary directory: %s",
+			      strerror(errno));
+		goto out;
+	}
+	zip = path_join(dir, "code.zip");
+	rc = zip_add_copy(a->zip, zip, file, text, strlen(text), &had, e);
+	if (!rc && !had)
+		rc = file_sha256(zip, &h, e);
+	if (!rc && !had) {
+		out_step("Taking over %s from the handler %s: sending the code with %s handing over "
+			 "to hoist's handler first", x->st->function_name, handler, file);
+		h.zip = zip;
+		h.objstore = h.size > INLINE_ZIP_MAX;
+		rc = upload_code(x, &h, e);
+		*clean_after = !rc;
+	}
+	path_rmtree(dir, NULL);
+out:
+	free(zip);
+	free(dir);
+	free(file);
+	free(text);
+	return rc;
+}
+
 /* ---- create / converge --------------------------------------------------- */
 
 /* lambda_concurrency, or -1 when unset; and what GetFunction says the function has. */
@@ -450,7 +553,7 @@ static int converge_function(struct aws_ctx *x, const struct art *a, bool no_upl
 	char *role = NULL, *version = NULL;
 	json_t *cfg = NULL, *want = NULL, *tags = NULL;
 	const char *have_arch;
-	bool created, changed = false, tar_sent = false;
+	bool created, changed = false, tar_sent = false, clean_after = false;
 	int rc;
 
 	rc = iam_role_ensure(x, a && a->slim, &role, &created, e);
@@ -466,22 +569,9 @@ static int converge_function(struct aws_ctx *x, const struct art *a, bool no_upl
 			rc = ensure_slim_tar(x, a, &tar_sent, e);
 		if (!rc && (tar_sent || arch_changed ||
 			    strcmp(a->sha_b64, jstr(cfg, "CodeSha256") ?: ""))) {
-			json_t *body = json_pack("{s:[s]}", "Architectures", arch_of(x->st));
-			char *bucket = NULL, *key = NULL;
-			const char *zip = NULL;
-
-			rc = code_source(x, a, body, &zip, &bucket, &key, e);
-			if (!rc) {
-				out_step("Updating the code of %s", x->st->function_name);
-				rc = lambda_update_code(x, body, zip, e);
-			}
-			if (!rc)
-				drop_uploaded(x, bucket, key);
-			else {
-				free(bucket);
-				free(key);
-			}
-			json_decref(body);
+			rc = handover_code(x, a, jstr(cfg, "Handler"), &clean_after, e);
+			if (!rc && !clean_after)
+				rc = upload_code(x, a, e);
 			changed = !rc;
 		} else if (!rc) {
 			out_step("Code unchanged (CodeSha256 %s); not uploading", a->sha_b64);
@@ -497,6 +587,11 @@ static int converge_function(struct aws_ctx *x, const struct art *a, bool no_upl
 		changed = !rc;
 	} else {
 		out_info("configuration unchanged");
+	}
+	if (!rc && clean_after) {
+		out_step("Updating the code of %s (without the hand-over module)",
+			 x->st->function_name);
+		rc = upload_code(x, a, e);
 	}
 	tags = desired_tags(x->st);
 	if (!rc)
@@ -639,6 +734,8 @@ static int stage_unchanged(struct aws_ctx *x, const struct art *a, bool no_uploa
 		rc = aws_frontdoor_present(x, stmts, url, &ok, e);
 	if (!rc && ok)
 		rc = aws_events_present(x, stmts, &ok, e);
+	if (!rc && ok)
+		rc = aws_tasks_present(x, stmts, &ok, e);
 	json_decref(stmts);
 	*same = !rc && ok;
 	if (*same && !*url)
@@ -883,6 +980,17 @@ int aws_deploy(const struct stage *st, const struct deploy_args *a, char **url, 
 	if (rc)
 		goto out;
 	if (fn) {
+		bool zappa = false;
+
+		if (!hoist_function(fn) && (rc = aws_zappa_deployed(&x, &zappa, e)) != HOIST_OK)
+			goto out;
+		if (zappa) {
+			rc = herr_set(e, HOIST_FAIL, "stage '%s' was deployed by Zappa (function %s, "
+				      "CloudFormation stack %s); 'hoist update %s' takes it over and "
+				      "keeps its URL", st->name, st->function_name, st->function_name,
+				      st->name);
+			goto out;
+		}
 		if ((rc = aws_frontdoor_url(&x, &old, e)) != HOIST_OK)
 			goto out;
 		if (old || !frontdoor_wanted(st)) {
@@ -907,7 +1015,7 @@ int aws_deploy(const struct stage *st, const struct deploy_args *a, char **url, 
 		touch(&x, *url);
 		keep_local_zip(st, a->pkg);
 	}
-	if (rc && !strstr(e->msg, "already deployed"))
+	if (rc && !strstr(e->msg, "already deployed") && !strstr(e->msg, "deployed by Zappa"))
 		herr_hint(e, "what was created is kept; run 'hoist deploy %s' again to finish",
 			  st->name);
 out:
@@ -949,6 +1057,8 @@ int aws_update(const struct stage *st, const struct deploy_args *a, char **url, 
 		keep_local_zip(st, a->pkg);
 		goto out;
 	}
+	if (!rc && !same && !hoist_function(fn))   /* another tool's function: Zappa's? */
+		rc = aws_zappa_adopt(&x, e);
 	if (!rc)
 		rc = converge_function(&x, &art, a->no_upload, fn, e);
 	if (!rc)
@@ -1321,6 +1431,8 @@ int aws_undeploy(const struct stage *st, const struct undeploy_args *a, struct h
 	if ((rc = aws_ctx_open(&x, st, e)) != HOIST_OK)
 		return rc;
 	rc = lambda_get(&x, NULL, &fn, e);   /* x.function_arn for the others */
+	if (!rc)
+		rc = aws_zappa_remove(&x, e);       /* a stage taken over from Zappa: its stack */
 	if (!rc)
 		rc = aws_frontdoor_remove(&x, e);
 	if (!rc && fn)   /* rules target the function: none without it */

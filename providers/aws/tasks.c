@@ -14,7 +14,8 @@
  *                          hoist:stage=<function>.
  *
  * Read first, write only what is missing, so an unchanged update makes no
- * write call (and a stage without these settings no call at all).  A table hoist did not create (no tag: Zappa's, or the user's)
+ * write call (and a stage without these settings no call at all);
+ * aws_tasks_present is the no-change update's check that they are there.  A table hoist did not create (no tag: Zappa's, or the user's)
  * is used as it is: a capacity that differs is converged on hoist's own
  * table and only warned about on another's, as Zappa warns.  Undeploy
  * deletes the topic (it is the stage's by name, whatever async_source says
@@ -310,6 +311,41 @@ int aws_tasks_ensure(struct aws_ctx *x, struct herr *e)
 		rc = topic_ensure(x, account, fn_arn, e);
 	if (!rc && table)
 		rc = table_ensure(x, table, e);
+	return rc;
+}
+
+int aws_tasks_present(struct aws_ctx *x, const json_t *stmts, bool *ok, struct herr *e)
+{
+	const char *table = settings_str(x->st->settings, "async_response_table");
+	const char *account, *fn_arn;
+	json_t *t = NULL, *s;
+	char *arn;
+	size_t i;
+	int rc;
+
+	*ok = true;
+	if (!settings_bool(x->st->settings, "async_resources", true) || (!sns_wanted(x) && !table))
+		return HOIST_OK;
+	if ((rc = aws_account_id(x, &account, e)) || (rc = ev_function_arn(x, &fn_arn, e)))
+		return rc;
+	if (sns_wanted(x)) {
+		bool perm = false;
+
+		json_array_foreach(stmts, i, s)
+			perm |= !strcmp(fd_str(s, "Sid") ?: "", SID_SNS);
+		arn = aws_tasks_topic_arn(x, account);
+		*ok = perm;
+		if (*ok)
+			rc = topic_exists(x, arn, ok, e);
+		if (!rc && *ok)
+			rc = subscribed(x, arn, fn_arn, ok, e);
+		free(arn);
+	}
+	if (!rc && *ok && table) {
+		rc = describe_table(x, table, &t, e);
+		*ok = t != NULL;
+		json_decref(t);
+	}
 	return rc;
 }
 

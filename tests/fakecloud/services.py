@@ -566,6 +566,13 @@ def update_function_code(fake, p, ctx):
 def update_function_configuration(fake, p, ctx):
     f = _fn(fake, p["FunctionName"])
     _busy(f)
+    if p.get("Role") and p["Role"] != f["config"]["Role"]:
+        r = st(fake, "iam_roles").get(p["Role"].split("/")[-1])
+        if r is None or r.get("fresh"):       # IAM propagation, as in CreateFunction
+            if r is not None:
+                r["fresh"] = False
+            raise AWSError(400, "InvalidParameterValueException",
+                           "The role defined for the function cannot be assumed by Lambda.")
     cfg = dict(f["config"])
     for k in CONFIG_KEYS:
         if k in p and k not in ("KMSKeyArn", "SnapStart"):
@@ -796,4 +803,4 @@ def invoke(fake, p, ctx):
 
 
 from . import svc_events, svc_logs, svc_acm, svc_route53, svc_apigw_domains  # noqa: E402,F401
-from . import svc_apigateway, svc_dynamodb  # noqa: E402,F401
+from . import svc_apigateway, svc_dynamodb, svc_cloudformation  # noqa: E402,F401

@@ -1040,3 +1040,32 @@ def update_function_url_config(fake, p, ctx):
             f["url"].pop("Cors", None)
     f["url"]["LastModifiedTime"] = now().strftime("%Y-%m-%dT%H:%M:%S.000+0000")
     return dict(f["url"])
+
+
+# tags (TagResource on a REST API's ARN) ---------------------------------------------------
+
+def _tagged(fake, arn):
+    """The REST API an ARN (arn:aws:apigateway:<region>::/restapis/<id>) names."""
+    prefix = arn.split("::/restapis/", 1)
+    if len(prefix) != 2 or "/" in prefix[1]:
+        raise _bad(f"Invalid resource ARN for tagging: {arn}")
+    return _api(fake, prefix[1])
+
+
+@op("apigateway", "TagResource")
+def tag_resource(fake, p, ctx):
+    _tagged(fake, p["resourceArn"])["tags"].update(p["tags"])
+    return {}
+
+
+@op("apigateway", "UntagResource")
+def untag_resource(fake, p, ctx):
+    a = _tagged(fake, p["resourceArn"])
+    for k in p["tagKeys"]:
+        a["tags"].pop(k, None)
+    return {}
+
+
+@op("apigateway", "GetTags")
+def get_tags(fake, p, ctx):
+    return {"tags": dict(_tagged(fake, p["resourceArn"])["tags"])}

@@ -11,9 +11,10 @@ served here the way the real front doors serve them, from the fake's state:
   of this API stage (403 {"message": "Forbidden"}); `AWS_IAM` checks a SigV4
   signature for service execute-api with botocore's signer (403 "Missing
   Authentication Token" / the signature mismatch message); the AWS_PROXY
-  Lambda integration needs a permission for apigateway.amazonaws.com, else
-  500 {"message": "Internal server error"} as AWS answers; the event is the
-  v1 proxy event.
+  Lambda integration needs a permission for apigateway.amazonaws.com (or,
+  with integration credentials, a role that trusts API Gateway and may invoke
+  the function), else 500 {"message": "Internal server error"} as AWS
+  answers; the event is the v1 proxy event.
 - HTTP APIs (v2): `$default` or "METHOD /path" routes, AWS_IAM the same way,
   payload format 1.0 or 2.0.
 - Function URLs: AuthType AWS_IAM → SigV4 for service lambda; NONE needs the
@@ -128,6 +129,22 @@ def _allowed(f, principal, action):
         if s.get("Principal", {}).get("Service") == principal or s.get("Principal") == principal:
             if s.get("Action") in (action, "lambda:*"):
                 return True
+    return False
+
+
+def _role_may_invoke(fake, role_arn, f):
+    """An integration's credentials: the role exists, trusts API Gateway and its
+    policy allows lambda:InvokeFunction on the function (roles.py evaluates it)."""
+    from . import roles
+    role = fake.state.get("iam_roles", {}).get(role_arn.split("/")[-1])
+    if role is None or "apigateway.amazonaws.com" not in role["AssumeRolePolicyDocument"]:
+        return False
+    arn = f["config"]["FunctionArn"]
+    for s in roles._statements(role):
+        if s.get("Effect") == "Allow" and \
+                roles._match(s.get("Action", []), "lambda:InvokeFunction", nocase=True) and \
+                roles._match(s.get("Resource", []), arn):
+            return True
     return False
 
 
@@ -256,7 +273,10 @@ def _rest(handler, a, region, parts, body):
     fn_arn = re.sub(r"\$\{stageVariables\.([^}]+)\}",
                     lambda x: (stage.get("variables") or {}).get(x.group(1), ""), fn_arn)
     f, qualifier = _fn_from_arn(fake, fn_arn)
-    if not _allowed(f, "apigateway.amazonaws.com", "lambda:InvokeFunction"):
+    if integ.get("credentials"):     # API Gateway assumes this role (Zappa's integrations)
+        if not _role_may_invoke(fake, integ["credentials"], f):
+            raise Answer(500, {"message": "Internal server error"})
+    elif not _allowed(f, "apigateway.amazonaws.com", "lambda:InvokeFunction"):
         raise Answer(500, {"message": "Internal server error"})
     single, multi = _headers_multi(handler)
     qs, mqs = _query(parts.query)
