@@ -15,6 +15,8 @@ out what kind of event arrived and hands it to the right adapter:
   hoist_tasks   asynchronous tasks (Zappa's zappa.asynchronous; that import
                 path is an alias of it when the archive has no zappa package)
   hoist_aws     the AWS calls made from inside: tasks, remote_env (SigV4)
+  hoist_aliyun, hoist_tencent   the same for Alibaba Cloud (ACS3, OSS4) and
+                Tencent Cloud (TC3, COS)
 
 Event detection, first match wins (``detect``):
 
@@ -103,6 +105,12 @@ def _remote_env():
             if scheme == "s3":
                 import hoist_aws
                 data = hoist_aws.s3_get(bucket, key)
+            elif scheme == "oss":
+                import hoist_aliyun
+                data = hoist_aliyun.oss_get(bucket, key)
+            elif scheme == "cos":
+                import hoist_tencent
+                data = hoist_tencent.cos_get(bucket, key)
             else:
                 raise ValueError("remote_env: unknown scheme %s://" % scheme)
         doc = json.loads(data.decode("utf-8"))

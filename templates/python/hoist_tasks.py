@@ -39,6 +39,11 @@ Per provider (hoist_settings.PROVIDER):
   local    the gateway's control socket ($HOIST_LOCAL_CONTROL): the event is
            queued and run on the gateway's workers; responses are files
            <stage dir>/async_responses/<table>/<response id>.json.
+  aliyun   FC InvokeFunction with x-fc-invocation-type Async (hoist_aliyun);
+  tencent  SCF Invoke with InvocationType Event (hoist_tencent); on both,
+           service "sns" sends the SNS-shaped event the same way, and
+           responses are objects hoist-async-responses/<table>/<id>.json in
+           the stage's OSS / COS bucket (ASYNC_RESPONSE_BUCKET).
 Payload limits: 256 KB on AWS and local (Lambda asynchronous invocation and
 SNS), 128 KB on Alibaba FC and Tencent SCF; over it, AsyncException.
 """
@@ -154,6 +159,10 @@ class LambdaAsyncResponse(object):
         if self.provider == "local":
             self.response = _local_invoke(self.lambda_function_name, payload)
             self.sent = bool(self.response.get("ok"))
+        elif self.provider in ("aliyun", "tencent"):
+            self.response = _cloud_invoke(self.provider, self.lambda_function_name, payload,
+                                          self.aws_region)
+            self.sent = bool(self.response)
         else:
             import hoist_aws
             status = hoist_aws.lambda_invoke_event(self.lambda_function_name, payload,
@@ -169,10 +178,15 @@ class SnsAsyncResponse(LambdaAsyncResponse):
 
     def _send(self, message):
         payload = self._payload(message)
-        if self.provider == "local":   # no SNS here: the notification's shape, same queue
-            self.response = _local_invoke(self.lambda_function_name,
-                                          json.dumps(_sns_event(payload.decode("utf-8"))).encode())
-            self.sent = self.response.get("request_id") if self.response.get("ok") else None
+        if self.provider != "aws":   # no SNS here: the notification's shape, same queue
+            wrapped = json.dumps(_sns_event(payload.decode("utf-8"))).encode()
+            if self.provider == "local":
+                self.response = _local_invoke(self.lambda_function_name, wrapped)
+                self.sent = self.response.get("request_id") if self.response.get("ok") else None
+            else:
+                self.response = _cloud_invoke(self.provider, self.lambda_function_name, wrapped,
+                                              self.aws_region)
+                self.sent = self.response
             return
         import hoist_aws
         arn = self.arn or "arn:%s:sns:%s:%s:%s" % (
@@ -211,6 +225,36 @@ def _sns_event(message):
     return {"Records": [{"EventSource": "aws:sns", "EventVersion": "1.0",
                          "Sns": {"Type": "Notification", "MessageId": str(uuid.uuid4()),
                                  "Message": message, "TopicArn": "hoist-local:tasks"}}]}
+
+
+# ---- Alibaba Cloud, Tencent Cloud -----------------------------------------------------------
+
+def _cloud_invoke(provider, function, payload, region):
+    """FC InvokeFunction (x-fc-invocation-type Async) or SCF Invoke (Event): a
+    true value (202 / the request id) once the provider has queued it."""
+    if provider == "aliyun":
+        import hoist_aliyun
+        return hoist_aliyun.fc_invoke_async(function, payload, region) == 202
+    import hoist_tencent
+    return hoist_tencent.scf_invoke_event(function, payload.decode("utf-8"), region)
+
+
+def _object_store():
+    """(get, put, bucket, key prefix) for responses kept as objects (aliyun, tencent)."""
+    bucket = _setting("ASYNC_RESPONSE_BUCKET")
+    if not bucket:
+        raise AsyncException("this package has no ASYNC_RESPONSE_BUCKET (the stage's object "
+                             "storage bucket for captured responses)")
+    if _provider() == "aliyun":
+        import hoist_aliyun as m
+        return m.oss_get, m.oss_put, bucket
+    import hoist_tencent as m
+    return m.cos_get, m.cos_put, bucket
+
+
+def _object_key(response_id):
+    return "hoist-async-responses/%s/%s.json" % (_setting("ASYNC_RESPONSE_TABLE"),
+                                                 os.path.basename(str(response_id)))
 
 
 # ---- local: the gateway's control socket --------------------------------------------------
@@ -253,16 +297,24 @@ def _local_invoke(function, payload):
 
 # ---- responses ----------------------------------------------------------------------------
 
+def _item(response_id, status, response):
+    return {"id": response_id, "async_status": status, "async_response": json.dumps(response),
+            "ttl": int(time.time() + RESPONSE_TTL)}
+
+
 def _store(response_id, status, response):
     table = _setting("ASYNC_RESPONSE_TABLE")
+    if _provider() in ("aliyun", "tencent"):
+        _, put, bucket = _object_store()
+        put(bucket, _object_key(response_id),
+            json.dumps(_item(response_id, status, response)).encode("utf-8"))
+        return
     if _provider() == "local":
         d = os.path.join(_local_dir(), "async_responses", table)
         os.makedirs(d, mode=0o700, exist_ok=True)
         tmp = os.path.join(d, ".%s.%d" % (response_id, os.getpid()))
         with open(tmp, "w") as f:
-            json.dump({"id": response_id, "async_status": status,
-                       "async_response": json.dumps(response),
-                       "ttl": int(time.time() + RESPONSE_TTL)}, f)
+            json.dump(_item(response_id, status, response), f)
         os.replace(tmp, os.path.join(d, "%s.json" % response_id))
         return
     import hoist_aws
@@ -283,6 +335,15 @@ def get_async_response(response_id):
     table = _setting("ASYNC_RESPONSE_TABLE")
     if not table:
         raise AsyncException("async_response_table is not set in the stage's settings")
+    if _provider() in ("aliyun", "tencent"):
+        get, _, bucket = _object_store()
+        try:
+            item = json.loads(get(bucket, _object_key(response_id)).decode("utf-8"))
+        except Exception as exc:
+            if getattr(exc, "status", None) == 404:
+                return None
+            raise
+        return {"status": item["async_status"], "response": json.loads(item["async_response"])}
     if _provider() == "local":
         path = os.path.join(_local_dir(), "async_responses", table,
                             "%s.json" % os.path.basename(str(response_id)))
