@@ -58,6 +58,12 @@ static int zstack_find(struct aws_ctx *x, struct zstack *z, struct herr *e)
 	memset(z, 0, sizeof(*z));
 	rc = ev_query(x, &aws_cloudformation, "DescribeStacks", json_pack("{s:s}", "StackName", fn),
 		      &out, "ValidationError", e);
+	if (rc && strstr(e->msg, "AccessDenied")) {
+		/* Credentials without CloudFormation: no stack hoist could act on. */
+		out_warn("cannot look for a CloudFormation stack %s left by Zappa: %s", fn, e->msg);
+		herr_clear(e);
+		return HOIST_OK;
+	}
 	if (rc || !out)
 		return rc;
 	stacks = xml_list(json_object_get(json_object_get(out, "DescribeStacksResult"), "Stacks"),

@@ -22,6 +22,7 @@ from aws_helpers import ACCOUNT, REGION, fake_post, fake_requests, state
 import zappa_layout
 
 FN = "hoistapp-dev"
+HOLD = 3.0      # seconds the new code runs under the old handler name
 
 APP = '''def app(environ, start_response):
     start_response("200 OK", [("Content-Type", "text/plain")])
@@ -48,10 +49,14 @@ class Client(threading.Thread):
     def __init__(self, fake_aws, url):
         super().__init__(daemon=True)
         self.fake_aws, self.url, self.answers, self.stop = fake_aws, url, [], False
+        self.timed = []
 
     def run(self):
         while not self.stop:
-            self.answers.append(get(self.fake_aws, self.url, "/hello"))
+            t0 = time.time()
+            status, body = get(self.fake_aws, self.url, "/hello")
+            self.answers.append((status, body))
+            self.timed.append((t0, time.time(), body))
 
 
 def zappa_stage(boto):
@@ -78,9 +83,9 @@ def test_update_takes_over_a_zappa_stage(run, aws_env, aws_project, fake_aws, bo
     assert r.returncode == 1 and "deployed by Zappa" in r.stderr and "hoist update dev" in r.stderr
 
     # Between the new code and the new configuration the function still names
-    # Zappa's handler: hold that moment open for 1.5 s, clients keep calling.
+    # Zappa's handler: hold that moment open, clients keep calling.
     fake_post(fake_aws, "/__fake/faults", {"operation": "UpdateFunctionConfiguration",
-                                           "kind": "slow", "count": 1, "delay": 1.5})
+                                           "kind": "slow", "count": 1, "delay": HOLD})
     client = Client(fake_aws, url)
     client.start()
     while not client.answers:
@@ -101,7 +106,11 @@ def test_update_takes_over_a_zappa_stage(run, aws_env, aws_project, fake_aws, bo
     assert statuses == {200}, [a for a in client.answers if a[0] != 200][:3]
     bodies = [b for _, b in client.answers]
     assert bodies[0] == "served by zappa" and bodies[-1] == "served by hoist"
-    assert bodies.count("served by hoist") >= 4        # the hand-over module answered too
+    # requests made while the configuration still named Zappa's handler: answered
+    # by hoist's code through the hand-over module
+    ufc = fake_requests(fake_aws, "lambda", "UpdateFunctionConfiguration")[0]
+    held = [b for t0, t1, b in client.timed if t0 >= ufc["time"] and t1 <= ufc["time"] + HOLD]
+    assert held and set(held) == {"served by hoist"}, client.timed
     assert get(fake_aws, url) == (200, "served by hoist")
 
     # the API, its URL and the domain stayed; the integration is hoist's now
@@ -156,3 +165,17 @@ def test_update_takes_over_a_zappa_stage(run, aws_env, aws_project, fake_aws, bo
         assert "does not exist" in str(e)
     assert not boto("events").list_rule_names_by_target(
         TargetArn=f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{FN}")["RuleNames"]
+
+
+def test_undeploy_without_cloudformation_permission(run, aws_env, aws_project, fake_aws):
+    """Credentials that may not read CloudFormation still undeploy a hoist stage."""
+    d = aws_project({"keep_warm": False})
+    (d / "app.py").write_text(APP)
+    r = run(["deploy", "dev"], cwd=d, env=aws_env)
+    assert r.returncode == 0, r.stderr
+    fake_post(fake_aws, "/__fake/faults", {"operation": "DescribeStacks", "kind": "denied",
+                                           "count": -1})
+    r = run(["undeploy", "dev", "-y"], cwd=d, env=aws_env, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert "cannot look for a CloudFormation stack" in r.stderr
+    assert FN not in state(fake_aws).get("lambda", {})

@@ -691,6 +691,12 @@ class _Handler(BaseHTTPRequestHandler):
             self.connection.close()
             self.close_connection = True
             return True
+        if kind == "denied":
+            code = "AccessDenied" if proto in ("query", "rest-xml") else "AccessDeniedException"
+            self.send(*serialize_error(proto, svc, AWSError(403, code, "User: arn:aws:iam::"
+                      f"{ACCOUNT}:user/hoist-test is not authorized to perform this operation"),
+                      request_id))
+            return True
         if kind == "slow":
             time.sleep(float(f.get("delay", 2)))
             return False
