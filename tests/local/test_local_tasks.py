@@ -109,7 +109,6 @@ def test_tasks_run_asynchronously_on_the_gateway_workers(make_stage, tmp_path):
     (gate / "open").write_text("")
     pids = wait_file(gate / "ran-one")
     assert len(pids) == 1, pids                      # once
-    assert int(pids[0]) != ans["pid"]                # on another worker
     deadline = time.time() + 10
     while True:
         done = get_json(s, "/response?id=" + ans["response_id"])
