@@ -94,6 +94,8 @@ int lambda_delete(struct aws_ctx *x, bool *deleted, struct herr *e);
  * Tags named aws:… (AWS's) and hoist:… (hoist's own bookkeeping) are never removed.
  */
 int lambda_tags(struct aws_ctx *x, const json_t *have, const json_t *want, struct herr *e);
+/* Remove the tag `key` if `have` (the function's tags) has it. */
+int lambda_untag(struct aws_ctx *x, const json_t *have, const char *key, struct herr *e);
 /* Converge reserved concurrency: have/want -1 = none (Put/DeleteFunctionConcurrency). */
 int lambda_concurrency(struct aws_ctx *x, long long have, long long want, struct herr *e);
 /*

@@ -111,10 +111,17 @@ static int ensure_domain(struct aws_ctx *x, const char *domain, const char *cert
 					regional ? "REGIONAL" : "EDGE", "securityPolicy", "TLS_1_2");
 
 		rc = ev_rest(x, &aws_apigateway, "CreateDomainName", "POST", "/domainnames", NULL,
-			     req, d, NULL, e);
-		if (!rc)
-			out_step("Created the API Gateway domain name %s", domain);
-		return rc;
+			     req, d, "ConflictException", e);
+		if (rc || *d) {
+			if (!rc)
+				out_step("Created the API Gateway domain name %s", domain);
+			return rc;
+		}
+		/* "already exists": created meanwhile; converge what is there */
+		if ((rc = get_domain(x, domain, d, e)) != HOIST_OK || !*d)
+			return rc ? rc : herr_set(e, HOIST_FAIL, "API Gateway domain name %s: "
+						  "CreateDomainName says it exists, GetDomainName "
+						  "says it does not; run the command again", domain);
 	}
 	if (!strcmp(json_string_value(json_object_get(*d, key)) ?: "", cert))
 		return HOIST_OK;
@@ -166,7 +173,8 @@ static int ensure_mapping(struct aws_ctx *x, const char *domain, const char *api
 	}
 	rc = ev_rest(x, &aws_apigateway, "CreateBasePathMapping", "POST", path, NULL,
 		     json_pack("{s:s, s:s, s:s}", "basePath", strcmp(bp, "(none)") ? bp : "",
-			       "restApiId", api, "stage", x->st->name), NULL, NULL, e);
+			       "restApiId", api, "stage", x->st->name), NULL,
+		     "ConflictException", e);   /* mapped meanwhile: it is there */
 	if (!rc)
 		out_step("Mapped https://%s/%s to the stage %s", domain,
 			 strcmp(bp, "(none)") ? bp : "", x->st->name);

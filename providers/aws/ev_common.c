@@ -42,6 +42,35 @@ int ev_json(struct aws_ctx *x, const struct aws_service *svc, const char *op, js
 	return finish(&res, rc, out, absent, e);
 }
 
+int ev_json_pages(struct aws_ctx *x, const struct aws_service *svc, const char *op, json_t *req,
+		  const char *key, json_t **items, struct herr *e)
+{
+	json_t *out = NULL;
+	const char *tok;
+	int rc;
+
+	*items = json_array();
+	for (;;) {
+		rc = ev_json(x, svc, op, json_deep_copy(req), &out, NULL, e);
+		if (rc)
+			break;
+		json_array_extend(*items, json_object_get(out, key));
+		tok = json_string_value(json_object_get(out, "NextToken"));
+		if (!tok) {
+			json_decref(out);
+			break;
+		}
+		json_object_set_new(req, "NextToken", json_string(tok));
+		json_decref(out);
+	}
+	json_decref(req);
+	if (rc) {
+		json_decref(*items);
+		*items = NULL;
+	}
+	return rc;
+}
+
 int ev_rest(struct aws_ctx *x, const struct aws_service *svc, const char *op, const char *method,
 	    const char *path, const char *query, json_t *req, json_t **out, const char *absent,
 	    struct herr *e)

@@ -23,6 +23,14 @@ struct herr;
 int ev_json(struct aws_ctx *x, const struct aws_service *svc, const char *op, json_t *req,
 	    json_t **out, const char *absent, struct herr *e);
 
+/*
+ * A JSON-protocol list call followed through NextToken: *items (new array)
+ * gathers the `key` array of every page.  `req` (consumed) is the first
+ * page's request; NextToken is added for the others.
+ */
+int ev_json_pages(struct aws_ctx *x, const struct aws_service *svc, const char *op, json_t *req,
+		  const char *key, json_t **items, struct herr *e);
+
 /* A REST-JSON call (Lambda, API Gateway): same contract; `path`/`query` wire-encoded. */
 int ev_rest(struct aws_ctx *x, const struct aws_service *svc, const char *op, const char *method,
 	    const char *path, const char *query, json_t *req, json_t **out, const char *absent,

@@ -14,6 +14,12 @@
  * PutTargets in place, an unwanted one loses its targets and is deleted.
  * Lines in Zappa's wording: "Scheduled <rule> with expression <expr>!" and
  * "Unscheduled <rule>.".
+ * A rule left without targets (a run stopped between RemoveTargets and
+ * DeleteRule) is invisible to ListRuleNamesByTarget, so schedule,
+ * unschedule and undeploy also list the rules by name prefix (ListRules)
+ * and take those tagged hoist:function=<function> (PutRule tags every rule
+ * it creates), or, untagged, named like one of the stage's rules and
+ * without targets (made by an older hoist).
  *
  * Rule names (SPEC §2): "<function>-<event name>" when that fits in 64
  * characters.  A function name longer than 40 characters is replaced by the
@@ -63,6 +69,7 @@
 
 #define EVENTS_SID "hoist-events"
 #define TARGET_ID "hoist"
+#define FUNCTION_TAG "hoist:function"
 
 /* ---- names ---------------------------------------------------------------- */
 
@@ -262,71 +269,114 @@ static bool zappa_rule(const char *function, const char *rule)
 	return yes;
 }
 
+/* All targets of a rule (new array), following NextToken. */
+static int rule_targets(struct aws_ctx *x, const char *rule, json_t **targets, struct herr *e)
+{
+	return ev_json_pages(x, &aws_events, "ListTargetsByRule", json_pack("{s:s}", "Rule", rule),
+			     "Targets", targets, e);
+}
+
+/* The value of the hoist:function tag of a rule, "" when untagged (allocated). */
+static int rule_owner(struct aws_ctx *x, const char *rule_arn, char **owner, struct herr *e)
+{
+	json_t *out = NULL, *t;
+	size_t i;
+	int rc;
+
+	*owner = NULL;
+	rc = ev_json(x, &aws_events, "ListTagsForResource",
+		     json_pack("{s:s}", "ResourceARN", rule_arn), &out, "ResourceNotFoundException", e);
+	if (rc)
+		return rc;
+	json_array_foreach(json_object_get(out, "Tags"), i, t)
+		if (!strcmp(json_string_value(json_object_get(t, "Key")) ?: "", FUNCTION_TAG))
+			*owner = xstrdup(json_string_value(json_object_get(t, "Value")) ?: "");
+	if (!*owner)
+		*owner = xstrdup("");
+	json_decref(out);
+	return HOIST_OK;
+}
+
+/* Is the rule (from ListRules) one of this stage's, though nothing targets it any more? */
+static int is_orphan(struct aws_ctx *x, const json_t *rule, const struct rules *names_like,
+		     bool *ours, struct herr *e)
+{
+	const char *name = json_string_value(json_object_get(rule, "Name")) ?: "";
+	char *owner = NULL;
+	json_t *targets = NULL;
+	int rc;
+
+	*ours = false;
+	rc = rule_owner(x, json_string_value(json_object_get(rule, "Arn")) ?: "", &owner, e);
+	if (!rc && *owner)
+		*ours = !strcmp(owner, x->st->function_name);
+	else if (!rc && rules_find(names_like, name) &&
+		 !(rc = rule_targets(x, name, &targets, e)))
+		*ours = json_array_size(targets) == 0;
+	json_decref(targets);
+	free(owner);
+	return rc;
+}
+
+/* Add to `names` the stage's rules found by name prefix that it does not have yet. */
+static int orphan_rules(struct aws_ctx *x, const char *dash, json_t *names, struct herr *e)
+{
+	struct rules like = { 0 };
+	struct herr e2 = { 0 };
+	json_t *all = NULL, *r, *n;
+	size_t i, j;
+	int rc;
+
+	wanted_rules(x->st, &like, &e2);   /* the names this stage's settings give (best effort) */
+	rc = ev_json_pages(x, &aws_events, "ListRules", json_pack("{s:s}", "NamePrefix", dash),
+			   "Rules", &all, e);
+	json_array_foreach(all, i, r) {
+		const char *name = json_string_value(json_object_get(r, "Name")) ?: "";
+		bool known = false, ours = false;
+
+		if (rc)
+			break;
+		json_array_foreach(names, j, n)
+			known |= !strcmp(json_string_value(n), name);
+		if (known || (rc = is_orphan(x, r, &like, &ours, e)) || !ours)
+			continue;
+		out_info("rule %s has no target any more: it is the stage's", name);
+		json_array_append_new(names, json_string(name));
+	}
+	json_decref(all);
+	rules_free(&like);
+	return rc;
+}
+
 /*
  * Names of the rules that target `arn` and are the stage's: they start with
- * "<prefix>-", or Zappa named them (a stage taken over from Zappa), new array.
+ * "<prefix>-", or Zappa named them (a stage taken over from Zappa), new array;
+ * with `orphans`, also the stage's rules that lost their targets.
  */
-static int existing_rules(struct aws_ctx *x, const char *arn, json_t **names, struct herr *e)
+static int existing_rules(struct aws_ctx *x, const char *arn, bool orphans, json_t **names,
+			  struct herr *e)
 {
 	char *prefix = rule_prefix(x->st->function_name), *dash = xasprintf("%s-", prefix);
-	json_t *out = NULL, *n;
-	const char *tok = NULL;
-	char *next = NULL;
+	json_t *all = NULL, *n;
 	size_t i;
 	int rc;
 
 	*names = json_array();
-	do {
-		json_t *req = json_pack("{s:s}", "TargetArn", arn);
-
-		if (tok)
-			json_object_set_new(req, "NextToken", json_string(tok));
-		rc = ev_json(x, &aws_events, "ListRuleNamesByTarget", req, &out, NULL, e);
-		if (rc)
-			break;
-		json_array_foreach(json_object_get(out, "RuleNames"), i, n)
-			if (str_starts(json_string_value(n), dash) ||
-			    zappa_rule(x->st->function_name, json_string_value(n)))
-				json_array_append(*names, n);
-		free(next);
-		next = json_string_value(json_object_get(out, "NextToken")) ?
-			xstrdup(json_string_value(json_object_get(out, "NextToken"))) : NULL;
-		tok = next;
-		json_decref(out);
-	} while (tok);
-	free(next);
+	rc = ev_json_pages(x, &aws_events, "ListRuleNamesByTarget",
+			   json_pack("{s:s}", "TargetArn", arn), "RuleNames", &all, e);
+	json_array_foreach(all, i, n)
+		if (str_starts(json_string_value(n), dash) ||
+		    zappa_rule(x->st->function_name, json_string_value(n)))
+			json_array_append(*names, n);
+	json_decref(all);
+	if (!rc && orphans)
+		rc = orphan_rules(x, dash, *names, e);
 	free(prefix);
 	free(dash);
 	if (rc) {
 		json_decref(*names);
 		*names = NULL;
 	}
-	return rc;
-}
-
-/* All targets of a rule (new array), following NextToken. */
-static int rule_targets(struct aws_ctx *x, const char *rule, json_t **targets, struct herr *e)
-{
-	json_t *out = NULL;
-	char *tok = NULL;
-	int rc;
-
-	*targets = json_array();
-	do {
-		json_t *req = json_pack("{s:s}", "Rule", rule);
-
-		if (tok)
-			json_object_set_new(req, "NextToken", json_string(tok));
-		rc = ev_json(x, &aws_events, "ListTargetsByRule", req, &out, NULL, e);
-		free(tok);
-		tok = NULL;
-		if (rc)
-			break;
-		json_array_extend(*targets, json_object_get(out, "Targets"));
-		if (json_string_value(json_object_get(out, "NextToken")))
-			tok = xstrdup(json_string_value(json_object_get(out, "NextToken")));
-		json_decref(out);
-	} while (tok);
 	return rc;
 }
 
@@ -368,8 +418,10 @@ out:
 static int put_rule(struct aws_ctx *x, const struct rule *w, const char *arn, struct herr *e)
 {
 	char *input = json_dumps(w->input, JSON_COMPACT | JSON_SORT_KEYS);
-	json_t *req = json_pack("{s:s, s:s, s:s}", "Name", w->name, "ScheduleExpression", w->expr,
-				"State", w->enabled ? "ENABLED" : "DISABLED"), *out = NULL;
+	json_t *req = json_pack("{s:s, s:s, s:s, s:[{s:s, s:s}]}", "Name", w->name,
+				"ScheduleExpression", w->expr,
+				"State", w->enabled ? "ENABLED" : "DISABLED", "Tags",
+				"Key", FUNCTION_TAG, "Value", x->st->function_name), *out = NULL;
 	int rc;
 
 	if (w->desc)
@@ -802,8 +854,10 @@ static int esm_ensure(struct aws_ctx *x, json_t *maps, json_t *src, const char *
 	if (src_kind(arn) == SRC_STREAM)
 		json_object_set_new(req, "StartingPosition", json_string(
 			json_string_value(json_object_get(src, "starting_position")) ?: "TRIM_HORIZON"));
+	/* ResourceConflictException: the mapping exists (created meanwhile): it is there */
 	return ev_rest(x, &aws_lambda, "CreateEventSourceMapping", "POST",
-		       "/2015-03-31/event-source-mappings/", NULL, req, NULL, NULL, e);
+		       "/2015-03-31/event-source-mappings/", NULL, req, NULL,
+		       "ResourceConflictException", e);
 }
 
 /* Converge S3/SNS/ESM sources with `want` (array of {source, function}); empty = remove all. */
@@ -938,7 +992,7 @@ static int rules_converge(struct aws_ctx *x, const struct rules *want, const cha
 	size_t i, added = 0, changed = 0, kept = 0, removed = 0;
 	int rc;
 
-	rc = existing_rules(x, fn_arn, &have, e);
+	rc = existing_rules(x, fn_arn, true, &have, e);
 	if (rc)
 		goto out;
 	for (i = 0; i < want->n && !rc; i++) {
@@ -1103,7 +1157,7 @@ int aws_events_present(struct aws_ctx *x, const json_t *stmts, bool *present, st
 	if (want.n ? !s || strcmp(stmt_source(s) ?: "", source) : s != NULL)
 		goto out;
 	if (want.n) {
-		if ((rc = existing_rules(x, arn, &have, e)) || json_array_size(have) != want.n)
+		if ((rc = existing_rules(x, arn, false, &have, e)) || json_array_size(have) != want.n)
 			goto out;
 		json_array_foreach(have, i, n)
 			if (!rules_find(&want, json_string_value(n)))
@@ -1164,7 +1218,7 @@ int aws_events_status(struct aws_ctx *x, json_t *status, struct herr *e)
 
 	rc = ev_function_arn(x, &arn, e);
 	if (!rc)
-		rc = existing_rules(x, arn, &have, e);
+		rc = existing_rules(x, arn, false, &have, e);
 	json_array_foreach(have, i, n) {
 		char *next;
 

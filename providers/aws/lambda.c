@@ -463,11 +463,57 @@ int lambda_delete(struct aws_ctx *x, bool *deleted, struct herr *e)
 	return rc;
 }
 
+/* UntagResource of `keys` (an array of tag names) on the function. */
+static int untag(struct aws_ctx *x, const char *path, const json_t *keys, struct herr *e)
+{
+	struct sbuf q;
+	struct aws_call c = { .svc = &aws_lambda, .op = "UntagResource", .method = "DELETE",
+			      .path = path };
+	struct aws_result r;
+	json_t *v;
+	size_t i;
+	int rc;
+
+	sbuf_init(&q);
+	json_array_foreach(keys, i, v)
+		aws_query_add(&q, "tagKeys", json_string_value(v));
+	c.query = q.s;
+	rc = aws_do(&x->client, &c, &r, e);
+	aws_result_free(&r);
+	sbuf_free(&q);
+	return rc;
+}
+
+static char *tags_path(const struct aws_ctx *x)
+{
+	char *arn = aws_path_escape(x->function_arn), *path;
+
+	path = xasprintf("/2017-03-31/tags/%s", arn);
+	free(arn);
+	return path;
+}
+
+int lambda_untag(struct aws_ctx *x, const json_t *have, const char *key, struct herr *e)
+{
+	json_t *keys;
+	char *path;
+	int rc;
+
+	if (!x->function_arn || !json_object_get(have, key))
+		return HOIST_OK;
+	keys = json_pack("[s]", key);
+	path = tags_path(x);
+	rc = untag(x, path, keys, e);
+	free(path);
+	json_decref(keys);
+	return rc;
+}
+
 int lambda_tags(struct aws_ctx *x, const json_t *have, const json_t *want, struct herr *e)
 {
 	json_t *add = json_object(), *drop = json_array(), *v;
 	const char *k;
-	char *arn, *path;
+	char *path;
 	int rc = HOIST_OK;
 
 	json_object_foreach((json_t *)want, k, v)
@@ -478,9 +524,7 @@ int lambda_tags(struct aws_ctx *x, const json_t *have, const json_t *want, struc
 			json_array_append_new(drop, json_string(k));
 	if (!x->function_arn || (!json_object_size(add) && !json_array_size(drop)))
 		goto out;
-	arn = aws_path_escape(x->function_arn);
-	path = xasprintf("/2017-03-31/tags/%s", arn);
-	free(arn);
+	path = tags_path(x);
 	if (json_object_size(add)) {
 		json_t *body = json_pack("{s:O}", "Tags", add);
 		struct aws_call c = { .svc = &aws_lambda, .op = "TagResource", .method = "POST",
@@ -491,21 +535,8 @@ int lambda_tags(struct aws_ctx *x, const json_t *have, const json_t *want, struc
 		aws_result_free(&r);
 		json_decref(body);
 	}
-	if (!rc && json_array_size(drop)) {
-		struct sbuf q;
-		struct aws_call c = { .svc = &aws_lambda, .op = "UntagResource",
-				      .method = "DELETE", .path = path };
-		struct aws_result r;
-		size_t i;
-
-		sbuf_init(&q);
-		json_array_foreach(drop, i, v)
-			aws_query_add(&q, "tagKeys", json_string_value(v));
-		c.query = q.s;
-		rc = aws_do(&x->client, &c, &r, e);
-		aws_result_free(&r);
-		sbuf_free(&q);
-	}
+	if (!rc && json_array_size(drop))
+		rc = untag(x, path, drop, e);
 	free(path);
 out:
 	json_decref(add);

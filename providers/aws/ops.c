@@ -543,9 +543,37 @@ out:
 }
 
 /*
+ * Does $LATEST (`cfg`) differ from the newest published version?  An
+ * earlier run may have changed the code or configuration and stopped
+ * before PublishVersion (killed, or PublishVersion failing): then this run
+ * finds nothing to change against the package, yet the stage still serves
+ * the old version.  *unpublished: publish now.
+ */
+static int latest_unpublished(struct aws_ctx *x, const json_t *cfg, bool *unpublished,
+			      struct herr *e)
+{
+	json_t *vs = NULL, *newest;
+	int rc = lambda_versions(x, &vs, e);
+
+	*unpublished = false;
+	if (rc)
+		return rc;
+	newest = json_array_size(vs) ? json_array_get(vs, json_array_size(vs) - 1) : NULL;
+	*unpublished = !newest || strcmp(jstr(newest, "CodeSha256") ?: "",
+					 jstr(cfg, "CodeSha256") ?: "") ||
+		       config_differs(cfg, newest);
+	if (*unpublished)
+		out_step("$LATEST has changes no published version has (an earlier run stopped "
+			 "before publishing); publishing them");
+	json_decref(vs);
+	return HOIST_OK;
+}
+
+/*
  * Bring an existing function to the package and settings: code only when
  * its hash (or architecture, or the slim bundle) changed, configuration only
- * when it differs, tags, and a new version when anything changed.
+ * when it differs, tags, and a new version when anything changed — or when
+ * $LATEST is ahead of the newest published version (latest_unpublished).
  */
 static int converge_function(struct aws_ctx *x, const struct art *a, bool no_upload,
 			     const json_t *fn, struct herr *e)
@@ -598,6 +626,8 @@ static int converge_function(struct aws_ctx *x, const struct art *a, bool no_upl
 		rc = lambda_tags(x, json_object_get(fn, "Tags"), tags, e);
 	if (!rc)
 		rc = lambda_concurrency(x, have_concurrency(fn), want_concurrency(x->st), e);
+	if (!rc && !changed)
+		rc = latest_unpublished(x, cfg, &changed, e);
 	if (!rc && changed) {
 		rc = lambda_publish(x, &version, e);
 		if (!rc)
@@ -991,19 +1021,33 @@ int aws_deploy(const struct stage *st, const struct deploy_args *a, char **url, 
 				      st->name);
 			goto out;
 		}
-		if ((rc = aws_frontdoor_url(&x, &old, e)) != HOIST_OK)
-			goto out;
-		if (old || !frontdoor_wanted(st)) {
+		/* Finished stages carry hoist:digest; without it a run stopped half-way. */
+		if (jstr(json_object_get(fn, "Tags"), DIGEST_TAG)) {
+			if ((rc = aws_frontdoor_url(&x, &old, e)) != HOIST_OK)
+				goto out;
 			rc = herr_set(e, HOIST_FAIL, "stage '%s' is already deployed at %s; did you "
 				      "mean 'hoist update %s'?", st->name, old ? old : x.function_arn,
 				      st->name);
 			goto out;
 		}
-		out_step("Function %s exists (an earlier deploy stopped half-way); finishing it",
-			 st->function_name);
+		out_step("Function %s exists but no deploy of it finished (an earlier run "
+			 "stopped half-way); finishing it", st->function_name);
 		rc = converge_function(&x, &art, false, fn, e);
 	} else {
 		rc = create_function(&x, &art, e);
+		if (rc && strstr(e->msg, "ResourceConflictException") && strstr(e->msg, "exist")) {
+			/* created meanwhile (a run without the lock, or an answer lost): converge */
+			herr_clear(e);
+			rc = lambda_get(&x, NULL, &fn, e);
+			if (!rc && fn) {
+				out_step("Function %s exists already; converging it",
+					 st->function_name);
+				rc = converge_function(&x, &art, false, fn, e);
+			} else if (!rc) {
+				rc = herr_set(e, HOIST_FAIL, "Lambda says function %s exists and "
+					      "that it does not", st->function_name);
+			}
+		}
 	}
 	if (!rc)
 		rc = finish(&x, url, e);
@@ -1059,8 +1103,16 @@ int aws_update(const struct stage *st, const struct deploy_args *a, char **url, 
 	}
 	if (!rc && !same && !hoist_function(fn))   /* another tool's function: Zappa's? */
 		rc = aws_zappa_adopt(&x, e);
+	/*
+	 * Something will change: the digest no longer describes the stage until
+	 * this run finishes (a run stopped before it must not look "unchanged").
+	 */
 	if (!rc)
+		rc = lambda_untag(&x, json_object_get(fn, "Tags"), DIGEST_TAG, e);
+	if (!rc) {
+		json_object_del(json_object_get(fn, "Tags"), DIGEST_TAG);   /* as it is now */
 		rc = converge_function(&x, &art, a->no_upload, fn, e);
+	}
 	if (!rc)
 		rc = finish(&x, url, e);
 	if (!rc)

@@ -29,6 +29,7 @@ Side channel (unsigned, same port):
                                  stop reading until POST /__fake/release (an upload in
                                  progress: more than the socket buffers hold is left)
   POST /__fake/release           let every blocked request go on
+  POST /__fake/reset-faults      forget the faults (state and requests stay)
   GET  /__fake/state             a JSON dump of the state
   POST /__fake/logs              {"group", "stream", "events": [{timestamp, message}]}
   POST /__fake/foreign-buckets   {"buckets": [...]}: buckets owned by someone else (403)
@@ -602,13 +603,18 @@ class _Handler(BaseHTTPRequestHandler):
     do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = do_GET
 
     def send(self, status, headers, body):
+        # 1xx, 204 and 304 have no body (RFC 9110 6.4.1): a newer botocore's model gives
+        # some 204 operations an output shape, and "{}" sent after a 204 would be read by
+        # a keep-alive client as the start of its next response.
+        bodiless = status < 200 or status in (204, 304)
         self.send_response(status)
         for k, v in headers.items():
-            self.send_header(k, v)
-        if not any(k.lower() == "content-length" for k in headers):
+            if not (bodiless and k.lower() == "content-length"):
+                self.send_header(k, v)
+        if not bodiless and not any(k.lower() == "content-length" for k in headers):
             self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        if self.command != "HEAD":
+        if self.command != "HEAD" and not bodiless:
             self.wfile.write(body)
 
     def read_body(self):
@@ -814,6 +820,10 @@ class _Handler(BaseHTTPRequestHandler):
             out = "{}"
         elif path == "/__fake/release":
             f.released.set()
+            out = "{}"
+        elif path == "/__fake/reset-faults":
+            with f.lock:
+                f.faults = []
             out = "{}"
         elif path == "/__fake/faults":
             with f.lock:

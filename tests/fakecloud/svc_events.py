@@ -73,8 +73,9 @@ def put_rule(fake, p, ctx):
     rules = _rules(fake)
     r = rules.get(name)
     arn = f"arn:aws:events:{ctx['region']}:{ACCOUNT}:rule/{name}"
-    if r is None:
-        r = rules[name] = {"targets": {}, "created": now().isoformat()}
+    if r is None:   # Tags count on creation only (AWS ignores them when updating a rule)
+        r = rules[name] = {"targets": {}, "created": now().isoformat(),
+                           "tags": {t["Key"]: t["Value"] for t in p.get("Tags", [])}}
     for k in ("ScheduleExpression", "EventPattern", "Description", "RoleArn"):
         if k in p:
             r[k] = p[k]
@@ -104,6 +105,13 @@ def list_rules(fake, p, ctx):
     if nxt:
         out["NextToken"] = nxt
     return out
+
+
+@op("events", "ListTagsForResource")
+def list_tags_for_resource(fake, p, ctx):
+    name = p["ResourceARN"].split(":rule/", 1)[-1]
+    r = _rule(fake, name)
+    return {"Tags": [{"Key": k, "Value": v} for k, v in sorted(r.get("tags", {}).items())]}
 
 
 @op("events", "DeleteRule")

@@ -198,3 +198,51 @@ def test_sns_publish_needs_the_function_permission(client, fake_aws):
         {"endpoint": "arn:aws:lambda:us-east-1:123456789012:function:f", "why": "permission"}]
     with pytest.raises(ClientError, match="InvalidParameter"):
         sns.publish(TopicArn=topic, Message="x" * (256 * 1024 + 1))
+
+
+def signed(fake_aws, method, path):
+    """A SigV4-signed Lambda request (botocore's signer), as (method, path, headers)."""
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+    req = AWSRequest(method=method, url=fake_aws.url + path, data=b"")
+    SigV4Auth(Credentials(KEY, SECRET), "lambda", "us-east-1").add_auth(req)
+    return method, path, dict(req.headers.items())
+
+
+def test_204_has_no_body_and_keep_alive_survives(client, fake_aws, monkeypatch):
+    """Issue 12 item 24: with a botocore newer than Debian's, DeleteFunction's
+    model has an output shape and the fake serialised "{}" after its 204; a
+    client that reuses the connection without peeking at it (libcurl: hoist)
+    then read those bytes as its next response.  The newer model's output is
+    stood in for here, and two requests share one connection."""
+    import http.client
+    import fakecloud.fakeaws as fa
+    real = fa.serialize_output
+
+    def newer(op, out, request_id):
+        status, headers, body = real(op, out, request_id)
+        if status == 204:
+            return status, dict(headers, **{"Content-Length": "2"}), b"{}"
+        return status, headers, body
+    monkeypatch.setattr(fa, "serialize_output", newer)
+    lam = client("lambda")
+    role = client("iam").create_role(RoleName="r", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    for _ in range(2):      # the fake refuses a brand-new role once
+        try:
+            lam.create_function(FunctionName="f1", Runtime="python3.12", Role=role,
+                                Handler="h.handler", Code={"ZipFile": handler_zip("x=1")})
+            break
+        except ClientError:
+            continue
+    conn = http.client.HTTPConnection("127.0.0.1", fake_aws.port, timeout=10)
+    for method, path, headers in (signed(fake_aws, "DELETE", "/2015-03-31/functions/f1"),
+                                  signed(fake_aws, "GET", "/2015-03-31/functions/")):
+        conn.request(method, path, headers=headers)
+        r = conn.getresponse()
+        body = r.read()
+        if method == "DELETE":
+            assert r.status == 204 and body == b"" and r.getheader("Content-Length") is None
+        else:
+            assert r.status == 200 and json.loads(body)["Functions"] == []
+    conn.close()
