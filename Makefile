@@ -3,6 +3,9 @@
 #   make                 build ./hoist
 #   make check           build and run every test (C unit tests + pytest)
 #   make check SANITIZE=1  the same under AddressSanitizer + UBSan
+#   make killpoints      deploy/update/undeploy SIGKILLed at every request against
+#                        the fake AWS, each re-run checked to converge (a table;
+#                        make check runs a few of them)
 #   make demo            deploy examples/flask to the local provider and print its answer
 #   make install PREFIX=/usr/local DESTDIR=
 #
@@ -56,7 +59,7 @@ UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 DRV_SRC   := $(sort $(wildcard tests/drivers/*.c))
 DRV_BIN   := $(DRV_SRC:tests/drivers/%.c=$(BUILD)/tests/drivers/%)
 
-.PHONY: all deps deps-test check unit pytest demo install clean bench
+.PHONY: all deps deps-test check unit pytest demo install clean bench killpoints
 .DELETE_ON_ERROR:
 
 all: $(BUILD)/hoist
@@ -131,6 +134,9 @@ demo: deps-test all
 
 bench: $(BUILD)/hoist
 	@sh bench/run.sh
+
+killpoints: deps-test $(BUILD)/hoist
+	$(PYTHON) tests/aws/killpoints.py --hoist $(BUILD)/hoist
 
 # ---- install ----------------------------------------------------------------
 install: $(BUILD)/hoist

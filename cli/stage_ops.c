@@ -57,10 +57,11 @@ int cli_run_locked(const struct stage_cmd *sc, struct stage *st, void *ctx, json
 		return sc->run(st, ctx, doc, e);
 	}
 	rc = stage_lock_take(&l, st, p->name, cli_g.command, cli_g.force_unlock, p->lock_put,
-			     p->lock_delete, e);
+			     p->lock_delete, p->lock_get, e);
 	if (rc)
 		return herr_prefix(e, "%s %s: ", cli_g.command, st->name);
 	rc = sc->run(st, ctx, doc, e);
+	l.sweep = !rc && !strcmp(cli_g.command, "undeploy");   /* nothing may be left */
 	stage_lock_release(&l);
 	return rc;
 }

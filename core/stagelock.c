@@ -285,7 +285,7 @@ static int take_marker(struct stage_lock *l, struct herr *e)
 
 int stage_lock_take(struct stage_lock *l, struct stage *st, const char *provider,
 		    const char *command, bool force, stage_lock_put_fn put, stage_lock_del_fn del,
-		    struct herr *e)
+		    stage_lock_get_fn get, struct herr *e)
 {
 	int rc;
 
@@ -296,6 +296,7 @@ int stage_lock_take(struct stage_lock *l, struct stage *st, const char *provider
 	l->fd = -1;
 	l->put = put;
 	l->del = del;
+	l->get = get;
 	l->mark = make_mark(command);
 	rc = take_local(l, provider, e);
 	if (rc) {
@@ -307,10 +308,34 @@ int stage_lock_take(struct stage_lock *l, struct stage *st, const char *provider
 	return HOIST_OK;
 }
 
+/* A successful undeploy leaves nothing: not even the marker of a run that died. */
+static void sweep_stale(struct stage_lock *l)
+{
+	struct herr e = { 0 };
+	char *held = NULL;
+	const char *why;
+
+	intr_defer(true);
+	if (l->get(l->st, &held, &e) == HOIST_OK && held && *held &&
+	    (why = stale_reason(held)) != NULL) {
+		if (l->del(l->st, held, &e) != HOIST_OK)
+			out_warn("could not remove the lock marker a stopped run left on stage %s: "
+				 "%s", l->st->name, e.msg);
+		else
+			out_info("removed the lock marker a stopped run left (%s)", why);
+	}
+	intr_defer(false);
+	free(held);
+}
+
 void stage_lock_release(struct stage_lock *l)
 {
 	struct herr e = { 0 };
 
+	if (l->marker == MARKER_ARMED && l->sweep && l->get) {
+		l->marker = MARKER_RELEASING;
+		sweep_stale(l);
+	}
 	if (l->marker == MARKER_HELD) {
 		l->marker = MARKER_RELEASING;
 		intr_defer(true);   /* released even after an interrupt */

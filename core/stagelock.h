@@ -44,6 +44,8 @@ struct stage;
 typedef int (*stage_lock_put_fn)(const struct stage *st, const char *mark, const char *replace,
 				 char **held, struct herr *e);
 typedef int (*stage_lock_del_fn)(const struct stage *st, const char *mark, struct herr *e);
+/* get: the stored marker (allocated) or NULL; creates nothing. */
+typedef int (*stage_lock_get_fn)(const struct stage *st, char **held, struct herr *e);
 
 enum stage_marker { MARKER_NONE, MARKER_ARMED, MARKER_TAKING, MARKER_HELD, MARKER_RELEASING };
 
@@ -56,7 +58,9 @@ struct stage_lock {
 	char *mark;              /* this run's marker (JSON) */
 	stage_lock_put_fn put;   /* NULL: the provider has no marker (local) */
 	stage_lock_del_fn del;
+	stage_lock_get_fn get;
 	enum stage_marker marker;
+	bool sweep;              /* release: remove a marker a dead run left (undeploy) */
 };
 
 /*
@@ -66,9 +70,14 @@ struct stage_lock {
  */
 int stage_lock_take(struct stage_lock *l, struct stage *st, const char *provider,
 		    const char *command, bool force, stage_lock_put_fn put, stage_lock_del_fn del,
-		    struct herr *e);
+		    stage_lock_get_fn get, struct herr *e);
 
-/* Delete the marker if it was taken (a failure is a warning), drop the local lock. */
+/*
+ * Delete the marker if it was taken (a failure is a warning), drop the local
+ * lock.  With l->sweep set (a successful undeploy: nothing of the stage may
+ * be left) a marker this run did not take, left by a run that is gone
+ * (expired, or its process on this machine dead), is deleted too.
+ */
 void stage_lock_release(struct stage_lock *l);
 
 /*

@@ -143,6 +143,10 @@ struct provider {
 	 * (S3: read, compare, DeleteObject with If-Match: <ETag>); a marker
 	 * that is absent or different is left alone and is HOIST_OK.
 	 *
+	 * lock_get reads the stored marker: *held allocated, or NULL when there
+	 * is none (nor anything that would hold one: it never creates the
+	 * bucket).  undeploy uses it to remove a marker a killed run left.
+	 *
 	 * The other half of the contract: every operation calls
 	 * stage_before_write(st, e) (core/stagelock.h) before each request
 	 * that changes anything remote (create, update, delete, publish, tag,
@@ -154,6 +158,7 @@ struct provider {
 	int (*lock_put)(const struct stage *st, const char *mark, const char *replace,
 			char **held, struct herr *e);
 	int (*lock_delete)(const struct stage *st, const char *mark, struct herr *e);
+	int (*lock_get)(const struct stage *st, char **held, struct herr *e);
 	/* Hidden entry points a provider runs in its own process (local gateway). */
 	int (*daemon)(int argc, char **argv);
 };

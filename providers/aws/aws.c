@@ -34,4 +34,5 @@ const struct provider aws_provider = {
 	.slim_location = aws_slim_location,
 	.lock_put = aws_lock_put,           /* lock.c */
 	.lock_delete = aws_lock_delete,
+	.lock_get = aws_lock_get,
 };

@@ -103,6 +103,7 @@ int aws_request(const struct stage *st, const struct request_args *a, struct htt
 int aws_lock_put(const struct stage *st, const char *mark, const char *replace, char **held,
 		 struct herr *e);
 int aws_lock_delete(const struct stage *st, const char *mark, struct herr *e);
+int aws_lock_get(const struct stage *st, char **held, struct herr *e);
 
 /* The settings keys AWS declares itself (settings.c). */
 extern const struct settings_honour aws_settings[];

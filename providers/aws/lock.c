@@ -155,6 +155,21 @@ out:
 	return rc;
 }
 
+int aws_lock_get(const struct stage *st, char **held, struct herr *e)
+{
+	struct marker_at m;
+	char *etag = NULL;
+	int rc;
+
+	*held = NULL;
+	rc = marker_open(&m, st, e);
+	if (!rc)
+		rc = marker_get(&m, held, &etag, e);   /* no bucket: no marker */
+	free(etag);
+	marker_close(&m);
+	return rc;
+}
+
 int aws_lock_delete(const struct stage *st, const char *mark, struct herr *e)
 {
 	struct marker_at m;

@@ -542,6 +542,23 @@ out:
 	return rc;
 }
 
+#define DIGEST_TAG "hoist:digest"
+
+/*
+ * $LATEST is about to change: the stage digest (hoist:digest, see below)
+ * stops describing the stage until the run that changes it finishes, so a
+ * run stopped before PublishVersion is never taken for an unchanged stage.
+ */
+static int forget_digest(struct aws_ctx *x, json_t *fn, struct herr *e)
+{
+	json_t *tags = json_object_get(fn, "Tags");
+	int rc = lambda_untag(x, tags, DIGEST_TAG, e);
+
+	if (!rc)
+		json_object_del(tags, DIGEST_TAG);   /* fn says what is there now */
+	return rc;
+}
+
 /*
  * Does $LATEST (`cfg`) differ from the newest published version?  An
  * earlier run may have changed the code or configuration and stopped
@@ -576,7 +593,7 @@ static int latest_unpublished(struct aws_ctx *x, const json_t *cfg, bool *unpubl
  * $LATEST is ahead of the newest published version (latest_unpublished).
  */
 static int converge_function(struct aws_ctx *x, const struct art *a, bool no_upload,
-			     const json_t *fn, struct herr *e)
+			     json_t *fn, struct herr *e)
 {
 	char *role = NULL, *version = NULL;
 	json_t *cfg = NULL, *want = NULL, *tags = NULL;
@@ -597,7 +614,9 @@ static int converge_function(struct aws_ctx *x, const struct art *a, bool no_upl
 			rc = ensure_slim_tar(x, a, &tar_sent, e);
 		if (!rc && (tar_sent || arch_changed ||
 			    strcmp(a->sha_b64, jstr(cfg, "CodeSha256") ?: ""))) {
-			rc = handover_code(x, a, jstr(cfg, "Handler"), &clean_after, e);
+			rc = forget_digest(x, fn, e);   /* $LATEST is about to change */
+			if (!rc)
+				rc = handover_code(x, a, jstr(cfg, "Handler"), &clean_after, e);
 			if (!rc && !clean_after)
 				rc = upload_code(x, a, e);
 			changed = !rc;
@@ -611,7 +630,9 @@ static int converge_function(struct aws_ctx *x, const struct art *a, bool no_upl
 	snap_reset(want, cfg);
 	if (config_differs(want, cfg)) {
 		out_step("Updating the configuration of %s", x->st->function_name);
-		rc = lambda_update_config(x, want, e);
+		rc = forget_digest(x, fn, e);
+		if (!rc)
+			rc = lambda_update_config(x, want, e);
 		changed = !rc;
 	} else {
 		out_info("configuration unchanged");
@@ -643,8 +664,6 @@ out:
 }
 
 /* ---- the no-change update ------------------------------------------------ */
-
-#define DIGEST_TAG "hoist:digest"
 
 /*
  * Keys left out of the digest: what shapes only the package (its hash is
@@ -1103,16 +1122,8 @@ int aws_update(const struct stage *st, const struct deploy_args *a, char **url, 
 	}
 	if (!rc && !same && !hoist_function(fn))   /* another tool's function: Zappa's? */
 		rc = aws_zappa_adopt(&x, e);
-	/*
-	 * Something will change: the digest no longer describes the stage until
-	 * this run finishes (a run stopped before it must not look "unchanged").
-	 */
 	if (!rc)
-		rc = lambda_untag(&x, json_object_get(fn, "Tags"), DIGEST_TAG, e);
-	if (!rc) {
-		json_object_del(json_object_get(fn, "Tags"), DIGEST_TAG);   /* as it is now */
 		rc = converge_function(&x, &art, a->no_upload, fn, e);
-	}
 	if (!rc)
 		rc = finish(&x, url, e);
 	if (!rc)

@@ -30,6 +30,11 @@ Side channel (unsigned, same port):
                                  progress: more than the socket buffers hold is left)
   POST /__fake/release           let every blocked request go on
   POST /__fake/reset-faults      forget the faults (state and requests stay)
+  POST /__fake/kill              {"at": N, "when": "before"|"after", "pidfile": path}: when the
+                                 signed request with index N (in GET /__fake/requests) arrives,
+                                 SIGKILL the process whose pid is in `pidfile`, before the
+                                 request acts or after it acted, and drop the connection
+                                 unanswered (the kill-at-every-request converge test)
   GET  /__fake/state             a JSON dump of the state
   POST /__fake/logs              {"group", "stream", "events": [{timestamp, message}]}
   POST /__fake/foreign-buckets   {"buckets": [...]}: buckets owned by someone else (403)
@@ -536,6 +541,7 @@ class Fake:
             if hasattr(self, "released"):
                 self.released.set()
             self.released = threading.Event()
+            self.kill = None
             self.state = {}
             self.foreign_buckets = set()
             for akid in getattr(self, "sessions", {}):
@@ -648,6 +654,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._svc = None
         from . import services
         proto, svc = "rest-json", "unknown"
+        kill = None
         try:
             svc, scope_svc, creds, region = self.verify(parts, body)
             proto = model(svc).metadata["protocol"]
@@ -655,6 +662,13 @@ class _Handler(BaseHTTPRequestHandler):
             with self.fake.lock:
                 self.fake.requests.append({"service": svc, "operation": op.name,
                                            "params": _jsonable(params), "time": time.time()})
+                kill = getattr(self.fake, "kill", None)
+                if kill and kill["at"] == len(self.fake.requests) - 1:
+                    self.fake.kill = None
+                else:
+                    kill = None
+            if kill and kill["when"] == "before":
+                return self.kill_client(kill)
             fault = self.fake.take_fault(op.name)
             if fault and self.apply_fault(fault, proto, svc, request_id):
                 return
@@ -669,14 +683,26 @@ class _Handler(BaseHTTPRequestHandler):
                 raise AWSError(501, "NotImplemented", f"the fake does not implement {svc} {op.name}")
             out = handler(self.fake, params, {"region": region, "headers": self.headers,
                                               "query": parts.query, "access_key": creds.access_key})
+            if kill:     # it acted; the client never hears of it
+                return self.kill_client(kill)
             status, headers, rbody = serialize_output(op, out, request_id)
             headers.setdefault("x-amzn-RequestId", request_id)
             self.send(status, headers, rbody)
         except AWSError as err:
+            if kill:     # it answered with an error: killed all the same
+                return self.kill_client(kill)
             if svc == "unknown" and getattr(self, "_svc", None):
                 svc = self._svc
                 proto = model(svc).metadata["protocol"]
             self.send(*serialize_error(proto, svc, err, request_id))
+
+    def kill_client(self, kill):
+        """SIGKILL the client named by kill["pidfile"]; its connection is dropped unanswered."""
+        import signal
+        with open(kill["pidfile"]) as f:
+            pid = int(f.read().strip())
+        os.kill(pid, signal.SIGKILL)
+        self.close_connection = True
 
     def apply_fault(self, f, proto, svc, request_id):
         kind = f["kind"]
@@ -820,6 +846,10 @@ class _Handler(BaseHTTPRequestHandler):
             out = "{}"
         elif path == "/__fake/release":
             f.released.set()
+            out = "{}"
+        elif path == "/__fake/kill":
+            with f.lock:
+                f.kill = {"at": int(doc["at"]), "when": doc["when"], "pidfile": doc["pidfile"]}
             out = "{}"
         elif path == "/__fake/reset-faults":
             with f.lock:
