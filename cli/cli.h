@@ -21,6 +21,7 @@ struct cli_globals {
 	bool all;                   /* --all */
 	bool json, quiet, no_color, yes;
 	bool force_unlock;          /* --force-unlock: take over the stage lock */
+	int jobs;                   /* --jobs N: stages at once under --all (0: processors) */
 	int verbose;
 	const char *command;        /* the command being run ("deploy") */
 };
@@ -70,6 +71,9 @@ json_t *cmd_help_doc(const struct cmd *c);
 /* Set --json when it is among argv (before "--"), for errors met before argv is parsed. */
 void opts_scan_json(int argc, char **argv);
 
+/* --jobs N (1..256) into cli_g.jobs, or a usage error. */
+int cli_jobs_value(const char *v, struct herr *e);
+
 /* Apply the parsed global options to core's output settings. */
 void cli_apply_globals(void);
 
@@ -100,6 +104,9 @@ struct stage_cmd {
 	/* run() prints its own lines (tail: one JSON object per line with
 	 * --json); only a failure adds a document, {"stage", "error"}. */
 	bool streams;
+	/* run() may ask on the terminal (undeploy): --all runs one stage at a
+	 * time then, unless -y. */
+	bool prompts;
 };
 
 /* What one stage's run produced: exit status, error, and its JSON document. */
@@ -120,9 +127,12 @@ void cli_stage_run(const struct stage_cmd *sc, void *ctx, struct stage *st,
 /*
  * Run sc for the stage given (or each stage with --all: every stage's
  * settings are checked first, all problems reported at once, before any
- * stage runs), then print: with --json exactly one document (one array
- * under --all), else each result for a human.  Stops at the first failure
- * and returns its status with `e` filled (the caller prints it on stderr).
+ * stage runs; then the stages run side by side, --jobs at a time, and a
+ * failure does not stop the others), then print: with --json exactly one
+ * document (one array under --all, in file order), else each result for a
+ * human.  Returns the worst status with `e` filled (the caller prints it on
+ * stderr; under --all each failing stage's own error is printed with its
+ * output and `e` names the stages that failed).
  */
 int cli_each_stage(const char *arg, const struct stage_cmd *sc, void *ctx, struct herr *e);
 

@@ -19,7 +19,7 @@
 #include <string.h>
 
 static const char globals[] =
-	"-s --settings --json -q --quiet -v --verbose --no-color -y --yes --all --force-unlock "
+	"-s --settings --json -q --quiet -v --verbose --no-color -y --yes --all -j --jobs --force-unlock "
 	"-h --help";
 
 /* Commands that take no stage argument. */

@@ -59,7 +59,8 @@ static int undeploy_stage(struct stage *st, void *ctx, json_t **doc, struct herr
 }
 
 /* stdout: nothing for a human; --json: {"stage", "action": "undeploy"}. */
-static const struct stage_cmd undeploy = { .run = undeploy_stage, .show = cli_show_nothing };
+static const struct stage_cmd undeploy = { .run = undeploy_stage, .show = cli_show_nothing,
+					    .prompts = true };
 
 int cmd_undeploy(const struct cmd *self, int argc, char **argv)
 {

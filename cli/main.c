@@ -83,7 +83,8 @@ static void print_usage(FILE *f)
 		   "  -v, --verbose        more detail (-vv: HTTP traces, secrets redacted)\n"
 		   "      --no-color       no colour (also NO_COLOR)\n"
 		   "  -y, --yes            never prompt\n"
-		   "      --all            every stage in the settings file\n"
+		   "      --all            every stage in the settings file, side by side\n"
+		   "  -j, --jobs N         stages at once under --all (default: processors)\n"
 		   "      --force-unlock   take over the stage lock another run left behind\n"
 		   "  -h, --help           this help; `hoist <command> --help` for a command\n"
 		   "      --version        print the version\n\n"
@@ -97,7 +98,7 @@ static void print_usage_json(void)
 {
 	static const char *const globals[] = {
 		"--settings", "--json", "--quiet", "--verbose", "--no-color", "--yes", "--all",
-		"--help", "--version",
+		"--jobs", "--help", "--version",
 	};
 	json_t *doc = json_pack("{s:s, s:[], s:[]}", "usage",
 				"hoist [global options] <command> [<stage>] [command options]",
@@ -288,6 +289,16 @@ int main(int argc, char **argv)
 			cli_g.all = true;
 		} else if (!strcmp(a, "--force-unlock")) {
 			cli_g.force_unlock = true;
+		} else if (!strcmp(a, "-j") || !strcmp(a, "--jobs") || str_starts(a, "--jobs=")) {
+			const char *v = str_starts(a, "--jobs=") ? a + strlen("--jobs=")
+					: i + 1 < argc ? argv[++i] : NULL;
+
+			if (cli_jobs_value(v, &e)) {
+				opts_scan_json(argc, argv);
+				cli_apply_globals();
+				out_error(&e);
+				return finish(HOIST_USAGE);
+			}
 		} else {
 			herr_set(&e, HOIST_USAGE, "unknown option '%s'; see 'hoist help'", a);
 			opts_scan_json(argc, argv);

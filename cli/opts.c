@@ -13,6 +13,7 @@
 #include "../core/log.h"
 #include "../core/str.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,20 @@ void cli_apply_globals(void)
 	o.err_tty = isatty(STDERR_FILENO);
 	o.in_tty = isatty(STDIN_FILENO);
 	out_init(&o);
+}
+
+int cli_jobs_value(const char *v, struct herr *e)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = v ? strtol(v, &end, 10) : 0;
+	if (!v || !*v || *end || errno || n < 1 || n > 256)
+		return herr_set(e, HOIST_USAGE, "--jobs needs a number of stages from 1 to 256, not "
+				"'%s'", v ? v : "");
+	cli_g.jobs = (int)n;
+	return HOIST_OK;
 }
 
 /* Global options that may also follow the command. */
@@ -54,7 +69,12 @@ static int global_opt(const char *a, const char *next, int *used, struct herr *e
 		cli_g.all = true;
 	else if (!strcmp(a, "--force-unlock"))
 		cli_g.force_unlock = true;
-	else if (str_starts(a, "--settings="))
+	else if (str_starts(a, "--jobs="))
+		return cli_jobs_value(a + strlen("--jobs="), e);
+	else if (!strcmp(a, "-j") || !strcmp(a, "--jobs")) {
+		*used = 1;
+		return cli_jobs_value(next, e);
+	} else if (str_starts(a, "--settings="))
 		cli_g.settings_path = a + strlen("--settings=");
 	else if (!strcmp(a, "-s") || !strcmp(a, "--settings")) {
 		if (!next)
@@ -68,7 +88,7 @@ static int global_opt(const char *a, const char *next, int *used, struct herr *e
 
 static const char *const global_names[] = {
 	"--json", "--quiet", "--verbose", "--no-color", "--yes", "--all", "--settings", "--help",
-	"--force-unlock",
+	"--force-unlock", "--jobs",
 };
 
 static int unknown_opt(const struct cmd *c, const char *a, struct herr *e)
@@ -280,7 +300,7 @@ void cmd_print_help(const struct cmd *c)
 			printf("  %-30s %s\n", left, o->help);
 		}
 	}
-	printf("\nGlobal options: -s FILE, --json, -q, -v, --no-color, -y, --all, --force-unlock "
+	printf("\nGlobal options: -s FILE, --json, -q, -v, --no-color, -y, --all, -j N, --force-unlock "
 	       "(see 'hoist help').\n"
 	       "See hoist(1) for details.\n");
 }

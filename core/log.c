@@ -187,7 +187,7 @@ void out_progress(const char *label, unsigned long long done, unsigned long long
 {
 	int width = 30, filled;
 
-	if (!opts.err_tty || opts.verbosity < 0 || total == 0)
+	if (!opts.err_tty || opts.no_progress || opts.verbosity < 0 || total == 0)
 		return;
 	filled = (int)(done * (unsigned long long)width / total);
 	fprintf(stderr, "\r%s [%.*s%*s] %3d%%", label, filled,

@@ -22,6 +22,7 @@ struct out_opts {
 	bool yes;       /* -y: never prompt */
 	bool err_tty;   /* stderr is a terminal: progress bars, step timings */
 	bool in_tty;    /* stdin is a terminal: prompts possible */
+	bool no_progress;  /* no progress bars even on a terminal (--all's prefixed lines) */
 };
 
 void out_init(const struct out_opts *o);

@@ -2,9 +2,9 @@
 same steps are plain lines — what CI logs and pipelines see."""
 import json
 import os
-import pty
 import re
-import subprocess
+
+from pty_run import run_on_pty
 
 
 def project(tmp_path):
@@ -17,26 +17,11 @@ def project(tmp_path):
 
 def test_steps_carry_timings_on_a_terminal(hoist, tmp_path):
     d = project(tmp_path)
-    master, slave = pty.openpty()
     env = dict(os.environ, HOME=str(tmp_path))
     env.pop("NO_COLOR", None)
-    p = subprocess.run([hoist, "package", "dev", "-o", str(tmp_path / "x.zip")], cwd=d,
-                       stdout=subprocess.PIPE, stderr=slave, stdin=subprocess.DEVNULL,
-                       env=env, timeout=60)
-    os.close(slave)
-    err = b""
-    while True:
-        try:
-            chunk = os.read(master, 65536)
-        except OSError:
-            break
-        if not chunk:
-            break
-        err += chunk
-    os.close(master)
+    p, text = run_on_pty([hoist, "package", "dev", "-o", str(tmp_path / "x.zip")], d, env)
     assert p.returncode == 0
     assert p.stdout.decode().strip() == str(tmp_path / "x.zip")   # stdout stays plain
-    text = err.decode()
     assert re.search(r"\[\s*\d+\.\d\ds\] ", text), text
     assert "\x1b[" in text
 
