@@ -33,7 +33,7 @@ DEB_BUILD := build-essential pkg-config libcurl4-openssl-dev libssl-dev libjanss
              libyaml-dev
 DEB_TEST  := python3 python3-pytest python3-flask python3-django python3-botocore \
              python3-werkzeug python3-blinker python3-cryptography python3-venv python3-yaml \
-             pebble wrk bash-completion zip unzip curl openssl man-db
+             pebble wrk bash-completion zsh fish zip unzip curl openssl man-db
 PYMODS    := pytest,flask,django,botocore,werkzeug,blinker,cryptography,venv,yaml
 # Node.js runs the clouds' official SDKs (tests/package.json) that judge the
 # fake Alibaba and Tencent clouds.  Debian's nodejs/npm are installed only when
@@ -73,6 +73,7 @@ endif
 HAVE_BUILD = pkg-config --exists $(PKGS) cmocka 2>/dev/null
 HAVE_TEST  = ( $(PYTHON) -c 'import $(PYMODS)' && command -v pebble && command -v wrk && \
 	       command -v curl && command -v openssl && command -v zip && command -v man && \
+	       command -v zsh && command -v fish && \
 	       command -v node && command -v npm ) \
 	     >/dev/null 2>&1
 

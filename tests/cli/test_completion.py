@@ -76,3 +76,53 @@ def test_completion_shells(run):
 
 def test_init_takes_no_stage(hoist, project):
     assert complete(hoist, project, ["init", ""]) == []
+
+
+# ---- issue 12 item 21: every script parses in its shell and completes there ------------
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_script_parses_in_its_shell(hoist, tmp_path, shell):
+    script = tmp_path / f"hoist.{shell}"
+    script.write_text(subprocess.run([hoist, "completion", shell], capture_output=True,
+                                     text=True, check=True).stdout)
+    r = subprocess.run([shell, "-n", str(script)], capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0, r.stderr
+
+
+def test_zsh_completes_through_bashcompinit(hoist, project):
+    script = subprocess.run([hoist, "completion", "zsh"], capture_output=True, text=True,
+                            check=True).stdout
+    prog = ("autoload -U compinit && compinit -u -D; "
+            f"eval \"$(cat <<'EOS'\n{script}\nEOS\n)\"; "
+            f"setopt ksharrays; COMP_WORDS=({hoist} package de); COMP_CWORD=2; _hoist; "
+            "print -l -- \"${COMPREPLY[@]}\"")
+    r = subprocess.run(["zsh", "-f", "-c", prog], cwd=project, capture_output=True, text=True,
+                       timeout=30, env={"HOME": str(project), "PATH": "/usr/bin:/bin"})
+    assert r.returncode == 0, r.stderr
+    # bashcompinit's compgen leaves matching the typed prefix to zsh's own matcher at TAB,
+    # so the function answers every stage the settings file has (asked of hoist itself)
+    assert sorted(r.stdout.split()) == ["dev", "devel", "production"]
+
+
+def test_fish_completes_commands_options_and_stages(hoist, project, tmp_path_factory):
+    script = tmp_path_factory.mktemp("fish") / "hoist.fish"
+    script.write_text(subprocess.run([hoist, "completion", "fish"], capture_output=True,
+                                     text=True, check=True).stdout)
+    other = tmp_path_factory.mktemp("elsewhere")
+    (other / "x.json").write_text(json.dumps({"qa": {"provider": "local", "app_function": "a.b"}}))
+
+    def complete(line):
+        r = subprocess.run(["fish", "--no-config", "-c", f"source {script}; complete -C '{line}'"],
+                           cwd=project, capture_output=True, text=True, timeout=30,
+                           env={"HOME": str(project), "PATH": "/usr/bin:/bin"})
+        assert r.returncode == 0 and not r.stderr, r.stderr
+        return sorted(x.split("\t")[0] for x in r.stdout.splitlines())
+
+    assert complete(f"{hoist} dep") == ["deploy"]
+    assert complete(f"{hoist} package de") == ["dev", "devel"]
+    assert complete(f"{hoist} -s {other}/x.json package ") == ["qa"]
+    assert "--output" in complete(f"{hoist} package --o")
+    # help texts with apostrophes ("the stage's logs") are quoted right
+    assert any("stage's" in x for x in subprocess.run(
+        ["fish", "--no-config", "-c", f"source {script}; complete -C '{hoist} t'"],
+        capture_output=True, text=True, timeout=30).stdout.splitlines())
