@@ -150,11 +150,12 @@ static json_t *do_reload(struct daemon *d, json_t *req)
 		return ans;
 	}
 	stagelog("gateway", "now serving version %ld", v);
-	if (json_is_boolean(json_object_get(req, "scheduled"))) {
-		pthread_mutex_lock(&d->timers_mu);
+	pthread_mutex_lock(&d->timers_mu);
+	if (json_is_boolean(json_object_get(req, "scheduled")))
 		d->scheduled = json_is_true(json_object_get(req, "scheduled"));
-		pthread_mutex_unlock(&d->timers_mu);
-	}
+	json_decref(d->schedule);   /* the new version's settings are the file's */
+	d->schedule = NULL;
+	pthread_mutex_unlock(&d->timers_mu);
 	timers_reset(d);
 	return json_pack("{s:b, s:I}", "ok", 1, "version", (json_int_t)v);
 }
@@ -267,8 +268,14 @@ static json_t *do_invoke_async(struct daemon *d, json_t *req)
 
 static json_t *do_schedule(struct daemon *d, json_t *req)
 {
+	json_t *events = json_object_get(req, "settings");
+
 	pthread_mutex_lock(&d->timers_mu);
 	d->scheduled = json_is_true(json_object_get(req, "enabled"));
+	if (json_is_object(events)) {
+		json_decref(d->schedule);
+		d->schedule = json_incref(events);
+	}
 	pthread_mutex_unlock(&d->timers_mu);
 	timers_reset(d);
 	stagelog("gateway", "timers %s", d->scheduled ? "scheduled" : "unscheduled");

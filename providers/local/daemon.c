@@ -101,6 +101,8 @@ static int load(struct daemon *d, struct version_cfg **cfg, struct herr *e)
 	stage = json_string_value(json_object_get(st, "stage"));
 	d->port = (int)json_integer_value(json_object_get(st, "port"));
 	d->scheduled = json_is_true(json_object_get(st, "scheduled"));
+	if (json_is_object(json_object_get(st, "schedule")))
+		d->schedule = json_incref(json_object_get(st, "schedule"));
 	if (!python || !fn || !stage || d->port <= 0) {
 		rc = herr_set(e, HOIST_FAIL, "%s/state.json is incomplete", d->dir);
 		goto out;
@@ -236,6 +238,7 @@ int local_daemon_main(int argc, char **argv)
 	unlink(pidf);
 	json_decref(err);
 	json_decref(d.next_fires);
+	json_decref(d.schedule);
 	free(pidf);
 	free(logf);
 	free(d.url);

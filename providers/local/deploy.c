@@ -510,6 +510,7 @@ static int switch_to(const char *dir, json_t *state, long v, struct herr *e)
 		}
 		return rc;
 	}
+	json_object_del(state, "schedule");   /* the new version carries the file's events */
 	req = json_pack("{s:s, s:I, s:O}", "cmd", "reload", "version", (json_int_t)v,
 			"scheduled", json_object_get(state, "scheduled") ?: json_true());
 	rc = control_call(dir, req, &resp, READY_TIMEOUT_MS, e);
@@ -551,6 +552,39 @@ int local_open_deployed(const struct stage *st, char **dir, json_t **state, stru
 	return open_deployed(st, dir, state, e);
 }
 
+/*
+ * What the current version already has: 2 the same code and settings (the
+ * gateway serving it, schedules on), 1 the same code, 0 different code.
+ */
+static int same_as_current(const char *dir, const json_t *state, const struct stage *st,
+			   const struct package_info *pkg)
+{
+	long cur = (long)json_integer_value(json_object_get(state, "current"));
+	char *vd = local_version_dir(dir, cur), *vj = xasprintf("%s.json", vd);
+	json_t *old = json_load_file(vj, 0, NULL), *settings;
+	const char *sha = json_string_value(json_object_get(old, "hoist_code_sha256"));
+	const char *k;
+	json_t *v;
+	void *tmp;
+	int same = 0;
+
+	if (sha && pkg->sha256_hex[0] && !strcmp(sha, pkg->sha256_hex) && path_is_dir(vd)) {
+		same = 1;
+		settings = json_deep_copy(old);
+		json_object_foreach_safe(settings, tmp, k, v)
+			if (str_starts(k, "hoist_"))
+				json_object_del(settings, k);
+		if (json_equal(settings, st->settings) && local_daemon_pid(dir) &&
+		    json_is_true(json_object_get(state, "scheduled")))
+			same = 2;
+		json_decref(settings);
+	}
+	json_decref(old);
+	free(vd);
+	free(vj);
+	return same;
+}
+
 int local_update(const struct stage *st, const struct deploy_args *a, char **url,
 		 struct herr *e)
 {
@@ -558,7 +592,7 @@ int local_update(const struct stage *st, const struct deploy_args *a, char **url
 	json_t *state = NULL;
 	long *vs = NULL, v;
 	size_t n;
-	int rc, port;
+	int rc, port, same;
 
 	*url = NULL;
 	rc = remote_env_check_file(st, e);
@@ -574,14 +608,21 @@ int local_update(const struct stage *st, const struct deploy_args *a, char **url
 	n = local_versions(dir, &vs);
 	v = n ? vs[n - 1] + 1 : 1;
 	free(vs);
+	same = a->no_upload ? 0 : same_as_current(dir, state, st, a->pkg);
+	if (same == 2) {   /* as the clouds: nothing to upload, nothing to change */
+		out_step("Code and configuration unchanged: version %ld keeps serving",
+			 (long)json_integer_value(json_object_get(state, "current")));
+		*url = url_of(port, st->name);
+		goto out;
+	}
 	json_object_set_new(state, "scheduled", json_true());
 	if ((rc = private_tree(e)) != HOIST_OK)
 		goto out;
-	if (a->no_upload) {
+	if (a->no_upload || same) {
 		long cur = (long)json_integer_value(json_object_get(state, "current"));
 
-		out_step("Configuration only (--no-upload): version %ld keeps the code of "
-			 "version %ld", v, cur);
+		out_step("%s: version %ld keeps the code of version %ld", a->no_upload ?
+			 "Configuration only (--no-upload)" : "Code unchanged", v, cur);
 		rc = add_config_version(dir, st, a->pkg, cur, v, e);
 	} else {
 		out_step("Unpacking version %ld into %s", v, dir);

@@ -89,23 +89,36 @@ out:
 	return rc;
 }
 
+/*
+ * schedule (on) takes the events and keep_warm of the settings file, as a
+ * cloud's rules are made from the file, not from the deployed version.
+ */
 static int set_scheduled(const struct stage *st, bool on, struct herr *e)
 {
 	char *dir = NULL;
-	json_t *state = NULL, *req, *resp = NULL;
+	json_t *state = NULL, *req, *resp = NULL, *events = NULL;
 	int rc;
 
 	rc = local_open_deployed(st, &dir, &state, e);
 	if (rc)
 		return rc;
 	json_object_set_new(state, "scheduled", json_boolean(on));
+	if (on) {
+		events = json_pack("{s:O?, s:O?, s:O?}", "events",
+				   json_object_get(st->settings, "events"), "keep_warm",
+				   json_object_get(st->settings, "keep_warm"), "keep_warm_expression",
+				   json_object_get(st->settings, "keep_warm_expression"));
+		json_object_set(state, "schedule", events);
+	}
 	rc = local_state_write(dir, state, e);
 	if (!rc && local_daemon_pid(dir)) {
-		req = json_pack("{s:s, s:b}", "cmd", "schedule", "enabled", on);
+		req = json_pack("{s:s, s:b, s:O?}", "cmd", "schedule", "enabled", on,
+				"settings", events);
 		rc = control_call(dir, req, &resp, 10000, e);
 		json_decref(req);
 	}
 	json_decref(resp);
+	json_decref(events);
 	json_decref(state);
 	free(dir);
 	return rc;
@@ -256,7 +269,12 @@ static int local_daemon(int argc, char **argv)
 
 const struct provider local_provider = {
 	.name = "local",
-	.limits = { 0 },
+	/*
+	 * The gateway runs packages as API Gateway + Lambda would, so their limits:
+	 * 262,144,000 bytes unzipped (no slim bundle here), and responses up to
+	 * LOCAL_MAX_RESPONSE (workers.c).
+	 */
+	.limits = { .unzipped = 262144000ULL },
 	.deploy = local_deploy,
 	.update = local_update,
 	.status = local_status,

@@ -76,6 +76,13 @@ int control_call(const char *dir, json_t *req, json_t **resp, int timeout_ms, st
 struct worker;
 
 /* The configuration of one version, from versions/<N>.json. */
+/*
+ * Lambda's limit on a synchronous answer (bytes of the JSON the handler
+ * returns); the worker refuses a bigger one with Lambda's own error, and the
+ * gateway answers 502 as API Gateway does.
+ */
+#define LOCAL_MAX_RESPONSE 6291556
+
 struct version_cfg {
 	long version;
 	char *dir;               /* versions/<N> */
@@ -128,6 +135,9 @@ struct daemon {
 	/* timers */
 	pthread_mutex_t timers_mu;
 	bool scheduled;
+	/* {"events", "keep_warm", "keep_warm_expression"} from the settings file at the
+	 * last `hoist schedule` (state.json "schedule"); NULL: the current version's */
+	json_t *schedule;
 	json_t *next_fires;      /* name -> ISO time, for status */
 	double time_scale;
 	/* listeners */

@@ -6,7 +6,9 @@
  *
  * The clock can run fast for tests: HOIST_LOCAL_TIME_SCALE=60 makes one
  * minute of schedule time pass in one real second (read at daemon start).
- * Rates are anchored at the moment the timers were (re)armed.
+ * Rates are anchored at the moment the timers were (re)armed.  The events
+ * are those `hoist schedule` read from the settings file (as on a cloud,
+ * where the rules are made from the file), else the current version's.
  */
 #include "local.h"
 
@@ -127,6 +129,10 @@ void timers_reset(struct daemon *d)
 		settings = json_incref(d->pool.cfg->settings);
 	pthread_mutex_unlock(&d->pool.mu);
 	pthread_mutex_lock(&d->timers_mu);
+	if (d->schedule) {   /* what `hoist schedule` read from the file wins */
+		json_decref(settings);
+		settings = json_incref(d->schedule);
+	}
 	clear_jobs();
 	if (d->scheduled && settings)
 		load_jobs(d, settings);

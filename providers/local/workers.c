@@ -153,9 +153,24 @@ static void worker_stop(struct worker *w)
 	free(w);
 }
 
-/* Read one frame before `deadline` (epoch ms) while logging the worker's output.
- * 0 ok, -1 the worker went away, -2 timeout, -3 garbage. */
-static int read_frame(struct worker *w, int64_t deadline, json_t **out)
+/*
+ * The largest frame a worker may send: 64 MiB, or HOIST_LOCAL_MAX_FRAME
+ * bytes (tests).  Answers are held to LOCAL_MAX_RESPONSE long before that.
+ */
+static size_t max_frame(void)
+{
+	const char *s = getenv("HOIST_LOCAL_MAX_FRAME");
+	long long v = s ? atoll(s) : 0;
+
+	return v > 0 ? (size_t)v : MAX_FRAME;
+}
+
+/*
+ * Read one frame before `deadline` (epoch ms) while logging the worker's output.
+ * 0 ok, -1 the worker went away, -2 timeout, -3 garbage, -4 a frame of *big
+ * bytes, over max_frame().
+ */
+static int read_frame(struct worker *w, int64_t deadline, json_t **out, size_t *big)
 {
 	unsigned char head[4];
 	size_t got = 0, need = 4, len = 0;
@@ -197,8 +212,10 @@ static int read_frame(struct worker *w, int64_t deadline, json_t **out)
 			continue;
 		if (!body) {
 			len = (size_t)head[0] << 24 | (size_t)head[1] << 16 | (size_t)head[2] << 8 | head[3];
-			if (len > MAX_FRAME)
-				return -3;
+			if (len > max_frame()) {
+				*big = len;
+				return -4;
+			}
 			body = xmalloc(len + 1);
 			got = 0;
 			need = len;
@@ -311,7 +328,8 @@ static int worker_await_ready(struct worker *w, json_t **err_json)
 {
 	int64_t deadline = now_ms() + STARTUP_TIMEOUT_MS;
 	json_t *f = NULL;
-	int r = read_frame(w, deadline, &f);
+	size_t big = 0;
+	int r = read_frame(w, deadline, &f, &big);
 
 	if (r == 0 && json_is_true(json_object_get(f, "ready"))) {
 		json_decref(f);
@@ -501,6 +519,7 @@ int pool_invoke(struct pool *p, json_t *event, const char *request_id, json_t **
 	struct worker *w;
 	json_t *req, *f = NULL;
 	int timeout_s, r, code;
+	size_t big = 0;
 	long rss;
 	double ms;
 
@@ -519,10 +538,11 @@ int pool_invoke(struct pool *p, json_t *event, const char *request_id, json_t **
 	deadline = now_ms() + (int64_t)timeout_s * 1000;
 	drain_log(w, true);
 	stagelog(w->src, "START RequestId: %s Version: %ld", request_id, w->cfg->version);
-	req = json_pack("{s:s, s:O, s:I, s:s, s:i, s:I}", "id", request_id, "event", event,
+	req = json_pack("{s:s, s:O, s:I, s:s, s:i, s:I, s:I}", "id", request_id, "event", event,
 			"deadline_ms", (json_int_t)deadline, "function_name", p->function_name,
-			"memory_mb", w->cfg->memory_mb, "version", (json_int_t)w->cfg->version);
-	r = write_frame(w, req) ? -1 : read_frame(w, deadline, &f);
+			"memory_mb", w->cfg->memory_mb, "version", (json_int_t)w->cfg->version,
+			"max_response_bytes", (json_int_t)LOCAL_MAX_RESPONSE);
+	r = write_frame(w, req) ? -1 : read_frame(w, deadline, &f, &big);
 	json_decref(req);
 	clock_gettime(CLOCK_MONOTONIC, &b);
 	ms = (double)(b.tv_sec - a.tv_sec) * 1e3 + (double)(b.tv_nsec - a.tv_nsec) / 1e6;
@@ -556,13 +576,17 @@ int pool_invoke(struct pool *p, json_t *event, const char *request_id, json_t **
 		kill(w->pid, SIGKILL);
 		if (waitpid(w->pid, &st, 0) == w->pid)
 			w->pid = 0;
-		if (WIFSIGNALED(st) && WTERMSIG(st) != SIGKILL)
+		if (r == -4)   /* the worker was well; its answer was not deliverable */
+			*why = xasprintf("the answer (%zu bytes) is over the local gateway's worker "
+					 "frame limit (%zu bytes)", big, max_frame());
+		else if (WIFSIGNALED(st) && WTERMSIG(st) != SIGKILL)
 			*why = xasprintf("the worker died (signal %d)", WTERMSIG(st));
 		else if (WIFEXITED(st))
 			*why = xasprintf("the worker exited with status %d", WEXITSTATUS(st));
 		else
 			*why = xstrdup("the worker died");
-		stagelog(w->src, "RequestId: %s Error: Runtime exited: %s", request_id, *why);
+		stagelog(w->src, "RequestId: %s Error: %s%s", request_id, r == -4 ? "" :
+			 "Runtime exited: ", *why);
 		report(w, request_id, ms, 0);
 		code = 502;
 	}

@@ -46,10 +46,14 @@ def read_frame(f):
     return json.loads(body.decode("utf-8"))
 
 
-def write_frame(f, obj):
-    data = json.dumps(obj, default=repr).encode("utf-8")
+def write_raw_frame(f, text):
+    data = text.encode("utf-8")
     f.write(struct.pack(">I", len(data)) + data)
     f.flush()
+
+
+def write_frame(f, obj):
+    write_raw_frame(f, json.dumps(obj, default=repr))
 
 
 class Context:
@@ -121,7 +125,20 @@ def main():
         try:
             result = handler(req.get("event"), Context(req))
             flush_output()
-            write_frame(wout, {"ok": True, "result": result, "max_rss_kb": max_rss_kb()})
+            payload = json.dumps(result, default=repr)
+            limit = req.get("max_response_bytes")
+            if limit and len(payload.encode("utf-8")) > limit:
+                # Lambda's own refusal of an answer over its synchronous limit
+                msg = ("Response payload size exceeded maximum allowed payload size "
+                       "(%d bytes)." % limit)
+                sys.stderr.write("Function.ResponseSizeTooLarge: %s\n" % msg)
+                flush_output()
+                write_frame(wout, {"ok": False, "error": "Function.ResponseSizeTooLarge: " + msg,
+                                   "errorType": "Function.ResponseSizeTooLarge",
+                                   "max_rss_kb": max_rss_kb()})
+                continue
+            write_raw_frame(wout, '{"ok": true, "result": %s, "max_rss_kb": %d}'
+                            % (payload, max_rss_kb()))
         except BaseException as exc:
             tb = traceback.format_exc()
             sys.stderr.write(tb)

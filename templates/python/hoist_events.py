@@ -20,8 +20,10 @@ Where the app is mounted (SCRIPT_NAME) -- the rule, Zappa's with one fix:
   * AWS REST v1 and Tencent API gateway: when the request came through the
     provider's default domain (Host contains ".execute-api.", or ends with
     ".apigw.tencentcs.com"/".myqcloud.com"; or AWS without a Host header, as
-    console tests send, and no DOMAIN setting), the stage is part of the URL,
-    so SCRIPT_NAME = "/<stage>".  A path that still starts with "/<stage>/"
+    console tests send, and no DOMAIN setting; or the event says the front
+    door stripped the stage: requestContext.path is "/<stage>" + path, as on
+    execute-api and on the local gateway's http://127.0.0.1:PORT/<stage>),
+    the stage is part of the URL, so SCRIPT_NAME = "/<stage>".  A path that still starts with "/<stage>/"
     has it stripped; one without it is used as is.
   * AWS HTTP API v2: a named stage (not "$default") is stripped from rawPath
     and becomes SCRIPT_NAME on the execute-api host.
@@ -54,7 +56,7 @@ class Request(object):
     """One HTTP request, whichever gateway sent it."""
 
     __slots__ = ("shape", "method", "script", "path", "query", "headers", "body",
-                 "remote", "scheme", "host", "port")
+                 "remote", "scheme", "host", "port", "stage_stripped")
 
     def __init__(self, shape):
         self.shape = shape
@@ -68,6 +70,7 @@ class Request(object):
         self.scheme = "http"
         self.host = "localhost"
         self.port = "80"
+        self.stage_stripped = False   # the front door took "/<stage>" off the path
 
     def header(self, name):
         """First value of a header (case-insensitive), or None."""
@@ -165,7 +168,12 @@ def _aws_v1(req, event):
     else:
         req.query = _query_from(event.get("queryStringParameters"))
     req.remote = (ctx.get("identity") or {}).get("sourceIp") or ""
-    return ctx.get("stage")
+    stage = ctx.get("stage")
+    # requestContext.path is the path as called; "/<stage>" + path means the front door
+    # stripped the stage: the default endpoint (execute-api, or the local gateway's)
+    req.stage_stripped = bool(stage) and bool(req.header("host")) and \
+        ctx.get("path") == "/" + stage + req.path
+    return stage
 
 
 def _aws_v2(req, event):
@@ -223,6 +231,8 @@ def _mount(req, stage, settings):
     if req.shape in _DEFAULT_HOSTS and stage:
         on_default = any(h in host for h in _DEFAULT_HOSTS[req.shape])
         if req.shape == "aws_v1" and not host and not getattr(settings, "DOMAIN", None):
+            on_default = True
+        if req.stage_stripped:
             on_default = True
     elif req.shape == "aws_v2" and stage and stage != "$default":
         prefix = "/" + stage

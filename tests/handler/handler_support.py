@@ -105,6 +105,12 @@ def build(name, method="GET", path="/echo", query=(), headers=(), body=b"", bina
             mvh.setdefault(hname, []).append(value)
         ev["multiValueHeaders"] = mvh
         ev["headers"] = dict((k, v[-1]) for k, v in mvh.items())
+        # As API Gateway sends it: requestContext.path is the path as called, which has
+        # the stage only on the execute-api host (a custom domain's mapping took it)
+        host = next((v for k, v in ev["headers"].items() if k.lower() == "host"), "")
+        if ".execute-api." not in host:
+            ev["requestContext"]["path"] = path
+            ev["requestContext"]["domainName"] = host
         ev["multiValueQueryStringParameters"] = multi_q or None
         ev["queryStringParameters"] = dict((k, v[-1]) for k, v in multi_q.items()) or None
         ev["body"] = text or None

@@ -226,3 +226,12 @@ def test_unknown_app_is_a_500_not_a_crash(load_handler):
     assert got["statusCode"] == 500
     assert body_of(got)["error"] == \
         "FunctionNotFound: no module named 'nosuchmodule' (looking for 'nosuchmodule.app')"
+
+
+def test_a_front_door_that_stripped_the_stage_mounts_the_app_there(load_handler):
+    # issue 12 item 16: the local gateway at http://127.0.0.1:PORT/dev sends what the
+    # execute-api host does: requestContext.path "/dev/p/x", path "/p/x"
+    event = build("aws_v1", "GET", "/p/x", headers=[("Host", "127.0.0.1:8123")])
+    event["requestContext"]["path"] = "/dev/p/x"
+    got = body_of(flask(load_handler).handler(event, None))
+    assert (got["script_name"], got["path_info"]) == ("/dev", "/p/x")

@@ -34,7 +34,8 @@ def test_flask_example_end_to_end(hoist, tmp_path, root, flask_site_packages):
         assert wait_for(lambda: "heartbeat at" in s.run("tail", "dev", "--no-follow").stdout,
                         10)
         tail = s.run("tail", "dev", "--no-follow", "--http").stdout
-        assert '"POST /echo?q=1 HTTP/1.1" 200' in tail and '"GET /nope HTTP/1.1" 404' in tail
+        assert '"POST /dev/echo?q=1 HTTP/1.1" 200' in tail
+        assert '"GET /dev/nope HTTP/1.1" 404' in tail
     finally:
         s.cleanup()
     assert not s.dir.exists()

@@ -109,7 +109,7 @@ def test_tail_shows_requests(make_stage):
     assert s.get("/tailme")[0] == 200
     r = s.run("tail", s.name, "--no-follow")
     assert r.returncode == 0, r.stderr
-    assert '"GET /tailme HTTP/1.1" 200' in r.stdout
+    assert '"GET /dev/tailme HTTP/1.1" 200' in r.stdout   # the app is mounted at /dev
     assert "serving /tailme v1" in r.stdout
     assert "START RequestId" not in r.stdout          # platform lines need -v
     r = s.run("tail", s.name, "--no-follow", "-v")
@@ -119,7 +119,7 @@ def test_tail_shows_requests(make_stage):
     lines = r.stdout.strip().splitlines()
     assert lines and all('"GET /' in l for l in lines)
     r = s.run("tail", s.name, "--no-follow", "--non-http")
-    assert "serving /tailme" in r.stdout and '"GET /tailme' not in r.stdout
+    assert "serving /tailme" in r.stdout and '"GET /dev/tailme' not in r.stdout
     r = s.run("tail", s.name, "--no-follow", "--filter", "tailme")
     assert all("tailme" in l for l in r.stdout.strip().splitlines())
     r = s.run("tail", s.name, "--no-follow", "--since", "2999-01-01T00:00:00Z")

@@ -18,6 +18,7 @@ def test_every_command_prints_one_document(make_stage):
     assert r.returncode == 0, r.stderr
     assert one_doc(r) == {"stage": "dev", "url": s.url, "action": "deploy"}
 
+    (s.proj / "app.py").write_text((s.proj / "app.py").read_text() + "\n# v2\n")
     r = s.run("--json", "update", s.name)
     assert r.returncode == 0, r.stderr
     assert one_doc(r)["action"] == "update"

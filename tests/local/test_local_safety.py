@@ -78,7 +78,8 @@ def test_the_state_tree_is_private(make_stage):
     s = make_stage(settings={"environment_variables": {"API_TOKEN": secret}})
     r = s.run("deploy", "dev")
     assert r.returncode == 0, r.stderr
-    assert s.run("update", "dev").returncode == 0
+    (s.proj / "app.py").write_text((s.proj / "app.py").read_text() + "\n# v2\n")
+    assert s.run("update", "dev").returncode == 0   # new code: a version 2
     root = s.tmp / "state" / "hoist"
     assert oct(root.stat().st_mode & 0o777) == "0o700"
     for name in ("versions/1.json", "versions/2.json", "versions/2/hoist_settings.py",

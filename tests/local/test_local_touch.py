@@ -14,7 +14,7 @@ def test_touch_gets_touch_path_after_deploy_and_update(make_stage):
     r = s.run("-v", "deploy", s.name)
     assert r.returncode == 0, r.stderr
     assert "touch: GET %s/warmup answered HTTP 200" % s.url in r.stderr
-    assert sum('"GET /warmup HTTP/1.1" 200' in l for l in http_lines(s)) == 1
+    assert sum('"GET /dev/warmup HTTP/1.1" 200' in l for l in http_lines(s)) == 1
     s.write_settings(touch=False)
     r = s.run("update", s.name)
     assert r.returncode == 0, r.stderr
@@ -22,4 +22,4 @@ def test_touch_gets_touch_path_after_deploy_and_update(make_stage):
     s.write_settings(touch=True, touch_path="/boom")
     r = s.run("update", s.name)
     assert r.returncode == 0, r.stderr
-    assert '"GET /boom HTTP/1.1"' in "\n".join(http_lines(s))
+    assert '"GET /dev/boom HTTP/1.1"' in "\n".join(http_lines(s))
