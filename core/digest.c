@@ -80,3 +80,26 @@ char *digest_pct_encode(const char *s, size_t len, bool keep_slash)
 	}
 	return sbuf_detach(&b);
 }
+
+static int hexval(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+	       : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+char *digest_pct_decode(const char *s, size_t len, bool plus_space)
+{
+	struct sbuf b;
+
+	sbuf_init(&b);
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '%' && i + 2 < len && hexval(s[i + 1]) >= 0 &&
+		    hexval(s[i + 2]) >= 0) {
+			sbuf_addc(&b, (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2])));
+			i += 2;
+		} else {
+			sbuf_addc(&b, plus_space && s[i] == '+' ? ' ' : s[i]);
+		}
+	}
+	return sbuf_detach(&b);
+}

@@ -33,4 +33,7 @@ char *digest_base64(const void *data, size_t len);
  */
 char *digest_pct_encode(const char *s, size_t len, bool keep_slash);
 
+/* %XX decoded (and '+' as a space when plus_space, as in a query); allocates. */
+char *digest_pct_decode(const char *s, size_t len, bool plus_space);
+
 #endif

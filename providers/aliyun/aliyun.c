@@ -1,7 +1,10 @@
 /*
  * aliyun.c — the Alibaba Cloud provider's descriptor: Function Compute 3.0
- * code-size limits (inline base64 zip ≤ 100 MiB, through OSS ≤ 500 MiB).
+ * code-size limits (inline base64 zip ≤ 100 MiB, through OSS ≤ 500 MiB) and
+ * the operations (ops.c; tail in logs.c, request in request.c).
  */
+#include "aliyun.h"
+
 #include "../provider.h"
 
 const struct provider aliyun_provider = {
@@ -13,4 +16,14 @@ const struct provider aliyun_provider = {
 		.objstore = "OSS",
 		.slim = false,
 	},
+	.deploy = ali_deploy,
+	.update = ali_update,
+	.status = ali_status,
+	.invoke = ali_invoke,
+	.rollback = ali_rollback,
+	.undeploy = ali_undeploy,
+	.schedule = ali_schedule,
+	.unschedule = ali_unschedule,
+	.tail = ali_tail,
+	.request = ali_request,
 };

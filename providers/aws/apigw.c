@@ -23,6 +23,7 @@
  */
 #include "frontdoor.h"
 
+#include "../../core/cors.h"
 #include "../../core/err.h"
 #include "../../core/log.h"
 #include "../../core/settings.h"
@@ -44,7 +45,7 @@ struct rest {
 	const char *auth;          /* NONE | AWS_IAM | CUSTOM */
 	bool api_key;
 	bool binary;
-	struct fd_cors cors;
+	struct cors cors;
 	const json_t *authz;       /* the authorizer setting or NULL */
 	char *authz_fn;            /* the function the authorizer invokes */
 	char *authz_uri;
@@ -63,7 +64,7 @@ static void rest_free(struct rest *r)
 {
 	json_decref(r->stage_got);
 	free(r->uri);
-	fd_cors_free(&r->cors);
+	cors_free(&r->cors);
 	free(r->authz_fn);
 	free(r->authz_uri);
 	free(r->authz_name);
@@ -460,7 +461,7 @@ static int method_ensure(struct rest *r, const json_t *res, struct herr *e)
 
 #define HDR "method.response.header.Access-Control-"
 
-static json_t *cors_params(const struct fd_cors *c)
+static json_t *cors_params(const struct cors *c)
 {
 	json_t *p = json_object();
 
@@ -1055,7 +1056,7 @@ static int rest_init(struct rest *r, struct aws_ctx *x, struct herr *e)
 			   fd_partition(x), x->region, arn);
 	r->api_key = settings_bool(s, "api_key_required", false);
 	r->binary = settings_bool(s, "binary_support", true);
-	fd_cors_read(s, &r->cors);
+	cors_read(s, &r->cors);
 	r->authz = json_is_object(json_object_get(s, "authorizer")) &&
 		   json_object_size(json_object_get(s, "authorizer"))
 		   ? json_object_get(s, "authorizer") : NULL;

@@ -16,6 +16,7 @@
  */
 #include "frontdoor.h"
 
+#include "../../core/cors.h"
 #include "../../core/err.h"
 #include "../../core/log.h"
 #include "../../core/settings.h"
@@ -110,21 +111,21 @@ static int create_effect(const struct http_request *rq, enum http_effect *eff, v
 
 static json_t *cors_config(const struct aws_ctx *x)
 {
-	struct fd_cors c;
+	struct cors c;
 	json_t *o;
 
-	fd_cors_read(x->st->settings, &c);
+	cors_read(x->st->settings, &c);
 	if (!c.on)
 		return NULL;
-	o = json_pack("{s:o, s:o, s:o}", "allowOrigins", fd_split(c.origin), "allowHeaders",
-		      fd_split(c.headers), "allowMethods", fd_split(c.methods));
+	o = json_pack("{s:o, s:o, s:o}", "allowOrigins", cors_split(c.origin), "allowHeaders",
+		      cors_split(c.headers), "allowMethods", cors_split(c.methods));
 	if (c.credentials)
 		json_object_set_new(o, "allowCredentials", json_true());
 	if (c.expose)
-		json_object_set_new(o, "exposeHeaders", fd_split(c.expose));
+		json_object_set_new(o, "exposeHeaders", cors_split(c.expose));
 	if (c.max_age >= 0)
 		json_object_set_new(o, "maxAge", json_integer(c.max_age));
-	fd_cors_free(&c);
+	cors_free(&c);
 	return o;
 }
 

@@ -58,10 +58,10 @@
 #include "../provider.h"
 #include "../../core/err.h"
 #include "../../core/log.h"
-#include "../../core/pkg.h"
 #include "../../core/schedule.h"
 #include "../../core/stage.h"
 #include "../../core/str.h"
+#include "../../core/timers.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -176,64 +176,29 @@ static int rules_add(struct rules *r, const char *function, const char *rule_suf
 	return HOIST_OK;
 }
 
-static int want_event(struct rules *r, const struct stage *st, json_t *ev, struct herr *e)
-{
-	const char *fn = json_string_value(json_object_get(ev, "function"));
-	const char *desc = json_string_value(json_object_get(ev, "description"));
-	json_t *expr = json_object_get(ev, "expression"), *exprs = json_object_get(ev, "expressions");
-	json_t *kw = json_object_get(ev, "kwargs"), *one, *list;
-	char *event = pkg_event_name(json_string_value(json_object_get(ev, "name")), fn);
-	bool enabled = !json_is_false(json_object_get(ev, "enabled"));
-	size_t i;
-	int rc = HOIST_OK;
-
-	list = exprs ? json_incref(exprs) : json_pack("[O]", expr);
-	json_array_foreach(list, i, one) {
-		char *suffix = i ? xasprintf("%s-%zu", event, i + 1) : xstrdup(event);
-		json_t *in = json_pack("{s:s, s:s}", "name", event, "function", fn);
-		char *d = desc ? xstrdup(desc) : xasprintf("hoist %s: %s", st->function_name, fn);
-
-		if (json_is_object(kw) && json_object_size(kw))
-			json_object_set(in, "kwargs", kw);
-		rc = rules_add(r, st->function_name, suffix, event, json_string_value(one), d,
-			       enabled, json_pack("{s:o}", "hoist_event", in), e);
-		free(suffix);
-		free(d);
-		if (rc)
-			break;
-	}
-	json_decref(list);
-	free(event);
-	return rc;
-}
-
-/* Every rule the settings ask for (events with expression(s), keep_warm). */
+/* Every rule the settings ask for (core/timers.h: events with expression(s), keep_warm). */
 static int wanted_rules(const struct stage *st, struct rules *r, struct herr *e)
 {
-	json_t *events = json_object_get(st->settings, "events"), *ev, *kw;
-	const char *kwx = json_string_value(json_object_get(st->settings, "keep_warm_expression"));
+	json_t *list = NULL, *t;
 	size_t i;
 	int rc;
 
 	memset(r, 0, sizeof(*r));
-	json_array_foreach(events, i, ev) {
-		if (!json_object_get(ev, "expression") && !json_object_get(ev, "expressions"))
-			continue;
-		if ((rc = want_event(r, st, ev, e)))
-			goto fail;
-	}
-	kw = json_object_get(st->settings, "keep_warm");
-	if (!json_is_false(kw)) {
-		rc = rules_add(r, st->function_name, "keep_warm", "keep_warm",
-			       kwx ? kwx : "rate(4 minutes)", "hoist keep-warm ping", true,
-			       json_pack("{s:{s:s, s:b}}", "hoist_event", "name", "keep_warm",
-					 "keep_warm", 1), e);
+	if ((rc = timers_wanted(st, &list, e)))
+		return rc;
+	json_array_foreach(list, i, t) {
+		rc = rules_add(r, st->function_name, json_string_value(json_object_get(t, "suffix")),
+			       json_string_value(json_object_get(t, "event")),
+			       json_string_value(json_object_get(t, "expression")),
+			       json_string_value(json_object_get(t, "description")),
+			       json_is_true(json_object_get(t, "enabled")),
+			       json_incref(json_object_get(t, "payload")), e);
 		if (rc)
-			goto fail;
+			break;
 	}
-	return HOIST_OK;
-fail:
-	rules_free(r);
+	json_decref(list);
+	if (rc)
+		rules_free(r);
 	return rc;
 }
 
@@ -1189,26 +1154,6 @@ int aws_events_remove(struct aws_ctx *x, struct herr *e)
 	return rc;
 }
 
-static char *next_fire(const char *expr)
-{
-	struct schedule s;
-	struct herr e = { 0 };
-	int64_t t;
-	struct tm tm;
-	time_t tt;
-	char buf[32];
-
-	if (schedule_parse(expr, &s, &e))
-		return xstrdup("?");
-	t = schedule_next(&s, (int64_t)time(NULL));
-	if (t < 0)
-		return xstrdup("never");
-	tt = (time_t)t;
-	gmtime_r(&tt, &tm);
-	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	return xstrdup(buf);
-}
-
 int aws_events_status(struct aws_ctx *x, json_t *status, struct herr *e)
 {
 	json_t *have = NULL, *n, *list = json_array(), *d, *maps = NULL, *srcs = json_array(), *m;
@@ -1231,8 +1176,8 @@ int aws_events_status(struct aws_ctx *x, json_t *status, struct herr *e)
 		if (!strcmp(json_string_value(json_object_get(d, "State")) ?: "", "DISABLED"))
 			next = xstrdup("never (rule DISABLED)");
 		else
-			next = next_fire(json_string_value(json_object_get(d, "ScheduleExpression")) ?:
-					 "");
+			next = timers_next_fire(json_string_value(
+				json_object_get(d, "ScheduleExpression")) ?: "");
 		json_array_append_new(list, json_pack("{s:O, s:O, s:O, s:s}", "name", n,
 			"expression", json_object_get(d, "ScheduleExpression") ?: json_null(),
 			"state", json_object_get(d, "State") ?: json_null(), "next", next));

@@ -94,21 +94,6 @@ int fd_permission(struct aws_ctx *x, const json_t *stmts, const struct fd_perm *
 int fd_permission_drop(struct aws_ctx *x, const json_t *stmts, const char *function,
 		       const char *sid, struct herr *e);
 
-/* CORS per the `cors` setting (true, or an object with Zappa's cors_options keys). */
-struct fd_cors {
-	bool on;
-	char *origin;        /* "*" or "https://a.example,https://b.example" */
-	char *headers;       /* comma-separated */
-	char *methods;       /* comma-separated */
-	bool credentials;
-	char *expose;        /* comma-separated or NULL */
-	long long max_age;   /* -1: unset */
-};
-void fd_cors_read(const json_t *settings, struct fd_cors *c);
-void fd_cors_free(struct fd_cors *c);
-/* A comma-separated list as a JSON array of trimmed strings (new reference). */
-json_t *fd_split(const char *csv);
-
 /*
  * The *_present functions serve the no-change update (aws_frontdoor_present):
  * is what the last converge made still there?  Each makes one read and sets

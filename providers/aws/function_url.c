@@ -10,6 +10,7 @@
  */
 #include "frontdoor.h"
 
+#include "../../core/cors.h"
 #include "../../core/err.h"
 #include "../../core/log.h"
 #include "../../core/settings.h"
@@ -41,7 +42,7 @@ static const char *auth_type(const struct aws_ctx *x)
 /* Methods a function URL accepts in AllowMethods (≤ 6 characters; no OPTIONS). */
 static json_t *url_methods(const char *csv, bool dflt)
 {
-	json_t *in = fd_split(csv), *out = json_array(), *m;
+	json_t *in = cors_split(csv), *out = json_array(), *m;
 	size_t i;
 
 	if (dflt) {
@@ -83,24 +84,24 @@ static json_t *cors_want(const struct aws_ctx *x)
 	const json_t *z = json_object_get(json_object_get(x->st->settings, "function_url_config"),
 					  "cors");
 	const json_t *cs = json_object_get(x->st->settings, "cors");
-	struct fd_cors c;
+	struct cors c;
 	json_t *o;
 
 	if (json_is_object(z))
 		return zappa_cors(z);
-	fd_cors_read(x->st->settings, &c);
+	cors_read(x->st->settings, &c);
 	if (!c.on)
 		return NULL;
-	o = json_pack("{s:o, s:o, s:o}", "AllowOrigins", fd_split(c.origin), "AllowHeaders",
-		      fd_split(c.headers), "AllowMethods",
+	o = json_pack("{s:o, s:o, s:o}", "AllowOrigins", cors_split(c.origin), "AllowHeaders",
+		      cors_split(c.headers), "AllowMethods",
 		      url_methods(c.methods, !json_object_get(cs, "allowed_methods")));
 	if (c.credentials)
 		json_object_set_new(o, "AllowCredentials", json_true());
 	if (c.expose)
-		json_object_set_new(o, "ExposeHeaders", fd_split(c.expose));
+		json_object_set_new(o, "ExposeHeaders", cors_split(c.expose));
 	if (c.max_age >= 0)
 		json_object_set_new(o, "MaxAge", json_integer(c.max_age));
-	fd_cors_free(&c);
+	cors_free(&c);
 	return o;
 }
 

@@ -14,6 +14,7 @@
 #include "ev_common.h"
 #include "frontdoor.h"
 
+#include "../invoke.h"
 #include "../provider.h"
 
 #include "../../core/err.h"
@@ -1221,29 +1222,6 @@ out:
 }
 
 /* ---- invoke -------------------------------------------------------------- */
-
-static int invoke_event(const struct invoke_args *a, json_t **ev, struct herr *e)
-{
-	json_error_t je;
-
-	*ev = NULL;
-	if (a->payload) {
-		*ev = json_loads(a->payload, JSON_DECODE_ANY, &je);
-		if (!*ev)
-			return herr_set(e, HOIST_USAGE, "--payload is not JSON: %s (column %d)",
-					je.text, je.column);
-	} else if (a->raw) {
-		*ev = json_pack("{s:s}", "raw_command", a->raw);
-	} else if (a->manage) {
-		*ev = json_pack("{s:s}", "manage", a->manage);
-	} else if (a->function) {
-		*ev = json_pack("{s:s}", "command", a->function);
-	} else {
-		return herr_set(e, HOIST_USAGE, "nothing to invoke: give module.function, --raw or "
-				"--payload");
-	}
-	return HOIST_OK;
-}
 
 /* Lambda's {"errorMessage", "errorType", "stackTrace"} as the handler's error shape. */
 static json_t *runtime_error(const json_t *p, const char *kind)

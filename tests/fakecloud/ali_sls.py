@@ -135,6 +135,26 @@ def create_index(fake, p, ctx):
         return (200, None, {})
 
 
+@op("sls", "GetIndex")
+def get_index(fake, p, ctx):
+    with fake.lock:
+        ls = _logstore(_project(fake, ctx["project"], ctx["region"]), p["labels"]["logstore"])
+        if ls["index"] is None:
+            raise AliError(404, "IndexConfigNotExist", "index config doesn't exist")
+        out = {"ttl": ls["ttl"], "lastModifyTime": ls["created"], "index_mode": "v2"}
+        for k in ("line", "keys"):
+            if ls["index"].get(k) is not None:
+                out[k] = ls["index"][k]
+        return out
+
+
+@op("sls", "ListLogStores")
+def list_logstores(fake, p, ctx):
+    with fake.lock:
+        names = sorted(_project(fake, ctx["project"], ctx["region"])["logstores"])
+        return {"count": len(names), "total": len(names), "logstores": names}
+
+
 # ---- logs -------------------------------------------------------------------------
 
 def _append(fake, project, logstore, entries):
@@ -151,8 +171,9 @@ def _append(fake, project, logstore, entries):
         return len(entries)
 
 
-def function_logs(fake, cfg, fname, qualifier, rid, text, failed):
-    """What FC writes for one run: each line of output under topic FCLogs:<fn>."""
+def function_logs(fake, cfg, fname, qualifier, rid, text, failed, ms=1):
+    """What FC writes for one run: each line of output under topic FCLogs:<fn>, and
+    (enableRequestMetrics) one FCRequestMetrics:/<fn> line."""
     lc = cfg.get("logConfig") or {}
     if not lc.get("project"):
         return
@@ -160,6 +181,11 @@ def function_logs(fake, cfg, fname, qualifier, rid, text, failed):
     entries = [{"__time__": t, "__topic__": f"FCLogs:{fname}", "functionName": fname,
                 "qualifier": qualifier, "requestId": rid, "instanceID": "c-fake-" + rid[-8:],
                 "message": line} for line in text.splitlines() if line.strip()]
+    if lc.get("enableRequestMetrics"):
+        entries.append({"__time__": t, "__topic__": f"FCRequestMetrics:/{fname}",
+                        "functionName": fname, "qualifier": qualifier, "requestId": rid,
+                        "durationMs": str(ms), "hasFunctionError": "true" if failed else "false",
+                        "isColdStart": "false", "message": ""})
     _append(fake, lc["project"], lc["logstore"], entries)
 
 
@@ -244,3 +270,20 @@ def get_logs(fake, p, ctx):
         e["__source__"] = "fc"
     return (200, out, {"x-log-progress": "Complete", "x-log-count": str(len(out)),
                        "x-log-processed-rows": str(len(hits))})
+
+
+@op("sls", "GetHistograms")
+def get_histograms(fake, p, ctx):
+    q = p["query"]
+    try:
+        t0, t1 = int(q["from"]), int(q["to"])
+    except (KeyError, ValueError):
+        raise AliError(400, "ParameterInvalid", "from and to are required integers")
+    terms = _terms(q.get("query"))
+    with fake.lock:
+        ls = _logstore(_project(fake, ctx["project"], ctx["region"]), p["labels"]["logstore"])
+        if terms and ls["index"] is None:
+            raise AliError(400, "IndexConfigNotExist", "logstore index config does not exist")
+        n = sum(1 for e in ls["logs"] if t0 <= e["__time__"] < t1 and _match(e, terms))
+    return (200, [{"from": t0, "to": t1, "count": n, "progress": "Complete"}],
+            {"x-log-progress": "Complete"})

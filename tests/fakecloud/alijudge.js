@@ -19,6 +19,8 @@
 //   {"op":"check", product, action, body}   the request body (ROA/RPC form)
 //   {"op":"shape", product, action, body}   a response body the fake built,
 //       checked against the response model (the fake's own bugs surface)
+//   {"op":"model", product, model, value}   a value (a trigger's config JSON,
+//       say) checked against one named model
 //   {"op":"crc64", file}                    CRC-64/ECMA-182 of a file (decimal)
 //
 // Operations are read from each SDK's src/client.ts (*WithOptions methods:
@@ -332,7 +334,16 @@ function crc64(msg) {
   return { crc: ((BigInt(hi) << 32n) | BigInt(lo)).toString() };
 }
 
-const OPS = { acs3, oss4, sls, route, check: checkBody, shape, crc64 };
+// A value against one named model of a product ({"op":"model", product, model, value}).
+function model(msg) {
+  const P = product(msg.product);
+  const t = P.models[msg.model];
+  if (!t) return { ok: false, message: 'unknown model ' + msg.model };
+  const problems = check(P, t, msg.value, '', []);
+  return problems.length ? { ok: false, message: problems.join('; ') } : { ok: true };
+}
+
+const OPS = { acs3, oss4, sls, route, check: checkBody, shape, model, crc64 };
 
 const rl = readline.createInterface({ input: process.stdin });
 rl.on('line', async (line) => {

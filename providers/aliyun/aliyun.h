@@ -1,0 +1,126 @@
+/*
+ * aliyun.h — what the Alibaba Cloud provider's files share: the per-command
+ * context (one signed client, the stage, the names derived from it) and the
+ * entry points each part offers the others.
+ *
+ * Nothing is stored locally: every operation finds the stage's resources by
+ * their deterministic names (SPEC §2):
+ *   function    stage->function_name (FC: [A-Za-z_][A-Za-z0-9_-]{0,63})
+ *   alias       the stage name: every deploy/update publishes a version and
+ *               moves this alias to it, so rollback is a pointer move
+ *   HTTP trigger  "hoist-http" on the alias (the front door)
+ *   timers      "hoist-<event name>" timer triggers on the alias
+ *   bucket      s3_bucket setting, else hoist-<account-id>-<region> (OSS)
+ *   SLS         sls_project (else hoist-<account-id>-<region>) and
+ *               sls_logstore (else the function name)
+ */
+#ifndef HOIST_ALIYUN_H
+#define HOIST_ALIYUN_H
+
+#include "ali_call.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+
+struct herr;
+struct stage;
+
+#define ALI_HANDLER "hoist_handler.handler"
+#define ALI_HTTP_TRIGGER "hoist-http"
+#define ALI_TIMER_PREFIX "hoist-"
+
+struct ali_ctx {
+	struct ali_client client;
+	const struct stage *st;
+	const char *region;        /* points into client.cfg */
+	const char *alias;         /* the stage name */
+	char *account_id;          /* account_id setting or STS GetCallerIdentity, once */
+};
+
+int ali_ctx_open(struct ali_ctx *x, const struct stage *st, struct herr *e);
+void ali_ctx_close(struct ali_ctx *x);
+/* The account id (cached in x): the account_id setting, else STS GetCallerIdentity. */
+int ali_account_id(struct ali_ctx *x, const char **id, struct herr *e);
+/* GetCallerIdentity (sts.c): the caller's account id; allocates. */
+int sts_account_id(struct ali_ctx *x, char **id, struct herr *e);
+
+/* Names and settings checks made before anything is sent (exit 2): function, alias, runtime, VPC. */
+int ali_check_stage(const struct stage *st, struct herr *e);
+/* FC's vpcConfig for the stage (new reference), NULL when none; HOIST_USAGE when ambiguous. */
+int ali_vpc_config(const struct stage *st, json_t **out, struct herr *e);
+
+/*
+ * One FC 3.0 call (fc.c): `body` borrowed (may be NULL); query "k=v&…"
+ * pairs as a JSON object (borrowed, may be NULL).  When the error code is
+ * `absent` (e.g. "FunctionNotFound"), HOIST_OK with *out = NULL.  *out (if
+ * given) gets the answer.
+ */
+int fc_call(struct ali_ctx *x, const char *action, const char *method, const char *path,
+	    json_t *query, json_t *body, const char *absent, json_t **out, struct herr *e);
+/* "/2023-03-30/functions/<fn>" + rest, the function name escaped; allocates. */
+char *fc_path(const struct ali_ctx *x, const char *rest);
+
+/* Front door (frontdoor.c): the HTTP trigger on the alias; API Gateway later (issue 11). */
+int ali_frontdoor_ensure(struct ali_ctx *x, char **url, struct herr *e);
+/* The live URL, or *url = NULL when there is no front door. */
+int ali_frontdoor_url(struct ali_ctx *x, char **url, bool *signed_auth, struct herr *e);
+int ali_frontdoor_status(struct ali_ctx *x, json_t *status, struct herr *e);
+int ali_frontdoor_remove(struct ali_ctx *x, struct herr *e);
+
+/* Timers (timers.c): converge the hoist-* timer triggers with events and keep_warm. */
+int ali_timers_ensure(struct ali_ctx *x, json_t **scheduled, struct herr *e);
+int ali_timers_remove(struct ali_ctx *x, struct herr *e);
+int ali_timers_status(struct ali_ctx *x, json_t *status, struct herr *e);
+/* Exit-2 check of every timer expression (before anything is changed). */
+int ali_timers_check(const struct stage *st, struct herr *e);
+
+/* Logs (sls.c, logs.c). */
+int sls_names(struct ali_ctx *x, char **project, char **logstore, struct herr *e);
+/* Project, logstore and full-text index exist (each created only when missing). */
+int sls_ensure(struct ali_ctx *x, const char *project, const char *logstore, struct herr *e);
+/*
+ * GetLogs over [from, to) seconds, oldest first, `line` lines from `offset`,
+ * repeated while SLS says the query is Incomplete; *logs (new reference) an
+ * array of objects.
+ */
+int sls_get_logs(struct ali_ctx *x, const char *project, const char *logstore, long long from,
+		 long long to, const char *query, long long offset, int line, json_t **logs,
+		 struct herr *e);
+/* How many logs match `query` in [from, to) (GetHistograms, repeated while Incomplete). */
+int sls_count(struct ali_ctx *x, const char *project, const char *logstore, long long from,
+	      long long to, const char *query, long long *count, struct herr *e);
+/* Delete the logstore (and the project when hoist named it and it is left empty). */
+int sls_remove(struct ali_ctx *x, bool *removed, struct herr *e);
+
+/* OSS (oss.c): the artifacts bucket. */
+int oss_bucket_name(struct ali_ctx *x, char **bucket, struct herr *e);
+int oss_bucket_ensure(struct ali_ctx *x, const char *bucket, struct herr *e);
+int oss_bucket_exists(struct ali_ctx *x, const char *bucket, bool *exists, struct herr *e);
+int oss_put_file(struct ali_ctx *x, const char *bucket, const char *key, const char *file,
+		 unsigned long long size, struct herr *e);
+int oss_delete(struct ali_ctx *x, const char *bucket, const char *key, struct herr *e);
+int oss_delete_prefix(struct ali_ctx *x, const char *bucket, const char *prefix, int *n,
+		      struct herr *e);
+
+/* The provider operations behind aliyun.c's table. */
+struct deploy_args;
+struct invoke_args;
+struct undeploy_args;
+struct tail_args;
+struct certify_args;
+struct request_args;
+struct http_response;
+int ali_deploy(const struct stage *st, const struct deploy_args *a, char **url, struct herr *e);
+int ali_update(const struct stage *st, const struct deploy_args *a, char **url, struct herr *e);
+int ali_status(const struct stage *st, json_t **status, struct herr *e);
+int ali_invoke(const struct stage *st, const struct invoke_args *a, json_t **result,
+	       struct herr *e);
+int ali_rollback(const struct stage *st, int versions_back, char **url, struct herr *e);
+int ali_undeploy(const struct stage *st, const struct undeploy_args *a, struct herr *e);
+int ali_schedule(const struct stage *st, json_t **scheduled, struct herr *e);
+int ali_unschedule(const struct stage *st, struct herr *e);
+int ali_tail(const struct stage *st, const struct tail_args *a, struct herr *e);
+int ali_request(const struct stage *st, const struct request_args *a, struct http_response *rs,
+		struct herr *e);
+
+#endif
