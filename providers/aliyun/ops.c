@@ -5,9 +5,9 @@
  *
  *   logs (SLS project, logstore, index) → code (inline, or through OSS over
  *   the inline limit) and configuration of the function (only what differs)
- *   → tags → async config (dead letter) → a new version when anything
- *   changed, and the stage's alias moved to it → front door (HTTP trigger)
- *   → timers → old versions pruned.
+ *   → tags → a new version when anything changed, and the stage's alias
+ *   moved to it → the alias's async config (dead letter) → front door
+ *   (HTTP trigger) → timers → old versions pruned.
  *
  * An unchanged stage costs reads only: the code is compared by CRC-64
  * (FC's codeChecksum) and the configuration field by field, so `update`
@@ -305,6 +305,9 @@ static int logs_ready(struct ali_ctx *x, struct herr *e)
 	return rc;
 }
 
+static int converge_function(struct ali_ctx *x, const struct art *a, bool no_upload,
+			     bool *changed, struct herr *e);
+
 static int create_function(struct ali_ctx *x, const struct art *a, struct herr *e)
 {
 	char *bucket = NULL, *key = NULL;
@@ -326,6 +329,14 @@ static int create_function(struct ali_ctx *x, const struct art *a, struct herr *
 		json_object_set(body, "tags", t);
 	out_step("Creating Function Compute function %s", x->st->function_name);
 	rc = fc_create(x, body, zip, e);
+	if (rc && strstr(e->msg, "FunctionAlreadyExists")) {
+		/* a retry after an unknown outcome met the first attempt's function */
+		bool changed;
+
+		out_info("function %s exists after all; converging it", x->st->function_name);
+		herr_clear(e);
+		rc = converge_function(x, a, false, &changed, e);
+	}
 	if (!rc)
 		drop_uploaded(x, bucket, key);
 	else {
@@ -488,13 +499,13 @@ out:
 	return rc;
 }
 
-/* Everything after the function exists: dead letter, version + alias, front door, timers. */
+/* Everything after the function exists: version + alias, dead letter, front door, timers. */
 static int finish(struct ali_ctx *x, bool changed, char **url, struct herr *e)
 {
-	int rc = converge_async(x, e);
+	int rc = publish(x, changed, e);
 
 	if (!rc)
-		rc = publish(x, changed, e);
+		rc = converge_async(x, e);
 	if (!rc)
 		rc = ali_frontdoor_ensure(x, url, e);
 	if (!rc)

@@ -1,12 +1,17 @@
-"""deploy / update on the fake Alibaba Cloud: the function with every
-configured field, one version, the stage's alias, the HTTP trigger whose URL
+"""deploy / update on the fake Alibaba Cloud: examples/flask, the function
+with every configured field, one version, the stage's alias, the HTTP trigger whose URL
 runs the packaged handler; an unchanged update writes and uploads nothing;
 a code change uploads once."""
 import json
+import shutil
+
+import pytest
 
 from ali_helpers import ACCOUNT, REGION, actions_since, http, requests, state
 
 READS = ("Get", "List", "Describe")
+LAYER = f"acs:fc:{REGION}:{ACCOUNT}:layers/deps/versions/3"
+DLQ = f"acs:mns:{REGION}:{ACCOUNT}:/queues/flaskdemo-dlq/messages"
 
 
 def deploy(run, proj, env, stage="dev"):
@@ -15,36 +20,61 @@ def deploy(run, proj, env, stage="dev"):
     return r.stdout.strip()
 
 
-def test_deploy_creates_function_version_alias_trigger(run, ali_project, ali_env, fake_aliyun):
-    proj = ali_project({"memory_size": 256, "timeout_seconds": 20,
-                        "environment_variables": {"GREETING": "hi"},
-                        "tags": {"team": "web"}, "lambda_description": "the shop"})
-    url = deploy(run, proj, ali_env)
-    assert url.startswith("https://hoistapp-dev-") and url.endswith(f".{REGION}.fcapp.run")
+@pytest.fixture
+def flask_example(tmp_path, root, flask_site_packages):
+    """examples/flask copied into tmp, with a hoist.json for an aliyun stage dev."""
+    d = tmp_path / "flask"
+    shutil.copytree(root / "examples" / "flask", d,
+                    ignore=shutil.ignore_patterns(".venv", "__pycache__", "*.zip"))
+    s = {"provider": "aliyun", "project_name": "flaskdemo", "app_function": "app.app",
+         "region": REGION, "runtime": "python3.12", "site_packages": str(flask_site_packages),
+         "memory_size": 1024, "timeout_seconds": 45,
+         "environment_variables": {"GREETING": "hi", "MODE": "test"},
+         "vpc_config": {"VpcId": "vpc-1", "SubnetIds": ["vsw-2", "vsw-1"],
+                        "SecurityGroupIds": ["sg-1"]},
+         "layers": [LAYER], "dead_letter_arn": DLQ, "tags": {"team": "web"},
+         "lambda_description": "the demo", "keep_warm": False,
+         "events": [{"function": "tasks.heartbeat", "expression": "rate(5 minutes)"}]}
+    (d / "hoist.json").write_text(json.dumps({"dev": s}, indent=2))
+    return d
+
+
+def test_deploy_examples_flask(run, flask_example, ali_env, fake_aliyun):
+    url = deploy(run, flask_example, ali_env)
+    assert url.startswith("https://flaskdemo-dev-") and url.endswith(f".{REGION}.fcapp.run")
     fc = state(fake_aliyun)["fc"]["functions"]
-    assert list(fc) == ["hoistapp-dev"]
-    f = fc["hoistapp-dev"]
+    assert list(fc) == ["flaskdemo-dev"]
+    f = fc["flaskdemo-dev"]
     cfg = f["config"]
     assert cfg["runtime"] == "python3.12" and cfg["handler"] == "hoist_handler.handler"
-    assert cfg["memorySize"] == 256 and cfg["timeout"] == 20
-    assert cfg["environmentVariables"] == {"GREETING": "hi"}
-    assert cfg["description"] == "the shop"
+    assert cfg["memorySize"] == 1024 and cfg["timeout"] == 45
+    assert cfg["environmentVariables"] == {"GREETING": "hi", "MODE": "test"}
+    assert cfg["description"] == "the demo"
     assert cfg["role"] == f"acs:ram::{ACCOUNT}:role/aliyunserviceroleforfc"
-    assert cfg["logConfig"]["project"] == f"hoist-{ACCOUNT}-{REGION}"
-    assert cfg["logConfig"]["logstore"] == "hoistapp-dev"
+    assert cfg["logConfig"] == {"project": f"hoist-{ACCOUNT}-{REGION}", "logstore": "flaskdemo-dev",
+                                "enableRequestMetrics": True, "enableInstanceMetrics": False,
+                                "logBeginRule": "DefaultRegex"}
+    assert cfg["vpcConfig"] == {"vpcId": "vpc-1", "vSwitchIds": ["vsw-2", "vsw-1"],
+                                "securityGroupId": "sg-1"}
+    assert [l["arn"] for l in cfg["layers"]] == [LAYER]
+    assert cfg["instanceConcurrency"] == 1
     assert f["tags"] == {"team": "web"}
     assert list(f["versions"]) == ["1"]
     assert f["aliases"]["dev"]["versionId"] == "1"
-    assert list(f["triggers"]) == ["hoist-http"]
+    assert f["async"]["dev"]["destinationConfig"] == {"onFailure": {"destination": DLQ}}
+    assert sorted(f["triggers"]) == ["hoist-http", "hoist-tasks-heartbeat"]
     trig = f["triggers"]["hoist-http"]
-    assert trig["qualifier"] == "dev"
+    assert trig["qualifier"] == "dev" and trig["triggerType"] == "http"
     assert json.loads(trig["triggerConfig"])["authType"] == "anonymous"
     status, _, body = http(fake_aliyun, url + "/")
-    assert status == 200 and body == b"hello from hoist on aliyun"
-    status, _, body = http(fake_aliyun, url + "/echo?a=1&b=two", method="POST", body=b"payload")
+    assert status == 200 and body == b"Hello from hoist!\n"
+    status, _, body = http(fake_aliyun, url + "/echo?a=1&b=two", method="POST", body=b'{"x": 1}',
+                           headers={"Content-Type": "application/json"})
     assert status == 200
-    assert json.loads(body) == {"method": "POST", "path": "/echo", "args": {"a": "1", "b": "two"},
-                                "body": "payload"}
+    assert json.loads(body) == {"body": '{"x": 1}', "json": {"x": 1},
+                                "query": {"a": ["1"], "b": ["two"]}}
+    r = run(["deploy", "dev"], cwd=flask_example, env=ali_env)
+    assert r.returncode == 1 and "did you mean 'hoist update dev'" in r.stderr
 
 
 def test_update_without_change_writes_nothing(run, ali_project, ali_env, fake_aliyun):

@@ -34,10 +34,11 @@ def _buckets(fake):
 
 
 def object_path(fake, bucket, key):
+    """(file, region, crc64) of an object, or (None, None, None)."""
     with fake.lock:
         b = _buckets(fake).get(bucket)
         o = b and b["objects"].get(key)
-        return (o["path"], b["region"]) if o else (None, None)
+        return (o["path"], b["region"], o["crc64"]) if o else (None, None, None)
 
 
 def identify(handler, ctx, parts):
@@ -170,6 +171,7 @@ def put_object(fake, p, ctx):
             f.write(chunk)
             md5.update(chunk)
             left -= len(chunk)
+    ctx["consumed"]()
     if left:
         os.unlink(path)
         raise AliError(400, "IncompleteBody", "the body is shorter than Content-Length")

@@ -223,6 +223,7 @@ class _Handler(_AwsHandler):
             return self.admin(parts.path, self.read_body())
         host = (parts.netloc or self.headers.get("Host", "")).split(":")[0].lower()
         request_id = str(uuid.uuid4()).upper()
+        self._unread = 0
         product, m = self.classify(host)
         self._product = product
         try:
@@ -238,7 +239,7 @@ class _Handler(_AwsHandler):
                 return ali_fc.serve_trigger(self, host, m, parts, body, request_id)
             ctx = self.verify(product, m, parts, body)
             ctx.update(host=host, request_id=request_id, raw_query=parts.query,
-                       headers=self.headers, rfile=self.rfile)
+                       headers=self.headers, rfile=self.rfile, consumed=self.consumed)
             action, params = self.identify(product, ctx, parts, body)
             with self.fake.lock:
                 self.fake.requests.append({"product": product, "action": action,
@@ -261,6 +262,10 @@ class _Handler(_AwsHandler):
             self.send(err.status, headers, rbody)
 
     _unread = 0
+
+    def consumed(self):
+        """A handler read the upload body itself."""
+        self._unread = 0
 
     def drain(self):
         """Read and drop an upload body a handler did not consume (early errors)."""
