@@ -1336,3 +1336,25 @@ bool settings_bool(const json_t *st, const char *key, bool dflt)
 
 	return json_is_boolean(v) ? json_is_true(v) : dflt;
 }
+
+json_t *settings_strmap(const json_t *st, const char *key)
+{
+	json_t *out = json_object(), *v;
+	const char *k;
+
+	json_object_foreach(json_object_get(st, key), k, v)
+		if (json_is_string(v))
+			json_object_set(out, k, v);
+	return out;
+}
+
+json_t *settings_strlist(const json_t *st, const char *key)
+{
+	json_t *out = json_array(), *v;
+	size_t i;
+
+	json_array_foreach(json_object_get(st, key), i, v)
+		if (json_is_string(v))
+			json_array_append(out, v);
+	return out;
+}

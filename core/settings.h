@@ -70,5 +70,8 @@ char *settings_default_project_name(const char *dir);
 const char *settings_str(const json_t *st, const char *key);   /* NULL if absent/null */
 long long settings_int(const json_t *st, const char *key, long long dflt);
 bool settings_bool(const json_t *st, const char *key, bool dflt);
+/* The string values of an object key ({} when absent) / a list key ([]); new references. */
+json_t *settings_strmap(const json_t *st, const char *key);
+json_t *settings_strlist(const json_t *st, const char *key);
 
 #endif

@@ -196,36 +196,48 @@ int fc_delete(struct ali_ctx *x, struct herr *e)
 
 /* ---- versions and the alias ---------------------------------------------------- */
 
-int fc_versions(struct ali_ctx *x, json_t **versions, struct herr *e)
+/* Every item of a paged FC listing (`member` of each page), following nextToken. */
+static int list_all(struct ali_ctx *x, const char *action, const char *path, const json_t *q0,
+		    const char *member, json_t **all, struct herr *e)
 {
-	char *path = fc_path(x, "/versions"), *token = NULL;
-	json_t *all = json_array(), *page, *v;
+	char *token = NULL;
+	json_t *page, *v;
 	size_t i;
 	int rc;
 
+	*all = json_array();
 	do {
-		json_t *q = json_pack("{s:s, s:s}", "direction", "BACKWARD", "limit", "100");
+		json_t *q = json_deep_copy(q0);
 
 		if (token)
 			json_object_set_new(q, "nextToken", json_string(token));
-		rc = fc_call(x, "ListFunctionVersions", "GET", path, q, NULL, NULL, &page, e);
+		rc = fc_call(x, action, "GET", path, q, NULL, NULL, &page, e);
 		json_decref(q);
 		free(token);
 		token = NULL;
 		if (rc)
 			break;
-		json_array_foreach(json_object_get(page, "versions"), i, v)
-			json_array_append(all, v);
+		json_array_foreach(json_object_get(page, member), i, v)
+			json_array_append(*all, v);
 		if (fc_str(page, "nextToken") && *fc_str(page, "nextToken"))
 			token = xstrdup(fc_str(page, "nextToken"));
 		json_decref(page);
 	} while (token);
-	free(path);
 	if (rc) {
-		json_decref(all);
-		all = NULL;
+		json_decref(*all);
+		*all = NULL;
 	}
-	*versions = all;
+	return rc;
+}
+
+int fc_versions(struct ali_ctx *x, json_t **versions, struct herr *e)
+{
+	char *path = fc_path(x, "/versions");
+	json_t *q = json_pack("{s:s, s:s}", "direction", "BACKWARD", "limit", "100");
+	int rc = list_all(x, "ListFunctionVersions", path, q, "versions", versions, e);
+
+	json_decref(q);
+	free(path);
 	return rc;
 }
 
@@ -356,34 +368,12 @@ int fc_alias_delete(struct ali_ctx *x, struct herr *e)
 
 int fc_triggers(struct ali_ctx *x, json_t **triggers, struct herr *e)
 {
-	char *path = fc_path(x, "/triggers"), *token = NULL;
-	json_t *all = json_array(), *page, *t;
-	size_t i;
-	int rc;
+	char *path = fc_path(x, "/triggers");
+	json_t *q = json_pack("{s:s}", "limit", "100");
+	int rc = list_all(x, "ListTriggers", path, q, "triggers", triggers, e);
 
-	do {
-		json_t *q = json_pack("{s:s}", "limit", "100");
-
-		if (token)
-			json_object_set_new(q, "nextToken", json_string(token));
-		rc = fc_call(x, "ListTriggers", "GET", path, q, NULL, NULL, &page, e);
-		json_decref(q);
-		free(token);
-		token = NULL;
-		if (rc)
-			break;
-		json_array_foreach(json_object_get(page, "triggers"), i, t)
-			json_array_append(all, t);
-		if (fc_str(page, "nextToken") && *fc_str(page, "nextToken"))
-			token = xstrdup(fc_str(page, "nextToken"));
-		json_decref(page);
-	} while (token);
+	json_decref(q);
 	free(path);
-	if (rc) {
-		json_decref(all);
-		all = NULL;
-	}
-	*triggers = all;
 	return rc;
 }
 

@@ -86,6 +86,21 @@ static int not_deployed(const struct ali_ctx *x, struct herr *e)
 	return herr_hint(e, "Deploy it first: hoist deploy %s", x->st->name);
 }
 
+/* The deployed function, its versions (newest first) and the stage's alias; not deployed is an error. */
+static int deployed(struct ali_ctx *x, json_t **fn, json_t **versions, json_t **alias,
+		    struct herr *e)
+{
+	int rc = fc_get(x, NULL, fn, e);
+
+	if (!rc && !*fn)
+		rc = not_deployed(x, e);
+	if (!rc)
+		rc = fc_versions(x, versions, e);
+	if (!rc)
+		rc = fc_alias_get(x, alias, e);
+	return rc;
+}
+
 /* ---- the desired configuration ---------------------------------------------------- */
 
 static int function_role(struct ali_ctx *x, char **role, struct herr *e)
@@ -102,28 +117,6 @@ static int function_role(struct ali_ctx *x, char **role, struct herr *e)
 		return rc;
 	*role = xasprintf("acs:ram::%s:role/aliyunserviceroleforfc", acct);
 	return HOIST_OK;
-}
-
-static json_t *env_vars(const struct stage *st)
-{
-	json_t *vars = json_object(), *v;
-	const char *k;
-
-	json_object_foreach(json_object_get(st->settings, "environment_variables"), k, v)
-		if (json_is_string(v))
-			json_object_set(vars, k, v);
-	return vars;
-}
-
-static json_t *str_list(const json_t *a)
-{
-	json_t *out = json_array(), *v;
-	size_t i;
-
-	json_array_foreach(a, i, v)
-		if (json_is_string(v))
-			json_array_append(out, v);
-	return out;
 }
 
 /*
@@ -147,7 +140,7 @@ static int desired_config(struct ali_ctx *x, const json_t *have, json_t **out, s
 		      "runtime", settings_str(s, "runtime") ?: "python3.12", "handler", ALI_HANDLER,
 		      "memorySize", (json_int_t)settings_int(s, "memory_size", 512),
 		      "timeout", (json_int_t)settings_int(s, "timeout_seconds", 30),
-		      "description", desc ? desc : "", "environmentVariables", env_vars(x->st),
+		      "description", desc ? desc : "", "environmentVariables", settings_strmap(s, "environment_variables"),
 		      "role", role, "instanceConcurrency", 1, "internetAccess", 1);
 	json_object_set_new(c, "logConfig", json_pack("{s:s, s:s, s:b, s:b, s:s}", "project",
 			    project, "logstore", logstore, "enableRequestMetrics", 1,
@@ -158,7 +151,7 @@ static int desired_config(struct ali_ctx *x, const json_t *have, json_t **out, s
 		 *fc_str(json_object_get(have, "vpcConfig"), "vpcId"))
 		json_object_set_new(c, "vpcConfig", json_pack("{s:s, s:[], s:s}", "vpcId", "",
 				    "vSwitchIds", "securityGroupId", ""));
-	layers = str_list(json_object_get(s, "layers"));
+	layers = settings_strlist(s, "layers");
 	if (json_array_size(layers) || (have && json_array_size(json_object_get(have, "layers"))))
 		json_object_set(c, "layers", layers);
 	json_decref(layers);
@@ -234,17 +227,6 @@ static bool config_differs(const json_t *want, const json_t *have)
 	return diff;
 }
 
-static json_t *desired_tags(const struct stage *st)
-{
-	json_t *t = json_object(), *v;
-	const char *k;
-
-	json_object_foreach(json_object_get(st->settings, "tags"), k, v)
-		if (json_is_string(v))
-			json_object_set(t, k, v);
-	return t;
-}
-
 /* ---- code ------------------------------------------------------------------------ */
 
 /*
@@ -312,7 +294,7 @@ static int create_function(struct ali_ctx *x, const struct art *a, struct herr *
 {
 	char *bucket = NULL, *key = NULL;
 	const char *zip = NULL;
-	json_t *body = NULL, *code = NULL, *tags = desired_tags(x->st), *t = json_array(), *v;
+	json_t *body = NULL, *code = NULL, *tags = settings_strmap(x->st->settings, "tags"), *t = json_array(), *v;
 	const char *k;
 	int rc;
 
@@ -392,7 +374,7 @@ static int converge_function(struct ali_ctx *x, const struct art *a, bool no_upl
 	} else {
 		out_info("configuration unchanged");
 	}
-	tags = desired_tags(x->st);
+	tags = settings_strmap(x->st->settings, "tags");
 	if (!rc)
 		rc = fc_tags_converge(x, fc_str(fn, "functionArn") ?: "", json_object_get(fn, "tags"),
 				      tags, e);
@@ -625,14 +607,7 @@ int ali_status(const struct stage *st, json_t **status, struct herr *e)
 	*status = NULL;
 	if ((rc = ali_ctx_open(&x, st, e)) != HOIST_OK)
 		return rc;
-	rc = fc_get(&x, NULL, &fn, e);
-	if (!rc && !fn)
-		rc = not_deployed(&x, e);
-	if (!rc)
-		rc = fc_versions(&x, &vs, e);
-	if (!rc)
-		rc = fc_alias_get(&x, &alias, e);
-	if (rc)
+	if ((rc = deployed(&x, &fn, &vs, &alias, e)))
 		goto out;
 	j = json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:O?, s:O?, s:s?, s:s?, s:s?, s:s?, s:s}",
 		      "stage", st->name, "function", st->function_name, "alias", x.alias,
@@ -736,13 +711,7 @@ int ali_rollback(const struct stage *st, int back, char **url, struct herr *e)
 	*url = NULL;
 	if ((rc = ali_ctx_open(&x, st, e)) != HOIST_OK)
 		return rc;
-	rc = fc_get(&x, NULL, &fn, e);
-	if (!rc && !fn)
-		rc = not_deployed(&x, e);
-	if (!rc)
-		rc = fc_versions(&x, &vs, e);
-	if (!rc)
-		rc = fc_alias_get(&x, &alias, e);
+	rc = deployed(&x, &fn, &vs, &alias, e);
 	if (!rc && !alias)
 		rc = herr_set(e, HOIST_FAIL, "stage '%s' has no alias %s to roll back", st->name,
 			      x.alias);

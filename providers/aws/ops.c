@@ -301,17 +301,6 @@ static bool config_differs(const json_t *want, const json_t *have)
 	return diff;
 }
 
-static json_t *desired_tags(const struct stage *st)
-{
-	json_t *t = json_object(), *v;
-	const char *k;
-
-	json_object_foreach(json_object_get(st->settings, "tags"), k, v)
-		if (json_is_string(v))
-			json_object_set(t, k, v);
-	return t;
-}
-
 /* ---- artifacts ----------------------------------------------------------- */
 
 /* The slim bundle's .tar.gz in S3, uploaded when its hash changed; *sent says so. */
@@ -520,7 +509,7 @@ static int create_function(struct aws_ctx *x, const struct art *a, struct herr *
 	json_object_set_new(body, "Architectures", json_pack("[s]", arch_of(x->st)));
 	json_object_set_new(body, "PackageType", json_string("Zip"));
 	json_object_set_new(body, "Publish", json_true());
-	tags = desired_tags(x->st);
+	tags = settings_strmap(x->st->settings, "tags");
 	if (json_object_size(tags))
 		json_object_set(body, "Tags", tags);
 	json_decref(tags);
@@ -643,7 +632,7 @@ static int converge_function(struct aws_ctx *x, const struct art *a, bool no_upl
 			 x->st->function_name);
 		rc = upload_code(x, a, e);
 	}
-	tags = desired_tags(x->st);
+	tags = settings_strmap(x->st->settings, "tags");
 	if (!rc)
 		rc = lambda_tags(x, json_object_get(fn, "Tags"), tags, e);
 	if (!rc)
