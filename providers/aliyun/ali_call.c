@@ -12,6 +12,7 @@
 #include "../../core/digest.h"
 #include "../../core/err.h"
 #include "../../core/log.h"
+#include "../../core/stagelock.h"
 #include "../../core/str.h"
 #include "../../core/xml.h"
 
@@ -434,6 +435,18 @@ static int error_result(const struct ali_client *c, const struct ali_call *call,
 
 /* ---- the call ------------------------------------------------------------ */
 
+static bool call_writes(const struct ali_call *call)
+{
+	static const char *const reads[] = { "Get", "List", "Describe", "Head", "Invoke" };
+
+	if (call->svc->style == ALI_HTTP)
+		return false;
+	for (size_t i = 0; i < sizeof(reads) / sizeof(*reads); i++)
+		if (str_starts(call->action ? call->action : "", reads[i]))
+			return false;
+	return true;
+}
+
 /* The decoded query as signer pairs (pointing into call->query). */
 static struct ali_kv *query_pairs(const json_t *q, size_t *n, struct sbuf *wire)
 {
@@ -481,6 +494,12 @@ int ali_do(struct ali_client *c, const struct ali_call *call, struct ali_result 
 	int rc;
 
 	memset(res, 0, sizeof(*res));
+	if (c->stage && call_writes(call) && (rc = stage_before_write(c->stage, e)) != HOIST_OK) {
+		free(host);
+		free(path);
+		free(via);
+		return rc;
+	}
 	sbuf_init(&wq);
 	sc.q = query_pairs(call->query, &sc.nq, &wq);
 	sc.path = path;

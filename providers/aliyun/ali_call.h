@@ -12,6 +12,10 @@
  * and its code kept in the result, so callers can treat "FunctionNotFound"
  * or "NoSuchBucket" as absence (ali_error_is).
  *
+ * A call that changes something (any action but Get*, List*, Describe*,
+ * Head*, Invoke*) first takes the stage lock's marker (core/stagelock.h,
+ * stage_before_write) when the client belongs to a stage.
+ *
  * The request is byte-for-byte what the real endpoint gets whatever the
  * override: Host is fcv3.<region>.aliyuncs.com, <bucket>.oss-<region>.
  * aliyuncs.com, <project>.<region>.log.aliyuncs.com, sts.aliyuncs.com,
@@ -30,6 +34,7 @@
 #include <stdbool.h>
 
 struct herr;
+struct stage;
 
 enum ali_style {
 	ALI_ROA,    /* REST paths, JSON bodies, ACS3: Function Compute 3.0 */
@@ -53,6 +58,7 @@ extern const struct ali_service ali_fc, ali_oss, ali_sls, ali_sts, ali_alidns, a
 struct ali_client {
 	struct ali_config cfg;
 	struct http_client *http;
+	const struct stage *stage;   /* calls that change something: stage_before_write */
 };
 
 int ali_client_open(struct ali_client *c, const json_t *settings, struct herr *e);

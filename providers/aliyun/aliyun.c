@@ -26,4 +26,6 @@ const struct provider aliyun_provider = {
 	.unschedule = ali_unschedule,
 	.tail = ali_tail,
 	.request = ali_request,
+	.lock_put = ali_lock_put,          /* lock.c */
+	.lock_delete = ali_lock_delete,
 };

@@ -122,5 +122,9 @@ int ali_unschedule(const struct stage *st, struct herr *e);
 int ali_tail(const struct stage *st, const struct tail_args *a, struct herr *e);
 int ali_request(const struct stage *st, const struct request_args *a, struct http_response *rs,
 		struct herr *e);
+/* The stage lock's marker in OSS (lock.c). */
+int ali_lock_put(const struct stage *st, const char *mark, const char *replace, char **held,
+		 struct herr *e);
+int ali_lock_delete(const struct stage *st, const char *mark, struct herr *e);
 
 #endif

@@ -8,6 +8,7 @@
 #include "../../core/err.h"
 #include "../../core/log.h"
 #include "../../core/path.h"
+#include "../../core/redact.h"
 #include "../../core/str.h"
 
 #include <ctype.h>
@@ -97,6 +98,9 @@ static void set_creds(struct ali_creds *c, const char *id, const char *secret, c
 	c->secret = xstrdup(secret);
 	c->token = token ? xstrdup(token) : NULL;
 	c->source = source;
+	redact_register(secret);   /* never printed, whoever quotes them */
+	if (token)
+		redact_register(token);
 }
 
 /* AK / StsToken profiles; other modes are named in an exit-2 error. */

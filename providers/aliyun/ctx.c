@@ -23,6 +23,7 @@ int ali_ctx_open(struct ali_ctx *x, const struct stage *st, struct herr *e)
 	if ((rc = ali_client_open(&x->client, st->settings, e)) != HOIST_OK)
 		return rc;
 	x->st = st;
+	x->client.stage = st;
 	x->region = x->client.cfg.region;
 	x->alias = st->name;
 	return HOIST_OK;

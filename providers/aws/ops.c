@@ -738,7 +738,7 @@ static bool function_matches(const struct aws_ctx *x, const struct art *a, bool 
 		return false;
 	want = desired_config(x, jstr(cfg, "Role") ?: "", true);
 	snap_reset(want, cfg);
-	tags = desired_tags(x->st);
+	tags = settings_strmap(x->st->settings, "tags");
 	json_object_set_new(tags, DIGEST_TAG, json_string(digest));
 	same = !config_differs(want, cfg) && tags_match(tags, json_object_get(fn, "Tags"));
 	json_decref(tags);

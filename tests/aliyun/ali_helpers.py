@@ -20,6 +20,16 @@ def actions_since(fake, n0):
     return [q["action"] for q in requests(fake)[n0:]]
 
 
+READS = ("Get", "List", "Describe", "Head")
+
+
+def writes_since(fake, n0):
+    """Actions after the first n0 that change something, the stage lock's own
+    marker (hoist-locks/… in OSS, taken before the first write) left out."""
+    return [q["action"] for q in requests(fake)[n0:] if not q["action"].startswith(READS)
+            and "hoist-locks/" not in (q["params"].get("key") or "")]
+
+
 def admin(fake, path, doc=None):
     data = json.dumps(doc if doc is not None else {}).encode()
     req = urllib.request.Request(fake.url + path, data=data, method="POST",
@@ -33,9 +43,9 @@ def state(fake):
         return json.load(r)
 
 
-def fault(fake, action, kind, count=1, delay=2):
+def fault(fake, action, kind, count=1, delay=2, match=""):
     return admin(fake, "/__fake/faults", {"action": action, "kind": kind, "count": count,
-                                           "delay": delay})
+                                           "delay": delay, "match": match})
 
 
 def http(fake, url, method="GET", body=None, headers=None):

@@ -8,7 +8,8 @@ sub-resource; requests are already OSS4-verified by fakealiyun.py.
   DELETE /         DeleteBucket (409 BucketNotEmpty)
   GET /?list-type=2 ListObjectsV2 (prefix, max-keys, continuation-token)
   POST /?delete    DeleteMultipleObjects (Content-MD5 required)
-  PUT /key         PutObject (x-oss-meta-*, Content-MD5 checked when sent)
+  PUT /key         PutObject (x-oss-meta-*, Content-MD5 checked when sent,
+                   x-oss-forbid-overwrite: true -> 409 FileAlreadyExists)
   HEAD/GET/DELETE /key  HeadObject / GetObject / DeleteObject
 """
 import base64
@@ -188,6 +189,10 @@ def put_object(fake, p, ctx):
     with fake.lock:
         b = _bucket(fake, p["bucket"], ctx["region"])
         old = b["objects"].get(p["key"])
+        if old and (handler_headers.get("x-oss-forbid-overwrite") or "").lower() == "true":
+            os.unlink(path)
+            raise AliError(409, "FileAlreadyExists", "The object you specified already exists "
+                           "and can not be overwritten.")
         b["objects"][p["key"]] = o
     if old:
         try:

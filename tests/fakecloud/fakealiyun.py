@@ -27,7 +27,8 @@ Side channel (unsigned, any Host, path /__fake/...):
   GET  /__fake/requests   [{product, action, params, time}] of every accepted call
   POST /__fake/reset      forget requests, state and faults
   POST /__fake/faults     {"action": "CreateFunction"|"*", "kind": "throttle"|"500"|
-                           "reset"|"slow", "count": N, "delay": s}  (count -1 = always)
+                           "reset"|"slow", "count": N, "delay": s, "match": text}
+                          (count -1 = always; match: only requests whose params hold it)
   GET  /__fake/state      the state as JSON (bytes as {__bytes__, sha256})
   POST /__fake/logs       {"project", "logstore", "topic", "lines": [..], "time": s}
   POST /__fake/fire-timer {"function", "trigger"}: run a timer trigger now
@@ -155,6 +156,18 @@ class FakeAliyun(_AwsFake):
         self.thread.start()
         return self
 
+    def take_fault(self, action, params=None):
+        """fakeaws's, plus an optional "match": a text the request's params must contain."""
+        text = json.dumps(_jsonable(params or {}))
+        with self.lock:
+            for f in self.faults:
+                if f["operation"] in (action, "*") and f["count"] != 0 and \
+                        f.get("match", "") in text:
+                    if f["count"] > 0:
+                        f["count"] -= 1
+                    return dict(f)
+        return None
+
     def stop(self):
         super().stop()
         self.judge.close()
@@ -244,7 +257,7 @@ class _Handler(_AwsHandler):
             with self.fake.lock:
                 self.fake.requests.append({"product": product, "action": action,
                                            "params": _jsonable(params), "time": time.time()})
-            fault = self.fake.take_fault(action)
+            fault = self.fake.take_fault(action, params)
             if fault and self.apply_fault(fault, product, request_id):
                 return
             handler = HANDLERS.get((product, action))
@@ -571,7 +584,8 @@ class _Handler(_AwsHandler):
         elif path == "/__fake/faults":
             with f.lock:
                 f.faults.append({"operation": doc["action"], "kind": doc["kind"],
-                                 "count": int(doc.get("count", 1)), "delay": doc.get("delay", 2)})
+                                 "count": int(doc.get("count", 1)), "delay": doc.get("delay", 2),
+                                 "match": doc.get("match", "")})
             out = "{}"
         elif path == "/__fake/state":
             with f.lock:
