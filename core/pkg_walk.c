@@ -85,7 +85,7 @@ static int cmp_name(const void *a, const void *b)
 
 static bool has_name(char **names, size_t n, const char *name)
 {
-	return bsearch(&name, names, n, sizeof(*names), cmp_name) != NULL;
+	return n && bsearch(&name, names, n, sizeof(*names), cmp_name) != NULL;   /* n 0: names NULL */
 }
 
 /* The sorted entry names of directory `abs` (allocated), or an error. */

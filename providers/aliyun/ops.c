@@ -165,7 +165,7 @@ fail:
 
 static json_t *sorted_copy(const json_t *a)
 {
-	json_t *c = json_deep_copy(a ? a : json_array());
+	json_t *c = a ? json_deep_copy(a) : json_array();
 	size_t n = json_array_size(c);
 
 	for (size_t i = 1; i < n; i++)   /* tiny lists: insertion sort */
