@@ -28,4 +28,5 @@ const struct provider aliyun_provider = {
 	.request = ali_request,
 	.lock_put = ali_lock_put,          /* lock.c */
 	.lock_delete = ali_lock_delete,
+	.lock_get = ali_lock_get,
 };

@@ -126,5 +126,6 @@ int ali_request(const struct stage *st, const struct request_args *a, struct htt
 int ali_lock_put(const struct stage *st, const char *mark, const char *replace, char **held,
 		 struct herr *e);
 int ali_lock_delete(const struct stage *st, const char *mark, struct herr *e);
+int ali_lock_get(const struct stage *st, char **held, struct herr *e);
 
 #endif

@@ -126,6 +126,18 @@ out:
 	return rc;
 }
 
+int ali_lock_get(const struct stage *st, char **held, struct herr *e)
+{
+	struct marker_at m;
+	int rc = marker_open(&m, st, e);
+
+	*held = NULL;
+	if (!rc)
+		rc = marker_get(&m, held, e);   /* no bucket: no marker */
+	marker_close(&m);
+	return rc;
+}
+
 int ali_lock_delete(const struct stage *st, const char *mark, struct herr *e)
 {
 	struct marker_at m;

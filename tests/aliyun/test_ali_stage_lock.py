@@ -67,3 +67,12 @@ def test_an_expired_marker_is_taken_over(run, ali_project, ali_env, fake_aliyun)
     r = run(["deploy", "dev"], cwd=ali_project(), env=ali_env, timeout=120)
     assert r.returncode == 0, r.stderr
     assert "warning" in r.stderr and marker(fake_aliyun) is None
+
+
+def test_undeploy_sweeps_a_dead_runs_marker(run, ali_project, ali_env, fake_aliyun):
+    proj = ali_project()
+    assert run(["deploy", "dev"], cwd=proj, env=ali_env, timeout=120).returncode == 0
+    put_marker(fake_aliyun, expires=int(time.time()) - 10)
+    r = run(["undeploy", "dev", "--yes"], cwd=proj, env=ali_env, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert marker(fake_aliyun) is None
