@@ -121,10 +121,11 @@ char *aws_tasks_topic_arn(const struct aws_ctx *x, const char *account);
 
 /*
  * A stage Zappa deployed (takeover.c): is there Zappa's CloudFormation stack
- * <function>; adopt its REST API as the stage's (update); delete the stack
- * and wait until it is gone (undeploy).
+ * <function> (and its REST API's id, allocated, when api_id is given); adopt
+ * its REST API as the stage's (update); delete the stack and wait until it
+ * is gone (undeploy).
  */
-int aws_zappa_deployed(struct aws_ctx *x, bool *yes, struct herr *e);
+int aws_zappa_deployed(struct aws_ctx *x, bool *yes, char **api_id, struct herr *e);
 int aws_zappa_adopt(struct aws_ctx *x, struct herr *e);
 int aws_zappa_remove(struct aws_ctx *x, struct herr *e);
 

@@ -1021,7 +1021,7 @@ int aws_deploy(const struct stage *st, const struct deploy_args *a, char **url, 
 	if (fn) {
 		bool zappa = false;
 
-		if (!hoist_function(fn) && (rc = aws_zappa_deployed(&x, &zappa, e)) != HOIST_OK)
+		if (!hoist_function(fn) && (rc = aws_zappa_deployed(&x, &zappa, NULL, e)) != HOIST_OK)
 			goto out;
 		if (zappa) {
 			rc = herr_set(e, HOIST_FAIL, "stage '%s' was deployed by Zappa (function %s, "
@@ -1151,6 +1151,26 @@ int aws_slim_location(const struct stage *st, char **location, struct herr *e)
 
 /* ---- status -------------------------------------------------------------- */
 
+/* A stage Zappa deployed and hoist has not taken over yet: say so, with its URL. */
+static void zappa_status(struct aws_ctx *x, json_t *j)
+{
+	struct herr e2 = { 0 };
+	char *api = NULL;
+	bool zappa = false;
+
+	if (aws_zappa_deployed(x, &zappa, &api, &e2) == HOIST_OK && zappa) {
+		json_object_set_new(j, "deployed_by", json_string("zappa"));
+		if (api && !json_object_get(j, "url"))
+			json_object_set_new(j, "url", json_sprintf(
+				"https://%s.execute-api.%s.%s/%s", api, x->region,
+				aws_dns_suffix(x->region), x->st->name));
+		out_warn("stage '%s' was deployed by Zappa: 'hoist update %s' takes it over and "
+			 "keeps its URL", x->st->name, x->st->name);
+	}
+	herr_clear(&e2);
+	free(api);
+}
+
 int aws_status(const struct stage *st, json_t **status, struct herr *e)
 {
 	struct aws_ctx x;
@@ -1185,6 +1205,8 @@ int aws_status(const struct stage *st, json_t **status, struct herr *e)
 	if (aws_frontdoor_status(&x, j, &e2) != HOIST_OK)
 		out_warn("front door: %s", e2.code ? e2.msg : "status unavailable");
 	herr_clear(&e2);
+	if (!hoist_function(fn))
+		zappa_status(&x, j);
 	if (aws_domain_url(&x, &domain, &e2) == HOIST_OK && domain)
 		json_object_set_new(j, "domain_url", json_string(domain));
 	else if (e2.code)

@@ -95,12 +95,17 @@ static int zstack_find(struct aws_ctx *x, struct zstack *z, struct herr *e)
 	return rc;
 }
 
-int aws_zappa_deployed(struct aws_ctx *x, bool *yes, struct herr *e)
+int aws_zappa_deployed(struct aws_ctx *x, bool *yes, char **api_id, struct herr *e)
 {
 	struct zstack z;
 	int rc = zstack_find(x, &z, e);
 
 	*yes = z.found && strcmp(z.status ?: "", "DELETE_IN_PROGRESS");
+	if (api_id) {
+		*api_id = *yes ? z.api_id : NULL;
+		if (*yes)
+			z.api_id = NULL;
+	}
 	zstack_free(&z);
 	return rc;
 }

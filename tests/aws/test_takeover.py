@@ -81,6 +81,11 @@ def test_update_takes_over_a_zappa_stage(run, aws_env, aws_project, fake_aws, bo
 
     r = run(["deploy", "dev"], cwd=d, env=aws_env)
     assert r.returncode == 1 and "deployed by Zappa" in r.stderr and "hoist update dev" in r.stderr
+    r = run(["--json", "status", "dev"], cwd=d, env=aws_env)
+    assert r.returncode == 0, r.stderr
+    st = json.loads(r.stdout)
+    assert st["deployed_by"] == "zappa" and st["url"] == url
+    assert "'hoist update dev' takes it over" in r.stderr
 
     # Between the new code and the new configuration the function still names
     # Zappa's handler: hold that moment open, clients keep calling.
@@ -112,6 +117,8 @@ def test_update_takes_over_a_zappa_stage(run, aws_env, aws_project, fake_aws, bo
     held = [b for t0, t1, b in client.timed if t0 >= ufc["time"] and t1 <= ufc["time"] + HOLD]
     assert held and set(held) == {"served by hoist"}, client.timed
     assert get(fake_aws, url) == (200, "served by hoist")
+    r = run(["--json", "status", "dev"], cwd=d, env=aws_env)
+    assert r.returncode == 0 and "deployed_by" not in json.loads(r.stdout), r.stdout
 
     # the API, its URL and the domain stayed; the integration is hoist's now
     s = state(fake_aws)
