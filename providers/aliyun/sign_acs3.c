@@ -48,7 +48,8 @@ static void canonical_query(struct sbuf *b, const struct acs3_req *r)
 {
 	struct ali_kv *q = xcalloc(r->n_query + 1, sizeof(*q));
 
-	memcpy(q, r->query, r->n_query * sizeof(*q));
+	if (r->n_query)   /* no query: r->query may be NULL (UBSan) */
+		memcpy(q, r->query, r->n_query * sizeof(*q));
 	qsort(q, r->n_query, sizeof(*q), kv_cmp);
 	for (size_t i = 0; i < r->n_query; i++) {
 		char *v = q[i].value ? digest_pct_encode(q[i].value, strlen(q[i].value), false)

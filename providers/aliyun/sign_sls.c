@@ -67,7 +67,8 @@ int sls_sign(const struct sls_req *r, const char *ak, const char *sk, struct sls
 	for (size_t i = 0; i < n; i++)
 		sbuf_printf(&s, "%s:%s\n", v[i].name, v[i].value ? v[i].value : "");
 	sbuf_adds(&s, r->path);
-	memcpy(v, r->query, r->n_query * sizeof(*v));
+	if (r->n_query)   /* no query: r->query may be NULL (UBSan) */
+		memcpy(v, r->query, r->n_query * sizeof(*v));
 	qsort(v, r->n_query, sizeof(*v), name_cmp);
 	for (size_t i = 0; i < r->n_query; i++) {
 		sbuf_printf(&s, "%s%s", i ? "&" : "?", v[i].name);
