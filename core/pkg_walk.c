@@ -18,6 +18,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -37,6 +38,9 @@ struct walk {
 	size_t nskip;
 	struct dir_id stack[256];  /* the directories being walked, for loop detection */
 	size_t depth;
+	uid_t uid;                 /* who reads the files (readable()) */
+	gid_t gid, groups[256];
+	int ngroups;               /* -1 until asked */
 };
 
 void pkg_list_free(struct pkg_list *l)
@@ -88,17 +92,16 @@ static bool has_name(char **names, size_t n, const char *name)
 	return n && bsearch(&name, names, n, sizeof(*names), cmp_name) != NULL;   /* n 0: names NULL */
 }
 
-/* The sorted entry names of directory `abs` (allocated), or an error. */
-static int list_dir(const char *abs, char ***out, size_t *nout, struct herr *e)
+/*
+ * The sorted entry names of directory `d` (`abs` names it in messages) into
+ * *out (allocated), or an error.
+ */
+static int list_dir(DIR *d, const char *abs, char ***out, size_t *nout, struct herr *e)
 {
-	DIR *d = opendir(abs);
 	struct dirent *de;
 	char **v = NULL;
 	size_t n = 0, cap = 0;
 
-	if (!d)
-		return herr_set(e, HOIST_USAGE, "cannot read directory %s: %s; nothing was packaged",
-				abs, strerror(errno));
 	while ((errno = 0, de = readdir(d))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
@@ -108,7 +111,6 @@ static int list_dir(const char *abs, char ***out, size_t *nout, struct herr *e)
 		}
 		v[n++] = xstrdup(de->d_name);
 	}
-	closedir(d);
 	if (n)
 		qsort(v, n, sizeof(*v), cmp_name);
 	*out = v;
@@ -145,30 +147,57 @@ static bool is_loop(const struct walk *w, const struct stat *st)
 	return false;
 }
 
-static int walk_dir(struct walk *w, const char *abs, const char *rel, struct herr *e);
+static int walk_dir(struct walk *w, int fd, const char *abs, const char *rel, struct herr *e);
+
+/*
+ * May this process read the file?  From the stat already at hand (owner,
+ * group, others), not one more system call per file; an ACL that denies
+ * more than the mode says is met when the file is read, with the same
+ * error.  A change of mode or ACL changes ctime, so the package cache never
+ * stands in for a file that became unreadable.
+ */
+static bool readable(struct walk *w, const struct stat *st)
+{
+	if (w->uid == 0)
+		return true;
+	if (st->st_uid == w->uid)
+		return st->st_mode & S_IRUSR;
+	if (w->ngroups < 0)
+		w->ngroups = getgroups(sizeof(w->groups) / sizeof(*w->groups), w->groups);
+	if (st->st_gid == w->gid)
+		return st->st_mode & S_IRGRP;
+	for (int i = 0; i < w->ngroups; i++)
+		if (w->groups[i] == st->st_gid)
+			return st->st_mode & S_IRGRP;
+	return st->st_mode & S_IROTH;
+}
 
 static int walk_file(struct walk *w, const char *abs, const char *rel, const struct stat *st,
 		     struct herr *e)
 {
 	char *arc;
 
-	if (access(abs, R_OK) != 0)
+	if (!readable(w, st))
 		return herr_set(e, HOIST_USAGE, "cannot read %s: %s; nothing was packaged",
-				abs, strerror(errno));
+				abs, strerror(EACCES));
 	arc = w->prefix ? xasprintf("%s/%s", w->prefix, rel) : xstrdup(rel);
 	pkg_stamp_set(pkg_list_add(w->l, arc, xstrdup(abs), (unsigned long long)st->st_size,
 				   st->st_mode & 0111 ? 0755 : 0644, w->origin), st);
 	return HOIST_OK;
 }
 
-static int walk_one(struct walk *w, const char *abs, const char *rel, const char *base,
+/*
+ * One entry of the directory open as `dir`: looked up relative to it
+ * (fstatat, openat), so the kernel walks one name, not the whole path.
+ */
+static int walk_one(struct walk *w, int dir, const char *abs, const char *rel, const char *base,
 		    char **names, size_t n, struct herr *e)
 {
 	bool top_site = w->origin == PKG_SITE && w->depth == 1;
 	bool user = w->origin != PKG_INCLUDE;
 	struct stat st;
 
-	if (stat(abs, &st) != 0) {
+	if (fstatat(dir, base, &st, 0) != 0) {
 		if (errno == ENOENT || errno == ELOOP) {
 			out_warn("skipping %s: %s (broken symlink?)", abs, strerror(errno));
 			return HOIST_OK;
@@ -188,7 +217,8 @@ static int walk_one(struct walk *w, const char *abs, const char *rel, const char
 		w->stack[w->depth].dev = st.st_dev;
 		w->stack[w->depth++].ino = st.st_ino;
 		{
-			int rc = walk_dir(w, abs, rel, e);
+			int rc = walk_dir(w, openat(dir, base, O_RDONLY | O_DIRECTORY | O_CLOEXEC),
+					  abs, rel, e);
 
 			w->depth--;
 			return rc;
@@ -211,15 +241,27 @@ static int walk_one(struct walk *w, const char *abs, const char *rel, const char
 	return walk_file(w, abs, rel, &st, e);
 }
 
-static int walk_dir(struct walk *w, const char *abs, const char *rel, struct herr *e)
+/* The directory open as `fd` (taken), named `abs`, at `rel` in the archive. */
+static int walk_dir(struct walk *w, int fd, const char *abs, const char *rel, struct herr *e)
 {
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
 	char **names = NULL;
 	size_t n = 0, i;
-	int rc;
+	int rc, dir;
 
-	rc = list_dir(abs, &names, &n, e);
-	if (rc)
+	if (!d) {
+		rc = herr_set(e, HOIST_USAGE, "cannot read directory %s: %s; nothing was packaged",
+			      abs, strerror(errno));
+		if (fd >= 0)
+			close(fd);
 		return rc;
+	}
+	dir = dirfd(d);   /* the entries are looked up relative to it while it is open */
+	rc = list_dir(d, abs, &names, &n, e);
+	if (rc) {
+		closedir(d);
+		return rc;
+	}
 	if (*rel && has_name(names, n, "pyvenv.cfg")) {
 		out_info("skipping virtualenv %s", abs);
 		goto out;
@@ -228,19 +270,21 @@ static int walk_dir(struct walk *w, const char *abs, const char *rel, struct her
 		char *a = xasprintf("%s/%s", abs, names[i]);
 		char *r = *rel ? xasprintf("%s/%s", rel, names[i]) : xstrdup(names[i]);
 
-		rc = walk_one(w, a, r, names[i], names, n, e);
+		rc = walk_one(w, dir, a, r, names[i], names, n, e);
 		free(a);
 		free(r);
 	}
 out:
 	free_names(names, n);
+	closedir(d);
 	return rc;
 }
 
 int pkg_walk(const char *root, const char *prefix, enum pkg_origin origin,
 	     const struct pkg_rules *r, struct pkg_list *l, struct herr *e)
 {
-	struct walk w = { .r = r, .l = l, .origin = origin, .prefix = prefix };
+	struct walk w = { .r = r, .l = l, .origin = origin, .prefix = prefix, .uid = geteuid(),
+			  .gid = getegid(), .ngroups = -1 };
 	struct stat st;
 	size_t i;
 
@@ -268,7 +312,7 @@ int pkg_walk(const char *root, const char *prefix, enum pkg_origin origin,
 	w.stack[0].dev = st.st_dev;
 	w.stack[0].ino = st.st_ino;
 	w.depth = 1;
-	return walk_dir(&w, root, "", e);
+	return walk_dir(&w, open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC), root, "", e);
 }
 
 /* ---- sorting and collisions ---- */

@@ -1,12 +1,15 @@
 #!/bin/sh
-# bench/deploy/run.sh — wall time and request count of `hoist deploy` and of
-# a no-change `hoist update` (examples/flask + vendored Flask) against the
-# fake AWS (tests/fakecloud), median of RUNS runs.
+# bench/deploy/run.sh — hoist on AWS against the fake (tests/fakecloud):
+# deploy, no-change update, one-file update, status, and deploy --all of
+# four stages against one stage and against the four one at a time; median
+# wall time, peak RSS, requests and writes of each, ratios from the same run
+# (bench.py says how).  BASE=/path/to/other/hoist adds an A/B column.
 #
 #   sh bench/deploy/run.sh [HOIST] [RUNS]
 #
-# Targets (issue 5): deploy <= 1 s against a local emulator; no-change
-# update <= 0.3 s with zero uploads.  The fake settles functions after
+# Targets (issue 14): deploy <= 0.4 s, no-change update <= 0.15 s with zero
+# writes, one-file update <= 0.3 s, --all of 4 <= 1.5x one stage, peak
+# memory <= 20 MiB for every command.  The fake settles functions after
 # HOIST_FAKE_SETTLE seconds (default here 0.05, like a local emulator) and
 # refuses a new role once (IAM propagation); HOIST_HTTP_BACKOFF_MS (default
 # here 1) is the base of that retry's wait.

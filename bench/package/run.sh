@@ -1,11 +1,18 @@
 #!/bin/sh
-# bench/package/run.sh — `hoist package` on a Flask app with a realistic
-# dependency tree (Flask and its dependencies plus Django, copied from
-# Debian's python3 packages: ~9 MB zipped), against the baseline of Info-ZIP
-# `zip -r -6` over the same files, measured in the same run.  Prints median
-# wall time, peak RSS and the ratio.
+# bench/package/run.sh — `hoist package` cold (--no-cache), warm (nothing
+# changed) and after one changed file, against Info-ZIP `zip -r -6` over the
+# same files, all measured in the same run, on two trees copied from
+# Debian's python3 packages:
+#   flask   examples/flask + Flask and its dependencies + Django (~9 MB zipped)
+#   7k      the same + botocore + 800 generated modules of the project's own
+#           (~7,000 files: the one-changed-file target's tree)
+# Prints median wall time and peak RSS of each, and the ratios
+# warm/cold, one-change/cold and cold/zip.
 #
 #   sh bench/package/run.sh [HOIST] [RUNS]
+#
+# Targets (issue 14): cold <= 0.5 s on the flask tree; warm <= 10 % of cold;
+# one changed file in the 7,000-file tree <= 15 % of cold; <= 20 MiB peak.
 set -eu
 START=$(pwd)
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -17,27 +24,59 @@ PY=${PYTHON:-/usr/bin/python3}
 DIST=/usr/lib/python3/dist-packages
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
+export XDG_CACHE_HOME="$WORK/cache"
+M="$PY $HERE/../measure.py"
 
 command -v zip >/dev/null || { echo "bench: zip is not installed (apt-get install zip)" >&2; exit 1; }
-mkdir -p "$WORK/proj" "$WORK/site"
-cp "$ROOT/examples/flask/app.py" "$ROOT/examples/flask/tasks.py" "$WORK/proj/"
-for p in flask werkzeug jinja2 markupsafe itsdangerous click blinker django; do
-	[ -e "$DIST/$p" ] && cp -r "$DIST/$p" "$WORK/site/"
-done
-cat > "$WORK/proj/hoist.json" <<JSON
+
+tree() {   # tree NAME PACKAGES... : $WORK/NAME/{proj,site}
+	mkdir -p "$WORK/$1/proj" "$WORK/$1/site"
+	cp "$ROOT/examples/flask/app.py" "$ROOT/examples/flask/tasks.py" "$WORK/$1/proj/"
+	d=$WORK/$1
+	shift
+	for p in "$@"; do
+		[ -e "$DIST/$p" ] && cp -rL "$DIST/$p" "$d/site/" 2>/dev/null || true
+	done
+	find "$d/site" -name __pycache__ -prune -exec rm -rf {} +
+	cat > "$d/proj/hoist.json" <<JSON
 {"bench": {"provider": "local", "project_name": "bench", "app_function": "app.app",
-           "site_packages": "$WORK/site"}}
+           "site_packages": "$d/site"}}
 JSON
-cd "$WORK/proj"
-"$HOIST" -q package bench -o "$WORK/out.zip" >/dev/null 2>&1
-echo "package: $(du -sm "$WORK/site" | cut -f1) MiB of site-packages," \
-     "zip $(($(stat -c %s "$WORK/out.zip") / 1024 / 1024)) MiB," \
-     "$(unzip -Z1 "$WORK/out.zip" | wc -l) files"
-H=$("$PY" "$HERE/../measure.py" "$RUNS" "hoist package" -- "$HOIST" -q package bench -o "$WORK/out.zip")
-B=$(cd "$WORK" && "$PY" "$HERE/../measure.py" "$RUNS" "zip -r -6 (baseline)" -- \
-	sh -c 'rm -f base.zip; cd proj && zip -q -r -6 ../base.zip . && cd ../site && zip -q -r -6 ../base.zip .')
-echo "$H"
-echo "$B"
-h=$(echo "$H" | sed 's/.*median_s=\([0-9.]*\).*/\1/')
-b=$(echo "$B" | sed 's/.*median_s=\([0-9.]*\).*/\1/')
-echo "ratio hoist/zip (median wall): $(echo "$h $b" | awk '{printf "%.2f\n", $1/$2}')"
+}
+
+tree flask flask werkzeug jinja2 markupsafe itsdangerous click blinker django
+tree 7k flask werkzeug jinja2 markupsafe itsdangerous click blinker django botocore
+"$PY" - "$WORK/7k/proj" <<'EOF'
+import os, random, sys
+random.seed(7)
+words = ("def class return self import from for while if else elif try except with "
+         "as yield lambda None True False value data item result request response").split()
+for i in range(800):
+    d = os.path.join(sys.argv[1], "myapp", f"m{i // 50:02d}")
+    os.makedirs(d, exist_ok=True)
+    lines = ["    " * random.randint(0, 3) + " ".join(random.choice(words)
+             for _ in range(random.randint(3, 12))) for _ in range(random.randint(20, 200))]
+    with open(os.path.join(d, f"mod{i:03d}.py"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+EOF
+
+figure() { echo "$1" | sed "s/.*$2=\([0-9.]*\).*/\1/"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
+
+for t in flask 7k; do
+	cd "$WORK/$t/proj"
+	OUT="$WORK/$t/out.zip"
+	"$HOIST" -q package bench -o "$OUT" >/dev/null 2>&1   # fills the cache
+	echo "== $t: $(unzip -Z1 "$OUT" | wc -l) files in the zip, $(($(stat -c %s "$OUT") / 1024 / 1024)) MiB zipped, $(du -sm "$WORK/$t/site" | cut -f1) MiB of site-packages"
+	COLD=$($M "$RUNS" "cold (--no-cache)" -- "$HOIST" -q package bench -o "$OUT" --no-cache)
+	WARM=$($M "$RUNS" "warm (unchanged)" -- "$HOIST" -q package bench -o "$OUT")
+	ONE=$($M "$RUNS" "one file changed" -- sh -c \
+		"echo '# edit' >> '$WORK/$t/proj/app.py' && exec '$HOIST' -q package bench -o '$OUT'")
+	ZIP=$(cd "$WORK/$t" && $M "$RUNS" "zip -r -6 (baseline)" -- \
+		sh -c 'rm -f base.zip; cd proj && zip -q -r -6 ../base.zip . && cd ../site && zip -q -r -6 ../base.zip .')
+	printf '%s\n%s\n%s\n%s\n' "$COLD" "$WARM" "$ONE" "$ZIP"
+	c=$(figure "$COLD" median_s)
+	echo "ratios: warm/cold $(ratio "$(figure "$WARM" median_s)" "$c")," \
+	     "one-change/cold $(ratio "$(figure "$ONE" median_s)" "$c")," \
+	     "cold/zip $(ratio "$c" "$(figure "$ZIP" median_s)")"
+done
