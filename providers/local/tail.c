@@ -8,6 +8,7 @@
 
 #include "../provider.h"
 #include "../../core/err.h"
+#include "../../core/interrupt.h"
 #include "../../core/path.h"
 #include "../../core/stage.h"
 #include "../../core/str.h"
@@ -76,6 +77,8 @@ int local_tail(const struct stage *st, const struct tail_args *a, struct herr *e
 		char buf[65536];
 		size_t n;
 
+		if ((rc = intr_check(e)) != HOIST_OK)   /* Ctrl-C ends a follow */
+			break;
 		if (!f && !(f = fopen(logp, "r"))) {
 			if (!path_exists(dir))
 				break;

@@ -97,3 +97,19 @@ def test_the_state_tree_is_private(make_stage):
                 continue
             if os.stat(p).st_mode & 0o077:       # readable by others: must hold no secret
                 assert secret.encode() not in open(p, "rb").read(), p
+
+
+@pytest.mark.parametrize("sig,status", [(signal.SIGINT, 0), (signal.SIGTERM, 143)])
+def test_a_signal_ends_tail_follow(make_stage, sig, status):
+    """Ctrl-C ends a follow with status 0 (hoist(1)); SIGTERM, what a CI runner
+    sends, with 143 — it used to be ignored by the local follow loop."""
+    s = make_stage()
+    assert s.run("deploy", "dev").returncode == 0
+    p = subprocess.Popen([s.hoist, "tail", "dev", "--follow"], cwd=s.proj, env=s.env,
+                         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    time.sleep(0.5)
+    assert p.poll() is None, "it follows"
+    p.send_signal(sig)
+    out, err = p.communicate(timeout=5)
+    assert p.returncode == status, err
