@@ -275,9 +275,13 @@ static int on_progress(void *p, curl_off_t dltotal, curl_off_t dlnow, curl_off_t
 {
 	struct xfer *x = p;
 
-	/* Stop a long upload or download half-way; a request sent in full gets its answer. */
-	if (intr_signal() && long_transfer(x->rq) &&
-	    ((ultotal > 0 && ulnow < ultotal) || (x->rq->save_to && dlnow > 0)))
+	/*
+	 * On an interrupt: a read stops at once; a long upload or download stops
+	 * half-way; a write sent in full gets its answer first.
+	 */
+	if (intr_signal() && (x->rq->interruptible ||
+			      (long_transfer(x->rq) &&
+			       ((ultotal > 0 && ulnow < ultotal) || (x->rq->save_to && dlnow > 0)))))
 		return 1;   /* CURLE_ABORTED_BY_CALLBACK: http_do reports the interrupt */
 	if (!x->rq->progress || !out_get()->err_tty)
 		return 0;

@@ -109,6 +109,8 @@ struct http_request {
 	const char *save_to;          /* stream a 2xx response body into this file */
 	const char *progress;         /* label for out_progress, NULL: none */
 	bool non_idempotent;          /* see check_effect */
+	bool interruptible;           /* an interrupt may cut it short: it changes nothing
+					 (a read, an invocation); else it gets its answer */
 	long timeout_s;               /* total per attempt; 0: default */
 	int max_attempts;             /* 0: default (5) */
 	const char *what;             /* for messages: "Lambda CreateFunction"; NULL: URL */

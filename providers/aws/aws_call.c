@@ -484,6 +484,7 @@ int aws_do(struct aws_client *c, const struct aws_call *call, struct aws_result 
 		.body = body, .body_len = body_len, .stream = call->stream,
 		.save_to = call->save_to, .progress = call->progress,
 		.non_idempotent = call->non_idempotent, .timeout_s = call->timeout_s,
+		.interruptible = !call_writes(call),
 		.what = what, .sign = sign_attempt,
 		.check_effect = call->check_effect ? check_effect_tramp : NULL, .ctx = &sc,
 	};

@@ -95,3 +95,24 @@ def test_a_long_upload_stops_in_the_middle(hoist, aws_env, aws_project, fake_aws
     assert fake_requests(fake_aws, "s3", "AbortMultipartUpload"), "S3 drops the parts"
     assert [q for q in fake_requests(fake_aws, "s3", "PutObject") if q["params"]["Key"] != KEY] \
         == []
+
+
+def test_ctrl_c_during_a_long_invoke_returns_at_once(hoist, run, aws_env, aws_project, fake_aws,
+                                                    tmp_path):
+    """A read or an invocation changes nothing: an interrupt cuts it short
+    (the function goes on in the cloud) instead of waiting for its answer."""
+    d = aws_project({"keep_warm": False, "apigateway_enabled": False})
+    assert run(["deploy", "dev"], cwd=d, env=aws_env).returncode == 0
+    env, _ = tmp_env(tmp_path, aws_env)
+    p = start(hoist, ["invoke", "dev", "--raw", "import time; time.sleep(20)"], d, env)
+    try:
+        wait_for(lambda: fake_requests(fake_aws, "lambda", "Invoke"))
+        time.sleep(0.3)
+        t0 = time.time()
+        p.send_signal(signal.SIGINT)
+        out, err = p.communicate(timeout=15)
+    finally:
+        if p.poll() is None:
+            p.kill()
+    assert p.returncode == 130, err
+    assert time.time() - t0 < 5 and "interrupted (SIGINT)" in err
