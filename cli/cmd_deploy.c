@@ -37,6 +37,14 @@ static int deploy_stage(struct stage *st, void *ctx, json_t **doc, struct herr *
 		return rc;
 	if (!p->deploy)
 		return cli_no_op(p, "deploy", e);
+	/* Before packaging: a deployed stage is refused at once. */
+	if (p->deployed && (rc = p->deployed(st, &url, e)) == HOIST_OK && url) {
+		rc = herr_set(e, HOIST_FAIL, "stage '%s' is already deployed at %s; did you mean "
+			      "'hoist update %s'?", st->name, url, st->name);
+		free(url);
+	}
+	if (rc)
+		return herr_prefix(e, "deploy %s: ", st->name);
 	rc = cli_package(st, p, zip_opt, !no_cache_opt, &pi, &tmp, e);
 	if (!rc) {
 		a.pkg = &pi;

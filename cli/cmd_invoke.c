@@ -22,7 +22,8 @@
 static const char *raw_opt, *payload_opt;
 
 const struct opt invoke_opts[] = {
-	{ "raw", 0, OPT_STRING, &raw_opt, "CODE", "run Python code in the runtime" },
+	{ "raw", 0, OPT_STRING, &raw_opt, "CODE",
+	  "run Python code in the runtime (its final expression's value on stdout)" },
 	{ "payload", 0, OPT_STRING, &payload_opt, "JSON", "send this event as it is" },
 	{ NULL, 0, OPT_BOOL, NULL, NULL, NULL },
 };

@@ -38,8 +38,18 @@ static const char *jstr(json_t *j, const char *k)
 	return s ? s : "-";
 }
 
+/* "1 request", "2 requests": the number under key k of j. */
+static const char *count(json_t *j, const char *k, const char *noun, char buf[64])
+{
+	long long n = (long long)json_integer_value(json_object_get(j, k));
+
+	snprintf(buf, 64, "%lld %s%s", n, noun, n == 1 ? "" : "s");
+	return buf;
+}
+
 static void print_human(const struct stage *st, const struct provider *p, json_t *j)
 {
+	char c1[64], c2[64], c3[64];
 	json_t *sch = json_object_get(j, "schedules"), *x;
 	size_t i;
 
@@ -65,14 +75,11 @@ static void print_human(const struct stage *st, const struct provider *p, json_t
 	if (json_object_get(j, "version"))
 		row("Version:", "%lld", (long long)json_integer_value(json_object_get(j, "version")));
 	if (json_object_get(j, "invocations_24h"))
-		row("Last 24 hours:", "%lld invocations, %lld errors",
-		    (long long)json_integer_value(json_object_get(j, "invocations_24h")),
-		    (long long)json_integer_value(json_object_get(j, "errors_24h")));
+		row("Last 24 hours:", "%s, %s", count(j, "invocations_24h", "invocation", c1),
+		    count(j, "errors_24h", "error", c2));
 	else if (json_object_get(j, "requests"))
-		row("Invocations:", "%lld requests, %lld errors, %lld events",
-		    (long long)json_integer_value(json_object_get(j, "requests")),
-		    (long long)json_integer_value(json_object_get(j, "errors")),
-		    (long long)json_integer_value(json_object_get(j, "events")));
+		row("Invocations:", "%s, %s, %s", count(j, "requests", "request", c1),
+		    count(j, "errors", "error", c2), count(j, "events", "event", c3));
 	if (json_object_get(j, "concurrency"))
 		row("Workers:", "%lld", (long long)json_integer_value(json_object_get(j, "concurrency")));
 	if (json_object_get(j, "scheduled"))

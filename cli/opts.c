@@ -14,6 +14,7 @@
 #include "../core/str.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,10 +136,14 @@ static int set_value(const struct opt *o, const char *val, struct herr *e)
 		l->v[l->n++] = val;
 		return HOIST_OK;
 	}
+	errno = 0;
 	v = strtol(val, &end, 10);
 	if (!*val || *end)
 		return herr_set(e, HOIST_USAGE, "option '--%s' needs a number, not '%s'",
 				o->long_name, val);
+	if (errno == ERANGE || v > INT_MAX || v < INT_MIN)
+		return herr_set(e, HOIST_USAGE, "option '--%s': %s is too large (at most %d)",
+				o->long_name, val, INT_MAX);
 	*(int *)o->dest = (int)v;
 	return HOIST_OK;
 }

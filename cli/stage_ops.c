@@ -85,6 +85,8 @@ int cli_package(const struct stage *st, const struct provider *p, const char *zi
 	if (zip) {
 		if (!path_exists(zip))
 			return herr_set(e, HOIST_USAGE, "--zip %s: no such file", zip);
+		if ((rc = package_check_zip(zip, st, &p->limits, e)) != HOIST_OK)
+			return rc;
 		pi->zip_path = path_real(zip);
 		return HOIST_OK;
 	}

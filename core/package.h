@@ -68,4 +68,12 @@ struct package_info {
 int package_build(const struct package_opts *o, struct package_info *info, struct herr *e);
 void package_info_free(struct package_info *info);
 
+/*
+ * --zip FILE: a zip with hoist_handler.py and hoist_settings.py at its root,
+ * built for st's function, within the unzipped limit (core/pkg_check.c);
+ * else HOIST_USAGE.
+ */
+int package_check_zip(const char *path, const struct stage *st,
+		      const struct package_limits *lim, struct herr *e);
+
 #endif

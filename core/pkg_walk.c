@@ -16,6 +16,7 @@
 #include "log.h"
 #include "str.h"
 
+#include <jansson.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -172,11 +173,54 @@ static bool readable(struct walk *w, const struct stat *st)
 	return st->st_mode & S_IROTH;
 }
 
+/* Is s valid UTF-8 (no overlongs, no surrogates)?  ASCII at once, else jansson judges. */
+static bool utf8_ok(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	json_t *j;
+	bool ok;
+
+	while (*p && *p < 0x80)
+		p++;
+	if (!*p)
+		return true;
+	j = json_string(s);
+	ok = j != NULL;
+	json_decref(j);
+	return ok;
+}
+
+/* s with bytes outside printable ASCII as \xNN (allocated), for messages. */
+static char *escaped(const char *s)
+{
+	struct sbuf b;
+
+	sbuf_init(&b);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c >= 0x20 && c < 0x7f && c != '\\')
+			sbuf_addc(&b, (char)c);
+		else
+			sbuf_printf(&b, "\\x%02x", c);
+	}
+	return sbuf_detach(&b);
+}
+
 static int walk_file(struct walk *w, const char *abs, const char *rel, const struct stat *st,
 		     struct herr *e)
 {
 	char *arc;
 
+	if (!utf8_ok(rel)) {
+		char *x = escaped(abs);
+		int rc = herr_set(e, HOIST_USAGE, "%s: the file name is not UTF-8, which zip "
+				  "archives and the clouds need; rename the file, or exclude it "
+				  "(\"exclude\"); nothing was packaged", x);
+
+		free(x);
+		return rc;
+	}
 	if (!readable(w, st))
 		return herr_set(e, HOIST_USAGE, "cannot read %s: %s; nothing was packaged",
 				abs, strerror(EACCES));

@@ -93,6 +93,13 @@ struct provider {
 
 	/* Operations; NULL where the platform has no such thing. */
 	int (*deploy)(const struct stage *st, const struct deploy_args *a, char **url, struct herr *e);
+	/*
+	 * Is the stage deployed (a deploy of it finished)?  *url (allocated) is
+	 * its live URL when it is, NULL when not.  Read-only; deploy asks it
+	 * before packaging so a deployed stage is refused at once.  NULL: deploy
+	 * itself refuses, after packaging.
+	 */
+	int (*deployed)(const struct stage *st, char **url, struct herr *e);
 	int (*update)(const struct stage *st, const struct deploy_args *a, char **url, struct herr *e);
 	int (*status)(const struct stage *st, json_t **status, struct herr *e);
 	int (*tail)(const struct stage *st, const struct tail_args *a, struct herr *e);

@@ -90,3 +90,47 @@ def fake_aws():
     fake = Fake().start()
     yield fake
     fake.stop()
+
+
+@pytest.fixture(scope="session")
+def sparse_zip():
+    """sparse_zip(path, size, function) -> path: a valid hoist package of exactly `size`
+    bytes that takes no disk: hoist_handler.py, hoist_settings.py naming `function` (what
+    --zip checks), then blob.bin, the rest, stored zeros written as a hole."""
+    return _sparse_zip
+
+
+def _sparse_zip(path, size, function):
+    import struct
+    import zlib
+
+    small = [("hoist_handler.py", b"def handler(event, context):\n    return event\n"),
+             ("hoist_settings.py", b'FUNCTION_NAME = "%s"\n' % function.encode())]
+    names = [n for n, _ in small] + ["blob.bin"]
+    overhead = sum(30 + len(n) for n in names) + sum(len(d) for _, d in small) + \
+        sum(46 + len(n) for n in names) + 22
+    blob = size - overhead
+    crc, chunk, left = 0, bytes(1 << 20), blob
+    while left:
+        n = min(left, len(chunk))
+        crc = zlib.crc32(chunk[:n], crc)
+        left -= n
+    entries = [(n, zlib.crc32(d), len(d), d) for n, d in small] + [("blob.bin", crc, blob, None)]
+    central, offset = b"", 0
+    with open(path, "wb") as f:
+        for name, c, n, data in entries:
+            nb = name.encode()
+            f.write(struct.pack("<IHHHHHIIIHH", 0x04034b50, 20, 0, 0, 0, 0x21, c, n, n,
+                                len(nb), 0) + nb)
+            if data is None:
+                f.seek(n, 1)        # the hole
+            else:
+                f.write(data)
+            central += struct.pack("<IHHHHHHIIIHHHHHII", 0x02014b50, 20, 20, 0, 0, 0, 0x21,
+                                   c, n, n, len(nb), 0, 0, 0, 0, 0o644 << 16, offset) + nb
+            offset = f.tell()
+        f.write(central)
+        f.write(struct.pack("<IHHHHIIH", 0x06054b50, 0, 0, len(entries), len(entries),
+                            len(central), offset, 0))
+    assert path.stat().st_size == size
+    return path

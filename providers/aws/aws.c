@@ -21,6 +21,7 @@ const struct provider aws_provider = {
 	.runtime_provided = aws_runtime_provided,
 	.settings = aws_settings,           /* settings.c */
 	.deploy = aws_deploy,
+	.deployed = aws_deployed,
 	.update = aws_update,
 	.status = aws_status,
 	.invoke = aws_invoke,

@@ -87,6 +87,7 @@ struct undeploy_args;
 struct tail_args;
 struct certify_args;
 int aws_deploy(const struct stage *st, const struct deploy_args *a, char **url, struct herr *e);
+int aws_deployed(const struct stage *st, char **url, struct herr *e);
 int aws_update(const struct stage *st, const struct deploy_args *a, char **url, struct herr *e);
 int aws_status(const struct stage *st, json_t **status, struct herr *e);
 int aws_invoke(const struct stage *st, const struct invoke_args *a, json_t **result,

@@ -998,6 +998,29 @@ static int finish(struct aws_ctx *x, char **url, struct herr *e)
 	return rc;
 }
 
+/* The URL of a stage a deploy finished (hoist:digest on its function), else NULL. */
+int aws_deployed(const struct stage *st, char **url, struct herr *e)
+{
+	struct aws_ctx x;
+	json_t *fn = NULL;
+	int rc;
+
+	*url = NULL;
+	if ((rc = rest_keys_check(st, e)) != HOIST_OK)   /* settings errors before any call */
+		return rc;
+	if ((rc = aws_ctx_open(&x, st, e)) != HOIST_OK)
+		return rc;
+	rc = lambda_get(&x, NULL, &fn, e);
+	if (!rc && fn && jstr(json_object_get(fn, "Tags"), DIGEST_TAG)) {
+		rc = aws_frontdoor_url(&x, url, e);
+		if (!rc && !*url)
+			*url = xstrdup(x.function_arn);
+	}
+	json_decref(fn);
+	aws_ctx_close(&x);
+	return rc;
+}
+
 int aws_deploy(const struct stage *st, const struct deploy_args *a, char **url, struct herr *e)
 {
 	struct aws_ctx x;

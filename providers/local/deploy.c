@@ -429,6 +429,19 @@ static void touch(const struct stage *st, const char *url)
 	free(u);
 }
 
+int local_deployed(const struct stage *st, char **url, struct herr *e)
+{
+	char *dir = local_stage_dir(st->function_name);
+	json_t *state = NULL;
+
+	*url = NULL;
+	if (local_state_read(dir, &state, NULL) == HOIST_OK)
+		*url = url_of((int)json_integer_value(json_object_get(state, "port")), st->name);
+	json_decref(state);
+	free(dir);
+	return HOIST_OK;
+}
+
 int local_deploy(const struct stage *st, const struct deploy_args *a, char **url,
 		 struct herr *e)
 {

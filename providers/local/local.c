@@ -276,6 +276,7 @@ const struct provider local_provider = {
 	 */
 	.limits = { .unzipped = 262144000ULL },
 	.deploy = local_deploy,
+	.deployed = local_deployed,
 	.update = local_update,
 	.status = local_status,
 	.tail = local_tail,

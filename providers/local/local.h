@@ -207,6 +207,8 @@ int local_unzip_entry(const char *zip_path, const char *name, const char *dest,
 int local_link_tree(const char *src, const char *dst, struct herr *e);
 
 struct deploy_args;
+/* The stage's URL when state.json says it is deployed, else *url NULL. */
+int local_deployed(const struct stage *st, char **url, struct herr *e);
 int local_deploy(const struct stage *st, const struct deploy_args *a, char **url,
 		 struct herr *e);
 int local_update(const struct stage *st, const struct deploy_args *a, char **url,

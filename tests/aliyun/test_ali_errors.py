@@ -73,10 +73,9 @@ def test_function_name_fc_refuses(run, ali_project, ali_env, fake_aliyun):
 
 
 def test_zip_over_the_oss_limit_is_refused_before_any_upload(run, ali_project, ali_env,
-                                                            fake_aliyun, tmp_path):
-    big = tmp_path / "big.zip"
-    with open(big, "wb") as f:         # sparse: 500 MiB + 1 byte, no disk used
-        f.truncate(500 * 1024 * 1024 + 1)
+                                                            fake_aliyun, tmp_path, sparse_zip):
+    # sparse: 500 MiB + 1 byte, no disk used; a hoist package, as --zip wants
+    big = sparse_zip(tmp_path / "big.zip", 500 * 1024 * 1024 + 1, "hoistapp-dev")
     refused(run, ali_project(), ali_env, fake_aliyun, 2,
             f"{big} is 524288001 bytes: Function Compute takes at most 524288000 bytes of zip "
             "through OSS (78643200 inline); nothing was uploaded",

@@ -72,3 +72,10 @@ def wait_for(pred, timeout=30):
             return
         time.sleep(0.02)
     raise AssertionError("timed out")
+
+
+def write_handler(zf, function="hoistapp-dev"):
+    """The two files `--zip` wants at a package's root: a handler and a settings module
+    naming the stage's function (what `hoist package` writes)."""
+    zf.writestr("hoist_handler.py", "def handler(event, context):\n    return event\n")
+    zf.writestr("hoist_settings.py", 'FUNCTION_NAME = "%s"\n' % function)

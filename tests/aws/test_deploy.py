@@ -149,7 +149,7 @@ def test_deploy_update_status_invoke_rollback_undeploy(run, aws_env, flask_proje
     r = run(["status", "dev"], cwd=d, env=aws_env)
     assert r.returncode == 0, r.stderr
     assert FN in r.stdout and url in r.stdout
-    assert "Last 24 hours: 1 invocations, 0 errors" in r.stdout
+    assert "Last 24 hours: 1 invocation, 0 errors" in r.stdout
 
     # ---- invoke: the fake runs the packaged handler
     r = run(["invoke", "dev", "--raw", "x = 6\nx * 7"], cwd=d, env=aws_env)

@@ -8,7 +8,8 @@ import subprocess
 import time
 import zipfile
 
-from aws_helpers import KEY, env_of, fake_post, fake_requests, marker, start, state, wait_for
+from aws_helpers import (KEY, env_of, fake_post, fake_requests, marker, start, state, wait_for,
+                         write_handler)
 
 FN = "hoistapp-dev"
 
@@ -72,7 +73,7 @@ def test_a_long_upload_stops_in_the_middle(hoist, aws_env, aws_project, fake_aws
     d = aws_project({"keep_warm": False, "apigateway_enabled": False})
     z = tmp_path / "big.zip"          # over the inline limit: uploaded to S3
     with zipfile.ZipFile(z, "w", zipfile.ZIP_STORED) as zf:
-        zf.writestr("hoist_handler.py", "def handler(event, context):\n    return event\n")
+        write_handler(zf)
         zf.writestr("blob.bin", os.urandom(51 * 1024 * 1024))
     env, _ = tmp_env(tmp_path, aws_env)
     # the fake stops reading the first part half-way: hoist is inside the transfer

@@ -3,7 +3,7 @@ by the requests the fake AWS received), and the Zappa keys hoist refuses."""
 import os
 import zipfile
 
-from aws_helpers import fake_requests, ops_since, state
+from aws_helpers import fake_requests, ops_since, state, write_handler
 
 FN = "hoistapp-dev"
 
@@ -136,7 +136,7 @@ def test_delete_s3_zip_false_keeps_the_uploaded_zip(run, aws_env, aws_project, f
                      "s3_bucket": "hoist-keys-artifacts"})
     z = tmp_path / "big.zip"          # over Lambda's 50 MiB inline limit: goes through S3
     with zipfile.ZipFile(z, "w", zipfile.ZIP_STORED) as zf:
-        zf.writestr("hoist_handler.py", "def handler(event, context):\n    return event\n")
+        write_handler(zf)
         zf.writestr("blob.bin", os.urandom(51 * 1024 * 1024))
     r = run(["-v", "deploy", "dev", "--zip", z], cwd=d, env=aws_env)
     assert r.returncode == 0, r.stderr

@@ -10,7 +10,7 @@ import subprocess
 import zipfile
 
 import pytest
-from aws_helpers import fake_post, fake_requests, state
+from aws_helpers import fake_post, fake_requests, state, write_handler
 
 FN = "hoistapp-dev"
 RSS_LIMIT_MIB = 20
@@ -19,7 +19,7 @@ RSS_LIMIT_MIB = 20
 def big_zip(path, mib):
     """A zip of about `mib` MiB that does not compress (stored random bytes)."""
     with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as z:
-        z.writestr("hoist_handler.py", "def handler(event, context):\n    return event\n")
+        write_handler(z)
         z.writestr("blob.bin", os.urandom(mib * 1024 * 1024 - 4096))
     return path
 
