@@ -81,6 +81,19 @@ static json_t *remote_env(const struct stage *st)
 	return out;
 }
 
+/*
+ * aliyun/tencent: the bucket holding task responses when s3_bucket names it
+ * (else null: the handler uses the provider's default, hoist-<account>-<region>).
+ */
+static json_t *object_store(const struct stage *st)
+{
+	const char *p = st->provider ? st->provider : "aws";
+
+	if (strcmp(p, "aliyun") && strcmp(p, "tencent"))
+		return json_null();
+	return value_or(st, "s3_bucket", json_null());
+}
+
 /* Append `NAME = <json>`; steals v. */
 static void line(struct sbuf *b, const char *name, json_t *v)
 {
@@ -178,6 +191,7 @@ int pkg_settings_module(const struct stage *st, const char *slim_url, char **out
 	line(&b, "REMOTE_ENV", remote_env(st));
 	line(&b, "ASYNC_SOURCE", value_or(st, "async_source", json_string("lambda")));
 	line(&b, "ASYNC_RESPONSE_TABLE", value_or(st, "async_response_table", json_null()));
+	line(&b, "ASYNC_RESPONSE_BUCKET", object_store(st));
 	line(&b, "SLIM_BUNDLE", slim_url ? json_pack("{s:s, s:s?}", "url", slim_url, "project",
 						     st->project_name) : json_null());
 	*out = sbuf_detach(&b);

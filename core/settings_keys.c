@@ -27,7 +27,7 @@
 	"(function_url_enabled, on by default)"
 #define AWS_ONLY "this is an AWS feature"
 #define NOT_IMPL "this Zappa feature is not implemented by hoist; remove the key"
-#define ASYNC_PV (P_AWS | P_LOCAL)
+#define ASYNC_PV (P_AWS | P_ALIYUN | P_LOCAL)
 #define ASYNC_NOT_YET \
 	"asynchronous tasks are not implemented on this provider yet"
 #define ROLE_NOT_IMPL \
@@ -80,7 +80,7 @@ const struct settings_key settings_keys[] = {
 	{ "environment_variables", T_OBJ, P_ALL, CK_ENVMAP, NULL, { { 0 } }, { NULL }, NULL },
 	{ "aws_environment_variables", T_OBJ, P_AWS, CK_ENVMAP, NULL, { { 0 } }, { NULL },
 	  "use environment_variables" },
-	{ "remote_env", T_STR, P_AWS | P_LOCAL, CK_REMOTE_ENV, NULL, { { 0 } }, { NULL },
+	{ "remote_env", T_STR, P_AWS | P_ALIYUN | P_LOCAL, CK_REMOTE_ENV, NULL, { { 0 } }, { NULL },
 	  "remote_env is not implemented on this provider yet; use environment_variables" },
 	/* Zappa's deprecated spelling of remote_env */
 	{ "remote_env_bucket", T_STR, 0, CK_NONE, NULL, { { 0 } }, { NULL },

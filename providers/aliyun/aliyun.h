@@ -92,6 +92,14 @@ int sls_count(struct ali_ctx *x, const char *project, const char *logstore, long
 /* Delete the logstore (and the project when hoist named it and it is left empty). */
 int sls_remove(struct ali_ctx *x, bool *removed, struct herr *e);
 
+/*
+ * remote_env and asynchronous tasks (tasks.c): the checks made before
+ * anything changes (role_arn, the oss:// object; exit 2), and the response
+ * bucket made at deploy.
+ */
+int ali_tasks_check(struct ali_ctx *x, struct herr *e);
+int ali_tasks_ensure(struct ali_ctx *x, struct herr *e);
+
 /* OSS (oss.c): the artifacts bucket. */
 int oss_bucket_name(struct ali_ctx *x, char **bucket, struct herr *e);
 int oss_bucket_ensure(struct ali_ctx *x, const char *bucket, struct herr *e);

@@ -7,7 +7,8 @@
  *   the inline limit) and configuration of the function (only what differs)
  *   → tags → a new version when anything changed, and the stage's alias
  *   moved to it → the alias's async config (dead letter) → front door
- *   (HTTP trigger) → timers → old versions pruned.
+ *   (HTTP trigger) → timers → the task response bucket (tasks.c) → old
+ *   versions pruned; remote_env and role_arn are checked first (tasks.c).
  *
  * An unchanged stage costs reads only: the code is compared by CRC-64
  * (FC's codeChecksum) and the configuration field by field, so `update`
@@ -493,6 +494,8 @@ static int finish(struct ali_ctx *x, bool changed, char **url, struct herr *e)
 	if (!rc)
 		rc = ali_timers_ensure(x, NULL, e);
 	if (!rc)
+		rc = ali_tasks_ensure(x, e);
+	if (!rc)
 		rc = prune(x, e);
 	if (!rc && !*url)
 		*url = xasprintf("acs:fc:%s:%s:functions/%s/%s", x->region, x->account_id ?: "",
@@ -512,7 +515,9 @@ int ali_deploy(const struct stage *st, const struct deploy_args *a, char **url, 
 	*url = NULL;
 	if ((rc = ali_ctx_open(&x, st, e)) != HOIST_OK)
 		return rc;
-	rc = art_from(a->pkg, &art, e);
+	rc = ali_tasks_check(&x, e);
+	if (!rc)
+		rc = art_from(a->pkg, &art, e);
 	if (!rc)
 		rc = fc_get(&x, NULL, &fn, e);
 	if (!rc && fn && (rc = ali_frontdoor_url(&x, &old, NULL, e)) == HOIST_OK &&
@@ -554,7 +559,9 @@ int ali_update(const struct stage *st, const struct deploy_args *a, char **url, 
 	*url = NULL;
 	if ((rc = ali_ctx_open(&x, st, e)) != HOIST_OK)
 		return rc;
-	rc = art_from(a->pkg, &art, e);
+	rc = ali_tasks_check(&x, e);
+	if (!rc)
+		rc = art_from(a->pkg, &art, e);
 	if (!rc)
 		rc = fc_get(&x, NULL, &fn, e);
 	if (!rc && !fn)

@@ -42,8 +42,9 @@ Per provider (hoist_settings.PROVIDER):
   aliyun   FC InvokeFunction with x-fc-invocation-type Async (hoist_aliyun);
   tencent  SCF Invoke with InvocationType Event (hoist_tencent); on both,
            service "sns" sends the SNS-shaped event the same way, and
-           responses are objects hoist-async-responses/<table>/<id>.json in
-           the stage's OSS / COS bucket (ASYNC_RESPONSE_BUCKET).
+           responses are objects <function>/async-responses/<table>/<id>.json
+           in the stage's OSS / COS bucket (ASYNC_RESPONSE_BUCKET, else on
+           aliyun hoist-<account>-<region>).
 Payload limits: 256 KB on AWS and local (Lambda asynchronous invocation and
 SNS), 128 KB on Alibaba FC and Tencent SCF; over it, AsyncException.
 """
@@ -242,9 +243,13 @@ def _cloud_invoke(provider, function, payload, region):
 def _object_store():
     """(get, put, bucket, key prefix) for responses kept as objects (aliyun, tencent)."""
     bucket = _setting("ASYNC_RESPONSE_BUCKET")
+    if not bucket and _provider() == "aliyun" and os.environ.get("FC_ACCOUNT_ID"):
+        # the provider's default bucket (providers/aliyun/oss.c)
+        bucket = "hoist-%s-%s" % (os.environ["FC_ACCOUNT_ID"],
+                                  os.environ.get("FC_REGION") or "cn-hangzhou")
     if not bucket:
-        raise AsyncException("this package has no ASYNC_RESPONSE_BUCKET (the stage's object "
-                             "storage bucket for captured responses)")
+        raise AsyncException("no bucket for captured responses: set s3_bucket (the stage's "
+                             "object storage bucket)")
     if _provider() == "aliyun":
         import hoist_aliyun as m
         return m.oss_get, m.oss_put, bucket
@@ -253,8 +258,10 @@ def _object_store():
 
 
 def _object_key(response_id):
-    return "hoist-async-responses/%s/%s.json" % (_setting("ASYNC_RESPONSE_TABLE"),
-                                                 os.path.basename(str(response_id)))
+    """Under the function's prefix, which undeploy's artifact cleanup removes."""
+    return "%s/async-responses/%s/%s.json" % (_setting("FUNCTION_NAME"),
+                                              _setting("ASYNC_RESPONSE_TABLE"),
+                                              os.path.basename(str(response_id)))
 
 
 # ---- local: the gateway's control socket --------------------------------------------------

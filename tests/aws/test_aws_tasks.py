@@ -20,6 +20,7 @@ import urllib.error
 import urllib.request
 
 from aws_helpers import ACCOUNT, REGION, fake_requests, state
+from fakecloud.polling import wait_until
 
 FN = "hoistapp-dev"
 TOPIC = f"arn:aws:sns:{REGION}:{ACCOUNT}:{FN}-zappa-async"
@@ -95,16 +96,6 @@ def get(fake_aws, url, path):
         return e.code, e.read()
 
 
-def wait(pred, timeout=30):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        v = pred()
-        if v:
-            return v
-        time.sleep(0.05)
-    raise AssertionError("timed out")
-
-
 def task_runs(fake_aws, marker):
     return [a for a in state(fake_aws).get("async_invocations", {}).values()
             if marker in a.get("logs", "")]
@@ -130,11 +121,11 @@ def test_task_capture_response_and_sns(run, aws_env, aws_project, fake_aws, boto
     assert status == 200 and ans["sent"] is True, ans
     invokes = fake_requests(fake_aws, "lambda", "Invoke")
     assert invokes[-1]["params"]["InvocationType"] == "Event"
-    pending = wait(lambda: get(fake_aws, url, "/response?id=" + ans["response_id"])[1])
+    pending = wait_until(lambda: get(fake_aws, url, "/response?id=" + ans["response_id"])[1])
     assert pending == {"status": "in progress", "response": "N/A"}     # started, gated
     assert not task_runs(fake_aws, "BAKED apple t1")
     boto("s3").put_object(Bucket="gates", Key="t1", Body=b"open")
-    wait(lambda: get(fake_aws, url, "/response?id=" + ans["response_id"])[1]["status"]
+    wait_until(lambda: get(fake_aws, url, "/response?id=" + ans["response_id"])[1]["status"]
          == "complete")
     assert get(fake_aws, url, "/response?id=" + ans["response_id"])[1] == \
         {"status": "complete", "response": {"pie": "apple"}}
@@ -147,7 +138,7 @@ def test_task_capture_response_and_sns(run, aws_env, aws_project, fake_aws, boto
     assert ans == {"sent": True}
     pubs = fake_requests(fake_aws, "sns", "Publish")
     assert pubs[-1]["params"]["TargetArn"] == TOPIC
-    wait(lambda: task_runs(fake_aws, "ANNOUNCED t2"))
+    wait_until(lambda: task_runs(fake_aws, "ANNOUNCED t2"))
     assert task_runs(fake_aws, "ANNOUNCED t2")[0]["source"] == "sns"
 
     # an unchanged update writes nothing for them

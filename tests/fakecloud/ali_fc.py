@@ -783,6 +783,14 @@ def run(fake, fname, qualifier, event_bytes):
     env = {"PATH": "/usr/bin:/bin", "FC_FUNCTION_NAME": fname, "FC_REGION": region,
            "FC_ACCOUNT_ID": ACCOUNT, "FC_FUNC_CODE_PATH": d, "FC_QUALIFIER": qualifier or "LATEST",
            "HOME": "/tmp"}
+    role = cfg.get("role") or ""
+    if role and not role.endswith("/aliyunserviceroleforfc"):
+        # FC hands a function with its own role that role's STS credentials (env)
+        from .fakealiyun import STS_KEYS
+        akid, (secret, token) = next(iter(STS_KEYS.items()))
+        env.update(ALIBABA_CLOUD_ACCESS_KEY_ID=akid, ALIBABA_CLOUD_ACCESS_KEY_SECRET=secret,
+                   ALIBABA_CLOUD_SECURITY_TOKEN=token)
+    env["ALIBABA_CLOUD_ENDPOINT_URL"] = getattr(fake, "url", "")   # the fake is the network
     env.update(cfg.get("environmentVariables") or {})
     proc = subprocess.run(["/usr/bin/python3", "-I", "-S", "-c", RUNNER, d, fname, rid, region,
                            cfg.get("handler") or "index.handler", ACCOUNT],
