@@ -31,6 +31,8 @@ json_t *iam_policy(struct aws_ctx *x, const char *account, bool slim);
  * *created says it was just created (IAM propagation still under way).
  */
 int iam_role_ensure(struct aws_ctx *x, bool slim, char **arn, bool *created, struct herr *e);
+/* Will iam_role_ensure create the role (hoist manages it and it does not exist yet)? */
+int iam_role_missing(struct aws_ctx *x, bool *missing, struct herr *e);
 /* Does the role hoist manages exist as `arn` (the no-change update)?  role_arn: yes, unread. */
 int iam_role_present(struct aws_ctx *x, const char *arn, bool *present, struct herr *e);
 /* Delete the role if hoist created it (tag hoist:managed=true); absent is fine. */

@@ -304,6 +304,23 @@ int iam_role_ensure(struct aws_ctx *x, bool slim, char **arn, bool *created, str
 	return rc;
 }
 
+int iam_role_missing(struct aws_ctx *x, bool *missing, struct herr *e)
+{
+	char *name, *arn = NULL;
+	int rc;
+
+	*missing = false;
+	if (settings_str(x->st->settings, "role_arn") ||
+	    !settings_bool(x->st->settings, "manage_roles", true))
+		return HOIST_OK;   /* given, or must exist: never created here */
+	name = iam_role_name(x);
+	rc = get_role(x, name, &arn, e);
+	*missing = !rc && !arn;
+	free(arn);
+	free(name);
+	return rc;
+}
+
 int iam_role_present(struct aws_ctx *x, const char *arn, bool *present, struct herr *e)
 {
 	char *name, *have = NULL;

@@ -492,14 +492,26 @@ static int create_function(struct aws_ctx *x, const struct art *a, struct herr *
 	char *role = NULL, *bucket = NULL, *key = NULL;
 	const char *zip = NULL;
 	json_t *body = NULL, *code = json_object(), *cfg = NULL, *tags;
-	bool created, sent;
+	struct art via = *a;
+	bool created, sent, missing = false;
 	int rc = HOIST_OK;
 
+	/*
+	 * A role about to be created is refused by Lambda until IAM has
+	 * propagated it (seconds), and each refused CreateFunction would send
+	 * the whole zip again: the code goes through S3 then, so a retry is a
+	 * small request.
+	 */
+	if (!via.objstore && (rc = iam_role_missing(x, &missing, e)) == HOIST_OK && missing) {
+		out_info("the execution role is new: the code goes through S3, so waiting out IAM "
+			 "propagation does not upload it again");
+		via.objstore = true;
+	}
 	/* Artifacts first: a bucket problem stops the deploy before anything is created. */
-	if (a->slim)
+	if (!rc && a->slim)
 		rc = ensure_slim_tar(x, a, &sent, e);
 	if (!rc)
-		rc = code_source(x, a, code, &zip, &bucket, &key, e);
+		rc = code_source(x, &via, code, &zip, &bucket, &key, e);
 	if (!rc)
 		rc = iam_role_ensure(x, a->slim, &role, &created, e);
 	if (rc)

@@ -102,8 +102,13 @@ def test_deploy_update_status_invoke_rollback_undeploy(run, aws_env, flask_proje
     assert list(fn["versions"]) == ["1"]
     # small package: inline upload, nothing left in S3
     assert all(not b["objects"] for b in s.get("s3", {}).values())
-    # IAM propagation was waited out: the first CreateFunction was refused, the retry worked
-    assert len(fake_requests(fake_aws, "lambda", "CreateFunction")) == 2
+    # IAM propagation was waited out: the first CreateFunction was refused, the retry worked;
+    # the role being new, the code went once through S3 (a retry does not upload it again)
+    creates = fake_requests(fake_aws, "lambda", "CreateFunction")
+    assert len(creates) == 2 and all("S3Key" in q["params"]["Code"] for q in creates)
+    assert len([q for q in fake_requests(fake_aws, "s3", "PutObject")
+                if q["params"]["Key"].endswith(".zip")]) == 1
+    assert not fake_requests(fake_aws, "lambda", "UpdateFunctionCode")
     # the front door: REST API, ANY on / and /{proxy+}, AWS_PROXY, stage dev
     apis = list(s["apigateway"]["apis"].values())
     assert len(apis) == 1 and apis[0]["name"] == FN

@@ -18,7 +18,8 @@ Data plane (svc_dataplane.py): requests for an execute-api or lambda-url
 Host are served as the deployed stage's front door serves them.
 
 Side channel (unsigned, same port):
-  GET  /__fake/requests          every signed request: [{service, operation, params}]
+  GET  /__fake/requests          every signed request: [{service, operation, params, time,
+                                  took (seconds the fake spent on it, once answered)}]
   POST /__fake/reset             forget requests, state and faults
   POST /__fake/faults            {"operation": "ListFunctions", "kind": "throttle"|"500"|
                                   "reset"|"slow"|"block"|"echo_token", "count": N, "delay": s}
@@ -637,6 +638,7 @@ class _Handler(BaseHTTPRequestHandler):
         return self.rfile.read(n) if n else b""
 
     def handle_any(self):
+        started = time.time()   # "took": the fake's own time for a request, body read included
         stall = self.fake.take_body_fault(self.path)
         if stall:   # the client is still uploading: take 1 MiB, then stop reading
             self.rfile.read(min(1 << 20, int(self.headers.get("Content-Length") or 0) // 2))
@@ -654,14 +656,15 @@ class _Handler(BaseHTTPRequestHandler):
         self._svc = None
         from . import services
         proto, svc = "rest-json", "unknown"
-        kill = None
+        kill = record = None
         try:
             svc, scope_svc, creds, region = self.verify(parts, body)
             proto = model(svc).metadata["protocol"]
             op, params = self.identify(svc, parts, body)
             with self.fake.lock:
-                self.fake.requests.append({"service": svc, "operation": op.name,
-                                           "params": _jsonable(params), "time": time.time()})
+                record = {"service": svc, "operation": op.name, "params": _jsonable(params),
+                          "time": time.time()}
+                self.fake.requests.append(record)
                 kill = getattr(self.fake, "kill", None)
                 if kill and kill["at"] == len(self.fake.requests) - 1:
                     self.fake.kill = None
@@ -688,6 +691,8 @@ class _Handler(BaseHTTPRequestHandler):
             status, headers, rbody = serialize_output(op, out, request_id)
             headers.setdefault("x-amzn-RequestId", request_id)
             self.send(status, headers, rbody)
+            with self.fake.lock:
+                record["took"] = time.time() - started
         except AWSError as err:
             if kill:     # it answered with an error: killed all the same
                 return self.kill_client(kill)
@@ -695,6 +700,9 @@ class _Handler(BaseHTTPRequestHandler):
                 svc = self._svc
                 proto = model(svc).metadata["protocol"]
             self.send(*serialize_error(proto, svc, err, request_id))
+            if record is not None:
+                with self.fake.lock:
+                    record["took"] = time.time() - started
 
     def kill_client(self, kill):
         """SIGKILL the client named by kill["pidfile"]; its connection is dropped unanswered."""

@@ -9,11 +9,13 @@ import hashlib
 import io
 import json
 import os
+import struct
 import subprocess
 import tempfile
 import time
 import uuid
 import zipfile
+import zlib
 
 from .fakeaws import ACCOUNT, AWSError
 
@@ -337,9 +339,25 @@ def _code(fake, p, ctx):
 
 
 def _check_zip(data):
+    """Every member inflates to its recorded size and CRC-32, as Lambda's unzip
+    checks (ZipFile.testzip's check, without its per-member stream overhead)."""
+    view = memoryview(data)
     try:
-        zipfile.ZipFile(io.BytesIO(data)).testzip()
-    except zipfile.BadZipFile:
+        for info in zipfile.ZipFile(io.BytesIO(data)).infolist():
+            off = info.header_offset
+            if data[off:off + 4] != b"PK\x03\x04":
+                raise zipfile.BadZipFile(f"no local header for {info.filename}")
+            n, m = struct.unpack("<HH", data[off + 26:off + 30])
+            raw = view[off + 30 + n + m:off + 30 + n + m + info.compress_size]
+            if info.compress_type == zipfile.ZIP_STORED:
+                out = raw
+            elif info.compress_type == zipfile.ZIP_DEFLATED:
+                out = zlib.decompress(raw, -15)
+            else:
+                raise zipfile.BadZipFile(f"{info.filename}: compression {info.compress_type}")
+            if len(out) != info.file_size or zlib.crc32(out) != info.CRC:
+                raise zipfile.BadZipFile(f"{info.filename}: bad CRC or size")
+    except (zipfile.BadZipFile, zlib.error, struct.error):
         raise AWSError(400, "InvalidParameterValueException",
                        "Could not unzip uploaded file. Please check your file, then try to upload again.")
 

@@ -115,6 +115,22 @@ def test_lambda_lifecycle_and_invoke(client, fake_aws):
     assert e.value.response["Error"]["Message"] == "Function already exist: f"
 
 
+def test_damaged_zip_refused_as_lambda_does(client, fake_aws):
+    iam, lam = client("iam"), client("lambda")
+    iam.create_role(RoleName="r", AssumeRolePolicyDocument="{}")
+    good = handler_zip("def handler(event, context):\n    return 1\n" + "# pad\n" * 400)
+    bad_crc = bytearray(good)
+    bad_crc[60] ^= 0xFF                    # inside the member's deflated bytes
+    for code in (bytes(bad_crc), good[:-30], b"not a zip"):
+        with pytest.raises(ClientError) as e:
+            lam.create_function(FunctionName="f", Runtime="python3.12",
+                                Handler="hoist_handler.handler",
+                                Role="arn:aws:iam::123456789012:role/r", Code={"ZipFile": code})
+        assert "Could not unzip uploaded file" in e.value.response["Error"]["Message"]
+    log = admin(fake_aws, "/__fake/requests")
+    assert all(r["took"] >= 0 for r in log)  # the fake's own time for each request
+
+
 def test_s3_objects_multipart_and_foreign_bucket(client, fake_aws):
     s3 = client("s3")
     s3.create_bucket(Bucket="mine")
