@@ -6,9 +6,9 @@
 #include "credentials.h"
 
 #include "../../core/err.h"
+#include "../../core/ini.h"
 #include "../../core/redact.h"
 #include "../../core/log.h"
-#include "../../core/path.h"
 #include "../../core/str.h"
 
 #include <ctype.h>
@@ -82,68 +82,6 @@ static const char *setting(const json_t *st, const char *key)
 	const json_t *v = st ? json_object_get(st, key) : NULL;
 
 	return json_is_string(v) && *json_string_value(v) ? json_string_value(v) : NULL;
-}
-
-/* "~/x" → $HOME/x; allocates. */
-static char *expand_home(const char *p)
-{
-	const char *home = env("HOME");
-
-	if (p[0] == '~' && (p[1] == '/' || !p[1]) && home)
-		return xasprintf("%s%s", home, p + 1);
-	return xstrdup(p);
-}
-
-static char *strip(char *s)
-{
-	char *end;
-
-	while (isspace((unsigned char)*s))
-		s++;
-	end = s + strlen(s);
-	while (end > s && isspace((unsigned char)end[-1]))
-		*--end = '\0';
-	return s;
-}
-
-/*
- * The keys of section `want` in INI file `path` as a JSON object (new
- * reference), or NULL when the file or the section does not exist.
- */
-static json_t *ini_section(const char *path, const char *want)
-{
-	char *text = NULL, *line, *save = NULL;
-	size_t len;
-	struct herr ignore;
-	json_t *out = NULL;
-	bool in = false;
-
-	if (path_read(path, &text, &len, &ignore) != HOIST_OK)
-		return NULL;
-	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		bool indented = *line == ' ' || *line == '\t';
-		char *l = strip(line), *eq;
-
-		if (!*l || *l == '#' || *l == ';')
-			continue;
-		if (*l == '[') {
-			char *close = strchr(l, ']');
-
-			if (!close)
-				continue;
-			*close = '\0';
-			in = strcmp(strip(l + 1), want) == 0;
-			if (in && !out)
-				out = json_object();
-			continue;
-		}
-		if (!in || indented || !(eq = strchr(l, '=')))
-			continue;
-		*eq = '\0';
-		json_object_set_new(out, strip(l), json_string(strip(eq + 1)));
-	}
-	free(text);
-	return out;
 }
 
 static const char *kv(const json_t *o, const char *key)
@@ -243,9 +181,9 @@ int aws_config_load(struct aws_config *cfg, const json_t *st, struct herr *e)
 	if (!prof)
 		prof = env("AWS_DEFAULT_PROFILE");
 	cfg->profile = xstrdup(prof ? prof : "default");
-	cred_path = expand_home(env("AWS_SHARED_CREDENTIALS_FILE") ?
+	cred_path = ini_expand_home(env("AWS_SHARED_CREDENTIALS_FILE") ?
 				env("AWS_SHARED_CREDENTIALS_FILE") : "~/.aws/credentials");
-	conf_path = expand_home(env("AWS_CONFIG_FILE") ? env("AWS_CONFIG_FILE") : "~/.aws/config");
+	conf_path = ini_expand_home(env("AWS_CONFIG_FILE") ? env("AWS_CONFIG_FILE") : "~/.aws/config");
 	section = strcmp(cfg->profile, "default") == 0 ? xstrdup("default")
 						       : xasprintf("profile %s", cfg->profile);
 	conf_sec = ini_section(conf_path, section);
