@@ -49,12 +49,12 @@ const struct settings_key settings_keys[] = {
 	  "python3.9|python3.10|python3.11|python3.12|python3.13|python3.14", { { 0 } },
 	  ALL4("\"python3.12\""), NULL },
 	{ "region", T_STR, P_CLOUD, CK_REGION, NULL, { { 0 } },
-	  { [PV_TENCENT] = "\"ap-guangzhou\"" }, NULL },
+	  { NULL }, NULL },   /* aliyun: its CLI profile; tencent: TENCENTCLOUD_REGION, ap-guangzhou */
 	{ "aws_region", T_STR, P_AWS, CK_REGION, NULL, { { 0 } }, { NULL },
 	  "use 'region' for other providers" },
-	{ "profile_name", T_STR, P_AWS | P_ALIYUN, CK_NONE, NULL, { { 0 } }, { NULL },
-	  "a credential profile (AWS ~/.aws, Alibaba ~/.aliyun/config.json); tencent reads "
-	  "its own credential file" },
+	{ "profile_name", T_STR, P_AWS | P_ALIYUN | P_TENCENT, CK_NONE, NULL, { { 0 } }, { NULL },
+	  "a credential profile (AWS ~/.aws, Alibaba ~/.aliyun/config.json, Tencent "
+	  "~/.tencentcloud/credentials)" },
 	{ "account_id", T_STR | T_INT, P_ALIYUN, CK_NONE, NULL, { { 0 } }, { NULL },
 	  "the Alibaba Cloud account id (FC endpoint)" },
 	{ "endpoint_urls", T_OBJ, P_CLOUD, CK_URLMAP, NULL, { { 0 } }, { NULL }, NULL },

@@ -1,0 +1,198 @@
+/*
+ * test_tencent_credentials.c — Tencent Cloud keys, region and endpoint
+ * overrides from the environment, ~/.tencentcloud/credentials (in a
+ * temporary HOME) and the stage settings.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../../core/err.h"
+#include "../../core/path.h"
+#include "../../providers/tencent/credentials.h"
+
+static char home[256];
+
+static const char *const vars[] = {
+	"TENCENTCLOUD_SECRET_ID", "TENCENTCLOUD_SECRET_KEY", "TENCENTCLOUD_SESSION_TOKEN",
+	"TENCENTCLOUD_PROFILE", "TENCENTCLOUD_REGION", "TENCENTCLOUD_ENDPOINT_URL",
+	"TENCENTCLOUD_ENDPOINT_URL_SCF", "TENCENTCLOUD_ENDPOINT_URL_COS",
+};
+
+static void write_credentials(const char *text)
+{
+	char path[600], dir[512];
+	struct herr e;
+
+	snprintf(dir, sizeof(dir), "%s/.tencentcloud", home);
+	snprintf(path, sizeof(path), "%s/credentials", dir);
+	assert_int_equal(path_mkdirs(dir, &e), 0);
+	assert_int_equal(path_write_atomic(path, text, strlen(text), &e), 0);
+}
+
+static int setup(void **state)
+{
+	snprintf(home, sizeof(home), "/tmp/hoist-tc-cred-XXXXXX");
+	assert_non_null(mkdtemp(home));
+	setenv("HOME", home, 1);
+	for (size_t i = 0; i < sizeof(vars) / sizeof(*vars); i++)
+		unsetenv(vars[i]);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct herr e;
+
+	path_rmtree(home, &e);
+	return 0;
+}
+
+static json_t *settings(const char *text)
+{
+	json_error_t je;
+	json_t *j = json_loads(text, 0, &je);
+
+	assert_non_null(j);
+	return j;
+}
+
+static void environment(void **state)
+{
+	struct tc_config c;
+	struct herr e;
+
+	setenv("TENCENTCLOUD_SECRET_ID", "AKIDENV", 1);
+	setenv("TENCENTCLOUD_SECRET_KEY", "keyenv", 1);
+	setenv("TENCENTCLOUD_SESSION_TOKEN", "tok", 1);
+	assert_int_equal(tc_config_load(&c, NULL, &e), HOIST_OK);
+	assert_string_equal(c.creds.secret_id, "AKIDENV");
+	assert_string_equal(c.creds.secret_key, "keyenv");
+	assert_string_equal(c.creds.token, "tok");
+	assert_string_equal(c.creds.source, "environment");
+	assert_string_equal(c.region, "ap-guangzhou");        /* the default */
+	tc_config_free(&c);
+}
+
+static void profiles(void **state)
+{
+	struct tc_config c;
+	struct herr e;
+	json_t *st;
+
+	write_credentials("[default]\nsecret_id = AKIDDEF\nsecret_key = keydef\n\n"
+			  "# a comment\n[ci]\nsecret_id=AKIDCI\nsecret_key=keyci\ntoken=tci\n");
+	assert_int_equal(tc_config_load(&c, NULL, &e), HOIST_OK);
+	assert_string_equal(c.creds.secret_id, "AKIDDEF");
+	assert_null(c.creds.token);
+	assert_non_null(strstr(c.creds.source, "profile default in "));
+	tc_config_free(&c);
+
+	setenv("TENCENTCLOUD_PROFILE", "ci", 1);
+	assert_int_equal(tc_config_load(&c, NULL, &e), HOIST_OK);
+	assert_string_equal(c.creds.secret_id, "AKIDCI");
+	assert_string_equal(c.creds.token, "tci");
+	tc_config_free(&c);
+
+	/* An explicit profile_name wins over the environment's keys. */
+	setenv("TENCENTCLOUD_SECRET_ID", "AKIDENV", 1);
+	setenv("TENCENTCLOUD_SECRET_KEY", "keyenv", 1);
+	st = settings("{\"profile_name\": \"default\"}");
+	assert_int_equal(tc_config_load(&c, st, &e), HOIST_OK);
+	assert_string_equal(c.creds.secret_id, "AKIDDEF");
+	tc_config_free(&c);
+	json_decref(st);
+
+	st = settings("{\"profile_name\": \"nope\"}");
+	assert_int_equal(tc_config_load(&c, st, &e), HOIST_USAGE);
+	assert_non_null(strstr(e.msg, "profile 'nope' not found"));
+	json_decref(st);
+}
+
+static void missing_credentials(void **state)
+{
+	struct tc_config c;
+	struct herr e;
+
+	assert_int_equal(tc_config_load(&c, NULL, &e), HOIST_FAIL);
+	assert_non_null(strstr(e.msg, "no Tencent Cloud credentials found"));
+	assert_non_null(strstr(e.msg, "TENCENTCLOUD_SECRET_ID"));
+	assert_non_null(strstr(e.msg, "/.tencentcloud/credentials"));
+	assert_non_null(strstr(e.msg, "/etc/tencentcloud/credentials"));
+	/* only an id is not enough */
+	setenv("TENCENTCLOUD_SECRET_ID", "AKIDENV", 1);
+	assert_int_equal(tc_config_load(&c, NULL, &e), HOIST_FAIL);
+}
+
+static void regions(void **state)
+{
+	struct tc_config c;
+	struct herr e;
+	json_t *st = settings("{\"region\": \"ap-shanghai\"}");
+
+	setenv("TENCENTCLOUD_SECRET_ID", "AKIDENV", 1);
+	setenv("TENCENTCLOUD_SECRET_KEY", "keyenv", 1);
+	setenv("TENCENTCLOUD_REGION", "ap-singapore", 1);
+	assert_int_equal(tc_config_load(&c, st, &e), HOIST_OK);
+	assert_string_equal(c.region, "ap-shanghai");
+	tc_config_free(&c);
+	assert_int_equal(tc_config_load(&c, NULL, &e), HOIST_OK);
+	assert_string_equal(c.region, "ap-singapore");
+	tc_config_free(&c);
+	json_decref(st);
+	st = settings("{\"region\": \"ap-guangzho\"}");
+	assert_int_equal(tc_config_load(&c, st, &e), HOIST_USAGE);
+	assert_non_null(strstr(e.msg, "unknown region 'ap-guangzho'"));
+	assert_non_null(strstr(e.msg, "did you mean 'ap-guangzhou'"));
+	json_decref(st);
+	assert_int_equal(tc_region_check("us-east-1", &e), HOIST_USAGE);
+}
+
+static void endpoints(void **state)
+{
+	struct tc_config c;
+	struct herr e;
+	json_t *st = settings("{\"endpoint_urls\": {\"SCF\": \"http://set:1/\", \"cls\": \"http://cls:2\"}}");
+	char *u;
+
+	setenv("TENCENTCLOUD_SECRET_ID", "AKIDENV", 1);
+	setenv("TENCENTCLOUD_SECRET_KEY", "keyenv", 1);
+	assert_int_equal(tc_config_load(&c, st, &e), HOIST_OK);
+	u = tc_endpoint_override(&c, "scf");
+	assert_string_equal(u, "http://set:1");
+	free(u);
+	assert_null(tc_endpoint_override(&c, "cos"));
+	setenv("TENCENTCLOUD_ENDPOINT_URL_SCF", "http://env:3//", 1);
+	setenv("TENCENTCLOUD_ENDPOINT_URL", "http://all:4", 1);
+	u = tc_endpoint_override(&c, "scf");
+	assert_string_equal(u, "http://env:3");
+	free(u);
+	u = tc_endpoint_override(&c, "cls");
+	assert_string_equal(u, "http://cls:2");
+	free(u);
+	u = tc_endpoint_override(&c, "dnspod");
+	assert_string_equal(u, "http://all:4");
+	free(u);
+	tc_config_free(&c);
+	json_decref(st);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(environment, setup, teardown),
+		cmocka_unit_test_setup_teardown(profiles, setup, teardown),
+		cmocka_unit_test_setup_teardown(missing_credentials, setup, teardown),
+		cmocka_unit_test_setup_teardown(regions, setup, teardown),
+		cmocka_unit_test_setup_teardown(endpoints, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
