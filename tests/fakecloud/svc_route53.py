@@ -9,19 +9,17 @@ Real-API behaviour kept where hoist could notice:
 - UPSERT replaces; record names are stored with a trailing dot, lower case;
 - ListHostedZonesByName orders by reversed labels like Route 53.
 
-DNS: dns_server(fake) starts (once per fake) a UDP server on 127.0.0.1 and
-returns its port.  It answers TXT, A, CNAME (and CNAME for an A query) from
+DNS: dns_server(fake) starts (once per fake) dnsserver.py's UDP responder on
+127.0.0.1 and returns its port.  It answers TXT, A, CNAME (and CNAME for an A query) from
 the INSYNC record sets of every zone, NXDOMAIN for unknown names; alias
 records answer 127.0.0.1.  pebble's -dnsserver can point at it, so pebble
 validates the dns-01 TXT records hoist wrote through ChangeResourceRecordSets.
 """
 import random
-import socket
 import string
-import struct
-import threading
 import time
 
+from . import dnsserver
 from .fakeaws import AWSError
 from .services import SETTLE_SECONDS, now, op, st
 
@@ -208,73 +206,7 @@ def _exists(fake, name):
 
 # ---- DNS responder -------------------------------------------------------------
 
-def _qname(data, off):
-    labels = []
-    while True:
-        n = data[off]
-        off += 1
-        if n == 0:
-            return ".".join(labels), off
-        labels.append(data[off:off + n].decode(errors="replace"))
-        off += n
-
-
-def _name_wire(name):
-    out = b""
-    for label in name.rstrip(".").split("."):
-        out += bytes([len(label)]) + label.encode()
-    return out + b"\0"
-
-
-def _answer(fake, data):
-    qid, flags, qd = struct.unpack(">HHH", data[:6])
-    name, off = _qname(data, 12)
-    qtype, qclass = struct.unpack(">HH", data[off:off + 4])
-    question = data[12:off + 4]
-    answers = []
-    types = {16: "TXT", 1: "A", 5: "CNAME"}
-    t = types.get(qtype)
-    fake.dns_queries.append((name.lower().rstrip("."), t or qtype))
-    blackout = getattr(fake, "dns_blackout", False)   # tests: NXDOMAIN to everything
-    if t and not blackout:
-        vals = lookup(fake, name, t, insync_only=True)
-        rtype = qtype
-        if not vals and t == "A":
-            vals, rtype = lookup(fake, name, "CNAME", insync_only=True), 5
-        for v in vals:
-            if rtype == 16:
-                raw = v.encode()
-                rdata = b"".join(bytes([len(raw[i:i + 255])]) + raw[i:i + 255] for i in range(0, max(len(raw), 1), 255))
-            elif rtype == 1:
-                rdata = socket.inet_aton(v)
-            else:
-                rdata = _name_wire(v)
-            answers.append(b"\xc0\x0c" + struct.pack(">HHIH", rtype, 1, 60, len(rdata)) + rdata)
-    rcode = 0 if answers or (not blackout and _exists(fake, name)) else 3
-    hdr = struct.pack(">HHHHHH", qid, 0x8400 | (flags & 0x0100) | rcode, 1, len(answers), 0, 0)
-    return hdr + question + b"".join(answers)
-
-
 def dns_server(fake):
     """Start (once) the UDP DNS responder for this fake; returns its port."""
-    with fake.lock:
-        srv = getattr(fake, "_dns", None)
-        if srv:
-            return srv.getsockname()[1]
-        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        sock.bind(("127.0.0.1", 0))
-        fake._dns = sock
-        fake.dns_queries = []
-
-    def serve():
-        while True:
-            try:
-                data, addr = sock.recvfrom(4096)
-            except OSError:
-                return
-            try:
-                sock.sendto(_answer(fake, data), addr)
-            except (OSError, IndexError, struct.error):
-                continue
-    threading.Thread(target=serve, daemon=True).start()
-    return sock.getsockname()[1]
+    return dnsserver.start(fake, lambda name, t: lookup(fake, name, t, insync_only=True),
+                           lambda name: _exists(fake, name))

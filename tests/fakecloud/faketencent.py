@@ -1,0 +1,380 @@
+"""A fake Tencent Cloud for hoist's tests: one HTTP server on 127.0.0.1 that
+speaks the API 3.0 services hoist uses (SCF, CLS, CAM, SSL, DNSPod, Cloud
+Monitor), COS, SCF function URLs and SCF custom domains, routed by the Host
+header (hoist keeps the real host when an endpoint override points it here).
+
+It is strict the way fakeaws.py is strict with botocore, with Tencent's own
+SDK code as the judge (tc_judge.js, a long-lived node process shared by every
+fake in the test session):
+
+- every API 3.0 request's TC3-HMAC-SHA256 signature is recomputed with
+  tencentcloud-sdk-nodejs-common's sign3 (a mismatch gets
+  AuthFailure.SignatureFailure), X-TC-Timestamp must be within 5 minutes and
+  the credential scope must name the service the host belongs to;
+- every action's parameters are checked against the SDK's request model
+  (UnknownParameter / MissingParameter / InvalidParameter), and every answer
+  the fake gives against the response model;
+- COS requests carry cos-nodejs-sdk-v5 getAuth signatures;
+- SCF calls are asynchronous: functions go Creating/Updating -> Active over a
+  few GetFunction polls, and writes to a function that is not Active fail.
+Errors are Tencent's: {"Response": {"Error": {"Code", "Message"}, "RequestId"}}
+with HTTP 200.
+
+Side channel (unsigned, same port):
+  GET  /__fake/requests   every signed request: [{service, action, params, time}]
+  POST /__fake/reset      forget requests, state and faults
+  POST /__fake/faults     {"action": "CreateFunction" | "cos:PutObject" | "*",
+                           "kind": "throttle" | "internal" | "http500" | "reset" |
+                                   "reset_after" | "slow", "count": N, "delay": s}
+  GET  /__fake/state      a JSON dump of the state
+  POST /__fake/logs       {"topic": id, "lines": [{"time": ms, "message": text}]}
+  POST /__fake/dns        {"name": fqdn, "type": "CNAME", "value": v}: a record
+                          served by DNS outside DNSPod (custom-domain checks)
+"""
+import base64
+import datetime
+import hashlib
+import json
+import os
+import re
+import socket
+import struct
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from http.server import ThreadingHTTPServer
+from urllib.parse import urlsplit
+
+from . import fakeaws
+
+APPID = "1250000000"
+UIN = "100000000001"
+DEFAULT_KEYS = {"AKIDFAKEHOIST": "fake/tencent+secret"}
+SERVICES = {"scf": "2018-04-16", "cls": "2020-10-16", "cam": "2019-01-16",
+            "ssl": "2019-12-05", "dnspod": "2021-03-23", "monitor": "2018-07-24"}
+REGIONAL = {"scf", "cls", "monitor"}
+SKEW = 300
+
+HANDLERS = {}        # (service, action) -> fn(fake, params, ctx) -> dict
+
+
+def action(service, name):
+    def deco(fn):
+        HANDLERS[(service, name)] = fn
+        return fn
+    return deco
+
+
+class TCError(Exception):
+    """A Tencent API error (answered with HTTP 200 unless status says otherwise)."""
+    def __init__(self, code, message, status=200):
+        super().__init__(message)
+        self.code, self.message, self.status = code, message, status
+
+
+# ---- the judge ----------------------------------------------------------------
+
+class Judge:
+    """tc_judge.js, started once per test session, asked one line at a time."""
+    _lock = threading.Lock()
+    _proc = None
+
+    @classmethod
+    def ask(cls, **q):
+        with cls._lock:
+            if cls._proc is None or cls._proc.poll() is not None:
+                here = os.path.dirname(os.path.abspath(__file__))
+                cls._proc = subprocess.Popen(["node", os.path.join(here, "tc_judge.js")],
+                                             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                             text=True, bufsize=1)
+                ready = json.loads(cls._proc.stdout.readline() or "{}")
+                if "ready" not in ready:
+                    raise RuntimeError(f"tc_judge.js did not start: {ready}")
+            cls._proc.stdin.write(json.dumps(q) + "\n")
+            cls._proc.stdin.flush()
+            out = json.loads(cls._proc.stdout.readline())
+        if "fatal" in out:
+            raise RuntimeError("tc_judge.js: " + out["fatal"])
+        return out
+
+
+def now_ms():
+    return int(time.time() * 1000)
+
+
+def stamp(t=None):
+    """SCF's time format: 2024-05-01 12:00:00."""
+    return datetime.datetime.fromtimestamp(t or time.time()).strftime("%Y-%m-%d %H:%M:%S")
+
+
+# ---- the server ---------------------------------------------------------------
+
+class Fake:
+    def __init__(self, keys=None, settle_polls=2):
+        self.keys = dict(keys or DEFAULT_KEYS)
+        self.tokens = {}                 # secret id -> required X-TC-Token
+        self.settle_polls = settle_polls
+        self.lock = threading.RLock()
+        self.reset()
+
+    def reset(self):
+        with self.lock:
+            self.requests = []
+            self.faults = []
+            self.state = {}
+            self.external_dns = {}       # (name, type) -> [values]
+            self.run_count = 0
+
+    def start(self, port=0):
+        fake = self
+
+        class Handler(_Handler):
+            pass
+        Handler.fake = fake
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self.httpd.daemon_threads = True
+        self.port = self.httpd.server_address[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+        return self
+
+    def stop(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def st(self, key):
+        return self.state.setdefault(key, {})
+
+    def take_fault(self, name):
+        with self.lock:
+            for f in self.faults:
+                if f["action"] in (name, "*") and f["count"] != 0:
+                    if f["count"] > 0:
+                        f["count"] -= 1
+                    return dict(f)
+        return None
+
+    def record(self, service, name, params):
+        with self.lock:
+            self.requests.append({"service": service, "action": name, "params": params,
+                                  "time": time.time()})
+
+
+def answer(request_id, out=None, err=None):
+    body = {"Response": dict(out or {})}
+    if err is not None:
+        body["Response"] = {"Error": {"Code": err.code, "Message": err.message}}
+    body["Response"]["RequestId"] = request_id
+    return json.dumps(body).encode()
+
+
+class _Handler(fakeaws._Handler):
+    """fakeaws's HTTP plumbing (keep-alive, TCP_NODELAY, bodies); Tencent's routing."""
+    do_OPTIONS = fakeaws._Handler.do_GET
+
+    def drop(self):
+        """Close the connection without an answer (RST)."""
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.connection.close()
+        self.close_connection = True
+
+    def handle_any(self):
+        body = self.read_body()
+        parts = urlsplit(self.path)
+        if parts.path.startswith("/__fake/"):
+            return self.admin(parts.path, body)
+        host = (self.headers.get("Host") or "").split(":")[0].lower()
+        from . import tc_cos, tc_url
+        if self.headers.get("X-TC-Action") is not None or host.endswith(".tencentcloudapi.com"):
+            return self.api(host, parts, body)
+        if ".cos." in host and host.endswith(".myqcloud.com"):
+            return tc_cos.serve(self, host, parts, body)
+        return tc_url.serve(self, host, parts, body)
+
+    # ---- API 3.0 ----------------------------------------------------------
+
+    def api(self, host, parts, body):
+        rid = str(uuid.uuid4())
+        try:
+            svc, ctx = self.verify_tc3(host, parts, body)
+            name = self.headers.get("X-TC-Action")
+            try:
+                params = json.loads(body or b"{}")
+            except ValueError:
+                raise TCError("InvalidParameter", "the body is not JSON")
+            self.fake.record(svc, name, params)
+            fault = self.fake.take_fault(name)
+            if fault and self.apply_fault(fault, rid, before=True):
+                return
+            errs = Judge.ask(op="validate", service=svc, action=name, params=params)["errors"]
+            if errs:
+                raise TCError(errs[0][0], errs[0][1])
+            handler = HANDLERS.get((svc, name))
+            if handler is None:
+                raise TCError("UnsupportedOperation", f"the fake does not implement {svc} {name}")
+            if getattr(handler, "unlocked", False):    # runs code that may call back
+                out = handler(self.fake, params, ctx) or {}
+            else:
+                with self.fake.lock:
+                    out = handler(self.fake, params, ctx) or {}
+            bad = Judge.ask(op="response", service=svc, action=name, response=out)["errors"]
+            if bad:
+                raise TCError("InternalError", f"fake answer for {name} breaks the response "
+                              f"model: {bad}")
+            if fault and self.apply_fault(fault, rid, before=False):
+                return
+            self.send(200, {"Content-Type": "application/json"}, answer(rid, out))
+        except TCError as err:
+            self.send(err.status, {"Content-Type": "application/json"}, answer(rid, err=err))
+
+    def apply_fault(self, f, rid, before):
+        kind = f["kind"]
+        if kind == "reset_after":
+            if before:
+                return False
+            self.drop()
+            return True
+        if not before:
+            return False
+        if kind == "throttle":
+            self.send(200, {"Content-Type": "application/json"},
+                      answer(rid, err=TCError("RequestLimitExceeded", "Your request frequency "
+                                              "has exceeded the limit (injected).")))
+            return True
+        if kind == "internal":
+            self.send(200, {"Content-Type": "application/json"},
+                      answer(rid, err=TCError("InternalError", "internal error (injected)")))
+            return True
+        if kind == "http500":
+            self.send(500, {"Content-Type": "text/plain"}, b"upstream failure (injected)")
+            return True
+        if kind == "reset":
+            self.drop()
+            return True
+        if kind == "slow":
+            time.sleep(float(f.get("delay", 2)))
+        return False
+
+    def verify_tc3(self, host, parts, body):
+        """-> (service, ctx); TCError with Tencent's AuthFailure codes otherwise."""
+        auth = self.headers.get("Authorization", "")
+        m = re.match(r"TC3-HMAC-SHA256 Credential=([^/]+)/(\d{4}-\d{2}-\d{2})/([a-z0-9]+)/tc3_request, "
+                     r"SignedHeaders=([a-z0-9;-]+), Signature=([0-9a-f]{64})$", auth)
+        if not m:
+            raise TCError("AuthFailure.InvalidAuthorization", "Authorization header is missing "
+                          "or malformed.")
+        sid, date, svc, signed, _ = m.groups()
+        if svc not in SERVICES:
+            raise TCError("AuthFailure.SignatureFailure", f"unknown service {svc} in the credential scope")
+        if host.endswith(".tencentcloudapi.com") and host.split(".")[0] != svc:
+            raise TCError("AuthFailure.SignatureFailure",
+                          f"credential scope service {svc} does not match host {host}")
+        name, version = self.headers.get("X-TC-Action"), self.headers.get("X-TC-Version")
+        if not name:
+            raise TCError("MissingParameter", "The request is missing a required parameter `Action`.")
+        if version != SERVICES[svc]:
+            raise TCError("NoSuchVersion", f"The requested version `{version}` of API `{name}` "
+                          f"does not exist.")
+        secret = self.fake.keys.get(sid)
+        if secret is None:
+            raise TCError("AuthFailure.SecretIdNotFound", "The SecretId is not found, please "
+                          "ensure that your SecretId is correct.")
+        try:
+            ts = int(self.headers.get("X-TC-Timestamp", ""))
+        except ValueError:
+            raise TCError("MissingParameter", "The request is missing a required parameter `Timestamp`.")
+        if abs(time.time() - ts) > SKEW:
+            raise TCError("AuthFailure.SignatureExpire", "Signature expired.")
+        if datetime.datetime.fromtimestamp(ts, datetime.timezone.utc).strftime("%Y-%m-%d") != date:
+            raise TCError("AuthFailure.SignatureFailure", "the credential date is not the "
+                          "UTC date of X-TC-Timestamp")
+        want = self.fake.tokens.get(sid)
+        if want is not None and self.headers.get("X-TC-Token") != want:
+            raise TCError("AuthFailure.TokenFailure", "Token verification failed.")
+        url = "https://" + (self.headers.get("Host") or host) + parts.path + \
+            ("?" + parts.query if parts.query else "")
+        expected = Judge.ask(op="tc3", method=self.command, url=url,
+                             body_b64=base64.b64encode(body).decode(), timestamp=ts,
+                             service=svc, secret_id=sid, secret_key=secret,
+                             content_type=self.headers.get("Content-Type", ""))["authorization"]
+        if expected != auth:
+            raise TCError("AuthFailure.SignatureFailure", "The provided credentials could not "
+                          "be validated. Please check your signature is correct.")
+        region = self.headers.get("X-TC-Region")
+        if svc in REGIONAL:
+            from .tc_regions import REGIONS
+            if not region:
+                raise TCError("MissingParameter", "The request is missing a required parameter `Region`.")
+            if region not in REGIONS:
+                raise TCError("InvalidParameterValue", f"The value `{region}` of parameter "
+                              f"`Region` is not supported.")
+        return svc, {"region": region, "secret_id": sid, "service": svc}
+
+    # ---- side channel -----------------------------------------------------
+
+    def admin(self, path, body):
+        f = self.fake
+        doc = json.loads(body) if body else {}
+        if path == "/__fake/requests":
+            with f.lock:
+                out = json.dumps(f.requests)
+        elif path == "/__fake/reset":
+            f.reset()
+            out = "{}"
+        elif path == "/__fake/faults":
+            with f.lock:
+                f.faults.append({"action": doc["action"], "kind": doc["kind"],
+                                 "count": int(doc.get("count", 1)), "delay": doc.get("delay", 2)})
+            out = "{}"
+        elif path == "/__fake/logs":
+            from .tc_cls import admin_append
+            with f.lock:
+                out = json.dumps(admin_append(f, doc))
+        elif path == "/__fake/dns":
+            with f.lock:
+                f.external_dns.setdefault((doc["name"].rstrip(".").lower(), doc["type"]),
+                                          []).append(doc["value"])
+            out = "{}"
+        elif path == "/__fake/state":
+            with f.lock:
+                out = json.dumps(_jsonable(f.state))
+        else:
+            return self.send(404, {}, b"no such admin endpoint")
+        self.send(200, {"Content-Type": "application/json"}, out.encode())
+
+
+def _jsonable(v):
+    if isinstance(v, dict):
+        return {str(k): _jsonable(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple, set)):
+        return [_jsonable(x) for x in v]
+    if isinstance(v, (bytes, bytearray)):
+        return {"__bytes__": len(v), "sha256": hashlib.sha256(v).hexdigest()}
+    return v
+
+
+from . import tc_scf, tc_cls, tc_misc  # noqa: E402,F401  (register the actions)
+
+
+def main():
+    import argparse
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--port", type=int, default=0)
+    a = ap.parse_args()
+    fake = Fake().start(a.port)
+    print(f"URL {fake.url}", flush=True)
+    try:
+        sys.stdin.read()
+    except KeyboardInterrupt:
+        pass
+    fake.stop()
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    __package__ = "fakecloud"
+    import fakecloud.faketencent as _self
+    _self.main()
