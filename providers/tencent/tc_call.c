@@ -70,17 +70,6 @@ char *tc_host(const struct tc_service *svc)
 	return xasprintf("%s.tencentcloudapi.com", svc->name);
 }
 
-char *tc_url(const struct tc_client *c, const char *service, const char *host,
-	     const char *path_query)
-{
-	char *ovr = tc_endpoint_override(&c->cfg, service), *url;
-
-	url = ovr ? xasprintf("%s%s", ovr, path_query) : xasprintf("https://%s%s", host,
-								    path_query);
-	free(ovr);
-	return url;
-}
-
 /* ---- per attempt ----------------------------------------------------------- */
 
 struct sign_ctx {
@@ -97,7 +86,8 @@ static int sign_attempt(const struct http_request *rq, struct http_headers *extr
 	struct sign_ctx *s = p;
 	struct tc3_req r = {
 		.method = "POST", .host = s->host, .path = "/", .content_type = CONTENT_TYPE,
-		.body = s->body, .body_len = s->body_len, .payload_hash = s->call->body_sha256,
+		.body = s->body, .body_len = s->body_len,
+		.payload_hash = s->call->stream ? s->call->stream->sha256_hex : NULL,
 		.service = s->call->svc->name, .timestamp = time(NULL),
 	};
 	struct tc3_out o;
@@ -197,25 +187,24 @@ int tc_do(struct tc_client *c, const struct tc_call *call, struct tc_result *res
 	struct http_request rq = { 0 };
 	struct http_response rs;
 	struct sign_ctx sc = { .c = c, .call = call };
-	char *host = tc_host(call->svc), *url = tc_url(c, call->svc->name, host, "/");
-	char *body = NULL, *what = xasprintf("%s %s", call->svc->title, call->action);
+	char *host = tc_host(call->svc), *url = xasprintf("https://%s/", host);
+	char *via = tc_endpoint_override(&c->cfg, call->svc->name), *body = NULL, *what = xasprintf("%s %s", call->svc->title, call->action);
 	int rc;
 
 	memset(res, 0, sizeof(*res));
-	if (!call->body_file) {
+	if (!call->stream) {
 		body = call->params ? json_dumps(call->params, JSON_COMPACT) : xstrdup("{}");
 		sc.body = body;
 		sc.body_len = strlen(body);
 	}
 	sc.host = host;
-	http_headers_add(&fixed, "Host", host);
 	http_headers_add(&fixed, "Content-Type", CONTENT_TYPE);
 	http_headers_add(&fixed, "X-TC-Action", call->action);
 	http_headers_add(&fixed, "X-TC-Version", call->svc->version);
 	http_headers_add(&fixed, "X-TC-Region", c->cfg.region);
 	rq = (struct http_request){
-		.method = "POST", .url = url, .headers = &fixed, .body = body,
-		.body_len = sc.body_len, .body_file = call->body_file, .progress = call->progress,
+		.method = "POST", .url = url, .connect_to = via, .headers = &fixed, .body = body,
+		.body_len = sc.body_len, .stream = call->stream, .progress = call->progress,
 		.non_idempotent = call->non_idempotent, .timeout_s = call->timeout_s,
 		.what = what, .sign = sign_attempt, .classify = classify,
 		.check_effect = call->check_effect ? check_effect_tramp : NULL, .ctx = &sc,
@@ -235,6 +224,7 @@ int tc_do(struct tc_client *c, const struct tc_call *call, struct tc_result *res
 	free(body);
 	free(what);
 	free(url);
+	free(via);
 	free(host);
 	return rc;
 }

@@ -19,6 +19,7 @@
 
 #include "credentials.h"
 #include "../../core/http.h"
+#include "../../core/http_body.h"
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -46,8 +47,8 @@ struct tc_call {
 	const struct tc_service *svc;
 	const char *action;         /* X-TC-Action: "CreateFunction" */
 	const json_t *params;       /* the body (borrowed); NULL: {} */
-	const char *body_file;      /* …or a prepared body streamed from this file */
-	const char *body_sha256;    /* its hex SHA-256 (required with body_file) */
+	const struct http_body *stream;  /* …or a body streamed from a file (hashed:
+					    http_body_sha256 done), e.g. a ZipFile */
 	const char *progress;       /* out_progress label for a large body */
 	bool non_idempotent;        /* create-like: see http.h check_effect */
 	http_check_effect_fn check_effect;
@@ -76,12 +77,5 @@ bool tc_error_is(const struct tc_result *res, const char *code);
 
 /* The real host of a service: "scf.tencentcloudapi.com"; allocates. */
 char *tc_host(const struct tc_service *svc);
-
-/*
- * Where to connect for a request to https://<host><path_query>: the
- * override for `service` + path_query, else the real URL; allocates.
- */
-char *tc_url(const struct tc_client *c, const char *service, const char *host,
-	     const char *path_query);
 
 #endif
