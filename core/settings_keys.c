@@ -65,7 +65,7 @@ const struct settings_key settings_keys[] = {
 
 	/* --- function ------------------------------------------------------ */
 	{ "memory_size", T_INT, P_ALL, CK_RANGE, NULL,
-	  { R(128, 10240), { 128, 32768, 64 }, { 64, 3072, 64 }, R(128, 10240) },
+	  { R(128, 10240), { 128, 32768, 64 }, { 128, 3072, 128 }, R(128, 10240) },
 	  ALL4("512"), NULL },
 	{ "timeout_seconds", T_INT, P_ALL, CK_RANGE, NULL,
 	  { R(1, 900), R(1, 86400), R(1, 900), R(1, 900) }, ALL4("30"), NULL },

@@ -134,7 +134,7 @@ static void test_defaults(void **state)
 	assert_null(json_object_get(st, "ephemeral_storage"));
 	json_decref(st);
 	st = resolve_ok("{\"t\": {\"app_function\": \"app.app\", \"provider\": \"tencent\"}}", "t");
-	assert_string_equal(settings_str(st, "region"), "ap-guangzhou");
+	assert_null(settings_str(st, "region"));   /* TENCENTCLOUD_REGION, else ap-guangzhou */
 	assert_true(settings_bool(st, "function_url_enabled", false));
 	assert_false(settings_bool(st, "apigateway_enabled", true));
 	json_decref(st);
@@ -242,7 +242,9 @@ static void test_type_and_range_errors(void **state)
 	resolve_bad("{\"dev\": {" APP "\"provider\": \"aliyun\", \"memory_size\": 200}}", "dev",
 		    "memory_size: 200 must be a multiple of 64 for aliyun");
 	resolve_bad("{\"dev\": {" APP "\"provider\": \"tencent\", \"memory_size\": 4096}}", "dev",
-		    "out of range 64–3072 for tencent");
+		    "out of range 128–3072 for tencent");
+	resolve_bad("{\"dev\": {" APP "\"provider\": \"tencent\", \"memory_size\": 192}}", "dev",
+		    "memory_size: 192 must be a multiple of 128 for tencent");
 	resolve_bad("{\"dev\": {" APP "\"timeout_seconds\": 901}}", "dev", "1–900 for aws");
 	resolve_bad("{\"dev\": {" APP "\"timeout_seconds\": 0}}", "dev", "timeout_seconds: 0");
 	resolve_bad("{\"dev\": {" APP "\"ephemeral_storage\": 100}}", "dev", "512–10240");
