@@ -37,3 +37,12 @@ long env_number(const char *name, long dflt)
 	n = strtol(v, &end, 10);
 	return *end || n < 0 ? dflt : n;
 }
+
+void clock_poll_sleep(int n)
+{
+	long ms = env_number("HOIST_POLL_MS", 50);
+
+	for (int i = 0; i < n && ms < 2000; i++)
+		ms *= 2;
+	clock_sleep_ms(ms > 2000 ? 2000 : ms);
+}

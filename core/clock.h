@@ -15,6 +15,12 @@ double clock_now_s(void);
  */
 void clock_sleep_ms(long ms);
 
+/*
+ * Sleep for the n-th poll (n = 0, 1, …) of a loop waiting on a cloud
+ * resource: HOIST_POLL_MS (default 50) doubling each time, capped at 2 s.
+ */
+void clock_poll_sleep(int n);
+
 /* A non-negative integer from the environment variable `name`, else `dflt`. */
 long env_number(const char *name, long dflt);
 

@@ -106,8 +106,6 @@ int lambda_concurrency(struct aws_ctx *x, long long have, long long want, struct
  */
 int lambda_invoke(struct aws_ctx *x, json_t *event, json_t **payload, char **log,
 		  char **fn_error, struct herr *e);
-/* Sleep for the n-th poll/backoff step (50 ms doubling, capped at 2 s). */
-void lambda_poll_sleep(int n);
 
 /* ---- cloudwatch.c ---- */
 

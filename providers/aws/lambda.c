@@ -32,15 +32,6 @@ static char *fn_path(const struct aws_ctx *x, const char *tail)
 	return p;
 }
 
-void lambda_poll_sleep(int n)
-{
-	long ms = env_number("HOIST_POLL_MS", 50);
-
-	for (int i = 0; i < n && ms < 2000; i++)
-		ms *= 2;
-	clock_sleep_ms(ms > 2000 ? 2000 : ms);
-}
-
 static void remember_arn(struct aws_ctx *x, const json_t *cfg)
 {
 	const char *arn = json_string_value(json_object_get(cfg, "FunctionArn"));
@@ -143,7 +134,7 @@ int lambda_wait(struct aws_ctx *x, json_t **out, struct herr *e)
 		if (n == 0)
 			out_info("Waiting for %s to settle (State %s, LastUpdateStatus %s)",
 				 x->st->function_name, state ?: "-", upd ?: "-");
-		lambda_poll_sleep(n++);
+		clock_poll_sleep(n++);
 	}
 	if (!rc)
 		remember_arn(x, cfg);

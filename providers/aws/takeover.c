@@ -21,6 +21,7 @@
 #include "ev_common.h"
 #include "frontdoor.h"
 
+#include "../../core/clock.h"
 #include "../../core/err.h"
 #include "../../core/log.h"
 #include "../../core/settings.h"
@@ -186,7 +187,7 @@ int aws_zappa_remove(struct aws_ctx *x, struct herr *e)
 				  "hoist undeploy again");
 			break;
 		}
-		lambda_poll_sleep(n);
+		clock_poll_sleep(n);
 		zstack_free(&z);
 		rc = zstack_find(x, &z, e);
 	}

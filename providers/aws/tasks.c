@@ -26,6 +26,7 @@
 #include "ev_common.h"
 #include "frontdoor.h"
 
+#include "../../core/clock.h"
 #include "../../core/err.h"
 #include "../../core/log.h"
 #include "../../core/settings.h"
@@ -204,7 +205,7 @@ static int table_wait_active(struct aws_ctx *x, const char *table, struct herr *
 			break;
 		json_decref(t);
 		t = NULL;
-		lambda_poll_sleep(n);
+		clock_poll_sleep(n);
 	}
 	if (!rc && !t)
 		rc = herr_set(e, HOIST_FAIL, "DynamoDB table %s disappeared while being created",
