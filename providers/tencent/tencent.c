@@ -1,16 +1,36 @@
 /*
  * tencent.c — the Tencent Cloud provider's descriptor: SCF code-size limits
- * (ZipFile base64 ≤ 20 MiB inline, COS ≤ 500 MiB unpacked).
+ * and the operations (ops.c; schedule/unschedule in timers.c, tail in
+ * logs.c, request in request.c).
+ *
+ * Inline code: a zip goes in the request body as Code.ZipFile (base64);
+ * CreateFunction documents ≤ 50 MB and UpdateFunctionCode "max 20 MB", and
+ * API 3.0 request bodies are believed to be capped at 10 MB (unconfirmed),
+ * so hoist sends inline only what keeps the whole body under 10 MiB
+ * (zip ≤ 7.5 MiB − 48 KiB) and uploads anything larger to COS.  SCF takes
+ * code up to 500 MB unzipped (checked before any upload).
  */
+#include "tencent.h"
+
 #include "../provider.h"
 
 const struct provider tencent_provider = {
 	.name = "tencent",
 	.limits = {
-		.inline_zip = 20ULL * 1024 * 1024 / 4 * 3,    /* base64 of the zip ≤ 20 MiB */
+		.inline_zip = (10ULL * 1024 * 1024 - 64 * 1024) / 4 * 3,
 		.objstore_zip = 0,
 		.unzipped = 500ULL * 1024 * 1024,
 		.objstore = "COS",
 		.slim = false,
 	},
+	.deploy = tc_deploy,
+	.update = tc_update,
+	.status = tc_status,
+	.invoke = tc_invoke,
+	.rollback = tc_rollback,
+	.undeploy = tc_undeploy,
+	.schedule = tc_schedule,
+	.unschedule = tc_unschedule,
+	.tail = tc_tail,
+	.request = tc_request,
 };

@@ -1,0 +1,79 @@
+/*
+ * ctx.c — the per-command Tencent context (tencent.h): one signed client
+ * for the stage, the alias name, the AppId from CAM GetUserAppId (fetched at
+ * most once per command), and small helpers every file uses.
+ */
+#include "tencent.h"
+
+#include "../../core/err.h"
+#include "../../core/stage.h"
+#include "../../core/str.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+int tc_ctx_open(struct tc_ctx *x, const struct stage *st, struct herr *e)
+{
+	int rc;
+
+	memset(x, 0, sizeof(*x));
+	if ((rc = tc_client_open(&x->client, st->settings, e)) != HOIST_OK)
+		return rc;
+	x->st = st;
+	x->region = x->client.cfg.region;
+	x->fn = st->function_name;
+	/* SCF alias names start with a letter: [A-Za-z][A-Za-z0-9_-]{0,63}. */
+	x->alias = isalpha((unsigned char)st->name[0]) ? xstrdup(st->name)
+						       : xasprintf("s%s", st->name);
+	return HOIST_OK;
+}
+
+void tc_ctx_close(struct tc_ctx *x)
+{
+	tc_client_close(&x->client);
+	free(x->alias);
+	free(x->appid);
+	memset(x, 0, sizeof(*x));
+}
+
+int tc_call(struct tc_ctx *x, const struct tc_service *svc, const char *action,
+	    const json_t *params, struct tc_result *r, struct herr *e)
+{
+	struct tc_call c = { .svc = svc, .action = action, .params = params };
+
+	return tc_do(&x->client, &c, r, e);
+}
+
+const char *tc_str(const json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key));
+}
+
+int tc_appid(struct tc_ctx *x, const char **appid, struct herr *e)
+{
+	struct tc_result r;
+	json_t *id;
+	int rc;
+
+	if (!x->appid) {
+		rc = tc_call(x, &tc_cam, "GetUserAppId", NULL, &r, e);
+		id = json_object_get(r.data, "AppId");
+		if (!rc && json_is_integer(id))
+			x->appid = xasprintf("%lld", (long long)json_integer_value(id));
+		else if (!rc)
+			rc = herr_set(e, HOIST_FAIL, "CAM GetUserAppId: no AppId in the answer");
+		tc_result_free(&r);
+		if (rc)
+			return rc;
+	}
+	*appid = x->appid;
+	return HOIST_OK;
+}
+
+int tc_not_deployed(const struct tc_ctx *x, struct herr *e)
+{
+	herr_set(e, HOIST_FAIL, "stage '%s' is not deployed: there is no SCF function %s in %s",
+		 x->st->name, x->fn, x->region);
+	return herr_hint(e, "Deploy it first: hoist deploy %s", x->st->name);
+}
