@@ -69,8 +69,10 @@ bool logview_is_http(const char *msg)
 
 bool logview_is_platform(const char *msg)
 {
+	/* Lambda: START/END/REPORT/INIT_START; SCF: START/END, "Report RequestId". */
 	return str_starts(msg, "START RequestId: ") || str_starts(msg, "END RequestId: ") ||
-	       str_starts(msg, "REPORT RequestId: ") || str_starts(msg, "INIT_START ");
+	       str_starts(msg, "REPORT RequestId: ") || str_starts(msg, "INIT_START ") ||
+	       str_starts(msg, "Report RequestId: ");
 }
 
 static const char *status_color(const char *msg)

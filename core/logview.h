@@ -18,7 +18,7 @@ int logview_parse_since(const char *s, int64_t now_ms, int64_t *out_ms, struct h
 
 /* An access-log line: ^\S+ \S+ \S+ \[[^\]]+\] "[A-Z]+ [^"]*" [0-9]{3} */
 bool logview_is_http(const char *msg);
-/* A platform line: START/END/REPORT/INIT_START RequestId … */
+/* A platform line: START/END/REPORT/INIT_START RequestId … (SCF: Report RequestId …) */
 bool logview_is_platform(const char *msg);
 
 struct logview {

@@ -1235,6 +1235,52 @@ static int check_function_name(struct ctx *c, json_t *st)
 	return rc;
 }
 
+/*
+ * What a tencent stage can ask of SCF, beyond the key table: the Python
+ * runtimes SCF offers (Python3.9 and Python3.10 in its API model), a CMQ
+ * dead-letter target (SCF's only kind), layers as "name:version", and the
+ * VPC by VpcId + SubnetId.
+ */
+static void check_tencent(struct ctx *c, json_t *st)
+{
+	const char *rt = json_string_value(json_object_get(st, "runtime"));
+	const char *dlq = json_string_value(json_object_get(st, "dead_letter_arn"));
+	const json_t *vpc = json_object_get(st, "vpc_config"), *l;
+	size_t i;
+
+	c->key = "runtime";
+	if (rt && strcmp(rt, "python3.9") && strcmp(rt, "python3.10"))
+		bad(c, "runtime: %s is not offered by Tencent SCF, whose Python runtimes are "
+		    "python3.9 and python3.10", rt);
+	c->key = "dead_letter_arn";
+	if (dlq && !(str_starts(dlq, "qcs::cmq:") && (strstr(dlq, ":queueName/") ||
+						     strstr(dlq, ":topicName/"))))
+		bad(c, "dead_letter_arn: '%s' is not something SCF can deliver failed "
+		    "invocations to; SCF's dead-letter queue is a CMQ queue or topic, e.g. "
+		    "qcs::cmq:ap-guangzhou:uin/100000000001:queueName/my-dlq", dlq);
+	c->key = "layers";
+	json_array_foreach(json_object_get(st, "layers"), i, l) {
+		const char *s = json_string_value(l), *colon = s ? strrchr(s, ':') : NULL;
+
+		size_t name = colon ? (size_t)(colon - s) : 0;
+
+		if (!colon || !name || name > 64 || !isalpha((unsigned char)s[0]) ||
+		    strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") <
+		    name || !colon[1] || strspn(colon + 1, "0123456789") != strlen(colon + 1))
+			bad(c, "layers[%zu]: '%s' is not an SCF layer as name:version "
+			    "(e.g. \"flask-deps:3\")", i, s ? s : "?");
+	}
+	c->key = "vpc_config";
+	if (json_object_size(vpc) && (json_object_get(vpc, "SubnetIds") ||
+				      json_object_get(vpc, "SecurityGroupIds") ||
+				      !json_object_get(vpc, "VpcId") ||
+				      !json_object_get(vpc, "SubnetId")))
+		bad(c, "vpc_config: a tencent stage takes {\"VpcId\": \"vpc-…\", "
+		    "\"SubnetId\": \"subnet-…\"} (SCF's VpcConfig); SubnetIds and "
+		    "SecurityGroupIds are AWS's");
+	c->key = NULL;
+}
+
 /* Every key, each problem recorded (ctx): the caller reports them all at once. */
 static void validate(struct ctx *c, json_t *st)
 {
@@ -1252,6 +1298,8 @@ static void validate(struct ctx *c, json_t *st)
 	if (!json_object_get(st, "app_function") && !json_object_get(st, "django_settings"))
 		bad(c, "missing app_function: set it to your WSGI/ASGI app as module.attribute "
 		    "(e.g. \"app_function\": \"app.app\"), or set django_settings");
+	if (c->pv == PV_TENCENT)
+		check_tencent(c, st);
 	c->key = "project_name";
 	check_function_name(c, st);
 	c->key = NULL;

@@ -47,7 +47,7 @@ const struct settings_key settings_keys[] = {
 	{ "app_type", T_STR, P_ALL, CK_CHOICE, "wsgi|asgi|auto", { { 0 } }, ALL4("\"auto\""), NULL },
 	{ "runtime", T_STR, P_ALL, CK_CHOICE,
 	  "python3.9|python3.10|python3.11|python3.12|python3.13|python3.14", { { 0 } },
-	  ALL4("\"python3.12\""), NULL },
+	  { "\"python3.12\"", "\"python3.12\"", "\"python3.10\"", "\"python3.12\"" }, NULL },
 	{ "region", T_STR, P_CLOUD, CK_REGION, NULL, { { 0 } },
 	  { NULL }, NULL },   /* aliyun: its CLI profile; tencent: TENCENTCLOUD_REGION, ap-guangzhou */
 	{ "aws_region", T_STR, P_AWS, CK_REGION, NULL, { { 0 } }, { NULL },
@@ -158,9 +158,9 @@ const struct settings_key settings_keys[] = {
 	{ "api_key_required", T_BOOL, P_AWS | P_ALIYUN, CK_NONE, NULL, { { 0 } }, { NULL },
 	  NULL },
 	{ "api_key", T_STR, P_AWS, CK_NONE, NULL, { { 0 } }, { NULL }, AWS_ONLY },
-	{ "iam_authorization", T_BOOL, P_AWS | P_ALIYUN, CK_NONE, NULL, { { 0 } }, { NULL },
-	  "signed requests to the front door are for aws (SigV4) and aliyun (an HTTP trigger "
-	  "with authType function)" },
+	{ "iam_authorization", T_BOOL, P_AWS | P_ALIYUN | P_TENCENT, CK_NONE, NULL, { { 0 } },
+	  { NULL }, "signed requests to the front door are for aws (SigV4), aliyun (an HTTP "
+	  "trigger with authType function) and tencent (a CAM function URL, TC3)" },
 	{ "authorizer", T_OBJ, P_AWS, CK_NONE, NULL, { { 0 } }, { NULL }, AWS_ONLY },
 	{ "cache_cluster_enabled", T_BOOL, P_AWS, CK_NONE, NULL, { { 0 } }, AWS1("false"),
 	  AWS_ONLY },

@@ -82,6 +82,22 @@ def flask_site_packages(tmp_path_factory):
 
 
 @pytest.fixture
+def flask_example(tmp_path, root):
+    """stage_dir(settings: dict, stage="dev") -> examples/flask copied into tmp_path
+    (no .venv, caches or zips) with a hoist.json holding `settings` for `stage`."""
+    import json
+    import shutil
+    d = tmp_path / "flask"
+    shutil.copytree(root / "examples" / "flask", d,
+                    ignore=shutil.ignore_patterns(".venv", "__pycache__", "*.zip"))
+
+    def write(settings, stage="dev"):
+        (d / "hoist.json").write_text(json.dumps({stage: settings}, indent=2))
+        return d
+    return write
+
+
+@pytest.fixture
 def fake_aws():
     """A fresh fake AWS (tests/fakecloud/fakeaws.py) on 127.0.0.1: .url, .requests,
     .faults, .state; point hoist at it with AWS_ENDPOINT_URL=fake_aws.url and the

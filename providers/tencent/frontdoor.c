@@ -111,6 +111,12 @@ char *tc_url_of(const struct tc_ctx *x, const json_t *triggers, bool *cam)
 	return out;
 }
 
+/* json_equal, where two missing values are equal too. */
+static bool same_value(const json_t *a, const json_t *b)
+{
+	return (!a && !b) || json_equal(a, b);
+}
+
 /* Does the trigger's TriggerDesc say what we want (ignoring what SCF adds, the URLs)? */
 static bool desc_matches(const json_t *have, const json_t *want)
 {
@@ -126,8 +132,8 @@ static bool desc_matches(const json_t *have, const json_t *want)
 		if (!hc || !json_is_true(json_object_get(hc, "Enable")))
 			json_object_del(h, "CorsConfig");
 	}
-	same = json_equal(json_object_get(h, "AuthType"), json_object_get(want, "AuthType")) &&
-	       json_equal(json_object_get(h, "CorsConfig"), json_object_get(want, "CorsConfig")) &&
+	same = same_value(json_object_get(h, "AuthType"), json_object_get(want, "AuthType")) &&
+	       same_value(json_object_get(h, "CorsConfig"), json_object_get(want, "CorsConfig")) &&
 	       json_is_true(json_object_get(json_object_get(h, "NetConfig"), "EnableExtranet"));
 	json_decref(h);
 	return same;

@@ -613,10 +613,10 @@ int tc_deploy(const struct stage *st, const struct deploy_args *a, char **url, s
 		rc = publish_and_point(&x, !existed || changed, e);
 	if (!rc)
 		rc = finish(&x, url, e);
-	if (rc && !strstr(e->msg, "already deployed"))
+out:
+	if (rc && rc != HOIST_USAGE && !strstr(e->msg, "already deployed"))
 		herr_hint(e, "what was created is kept; run 'hoist deploy %s' again to finish",
 			  st->name);
-out:
 	free(old);
 	free(ver);
 	json_decref(ts);
@@ -712,6 +712,9 @@ int tc_status(const struct stage *st, json_t **status, struct herr *e)
 	if (rc)
 		goto out;
 	marker_of(tc_str(fn, "Description"), sha);
+	json_array_foreach(vs, i, v)        /* the code that serves: the alias's version's */
+		if (ver && !strcmp(tc_str(v, "Version") ?: "", ver))
+			marker_of(tc_str(v, "Description"), sha);
 	j = json_pack("{s:s, s:s, s:s, s:s, s:s?, s:O?, s:O?, s:s?, s:s, s:s?, s:s}",
 		      "stage", st->name, "function", x.fn, "kind", "SCF event function",
 		      "alias", x.alias, "runtime", tc_str(fn, "Runtime"),

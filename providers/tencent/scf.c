@@ -179,6 +179,24 @@ int scf_create(struct tc_ctx *x, json_t *body, const char *zip, bool *existed, s
 	return rc;
 }
 
+/*
+ * An update refused with FailedOperation because the function is busy
+ * (Updating: typically our own earlier attempt, sent again after its answer
+ * was lost) is sent once more after waiting for Active.
+ */
+static bool busy_refusal(struct tc_ctx *x, const struct tc_result *r)
+{
+	json_t *fn = NULL;
+	struct herr e2 = { 0 };
+	bool busy;
+
+	if (!tc_error_is(r, "FailedOperation") || scf_get(x, NULL, &fn, &e2) || !fn)
+		return false;
+	busy = strcmp(tc_str(fn, "Status") ?: "", "Active") != 0;
+	json_decref(fn);
+	return busy;
+}
+
 int scf_update_code(struct tc_ctx *x, json_t *body, const char *zip, struct herr *e)
 {
 	struct tc_result r;
@@ -190,6 +208,13 @@ int scf_update_code(struct tc_ctx *x, json_t *body, const char *zip, struct herr
 	json_object_set_new(body, "Namespace", json_string("default"));
 	json_object_set_new(body, "Handler", json_string(TC_HANDLER));
 	rc = send_code(x, "UpdateFunctionCode", body, body, "ZipFile", zip, false, &r, e);
+	if (rc && busy_refusal(x, &r)) {
+		tc_result_free(&r);
+		herr_clear(e);
+		if (!(rc = scf_wait(x, NULL, e)))
+			rc = send_code(x, "UpdateFunctionCode", body, body, "ZipFile", zip, false, &r,
+				       e);
+	}
 	tc_result_free(&r);
 	return rc;
 }
@@ -204,6 +229,12 @@ int scf_update_config(struct tc_ctx *x, json_t *body, struct herr *e)
 	json_object_set_new(body, "FunctionName", json_string(x->fn));
 	json_object_set_new(body, "Namespace", json_string("default"));
 	rc = tc_call(x, &tc_scf, "UpdateFunctionConfiguration", body, &r, e);
+	if (rc && busy_refusal(x, &r)) {
+		tc_result_free(&r);
+		herr_clear(e);
+		if (!(rc = scf_wait(x, NULL, e)))
+			rc = tc_call(x, &tc_scf, "UpdateFunctionConfiguration", body, &r, e);
+	}
 	tc_result_free(&r);
 	return rc;
 }

@@ -215,7 +215,7 @@ def _tencent(req, event):
     query = event.get("queryString")
     req.query = _query_from(query if query is not None else event.get("queryStringParameters"))
     req.headers = _header_list(event.get("headers"))
-    req.remote = ctx.get("sourceIp") or ""
+    req.remote = ctx.get("sourceIp") or req.header("x-scf-remote-addr") or ""
     return ctx.get("stage")
 
 

@@ -29,7 +29,9 @@ Event detection, first match wins (``detect``):
   3. ``version == "2.0"`` + ``rawPath``          -> AWS HTTP API v2 / function URL
   4. ``rawPath`` + ``requestContext.http``        -> Alibaba FC 3.0 HTTP trigger
   5. ``httpMethod`` and
-       a. ``requestContext.serviceId``            -> Tencent SCF API gateway / URL
+       a. ``requestContext.serviceId``, or        -> Tencent SCF API gateway, or a
+          ``queryString`` (no requestContext)        function URL: {body, headers,
+                                                     httpMethod, path, queryString}
        b. ``multiValueHeaders`` or requestContext
           with ``resourcePath``/``stage``/``apiId`` -> AWS REST v1 proxy (and local)
        c. ``queryParameters`` / ``pathParameters`` -> Alibaba API Gateway
@@ -214,7 +216,7 @@ def detect(event):
             return "aliyun_fc"
         return "aws_v2"
     if "httpMethod" in event:
-        if "serviceId" in ctx:
+        if "serviceId" in ctx or ("queryString" in event and "requestContext" not in event):
             return "tencent"
         if "multiValueHeaders" in event or "resourcePath" in ctx or "stage" in ctx or "apiId" in ctx:
             return "aws_v1"

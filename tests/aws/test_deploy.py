@@ -6,7 +6,6 @@ run for real by the fake's Invoke, and nothing of the stage left after
 undeploy."""
 import json
 import re
-import shutil
 
 import pytest
 
@@ -44,19 +43,9 @@ def settings(site_packages, **extra):
 
 
 @pytest.fixture
-def flask_project(tmp_path, root, flask_site_packages):
-    """write(**settings) -> examples/flask copied into tmp with a hoist.json for stage dev."""
-    d = tmp_path / "flask"
-    shutil.copytree(root / "examples" / "flask", d,
-                    ignore=shutil.ignore_patterns(".venv", "__pycache__", "*.zip"))
-    (d / "hoist.json").unlink()
-
-    def write(**extra):
-        (d / "hoist.json").write_text(json.dumps({"dev": settings(flask_site_packages, **extra)},
-                                                 indent=2))
-        return d
-    write()
-    return write
+def flask_project(flask_example, flask_site_packages):
+    """write(**settings) -> examples/flask with a hoist.json for stage dev."""
+    return lambda **extra: flask_example(settings(flask_site_packages, **extra))
 
 
 def between(fake_aws, start):

@@ -43,7 +43,8 @@ def describe_certificates(fake, p, ctx):
     out = [{"CertificateId": cid, "Alias": c["Alias"], "InsertTime": c["InsertTime"],
             "CertificateType": c["CertificateType"], "From": "upload"}
            for cid, c in sorted(certs(fake).items())
-           if not p.get("SearchKey") or p["SearchKey"] in c["Alias"] or p["SearchKey"] == cid]
+           if (not p.get("SearchKey") or p["SearchKey"] in c["Alias"] or p["SearchKey"] == cid)
+           and (not p.get("CertIds") or cid in p["CertIds"])]
     off, lim = p.get("Offset") or 0, p.get("Limit") or 20
     return {"TotalCount": len(out), "Certificates": out[off:off + lim]}
 

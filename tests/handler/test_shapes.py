@@ -18,7 +18,7 @@ def body_of(response):
 @pytest.mark.parametrize("name,shape", [
     ("aws_v1", "aws_v1"), ("aws_v2", "aws_v2"), ("aws_function_url", "aws_v2"),
     ("aliyun_fc", "aliyun_fc"), ("aliyun_apigw", "aliyun_apigw"), ("tencent", "tencent"),
-    ("aws_schedule", "aws_schedule"), ("aliyun_timer", "aliyun_timer"),
+    ("tencent_function_url", "tencent"), ("aws_schedule", "aws_schedule"), ("aliyun_timer", "aliyun_timer"),
     ("tencent_timer", "tencent_timer"), ("s3_put", "records"), ("sns", "records"),
     ("sqs", "records"),
 ])
@@ -106,6 +106,25 @@ def test_tencent_list_query_values(load_handler):
     event = build("tencent", "GET", "/echo", query=[("a", "1"), ("a", "2")])
     assert event["queryString"] == {"a": ["1", "2"]}
     assert body_of(flask(load_handler).handler(event, None))["args"] == {"a": ["1", "2"]}
+
+
+def test_tencent_function_url_event_keeps_its_query(load_handler):
+    """Tencent's documented function-URL event for an event function (doc 583/96099):
+    {body, headers, httpMethod, path, queryString}, no requestContext.  It is not an
+    AWS v1 event: the query string and the client address reach the app."""
+    sample = load_event("tencent_function_url")
+    handler = flask(load_handler)
+    got = handler.handler(dict(sample, path="/echo"), None)
+    assert sorted(got) == ["body", "headers", "isBase64Encoded", "statusCode"]
+    echo = body_of(got)
+    assert echo["args"] == {"a": ["1"], "b": ["2"]} and echo["query_string"] == "a=1&b=2"
+    assert echo["method"] == "POST" and echo["path_info"] == "/echo"
+    assert echo["remote_addr"] == "111.206.96.145"
+    got = handler.handler(dict(sample, path="/json", headers=dict(
+        sample["headers"], **{"content-type": "application/json"})), None)
+    assert body_of(got)["received"] == {"test": "hello world"}
+    event = dict(sample, httpMethod="GET", path="/echo", queryString={"x": "1"}, body="")
+    assert body_of(handler.handler(event, None))["args"] == {"x": ["1"]}
 
 
 COOKIE_IN = [("Cookie", "session=abc; theme=dark")]
