@@ -1,5 +1,5 @@
 /*
- * digest.c — hex, SHA-256, MD5, HMAC-SHA256, base64 and RFC 3986
+ * digest.c — hex, SHA-256, SHA-1, MD5, HMAC-SHA256/SHA1, base64 and RFC 3986
  * percent-encoding for request signers (see digest.h).
  */
 #include "digest.h"
@@ -28,6 +28,25 @@ void digest_sha256_hex(const void *data, size_t len, char hex[65])
 
 	EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL);
 	digest_hex(md, 32, hex, false);
+}
+
+void digest_sha1_hex(const void *data, size_t len, char hex[41])
+{
+	unsigned char md[20];
+	unsigned int mdlen = 0;
+
+	EVP_Digest(data, len, md, &mdlen, EVP_sha1(), NULL);
+	digest_hex(md, 20, hex, false);
+}
+
+void digest_hmac_sha1_hex(const void *key, size_t klen, const void *msg, size_t mlen,
+			  char hex[41])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int olen = sizeof(md);
+
+	HMAC(EVP_sha1(), key, (int)klen, msg, mlen, md, &olen);
+	digest_hex(md, 20, hex, false);
 }
 
 void digest_md5(const void *data, size_t len, unsigned char md[16])

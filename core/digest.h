@@ -1,6 +1,7 @@
 /*
  * digest.h — the hash, HMAC, hex and base64 primitives request signers
- * share (Alibaba ACS3/OSS4/SLS; any other cloud's signer may use them).
+ * share (Alibaba ACS3/OSS4/SLS, Tencent TC3 and COS; any other cloud's signer
+ * may use them).
  * All are thin wrappers over OpenSSL.
  */
 #ifndef HOIST_DIGEST_H
@@ -14,6 +15,13 @@ void digest_hex(const unsigned char *d, size_t n, char *hex, bool upper);
 
 /* SHA-256 of data as lower-case hex into hex[65]. */
 void digest_sha256_hex(const void *data, size_t len, char hex[65]);
+
+/* SHA-1 of data as lower-case hex into hex[41] (COS signatures). */
+void digest_sha1_hex(const void *data, size_t len, char hex[41]);
+
+/* HMAC-SHA1(key, msg) as lower-case hex into hex[41] (COS signatures). */
+void digest_hmac_sha1_hex(const void *key, size_t klen, const void *msg, size_t mlen,
+			  char hex[41]);
 
 /* MD5 of data into md[16]. */
 void digest_md5(const void *data, size_t len, unsigned char md[16]);

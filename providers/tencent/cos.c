@@ -9,6 +9,7 @@
 #include "tencent.h"
 #include "sign_cos.h"
 
+#include "../../core/digest.h"
 #include "../../core/err.h"
 #include "../../core/http_body.h"
 #include "../../core/log.h"
@@ -86,10 +87,11 @@ static int cos_do(struct tc_ctx *x, const char *what, const char *method, const 
 	if (rc)
 		return rc;
 	host = xasprintf("%s-%s.cos.%s.myqcloud.com", bucket, appid, x->region);
-	path = cos_encode(key, 1);
+	path = digest_pct_encode(key, strlen(key), true);
 	sbuf_init(&q);
 	for (size_t i = 0; i < np; i++) {
-		char *k = cos_encode(params[i].name, 0), *v = cos_encode(params[i].value, 0);
+		char *k = digest_pct_encode(params[i].name, strlen(params[i].name), false);
+		char *v = digest_pct_encode(params[i].value, strlen(params[i].value), false);
 
 		sbuf_printf(&q, "%s%s=%s", i ? "&" : "?", k, v);
 		free(k);

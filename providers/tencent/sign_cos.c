@@ -3,11 +3,11 @@
  */
 #include "sign_cos.h"
 
+#include "../../core/digest.h"
 #include "../../core/str.h"
 
 #include <ctype.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <stdio.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,45 +19,6 @@ static const char *const signable[] = {
 	"if-modified-since", "if-none-match", "if-unmodified-since", "origin", "range",
 	"transfer-encoding", "pic-operations",
 };
-
-static void hex(const unsigned char *d, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = digits[d[i] >> 4];
-		out[2 * i + 1] = digits[d[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
-static void hmac_sha1_hex(const char *key, const char *msg, char out[41])
-{
-	unsigned char md[20];
-	unsigned int n = 20;
-
-	HMAC(EVP_sha1(), key, (int)strlen(key), (const unsigned char *)msg, strlen(msg), md, &n);
-	hex(md, 20, out);
-}
-
-char *cos_encode(const char *s, int keep_slash)
-{
-	struct sbuf b;
-
-	sbuf_init(&b);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' ||
-		    (keep_slash && c == '/'))
-			sbuf_addc(&b, (char)c);
-		else
-			sbuf_printf(&b, "%%%02X", c);
-	}
-	if (!b.s)
-		sbuf_adds(&b, "");
-	return sbuf_detach(&b);
-}
 
 static bool is_signable(const char *name)
 {
@@ -89,10 +50,11 @@ static void canon(const struct cos_pair *p, size_t n, bool headers, char **pairs
 	for (size_t i = 0; i < n; i++) {
 		if (headers && !is_signable(p[i].name))
 			continue;
-		v[m].name = cos_encode(p[i].name, 0);
+		v[m].name = digest_pct_encode(p[i].name, strlen(p[i].name), false);
 		for (char *c = v[m].name; *c; c++)
 			*c = (char)tolower((unsigned char)*c);
-		v[m].value = cos_encode(p[i].value ? p[i].value : "", 0);
+		v[m].value = digest_pct_encode(p[i].value ? p[i].value : "",
+					       p[i].value ? strlen(p[i].value) : 0, false);
 		m++;
 	}
 	qsort(v, m, sizeof(*v), kv_cmp);
@@ -115,20 +77,16 @@ char *cos_authorization(const struct cos_sign_req *r, const char *id, const char
 {
 	char keytime[64], signkey[41], sig[41], digest[41], *params, *pnames, *hdrs, *hnames;
 	char *method = xstrdup(r->method), *http, *sts, *out;
-	unsigned char md[20];
-	unsigned int n = 0;
-
 	for (char *c = method; *c; c++)
 		*c = (char)tolower((unsigned char)*c);
 	snprintf(keytime, sizeof(keytime), "%lld;%lld", (long long)r->start, (long long)r->end);
 	canon(r->params, r->n_params, false, &params, &pnames);
 	canon(r->headers, r->n_headers, true, &hdrs, &hnames);
 	http = xasprintf("%s\n/%s\n%s\n%s\n", method, r->key ? r->key : "", params, hdrs);
-	EVP_Digest(http, strlen(http), md, &n, EVP_sha1(), NULL);
-	hex(md, 20, digest);
+	digest_sha1_hex(http, strlen(http), digest);
 	sts = xasprintf("sha1\n%s\n%s\n", keytime, digest);
-	hmac_sha1_hex(secret, keytime, signkey);
-	hmac_sha1_hex(signkey, sts, sig);
+	digest_hmac_sha1_hex(secret, strlen(secret), keytime, strlen(keytime), signkey);
+	digest_hmac_sha1_hex(signkey, strlen(signkey), sts, strlen(sts), sig);
 	out = xasprintf("q-sign-algorithm=sha1&q-ak=%s&q-sign-time=%s&q-key-time=%s&"
 			"q-header-list=%s&q-url-param-list=%s&q-signature=%s", id, keytime, keytime,
 			hnames, pnames, sig);

@@ -15,7 +15,8 @@
  *                  q-key-time=<KeyTime>&q-header-list=<names;>&
  *                  q-url-param-list=<names;>&q-signature=<hex>
  *
- * enc() is encodeURIComponent plus !'()* (RFC 3986 unreserved kept).  The
+ * enc() is encodeURIComponent plus !'()* (RFC 3986 unreserved kept:
+ * digest_pct_encode).  The
  * key in HttpString is the object key as is (not percent-encoded).
  */
 #ifndef HOIST_TENCENT_SIGN_COS_H
@@ -42,8 +43,5 @@ struct cos_sign_req {
 /* The Authorization header's value; allocated. */
 char *cos_authorization(const struct cos_sign_req *r, const char *secret_id,
 			const char *secret_key);
-
-/* encodeURIComponent + !'()*; '/' kept when keep_slash (object keys in URLs).  Allocates. */
-char *cos_encode(const char *s, int keep_slash);
 
 #endif

@@ -4,38 +4,16 @@
  */
 #include "sign_tc3.h"
 
+#include "../../core/digest.h"
 #include "../../core/str.h"
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static void hex(const unsigned char *d, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = digits[d[i] >> 4];
-		out[2 * i + 1] = digits[d[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
-void tc3_sha256_hex(const void *data, size_t len, char out[65])
-{
-	unsigned char md[32];
-	unsigned int n = 0;
-
-	EVP_Digest(data, len, md, &n, EVP_sha256(), NULL);
-	hex(md, 32, out);
-}
-
 static void hmac(const void *key, size_t klen, const char *msg, unsigned char out[32])
 {
-	unsigned int n = 32;
-
-	HMAC(EVP_sha256(), key, (int)klen, (const unsigned char *)msg, strlen(msg), out, &n);
+	digest_hmac_sha256(key, klen, msg, strlen(msg), out);
 }
 
 int tc3_sign(const struct tc3_req *r, const char *id, const char *secret, struct tc3_out *o)
@@ -51,14 +29,14 @@ int tc3_sign(const struct tc3_req *r, const char *id, const char *secret, struct
 	if (r->payload_hash)
 		snprintf(payload, sizeof(payload), "%s", r->payload_hash);
 	else
-		tc3_sha256_hex(r->body ? r->body : "", r->body ? r->body_len : 0, payload);
+		digest_sha256_hex(r->body ? r->body : "", r->body ? r->body_len : 0, payload);
 	hostlen = strcspn(r->host, ":");
 	o->canonical_request = xasprintf("%s\n%s\n%s\ncontent-type:%s\nhost:%.*s\n\n"
 					 "content-type;host\n%s", r->method,
 					 r->path && *r->path ? r->path : "/",
 					 r->query ? r->query : "", r->content_type, (int)hostlen,
 					 r->host, payload);
-	tc3_sha256_hex(o->canonical_request, strlen(o->canonical_request), crhash);
+	digest_sha256_hex(o->canonical_request, strlen(o->canonical_request), crhash);
 	gmtime_r(&r->timestamp, &tm);
 	strftime(o->date, sizeof(o->date), "%Y-%m-%d", &tm);
 	sts = xasprintf("TC3-HMAC-SHA256\n%lld\n%s/%s/tc3_request\n%s",
@@ -68,7 +46,7 @@ int tc3_sign(const struct tc3_req *r, const char *id, const char *secret, struct
 	hmac(kdate, 32, r->service, ksvc);
 	hmac(ksvc, 32, "tc3_request", ksign);
 	hmac(ksign, 32, sts, sig);
-	hex(sig, 32, o->signature);
+	digest_hex(sig, 32, o->signature, false);
 	o->authorization = xasprintf("TC3-HMAC-SHA256 Credential=%s/%s/%s/tc3_request, "
 				     "SignedHeaders=content-type;host, Signature=%s", id, o->date,
 				     r->service, o->signature);

@@ -51,7 +51,4 @@ int tc3_sign(const struct tc3_req *r, const char *secret_id, const char *secret_
 	     struct tc3_out *o);
 void tc3_out_free(struct tc3_out *o);
 
-/* Lower-case hex SHA-256 of data into hex[65]. */
-void tc3_sha256_hex(const void *data, size_t len, char hex[65]);
-
 #endif

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../core/digest.h"
 #include "../../providers/tencent/sign_cos.h"
 #include "../../providers/tencent/sign_tc3.h"
 
@@ -63,7 +64,7 @@ static void sdk_vectors(void **state)
 	tc3_out_free(&o);
 
 	/* The same with the payload hash given (a body streamed from a file). */
-	tc3_sha256_hex(body, strlen(body), hash);
+	digest_sha256_hex(body, strlen(body), hash);
 	r.body = NULL;
 	r.body_len = 0;
 	r.payload_hash = hash;
@@ -124,9 +125,6 @@ static void cos_vectors(void **state)
 				   .start = 1700000000, .end = 1700000900 };
 	a = cos_authorization(&r, ID, KEY);
 	assert_non_null(strstr(a, "q-signature=0288874cd828781ce5ba8492d02401979c119443"));
-	free(a);
-	a = cos_encode("a b/c!'()*~", 1);
-	assert_string_equal(a, "a%20b/c%21%27%28%29%2A~");
 	free(a);
 }
 
