@@ -655,6 +655,23 @@ int tc_update(const struct stage *st, const struct deploy_args *a, char **url, s
 	return rc;
 }
 
+/* The deployed function ($LATEST), its published versions and the alias's version. */
+static int deployed(struct tc_ctx *x, json_t **fn, json_t **vs, char **alias_version,
+		    struct herr *e)
+{
+	int rc = scf_get(x, NULL, fn, e);
+
+	*vs = NULL;
+	*alias_version = NULL;
+	if (!rc && !*fn)
+		rc = tc_not_deployed(x, e);
+	if (!rc)
+		rc = scf_versions(x, vs, e);
+	if (!rc)
+		rc = scf_alias_get(x, alias_version, e);
+	return rc;
+}
+
 /* ---- status -------------------------------------------------------------------- */
 
 /* Sum of QCE/SCF_V2 `metric` for the function over the last 24 hours. */
@@ -700,13 +717,7 @@ int tc_status(const struct stage *st, json_t **status, struct herr *e)
 	*status = NULL;
 	if ((rc = tc_ctx_open(&x, st, e)) != HOIST_OK)
 		return rc;
-	rc = scf_get(&x, NULL, &fn, e);
-	if (!rc && !fn)
-		rc = tc_not_deployed(&x, e);
-	if (!rc)
-		rc = scf_versions(&x, &vs, e);
-	if (!rc)
-		rc = scf_alias_get(&x, &ver, e);
+	rc = deployed(&x, &fn, &vs, &ver, e);
 	if (!rc)
 		rc = scf_triggers(&x, &ts, e);
 	if (rc)
@@ -829,13 +840,7 @@ int tc_rollback(const struct stage *st, int back, char **url, struct herr *e)
 	*url = NULL;
 	if ((rc = tc_ctx_open(&x, st, e)) != HOIST_OK)
 		return rc;
-	rc = scf_get(&x, NULL, &fn, e);
-	if (!rc && !fn)
-		rc = tc_not_deployed(&x, e);
-	if (!rc)
-		rc = scf_versions(&x, &vs, e);
-	if (!rc)
-		rc = scf_alias_get(&x, &cur, e);
+	rc = deployed(&x, &fn, &vs, &cur, e);
 	if (rc)
 		goto out;
 	n = json_array_size(vs);
