@@ -205,10 +205,12 @@ const struct settings_key settings_keys[] = {
 	{ "certificate", T_STR, P_ALL, CK_NONE, NULL, { { 0 } }, { NULL }, NULL },
 	{ "certificate_key", T_STR, P_ALL, CK_NONE, NULL, { { 0 } }, { NULL }, NULL },
 	{ "certificate_chain", T_STR, P_ALL, CK_NONE, NULL, { { 0 } }, { NULL }, NULL },
-	{ "lets_encrypt_key", T_STR, P_AWS | P_ALIYUN, CK_NONE, NULL, { { 0 } }, { NULL },
-	  "Let's Encrypt certificates use DNS validation in Route53 or Alibaba Cloud DNS" },
-	{ "acme_directory", T_STR, P_AWS | P_ALIYUN, CK_URL, NULL, { { 0 } }, { NULL },
-	  "Let's Encrypt certificates use DNS validation in Route53 or Alibaba Cloud DNS" },
+	{ "lets_encrypt_key", T_STR, P_CLOUD, CK_NONE, NULL, { { 0 } }, { NULL },
+	  "Let's Encrypt certificates use DNS validation in Route53, Alibaba Cloud DNS or "
+	  "DNSPod" },
+	{ "acme_directory", T_STR, P_CLOUD, CK_URL, NULL, { { 0 } }, { NULL },
+	  "Let's Encrypt certificates use DNS validation in Route53, Alibaba Cloud DNS or "
+	  "DNSPod" },
 	{ "route53_enabled", T_BOOL, P_AWS, CK_NONE, NULL, { { 0 } }, { NULL }, AWS_ONLY },
 
 	/* --- identity ------------------------------------------------------ */

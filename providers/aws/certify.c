@@ -35,6 +35,7 @@
  */
 #include "ev_common.h"
 
+#include "../certfiles.h"
 #include "../provider.h"
 #include "../../core/acme.h"
 #include "../../core/err.h"
@@ -49,64 +50,6 @@
 
 enum cert_mode { CERT_ARN, CERT_FILES, CERT_ACME, CERT_ACM };
 
-struct pem {
-	char *cert, *key, *chain;
-};
-
-static void pem_free(struct pem *p)
-{
-	free(p->cert);
-	free(p->key);
-	free(p->chain);
-	memset(p, 0, sizeof(*p));
-}
-
-/* Read a PEM setting's file (relative to the project directory). */
-static int read_setting_file(const struct stage *st, const char *key, bool required, char **out,
-			     struct herr *e)
-{
-	const char *p = json_string_value(json_object_get(st->settings, key));
-	char *path;
-	size_t len;
-	int rc;
-
-	*out = NULL;
-	if (!p || !*p) {
-		if (!required)
-			return HOIST_OK;
-		return herr_set(e, HOIST_USAGE, "certify: `certificate` is set but `%s` is not; "
-				"give the PEM file of the certificate's private key", key);
-	}
-	path = p[0] == '/' ? xstrdup(p) : path_join(st->project_dir, p);
-	rc = path_read(path, out, &len, e);
-	if (rc)
-		rc = herr_set(e, HOIST_USAGE, "certify: cannot read %s %s: %s", key, path, e->msg);
-	free(path);
-	return rc;
-}
-
-static int check_pems(const struct pem *p, const char *domain, struct herr *e)
-{
-	STACK_OF(X509) *chain = NULL;
-	EVP_PKEY *key = NULL;
-	int rc;
-
-	rc = x509_chain_parse(p->cert, strlen(p->cert), &chain, e);
-	if (!rc)
-		rc = x509_key_parse(p->key, strlen(p->key), "certificate_key", &key, e);
-	if (!rc && !x509_key_matches(key, sk_X509_value(chain, 0)))
-		rc = herr_set(e, HOIST_USAGE, "certify: certificate_key does not belong to the "
-			      "certificate");
-	if (!rc && !x509_cert_covers(sk_X509_value(chain, 0), domain))
-		rc = herr_set(e, HOIST_USAGE, "certify: the certificate does not cover %s", domain);
-	if (rc && rc != HOIST_USAGE)
-		rc = herr_set(e, HOIST_USAGE, "certify: %s", e->msg);
-	EVP_PKEY_free(key);
-	if (chain)
-		sk_X509_pop_free(chain, X509_free);
-	return rc;
-}
-
 static bool regional_endpoint(const struct stage *st)
 {
 	json_t *ep = json_object_get(st->settings, "endpoint_configuration"), *v;
@@ -119,7 +62,7 @@ static bool regional_endpoint(const struct stage *st)
 }
 
 /* Settings checks: nothing is sent before these pass. */
-static int plan(const struct stage *st, enum cert_mode *mode, struct pem *p, struct herr *e)
+static int plan(const struct stage *st, enum cert_mode *mode, struct cert_pem *p, struct herr *e)
 {
 	const char *domain = json_string_value(json_object_get(st->settings, "domain"));
 	int rc = HOIST_OK;
@@ -143,84 +86,13 @@ static int plan(const struct stage *st, enum cert_mode *mode, struct pem *p, str
 		*mode = CERT_ARN;
 	} else if (json_string_value(json_object_get(st->settings, "certificate"))) {
 		*mode = CERT_FILES;
-		if ((rc = read_setting_file(st, "certificate", true, &p->cert, e)) ||
-		    (rc = read_setting_file(st, "certificate_key", true, &p->key, e)) ||
-		    (rc = read_setting_file(st, "certificate_chain", false, &p->chain, e)))
-			return rc;
-		rc = check_pems(p, domain, e);
+		rc = cert_pem_read(st, domain, p, e);
 	} else if (json_string_value(json_object_get(st->settings, "lets_encrypt_key"))) {
-		const char *k = json_string_value(json_object_get(st->settings, "lets_encrypt_key"));
-		char *path = k[0] == '/' ? xstrdup(k) : path_join(st->project_dir, k);
-		EVP_PKEY *key = NULL;
-
 		*mode = CERT_ACME;
-		rc = x509_key_load(path, "lets_encrypt_key", &key, e);
-		if (rc)
-			rc = HOIST_USAGE;
-		EVP_PKEY_free(key);
-		free(path);
+		rc = cert_acme_key_check(st, e);
 	} else {
 		*mode = CERT_ACM;
 	}
-	return rc;
-}
-
-static int obtain_acme(struct aws_ctx *x, const char *domain, struct pem *p, struct herr *e)
-{
-	const char *k = ev_setting_str(x, "lets_encrypt_key");
-	char *path = k[0] == '/' ? xstrdup(k) : path_join(x->st->project_dir, k);
-	const char *names[] = { domain };
-	struct acme_params ap = {
-		.directory_url = ev_setting_str(x, "acme_directory"),
-		.account_key_path = path,
-		.names = names,
-		.n_names = 1,
-		.set_txt = r53_acme_set_txt,
-		.set_txt_ctx = x,
-	};
-	struct acme_result r = { 0 };
-	int rc;
-
-	rc = acme_obtain(&ap, &r, e);
-	if (!rc) {
-		p->cert = r.cert_pem;
-		p->key = r.key_pem;
-		p->chain = r.chain_pem;
-		r.cert_pem = r.key_pem = r.chain_pem = NULL;
-	}
-	acme_result_free(&r);
-	free(path);
-	return rc;
-}
-
-/* --manual: the files, their paths into out {"files": {…}}. */
-static int write_manual(const char *domain, const struct pem *p, json_t *out, struct herr *e)
-{
-	char *state = path_state_dir(), *certs = path_join(state, "certs");
-	char *dir = path_join(certs, domain);
-	char *fc = path_join(dir, "cert.pem"), *fk = path_join(dir, "key.pem");
-	char *fch = path_join(dir, "chain.pem");
-	int rc;
-
-	rc = path_mkdirs_mode(dir, 0700, e);
-	if (!rc)
-		rc = x509_write_file(fk, p->key, 0600, e);
-	if (!rc)
-		rc = x509_write_file(fc, p->cert, 0644, e);
-	if (!rc)
-		rc = x509_write_file(fch, p->chain ? p->chain : "", 0644, e);
-	if (!rc) {
-		out_step("Wrote the certificate for %s; install it yourself (nothing was changed "
-			 "in API Gateway):", domain);
-		json_object_set_new(out, "files", json_pack("{s:s, s:s, s:s}", "certificate", fc,
-							    "key", fk, "chain", fch));
-	}
-	free(state);
-	free(certs);
-	free(dir);
-	free(fc);
-	free(fk);
-	free(fch);
 	return rc;
 }
 
@@ -263,7 +135,7 @@ int aws_op_certify(const struct stage *st, const struct certify_args *a, char **
 	const char *domain = json_string_value(json_object_get(st->settings, "domain"));
 	bool regional = regional_endpoint(st), r53, manual = a && a->manual;
 	enum cert_mode mode = CERT_ACM;
-	struct pem p = { 0 };
+	struct cert_pem p = { 0 };
 	struct aws_ctx x, ax;
 	struct stage tmp;
 	char *zone = NULL, *arn = NULL, *current = NULL;
@@ -290,7 +162,7 @@ int aws_op_certify(const struct stage *st, const struct certify_args *a, char **
 		json_decref(tmp.settings);
 		goto out_x;
 	}
-	if (mode == CERT_ACME && (rc = obtain_acme(&x, domain, &p, e)))
+	if (mode == CERT_ACME && (rc = cert_acme_obtain(st, domain, r53_acme_set_txt, &x, &p, e)))
 		goto out;
 	if (manual && mode == CERT_ACM) {
 		json_t *records = json_array();
@@ -300,7 +172,7 @@ int aws_op_certify(const struct stage *st, const struct certify_args *a, char **
 		goto out;
 	}
 	if (manual) {
-		rc = write_manual(domain, &p, a->manual_out, e);
+		rc = cert_write_manual(domain, &p, a->manual_out, e);
 		goto out;
 	}
 	switch (mode) {
@@ -332,7 +204,7 @@ out:
 out_x:
 	aws_ctx_close(&x);
 out_plain:
-	pem_free(&p);
+	cert_pem_free(&p);
 	free(zone);
 	free(arn);
 	free(current);

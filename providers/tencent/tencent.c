@@ -32,5 +32,6 @@ const struct provider tencent_provider = {
 	.schedule = tc_schedule,
 	.unschedule = tc_unschedule,
 	.tail = tc_tail,
+	.certify = tc_certify,
 	.request = tc_request,
 };

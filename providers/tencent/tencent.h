@@ -154,6 +154,17 @@ int tc_domain_url(struct tc_ctx *x, char **url, struct herr *e);
 /* Remove the stage's custom domain (and the certificate hoist uploaded for it). */
 int tc_domain_remove(struct tc_ctx *x, struct herr *e);
 
+/* ---- dnspod.c -------------------------------------------------------------------- */
+
+/* The account's DNSPod domain holding `name` (allocated), NULL when none. */
+int dnspod_zone_for(struct tc_ctx *x, const char *name, char **zone, struct herr *e);
+/* One CNAME record name → target in zone (created, or pointed at target). */
+int dnspod_cname_ensure(struct tc_ctx *x, const char *zone, const char *name,
+			const char *target, struct herr *e);
+/* core/acme.h's set_txt hook over DNSPod (ctx: struct tc_ctx *). */
+int dnspod_acme_set_txt(const char *fqdn, const char *value, bool present, void *ctx,
+			struct herr *e);
+
 /* ---- ssl.c ------------------------------------------------------------------------ */
 
 /* The SSL alias hoist gives a certificate it uploads for `domain`; allocates. */

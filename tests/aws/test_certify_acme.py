@@ -5,113 +5,21 @@ responder, svc_route53.dns_server; PEBBLE_VA_ALWAYS_VALID is never set).
 Then the ACM import, the API Gateway domain name, base path mapping and
 Route 53 alias exist in the fake; a second run renews into the same ARN.
 
-pebble's HTTPS listener gets a throw-away CA made with the openssl CLI;
-hoist trusts it through HOIST_CA_BUNDLE.
+pebble runs as tests/pebble_support.py starts it.
 """
-import json
-import os
-import socket
-import ssl
-import subprocess
-import time
-import urllib.request
-
 import pytest
 
 from aws_helpers import fake_requests
 from fakecloud import svc_route53
+from pebble_support import openssl, start_pebble
 
 DOMAIN = "api.example.com"
 CHALLENGE = "_acme-challenge." + DOMAIN + "."
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def openssl(*args):
-    r = subprocess.run(["openssl", *map(str, args)], capture_output=True, text=True, timeout=30)
-    assert r.returncode == 0, r.stderr
-    return r.stdout
-
-
-def make_tls(d):
-    """CA + 127.0.0.1 server certificate for pebble's HTTPS listeners."""
-    (d / "ext.cnf").write_text("subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n")
-    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
-    openssl("req", "-x509", *ec, "-keyout", d / "ca.key", "-out", d / "ca.pem", "-days", "2",
-            "-subj", "/CN=hoist test CA", "-addext", "basicConstraints=critical,CA:TRUE",
-            "-addext", "keyUsage=critical,keyCertSign")
-    openssl("req", "-new", *ec, "-keyout", d / "tls.key", "-out", d / "tls.csr", "-subj", "/CN=localhost")
-    openssl("x509", "-req", "-in", d / "tls.csr", "-CA", d / "ca.pem", "-CAkey", d / "ca.key",
-            "-CAcreateserial", "-out", d / "tls.pem", "-days", "2", "-extfile", d / "ext.cnf")
-
-
-class Pebble:
-    def __init__(self, d, dns_port):
-        make_tls(d)
-        self.port, self.mport = free_port(), free_port()
-        cfg = {"pebble": {
-            "listenAddress": f"127.0.0.1:{self.port}",
-            "managementListenAddress": f"127.0.0.1:{self.mport}",
-            "certificate": str(d / "tls.pem"), "privateKey": str(d / "tls.key"),
-            "httpPort": free_port(), "tlsPort": free_port(),
-            "ocspResponderURL": "", "externalAccountBindingRequired": False}}
-        (d / "pebble.json").write_text(json.dumps(cfg))
-        env = dict(os.environ, PEBBLE_VA_NOSLEEP="1")
-        env.pop("PEBBLE_VA_ALWAYS_VALID", None)
-        self.log = d / "pebble.log"
-        self.ca = d / "ca.pem"
-        self.proc = subprocess.Popen(
-            ["pebble", "-config", str(d / "pebble.json"), "-dnsserver", f"127.0.0.1:{dns_port}"],
-            stdout=open(self.log, "w"), stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
-        self.directory = f"https://127.0.0.1:{self.port}/dir"
-        try:
-            self.wait(self.port)
-            self.wait(self.mport)
-        except BaseException:
-            self.stop()
-            raise
-
-    def wait(self, port):
-        end = time.time() + 15
-        while time.time() < end:
-            assert self.proc.poll() is None, self.log.read_text()
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                    return
-            except OSError:
-                time.sleep(0.05)
-        raise AssertionError(f"pebble never listened on {port}: {self.log.read_text()}")
-
-    def mgmt(self, path):
-        ctx = ssl.create_default_context(cafile=str(self.ca))
-        with urllib.request.urlopen(f"https://127.0.0.1:{self.mport}{path}", context=ctx, timeout=5) as r:
-            return r.read().decode()
-
-    def stop(self):
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-
-
 @pytest.fixture
 def pebble(fake_aws, tmp_path):
-    dns = svc_route53.dns_server(fake_aws)
-    for attempt in range(3):   # a free port can be taken by another process before pebble binds it
-        d = tmp_path / f"pebble{attempt}"
-        d.mkdir()
-        try:
-            p = Pebble(d, dns)
-            break
-        except AssertionError as e:
-            if attempt == 2 or "address already in use" not in str(e):
-                raise
+    p = start_pebble(tmp_path, svc_route53.dns_server(fake_aws))
     try:
         yield p
     finally:
