@@ -16,9 +16,10 @@ def index():
     return "hello from hoist"
 
 
-@app.route("/q")
+@app.route("/q", methods=["GET", "POST"])
 def q():
-    return "x=" + request.args.get("x", "")
+    body = request.get_data(as_text=True)
+    return "x=" + request.args.get("x", "") + (":" + body if body else "")
 '''
 
 TASKS = '''def cleanup(event=None, context=None):
