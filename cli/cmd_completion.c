@@ -11,6 +11,7 @@
 #include "../core/err.h"
 #include "../core/log.h"
 #include "../core/settings.h"
+#include "../core/settings_keys.h"
 #include "../core/str.h"
 
 #include <jansson.h>
@@ -40,6 +41,18 @@ static void cmd_opts(struct sbuf *b, const struct cmd *c)
 	}
 }
 
+/* "aws aliyun tencent local": what --provider (init) completes to. */
+static const char *providers(void)
+{
+	static char list[64];
+
+	if (!list[0])
+		for (int i = 0; i < PV_COUNT; i++)
+			snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", i ? " " : "",
+				 settings_provider_names[i]);
+	return list;
+}
+
 static void print_bash(FILE *f)
 {
 	const struct cmd *c;
@@ -63,8 +76,9 @@ static void print_bash(FILE *f)
 	       "    done\n"
 	       "    case \"$prev\" in\n"
 	       "        -s|--settings|-o|--output|--zip) COMPREPLY=($(compgen -f -- \"$cur\")); return ;;\n"
-	       "    esac\n"
-	       "    if [[ -z $cmd ]]; then\n"
+	       "        --provider) COMPREPLY=($(compgen -W \"%s\" -- \"$cur\")); return ;;\n"
+	       "    esac\n", providers());
+	fprintf(f, "    if [[ -z $cmd ]]; then\n"
 	       "        if [[ $cur == -* ]]; then\n"
 	       "            COMPREPLY=($(compgen -W \"$globals --version\" -- \"$cur\"))\n"
 	       "        else\n"
@@ -150,6 +164,8 @@ static void print_fish(FILE *f)
 			       o->long_name);
 			if (o->short_name)
 				fprintf(f, " -s %c", o->short_name);
+			if (!strcmp(o->long_name, "provider"))
+				fprintf(f, " -a '%s'", providers());
 			fprintf(f, "%s -d ", o->type == OPT_BOOL ? "" : " -r");
 			fish_quoted(f, o->help);
 			fputc('\n', f);

@@ -62,6 +62,12 @@ def test_completes_command_options(hoist, project):
     assert complete(hoist, project, ["init", "--app"]) == ["--app-function"]
 
 
+def test_completes_provider_names(hoist, project):
+    assert complete(hoist, project, ["init", "--provider", "t"]) == ["tencent"]
+    assert complete(hoist, project, ["init", "--provider", ""]) == ["aliyun", "aws", "local",
+                                                                    "tencent"]
+
+
 def test_no_settings_file_completes_nothing(hoist, tmp_path):
     assert complete(hoist, tmp_path, ["package", ""]) == []
 
