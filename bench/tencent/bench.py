@@ -1,0 +1,117 @@
+"""Measure hoist deploy / no-change update / peak memory against the fake
+Tencent Cloud (see run.sh)."""
+import json
+import os
+import pathlib
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tests"))
+from fakecloud.faketencent import DEFAULT_KEYS, Fake  # noqa: E402
+
+FLASK = ("flask", "werkzeug", "jinja2", "markupsafe", "itsdangerous", "click", "blinker")
+WRITES = {"CreateFunction", "UpdateFunctionCode", "UpdateFunctionConfiguration",
+          "PublishVersion", "CreateAlias", "UpdateAlias", "CreateTrigger", "UpdateTrigger",
+          "DeleteTrigger", "CreateLogset", "CreateTopic", "PutObject", "PutBucket"}
+
+
+def requests(fake):
+    with urllib.request.urlopen(fake.url + "/__fake/requests") as r:
+        return json.load(r)
+
+
+def main():
+    hoist, runs = sys.argv[1], int(sys.argv[2])
+    work = pathlib.Path(tempfile.mkdtemp())
+    fake = Fake().start()
+    try:
+        sp = work / "site-packages"
+        for name in FLASK:
+            src = pathlib.Path("/usr/lib/python3/dist-packages") / name
+            if src.is_dir():
+                shutil.copytree(src, sp / name, ignore=shutil.ignore_patterns("__pycache__"))
+        proj = work / "flask"
+        shutil.copytree(ROOT / "examples" / "flask", proj,
+                        ignore=shutil.ignore_patterns(".venv", "__pycache__", "*.zip"))
+        (proj / "hoist.json").write_text(json.dumps({"bench": {
+            "provider": "tencent", "project_name": "flaskdemo", "app_function": "app.app",
+            "region": "ap-guangzhou", "runtime": "python3.10", "site_packages": str(sp),
+            "exclude": ["*.so"],
+            "events": [{"function": "tasks.heartbeat", "expression": "rate(5 minutes)"}]}}))
+        sid, key = next(iter(DEFAULT_KEYS.items()))
+        env = dict(os.environ, TENCENTCLOUD_ENDPOINT_URL=fake.url, TENCENTCLOUD_SECRET_ID=sid,
+                   TENCENTCLOUD_SECRET_KEY=key, HOME=str(work))
+        for k in ("TENCENTCLOUD_SESSION_TOKEN", "TENCENTCLOUD_PROFILE", "TENCENTCLOUD_REGION"):
+            env.pop(k, None)
+
+        def timed(*args):
+            n0 = len(requests(fake))
+            t0 = time.monotonic()
+            r = subprocess.run([hoist, "-q", *args], cwd=proj, env=env, capture_output=True,
+                               text=True)
+            dt = time.monotonic() - t0
+            if r.returncode:
+                sys.exit(f"bench: hoist {' '.join(args)} failed:\n{r.stderr}")
+            return dt, requests(fake)[n0:]
+
+        def peak_rss_mib(*args):
+            """Max RSS of one hoist run (GNU time: its child is forked from a small
+            process, so the count is hoist's own, not this Python's pre-exec pages)."""
+            r = subprocess.run(["/usr/bin/time", "-f", "%M", hoist, "-q", *args], cwd=proj,
+                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               text=True)
+            if r.returncode:
+                sys.exit(f"bench: hoist {' '.join(args)} failed:\n{r.stderr}")
+            return int(r.stderr.strip().splitlines()[-1]) / 1024.0
+
+        dep, upd = [], []
+        for _ in range(runs):
+            fake.reset()
+            dt, reqs = timed("deploy", "bench")
+            dep.append((dt, len(reqs)))
+            dt, reqs = timed("update", "bench")
+            writes = [q for q in reqs if q["action"] in WRITES]
+            uploads = [q for q in reqs if q["action"] in ("PutObject", "UpdateFunctionCode")]
+            upd.append((dt, len(reqs), len(writes), len(uploads)))
+            timed("undeploy", "bench", "-y")
+        med = statistics.median
+        print(f"deploy:            median {med(d[0] for d in dep):.3f} s, "
+              f"{med(d[1] for d in dep):.0f} requests  (runs: "
+              + ", ".join(f"{d[0]:.3f}" for d in dep) + ")")
+        print(f"no-change update:  median {med(u[0] for u in upd):.3f} s, "
+              f"{med(u[1] for u in upd):.0f} requests, {max(u[2] for u in upd)} writes, "
+              f"{max(u[3] for u in upd)} uploads  (runs: "
+              + ", ".join(f"{u[0]:.3f}" for u in upd) + ")")
+
+        rows = []
+        for label, mib in (("small (baseline)", 0), ("inline 6 MiB", 6), ("COS 64 MiB", 64)):
+            blob = proj / "blob.bin"
+            if mib:
+                with open(blob, "wb") as f:
+                    for _ in range(mib):
+                        f.write(os.urandom(1024 * 1024))
+            elif blob.exists():
+                blob.unlink()
+            fake.reset()
+            rss = peak_rss_mib("deploy", "bench")
+            via = "COS" if any(q["action"] == "PutObject" for q in requests(fake)) else "inline"
+            rows.append((label, rss, via))
+            timed("undeploy", "bench", "-y")
+        base = rows[0][1]
+        for label, rss, via in rows:
+            print(f"peak memory, deploy {label:<17} {rss:6.1f} MiB ({via}; "
+                  f"{rss / base:.2f}x the small package)")
+        print("targets: no-change update 0 writes and 0 uploads; peak memory <= 20 MB")
+    finally:
+        fake.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

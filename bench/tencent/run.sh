@@ -1,0 +1,22 @@
+#!/bin/sh
+# bench/tencent/run.sh — `hoist deploy` and a no-change `hoist update` of
+# examples/flask (vendored Flask) against the fake Tencent Cloud
+# (tests/fakecloud/faketencent.py): wall time, requests, writes and uploads,
+# median of RUNS runs; then the peak memory (max RSS) of a deploy whose
+# package goes inline (6 MiB) and through COS (64 MiB), against the same
+# deploy of the small package measured in the same run.
+#
+#   sh bench/tencent/run.sh [HOIST] [RUNS]
+#
+# Targets: a no-change update makes read calls only (0 writes, 0 uploads);
+# peak memory ≤ 20 MB whatever the package's size.
+set -eu
+START=$(pwd)
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+HOIST=${1:-$ROOT/build/hoist}
+case $HOIST in /*) ;; *) HOIST=$START/$HOIST ;; esac
+RUNS=${2:-5}
+export HOIST_HTTP_BACKOFF_MS=${HOIST_HTTP_BACKOFF_MS:-1}
+export HOIST_POLL_MS=${HOIST_POLL_MS:-1}
+exec "${PYTHON:-/usr/bin/python3}" "$HERE/bench.py" "$HOIST" "$RUNS"
