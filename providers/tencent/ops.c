@@ -571,9 +571,21 @@ static int precheck(const struct stage *st, struct herr *e)
 	return HOIST_OK;
 }
 
+/* What deploy and update start with: checks, the archive, the context. */
+static int begin(const struct stage *st, const struct deploy_args *a, struct art *art,
+		 struct tc_ctx *x, struct herr *e)
+{
+	int rc;
+
+	if ((rc = precheck(st, e)) != HOIST_OK)
+		return rc;
+	if ((rc = art_from(st, a->pkg, art, &tencent_provider.limits, e)) != HOIST_OK)
+		return rc;
+	return tc_ctx_open(x, st, e);
+}
+
 int tc_deploy(const struct stage *st, const struct deploy_args *a, char **url, struct herr *e)
 {
-	extern const struct provider tencent_provider;
 	struct tc_ctx x;
 	struct art art;
 	json_t *fn = NULL, *ts = NULL;
@@ -582,11 +594,7 @@ int tc_deploy(const struct stage *st, const struct deploy_args *a, char **url, s
 	int rc;
 
 	*url = NULL;
-	if ((rc = precheck(st, e)) != HOIST_OK)
-		return rc;
-	if ((rc = art_from(st, a->pkg, &art, &tencent_provider.limits, e)) != HOIST_OK)
-		return rc;
-	if ((rc = tc_ctx_open(&x, st, e)) != HOIST_OK)
+	if ((rc = begin(st, a, &art, &x, e)) != HOIST_OK)
 		return rc;
 	rc = scf_get(&x, NULL, &fn, e);
 	if (!rc && fn)
@@ -627,7 +635,6 @@ out:
 
 int tc_update(const struct stage *st, const struct deploy_args *a, char **url, struct herr *e)
 {
-	extern const struct provider tencent_provider;
 	struct tc_ctx x;
 	struct art art;
 	json_t *fn = NULL;
@@ -635,11 +642,7 @@ int tc_update(const struct stage *st, const struct deploy_args *a, char **url, s
 	int rc;
 
 	*url = NULL;
-	if ((rc = precheck(st, e)) != HOIST_OK)
-		return rc;
-	if ((rc = art_from(st, a->pkg, &art, &tencent_provider.limits, e)) != HOIST_OK)
-		return rc;
-	if ((rc = tc_ctx_open(&x, st, e)) != HOIST_OK)
+	if ((rc = begin(st, a, &art, &x, e)) != HOIST_OK)
 		return rc;
 	rc = scf_get(&x, NULL, &fn, e);
 	if (!rc && !fn)

@@ -188,7 +188,8 @@ int tc_do(struct tc_client *c, const struct tc_call *call, struct tc_result *res
 	struct http_response rs;
 	struct sign_ctx sc = { .c = c, .call = call };
 	char *host = tc_host(call->svc), *url = xasprintf("https://%s/", host);
-	char *via = tc_endpoint_override(&c->cfg, call->svc->name), *body = NULL, *what = xasprintf("%s %s", call->svc->title, call->action);
+	char *via = tc_endpoint_override(&c->cfg, call->svc->name), *body = NULL;
+	char *what = xasprintf("%s %s", call->svc->title, call->action);
 	int rc;
 
 	memset(res, 0, sizeof(*res));

@@ -33,6 +33,7 @@
 #include <stdbool.h>
 
 struct herr;
+struct provider;
 struct stage;
 
 #define TC_HANDLER "hoist_handler.handler"
@@ -176,6 +177,8 @@ int tc_cert_upload(struct tc_ctx *x, const char *domain, const char *cert_pem,
 int tc_cert_delete_ours(struct tc_ctx *x, const char *id, const char *domain, struct herr *e);
 
 /* ---- the provider operations (tencent.c's table) ---------------------------------- */
+
+extern const struct provider tencent_provider;
 
 struct deploy_args;
 struct invoke_args;

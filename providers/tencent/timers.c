@@ -62,7 +62,7 @@ static bool ours(const struct tc_ctx *x, const json_t *t)
 	       !strncmp(name, x->fn, strlen(x->fn)) && name[strlen(x->fn)] == '-';
 }
 
-/* The trigger wanted for `w` ({Type, TriggerName, Qualifier, TriggerDesc, Enable, CustomArgument}). */
+/* The trigger wanted for `w`: Type, TriggerName, Qualifier, TriggerDesc, Enable, CustomArgument. */
 static int want_trigger(const struct tc_ctx *x, const struct timer_want *w, json_t **t,
 			struct herr *e)
 {
@@ -115,26 +115,6 @@ static const json_t *find(const json_t *triggers, const char *name, const char *
 	return NULL;
 }
 
-static char *next_fire(const char *expr)
-{
-	struct schedule s;
-	struct herr e = { 0 };
-	int64_t t;
-	struct tm tm;
-	time_t tt;
-	char buf[32];
-
-	if (!expr || schedule_parse(expr, &s, &e))
-		return xstrdup("?");
-	t = schedule_next(&s, (int64_t)time(NULL));
-	if (t < 0)
-		return xstrdup("never");
-	tt = (time_t)t;
-	gmtime_r(&tt, &tm);
-	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	return xstrdup(buf);
-}
-
 json_t *tc_timers_status(const struct tc_ctx *x, const json_t *triggers)
 {
 	json_t *out = json_array();
@@ -153,7 +133,7 @@ json_t *tc_timers_status(const struct tc_ctx *x, const json_t *triggers)
 		ev = json_object_get(arg, "hoist_event");
 		expr = tc_str(ev, "expression");
 		open = json_integer_value(json_object_get(t, "Enable")) == 1;
-		next = open ? next_fire(expr) : xstrdup("never (trigger CLOSE)");
+		next = open ? timers_next_fire(expr ? expr : "") : xstrdup("never (trigger CLOSE)");
 		json_array_append_new(out, json_pack("{s:s, s:s?, s:s?, s:s, s:s}", "name",
 			tc_str(t, "TriggerName"), "expression", expr, "cron",
 			tc_str(t, "TriggerDesc"), "state", open ? "OPEN" : "CLOSE", "next", next));
