@@ -249,43 +249,60 @@ static int version_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-int scf_versions(struct tc_ctx *x, json_t **out, struct herr *e)
+/*
+ * Every item of a paged SCF list (Offset/Limit, TotalCount): `action` with
+ * the function's name and `extra` (borrowed), the items under `key`.
+ */
+static int list_all(struct tc_ctx *x, const char *action, const json_t *extra, const char *key,
+		    json_t **out, struct herr *e)
 {
-	json_t *all = json_array(), *v, **sorted;
+	json_t *all = json_array(), *v;
 	struct tc_result r;
 	long long total = 0, off = 0;
 	size_t i, n;
-	int rc = HOIST_OK;
+	int rc;
 
 	*out = NULL;
 	do {
 		json_t *p = named(x);
 
+		json_object_update(p, (json_t *)extra);
 		json_object_set_new(p, "Offset", json_integer(off));
 		json_object_set_new(p, "Limit", json_integer(PAGE));
-		json_object_set_new(p, "Order", json_string("ASC"));
-		json_object_set_new(p, "OrderBy", json_string("AddTime"));
-		rc = call_p(x, "ListVersionByFunction", p, &r, e);
+		rc = call_p(x, action, p, &r, e);
 		if (!rc) {
 			total = json_integer_value(json_object_get(r.data, "TotalCount"));
-			n = json_array_size(json_object_get(r.data, "Versions"));
-			json_array_foreach(json_object_get(r.data, "Versions"), i, v)
-				if (strcmp(tc_str(v, "Version") ?: "$LATEST", "$LATEST"))
-					json_array_append(all, v);
+			n = json_array_size(json_object_get(r.data, key));
+			json_array_foreach(json_object_get(r.data, key), i, v)
+				json_array_append(all, v);
 			off += (long long)n;
 			if (!n)
 				total = off;
 		}
 		tc_result_free(&r);
 	} while (!rc && off < total);
-	if (rc) {
+	if (rc)
 		json_decref(all);
+	else
+		*out = all;
+	return rc;
+}
+
+int scf_versions(struct tc_ctx *x, json_t **out, struct herr *e)
+{
+	json_t *order = json_pack("{s:s, s:s}", "Order", "ASC", "OrderBy", "AddTime");
+	json_t *all = NULL, *v, **sorted;
+	size_t i, n = 0;
+	int rc = list_all(x, "ListVersionByFunction", order, "Versions", &all, e);
+
+	json_decref(order);
+	*out = NULL;
+	if (rc)
 		return rc;
-	}
-	n = json_array_size(all);
-	sorted = xcalloc(n + 1, sizeof(*sorted));
-	for (i = 0; i < n; i++)
-		sorted[i] = json_incref(json_array_get(all, i));
+	sorted = xcalloc(json_array_size(all) + 1, sizeof(*sorted));
+	json_array_foreach(all, i, v)          /* published versions, numerically */
+		if (strcmp(tc_str(v, "Version") ?: "$LATEST", "$LATEST"))
+			sorted[n++] = json_incref(v);
 	qsort(sorted, n, sizeof(*sorted), version_cmp);
 	json_array_clear(all);
 	for (i = 0; i < n; i++)
@@ -432,34 +449,10 @@ int scf_alias_delete(struct tc_ctx *x, struct herr *e)
 
 int scf_triggers(struct tc_ctx *x, json_t **out, struct herr *e)
 {
-	json_t *all = json_array(), *t;
-	struct tc_result r;
-	long long total = 0, off = 0;
-	size_t i, n;
-	int rc;
+	json_t *none = json_object();
+	int rc = list_all(x, "ListTriggers", none, "Triggers", out, e);
 
-	*out = NULL;
-	do {
-		json_t *p = named(x);
-
-		json_object_set_new(p, "Offset", json_integer(off));
-		json_object_set_new(p, "Limit", json_integer(PAGE));
-		rc = call_p(x, "ListTriggers", p, &r, e);
-		if (!rc) {
-			total = json_integer_value(json_object_get(r.data, "TotalCount"));
-			n = json_array_size(json_object_get(r.data, "Triggers"));
-			json_array_foreach(json_object_get(r.data, "Triggers"), i, t)
-				json_array_append(all, t);
-			off += (long long)n;
-			if (!n)
-				total = off;
-		}
-		tc_result_free(&r);
-	} while (!rc && off < total);
-	if (rc)
-		json_decref(all);
-	else
-		*out = all;
+	json_decref(none);
 	return rc;
 }
 
