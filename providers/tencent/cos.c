@@ -15,6 +15,7 @@
 #include "../../core/log.h"
 #include "../../core/settings.h"
 #include "../../core/stage.h"
+#include "../../core/stagelock.h"
 #include "../../core/str.h"
 #include "../../core/xml.h"
 
@@ -70,21 +71,27 @@ static int cos_error(const char *what, const struct http_response *rs, struct he
 
 /*
  * One COS request: method on bucket/key with query params and headers,
- * body from `stream` (or none); *rs the answer (any status).  Every COS
- * call hoist makes is idempotent (PUT of a whole object, DELETE, reads).
+ * body from `stream`, else the string `mem`, else none; *rs the answer (any
+ * status).  Every COS call hoist makes is idempotent (PUT of a whole object,
+ * DELETE, reads; a retried forbid-overwrite PUT of the lock marker is told
+ * apart by lock.c).  A PUT or DELETE first takes the stage lock's marker
+ * (stage_before_write; the marker's own requests pass through).
  */
 static int cos_do(struct tc_ctx *x, const char *what, const char *method, const char *bucket,
 		  const char *key, const struct cos_pair *params, size_t np,
 		  const struct http_headers *headers, const struct http_body *stream,
-		  struct http_response *rs, struct herr *e)
+		  const char *mem, struct http_response *rs, struct herr *e)
 {
 	const char *appid;
 	char *host, *url, *path, *via;
 	struct sbuf q;
-	int rc = tc_appid(x, &appid, e);
+	int rc;
 
 	memset(rs, 0, sizeof(*rs));
-	if (rc)
+	if ((!strcmp(method, "PUT") || !strcmp(method, "DELETE")) &&
+	    (rc = stage_before_write(x->st, e)) != HOIST_OK)
+		return rc;
+	if ((rc = tc_appid(x, &appid, e)) != HOIST_OK)
 		return rc;
 	host = xasprintf("%s-%s.cos.%s.myqcloud.com", bucket, appid, x->region);
 	path = digest_pct_encode(key, strlen(key), true);
@@ -101,7 +108,7 @@ static int cos_do(struct tc_ctx *x, const char *what, const char *method, const 
 	via = tc_endpoint_override(&x->client.cfg, "cos");
 	rc = http_do(x->client.http, &(struct http_request){
 		.method = method, .url = url, .connect_to = via, .headers = headers,
-		.stream = stream, .progress = stream ? "upload" : NULL,
+		.stream = stream, .body = mem, .body_len = mem ? strlen(mem) : 0, .progress = stream ? "upload" : NULL,
 		.what = what, .sign = cos_sign,
 		.ctx = &(struct cos_req){ x, host, key, params, np } }, rs, e);
 	free(via);
@@ -122,12 +129,22 @@ char *cos_bucket_name(const struct tc_ctx *x)
 int cos_bucket_ensure(struct tc_ctx *x, const char *bucket, struct herr *e)
 {
 	struct http_response rs;
-	int rc = cos_do(x, "HeadBucket", "HEAD", bucket, "", NULL, 0, NULL, NULL, &rs, e);
+	int rc = cos_do(x, "HeadBucket", "HEAD", bucket, "", NULL, 0, NULL, NULL, NULL, &rs, e);
 
+	/*
+	 * Missing: creating it is a write, so the stage lock comes first — and
+	 * its marker, stored in this bucket, may have just created it.
+	 */
+	if (!rc && rs.status == 404 && stage_lock_pending(x->st)) {
+		http_response_free(&rs);
+		if ((rc = stage_before_write(x->st, e)) != HOIST_OK)
+			return rc;
+		rc = cos_do(x, "HeadBucket", "HEAD", bucket, "", NULL, 0, NULL, NULL, NULL, &rs, e);
+	}
 	if (!rc && rs.status == 404) {
 		http_response_free(&rs);
 		out_step("Creating COS bucket %s in %s", bucket, x->region);
-		rc = cos_do(x, "PutBucket", "PUT", bucket, "", NULL, 0, NULL, NULL, &rs, e);
+		rc = cos_do(x, "PutBucket", "PUT", bucket, "", NULL, 0, NULL, NULL, NULL, &rs, e);
 		if (!rc && rs.status == 409 && strstr(rs.body.s ? rs.body.s : "", "OwnedByYou"))
 			rs.status = 200;
 		if (!rc && (rs.status < 200 || rs.status >= 300))
@@ -158,7 +175,7 @@ int cos_upload(struct tc_ctx *x, const char *bucket, const char *key, const char
 		http_headers_add(&h, "Content-Type", "application/zip");
 		http_headers_add(&h, "x-cos-meta-sha256", sha256_hex);
 		out_step("Uploading the package to COS (%s/%s)", bucket, key);
-		rc = cos_do(x, "PutObject", "PUT", bucket, key, NULL, 0, &h, &b, &rs, e);
+		rc = cos_do(x, "PutObject", "PUT", bucket, key, NULL, 0, &h, &b, NULL, &rs, e);
 	}
 	if (!rc && (rs.status < 200 || rs.status >= 300))
 		rc = cos_error("PutObject", &rs, e);
@@ -171,7 +188,7 @@ int cos_upload(struct tc_ctx *x, const char *bucket, const char *key, const char
 int cos_delete(struct tc_ctx *x, const char *bucket, const char *key, struct herr *e)
 {
 	struct http_response rs;
-	int rc = cos_do(x, "DeleteObject", "DELETE", bucket, key, NULL, 0, NULL, NULL, &rs, e);
+	int rc = cos_do(x, "DeleteObject", "DELETE", bucket, key, NULL, 0, NULL, NULL, NULL, &rs, e);
 
 	if (!rc && rs.status != 404 && (rs.status < 200 || rs.status >= 300))
 		rc = cos_error("DeleteObject", &rs, e);
@@ -194,7 +211,7 @@ int cos_delete_prefix(struct tc_ctx *x, const char *bucket, const char *prefix, 
 		json_t *doc = NULL, *list, *o;
 		size_t i;
 
-		rc = cos_do(x, "GetBucket", "GET", bucket, "", q, 3, NULL, NULL, &rs, e);
+		rc = cos_do(x, "GetBucket", "GET", bucket, "", q, 3, NULL, NULL, NULL, &rs, e);
 		if (!rc && rs.status == 404) {
 			http_response_free(&rs);
 			break;                          /* no bucket: nothing to delete */
@@ -221,5 +238,76 @@ int cos_delete_prefix(struct tc_ctx *x, const char *bucket, const char *prefix, 
 		json_decref(doc);
 	}
 	free(marker);
+	return rc;
+}
+
+/* An HTTP date ("Sun, 06 Nov 1994 08:49:37 GMT") as epoch seconds, -1 if unreadable. */
+static long long http_time(const char *v)
+{
+	struct tm tm = { 0 };
+	const char *end = v ? strptime(v, "%a, %d %b %Y %H:%M:%S GMT", &tm) : NULL;
+
+	return end ? (long long)timegm(&tm) : -1;
+}
+
+int cos_get(struct tc_ctx *x, const char *bucket, const char *key, char **body, char **etag,
+	    long long *age, struct herr *e)
+{
+	struct http_response rs;
+	int rc = cos_do(x, "GetObject", "GET", bucket, key, NULL, 0, NULL, NULL, NULL, &rs, e);
+
+	*body = *etag = NULL;
+	if (age)
+		*age = -1;
+	if (!rc && rs.status >= 200 && rs.status < 300) {
+		const char *t = http_headers_get(&rs.headers, "ETag");
+		long long now = http_time(http_headers_get(&rs.headers, "Date"));
+		long long then = http_time(http_headers_get(&rs.headers, "Last-Modified"));
+
+		*body = xasprintf("%.*s", (int)rs.body.len, rs.body.s ? rs.body.s : "");
+		*etag = xstrdup(t ? t : "");
+		if (age && now >= 0 && then >= 0)
+			*age = now - then;
+	} else if (!rc && rs.status == 403) {
+		rc = cos_bucket_ensure(x, bucket, e);   /* names a foreign bucket */
+		if (!rc)
+			rc = cos_error("GetObject", &rs, e);
+	} else if (!rc && rs.status != 404) {   /* 404: NoSuchKey or NoSuchBucket */
+		rc = cos_error("GetObject", &rs, e);
+	}
+	http_response_free(&rs);
+	return rc;
+}
+
+int cos_put_new(struct tc_ctx *x, const char *bucket, const char *key, const char *body,
+		bool *stored, struct herr *e)
+{
+	struct http_headers h = { 0 };
+	struct http_response rs;
+	char len[32];
+	int rc;
+
+	snprintf(len, sizeof(len), "%zu", strlen(body));
+	http_headers_add(&h, "Content-Length", len);
+	http_headers_add(&h, "Content-Type", "application/json");
+	http_headers_add(&h, "x-cos-forbid-overwrite", "true");
+	rc = cos_do(x, "PutObject", "PUT", bucket, key, NULL, 0, &h, NULL, body, &rs, e);
+	if (!rc && rs.status == 404) {                  /* NoSuchBucket */
+		http_response_free(&rs);
+		rc = cos_bucket_ensure(x, bucket, e);
+		if (!rc)
+			rc = cos_do(x, "PutObject", "PUT", bucket, key, NULL, 0, &h, NULL, body,
+				    &rs, e);
+	}
+	*stored = !rc && rs.status >= 200 && rs.status < 300;
+	if (!rc && rs.status == 403) {
+		rc = cos_bucket_ensure(x, bucket, e);
+		if (!rc)
+			rc = cos_error("PutObject", &rs, e);
+	} else if (!rc && !*stored && rs.status != 409) {   /* 409 FileAlreadyExists */
+		rc = cos_error("PutObject", &rs, e);
+	}
+	http_response_free(&rs);
+	http_headers_free(&h);
 	return rc;
 }

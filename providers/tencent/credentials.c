@@ -7,6 +7,7 @@
 
 #include "../../core/err.h"
 #include "../../core/ini.h"
+#include "../../core/redact.h"
 #include "../../core/str.h"
 
 #include <ctype.h>
@@ -61,6 +62,8 @@ static void set_creds(struct tc_creds *c, const char *id, const char *key, const
 	c->secret_key = xstrdup(key);
 	c->token = token ? xstrdup(token) : NULL;
 	c->source = source;
+	redact_register(key);      /* never printed, whoever quotes them */
+	redact_register(token);
 }
 
 static int load_creds(struct tc_config *cfg, bool explicit_profile, struct herr *e)

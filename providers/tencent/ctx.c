@@ -1,7 +1,7 @@
 /*
  * ctx.c — the per-command Tencent context (tencent.h): one signed client
  * for the stage, the alias name, the AppId from CAM GetUserAppId (fetched at
- * most once per command), and small helpers every file uses.
+ * most once per process and SecretId), and small helpers every file uses.
  */
 #include "tencent.h"
 
@@ -21,6 +21,7 @@ int tc_ctx_open(struct tc_ctx *x, const struct stage *st, struct herr *e)
 	if ((rc = tc_client_open(&x->client, st->settings, e)) != HOIST_OK)
 		return rc;
 	x->st = st;
+	x->client.stage = st;
 	x->region = x->client.cfg.region;
 	x->fn = st->function_name;
 	/* SCF alias names start with a letter: [A-Za-z][A-Za-z0-9_-]{0,63}. */
@@ -50,12 +51,20 @@ const char *tc_str(const json_t *o, const char *key)
 	return json_string_value(json_object_get(o, key));
 }
 
+/*
+ * The AppId of the last SecretId asked, for the whole process: the stage
+ * lock's marker (lock.c) opens contexts of its own.
+ */
+static char *known_id, *known_appid;
+
 int tc_appid(struct tc_ctx *x, const char **appid, struct herr *e)
 {
 	struct tc_result r;
 	json_t *id;
 	int rc;
 
+	if (!x->appid && known_id && !strcmp(known_id, x->client.cfg.creds.secret_id))
+		x->appid = xstrdup(known_appid);
 	if (!x->appid) {
 		rc = tc_call(x, &tc_cam, "GetUserAppId", NULL, &r, e);
 		id = json_object_get(r.data, "AppId");
@@ -66,6 +75,10 @@ int tc_appid(struct tc_ctx *x, const char **appid, struct herr *e)
 		tc_result_free(&r);
 		if (rc)
 			return rc;
+		free(known_id);
+		free(known_appid);
+		known_id = xstrdup(x->client.cfg.creds.secret_id);
+		known_appid = xstrdup(x->appid);
 	}
 	*appid = x->appid;
 	return HOIST_OK;

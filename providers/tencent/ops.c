@@ -891,6 +891,13 @@ static int remove_artifacts(struct tc_ctx *x, struct herr *e)
 	if (!rc && n)
 		out_step("Deleted %d artifact%s from cos://%s/%s", n, n == 1 ? "" : "s", bucket,
 			 prefix);
+	if (!rc) {   /* the lock's take-over claims (lock.c) */
+		char *key = tc_lock_key(x), *claims = xasprintf("%s.takeover/", key);
+
+		rc = cos_delete_prefix(x, bucket, claims, &n, e);
+		free(claims);
+		free(key);
+	}
 	free(prefix);
 	free(bucket);
 	return rc;

@@ -9,6 +9,7 @@
 
 #include "../../core/err.h"
 #include "../../core/log.h"
+#include "../../core/stagelock.h"
 #include "../../core/str.h"
 
 #include <stdlib.h>
@@ -180,6 +181,17 @@ static int read_answer(const struct tc_client *c, const struct tc_call *call,
 	return HOIST_FAIL;
 }
 
+/* Does `action` change something?  (Reads and runs do not take the stage lock.) */
+static bool writes(const char *action)
+{
+	static const char *const reads[] = { "Get", "List", "Describe", "Search", "Invoke" };
+
+	for (size_t i = 0; i < sizeof(reads) / sizeof(*reads); i++)
+		if (str_starts(action, reads[i]))
+			return false;
+	return true;
+}
+
 int tc_do(struct tc_client *c, const struct tc_call *call, struct tc_result *res,
 	  struct herr *e)
 {
@@ -193,6 +205,10 @@ int tc_do(struct tc_client *c, const struct tc_call *call, struct tc_result *res
 	int rc;
 
 	memset(res, 0, sizeof(*res));
+	if (c->stage && writes(call->action) && (rc = stage_before_write(c->stage, e)) != HOIST_OK) {
+		res->data = json_object();
+		goto out;
+	}
 	if (!call->stream) {
 		body = call->params ? json_dumps(call->params, JSON_COMPACT) : xstrdup("{}");
 		sc.body = body;
@@ -221,6 +237,7 @@ int tc_do(struct tc_client *c, const struct tc_call *call, struct tc_result *res
 	if (!res->data)
 		res->data = json_object();
 	http_response_free(&rs);
+out:
 	http_headers_free(&fixed);
 	free(body);
 	free(what);

@@ -25,6 +25,7 @@
 #include <stdbool.h>
 
 struct herr;
+struct stage;
 
 struct tc_service {
 	const char *name;        /* "scf": host label, signing service, TENCENTCLOUD_ENDPOINT_URL_SCF */
@@ -34,10 +35,16 @@ struct tc_service {
 
 extern const struct tc_service tc_scf, tc_cls, tc_cam, tc_ssl, tc_dnspod, tc_monitor;
 
-/* A stage's Tencent session: config + one HTTP client (connection reuse). */
+/*
+ * A stage's Tencent session: config + one HTTP client (connection reuse).
+ * With `stage` set, a call that changes something (any action but Get*,
+ * List*, Describe*, Search*, Invoke) first takes the stage lock's marker
+ * (stage_before_write, core/stagelock.h).
+ */
 struct tc_client {
 	struct tc_config cfg;
 	struct http_client *http;
+	const struct stage *stage;
 };
 
 int tc_client_open(struct tc_client *c, const json_t *settings, struct herr *e);

@@ -1,7 +1,7 @@
 /*
  * tencent.c — the Tencent Cloud provider's descriptor: SCF code-size limits
  * and the operations (ops.c; schedule/unschedule in timers.c, tail in
- * logs.c, request in request.c).
+ * logs.c, request in request.c, the stage lock's marker in lock.c).
  *
  * Inline code: a zip goes in the request body as Code.ZipFile (base64);
  * CreateFunction documents ≤ 50 MB and UpdateFunctionCode "max 20 MB", and
@@ -34,4 +34,6 @@ const struct provider tencent_provider = {
 	.tail = tc_tail,
 	.certify = tc_certify,
 	.request = tc_request,
+	.lock_put = tc_lock_put,            /* lock.c */
+	.lock_delete = tc_lock_delete,
 };

@@ -110,6 +110,19 @@ int cos_bucket_ensure(struct tc_ctx *x, const char *bucket, struct herr *e);
 int cos_upload(struct tc_ctx *x, const char *bucket, const char *key, const char *file,
 	       const char *sha256_hex, struct herr *e);
 int cos_delete(struct tc_ctx *x, const char *bucket, const char *key, struct herr *e);
+/*
+ * GET a small object: *body and *etag allocated, both NULL when absent (or
+ * no bucket); *age (may be NULL) its age in seconds by COS's clock (Date −
+ * Last-Modified), -1 when unknown.
+ */
+int cos_get(struct tc_ctx *x, const char *bucket, const char *key, char **body, char **etag,
+	    long long *age, struct herr *e);
+/*
+ * PUT `body` at key only if the key is free (x-cos-forbid-overwrite: true;
+ * the bucket created when missing): *stored false when it exists (409).
+ */
+int cos_put_new(struct tc_ctx *x, const char *bucket, const char *key, const char *body,
+		bool *stored, struct herr *e);
 /* Delete every object under prefix (bucket may not exist); *n how many. */
 int cos_delete_prefix(struct tc_ctx *x, const char *bucket, const char *prefix, int *n,
 		      struct herr *e);
@@ -201,5 +214,11 @@ int tc_certify(const struct stage *st, const struct certify_args *a, char **url,
 	       struct herr *e);
 int tc_request(const struct stage *st, const struct request_args *a, struct http_response *rs,
 	       struct herr *e);
+/* lock.c: the stage lock's marker (provider.h lock_put / lock_delete). */
+int tc_lock_put(const struct stage *st, const char *mark, const char *replace, char **held,
+		struct herr *e);
+int tc_lock_delete(const struct stage *st, const char *mark, struct herr *e);
+/* Its COS key, hoist-locks/<region>/<function>.json (allocated). */
+char *tc_lock_key(const struct tc_ctx *x);
 
 #endif

@@ -148,9 +148,11 @@ class Fake:
     def st(self, key):
         return self.state.setdefault(key, {})
 
-    def take_fault(self, name):
+    def take_fault(self, name, key=None):
         with self.lock:
             for f in self.faults:
+                if f.get("key") is not None and not (key or "").startswith(f["key"]):
+                    continue                  # a COS fault for other keys
                 if f["action"] in (name, "*") and f["count"] != 0:
                     if f["count"] > 0:
                         f["count"] -= 1
@@ -332,7 +334,8 @@ class _Handler(fakeaws._Handler):
         elif path == "/__fake/faults":
             with f.lock:
                 f.faults.append({"action": doc["action"], "kind": doc["kind"],
-                                 "count": int(doc.get("count", 1)), "delay": doc.get("delay", 2)})
+                                 "count": int(doc.get("count", 1)), "delay": doc.get("delay", 2),
+                                 "key": doc.get("key")})
             out = "{}"
         elif path == "/__fake/logs":
             from .tc_cls import admin_append

@@ -1,12 +1,15 @@
 """Fake COS (Cloud Object Storage, XML API) for faketencent.py, reached by
 virtual-hosted names <bucket>-<appid>.cos.<region>.myqcloud.com: buckets and
 objects as hoist uses them (PUT/HEAD/DELETE bucket, GET bucket listing,
-PUT/HEAD/GET/DELETE object with x-cos-meta-* metadata).  Every request's
+PUT/HEAD/GET/DELETE object with x-cos-meta-* metadata; PUT with
+x-cos-forbid-overwrite: true refused with 409 FileAlreadyExists when the key
+exists — COS's only conditional write; DELETE is unconditional).  Every request's
 q-sign-algorithm=sha1 Authorization is recomputed with cos-nodejs-sdk-v5's
 getAuth (tc_judge.js); errors are COS's XML <Error> documents.
 """
 import hashlib
 import time
+from email.utils import formatdate
 import uuid
 from urllib.parse import parse_qsl, unquote
 from xml.sax.saxutils import escape
@@ -104,7 +107,7 @@ def serve(h, host, parts, body):
         name = _op_name(h.command, key, query)
         fake.record("cos", name, {"Bucket": bucket, "Region": region, "Key": key,
                                   "Size": len(body), "Query": query})
-        fault = fake.take_fault("cos:" + name)
+        fault = fake.take_fault("cos:" + name, key)
         if fault and fault["kind"] in ("throttle", "http500", "internal"):
             raise COSError(503 if fault["kind"] == "throttle" else 500,
                            "SlowDown" if fault["kind"] == "throttle" else "InternalError",
@@ -157,8 +160,11 @@ def _dispatch(fake, h, bucket, region, key, query, body):
             if base64.b64encode(hashlib.md5(body).digest()).decode() != md5:
                 raise COSError(400, "BadDigest", "Content-MD5 does not match the body")
         meta = {k.lower(): v for k, v in h.headers.items() if k.lower().startswith("x-cos-meta-")}
+        if h.headers.get("x-cos-forbid-overwrite", "").lower() == "true" and key in b["objects"]:
+            raise COSError(409, "FileAlreadyExists", "The object already exists.")
         etag = '"' + hashlib.md5(body).hexdigest() + '"'
-        b["objects"][key] = {"data": body, "meta": meta, "etag": etag, "mtime": stamp()}
+        b["objects"][key] = {"data": body, "meta": meta, "etag": etag, "mtime": stamp(),
+                             "at": time.time()}
         return 200, {"ETag": etag}, b""
     o = b["objects"].get(key)
     if m == "DELETE":
@@ -166,7 +172,8 @@ def _dispatch(fake, h, bucket, region, key, query, body):
         return 204, {}, b""
     if o is None:
         raise COSError(404, "NoSuchKey", "The specified key does not exist.")
-    headers = dict(o["meta"], ETag=o["etag"], **{"Content-Type": "application/octet-stream"})
+    headers = dict(o["meta"], ETag=o["etag"], **{"Content-Type": "application/octet-stream",
+                                                 "Last-Modified": formatdate(o["at"], usegmt=True)})
     if m == "HEAD":
         headers["Content-Length"] = str(len(o["data"]))
         return 200, headers, b""

@@ -19,7 +19,14 @@ DLQ = "qcs::cmq:ap-guangzhou:uin/100000000001:queueName/flaskdemo-dlq"
 WRITES = {"CreateFunction", "UpdateFunctionCode", "UpdateFunctionConfiguration",
           "PublishVersion", "CreateAlias", "UpdateAlias", "CreateTrigger", "UpdateTrigger",
           "DeleteTrigger", "CreateLogset", "CreateTopic", "PutObject", "PutBucket",
-          "DeleteFunction", "DeleteFunctionVersion"}
+          "DeleteFunction", "DeleteFunctionVersion", "DeleteObject"}
+
+
+def writes_since(fake, n0):
+    """What changed something since request n0, the stage lock's marker aside."""
+    return [(q["service"], q["action"]) for q in fake_requests(fake)[n0:]
+            if q["action"] in WRITES
+            and not q["params"].get("Key", "").startswith("hoist-locks/")]
 
 
 def settings(site_packages, **extra):
@@ -106,8 +113,11 @@ def test_deploy_update_status_invoke_manage_rollback_undeploy(run, tc_env, flask
     timers = [t for t in fn["triggers"] if t["Type"] == "timer"]
     assert [(t["TriggerName"], t["TriggerDesc"], t["Qualifier"]) for t in timers] == [
         (f"{FN}-tasks.heartbeat".replace(".", "-"), "0 */5 * * * * *", "dev")]
-    # small package: inline, nothing in COS
-    assert not s.get("cos")
+    # small package: inline, nothing in COS (the bucket holds the stage lock's
+    # marker while the deploy runs; it is deleted at the end)
+    assert all(b["objects"] == {} for b in s.get("cos", {}).values())
+    assert {q["params"]["Key"] for q in fake_requests(tc_fake, "cos", "PutObject")} == \
+        {f"hoist-locks/ap-guangzhou/{FN}.json"}
     # SCF was asked for the function while it was still Creating, and waited
     assert len(fake_requests(tc_fake, "scf", "GetFunction")) > 2
 
@@ -171,8 +181,7 @@ def test_deploy_update_status_invoke_manage_rollback_undeploy(run, tc_env, flask
     r = run(["rollback", "dev", "-n", "1"], cwd=d, env=tc_env)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == url
-    assert [o for o in actions_since(tc_fake, n0) if o[1] in WRITES | {"UpdateAlias"}] == [
-        ("scf", "UpdateAlias")]
+    assert writes_since(tc_fake, n0) == [("scf", "UpdateAlias")]
     assert fetch(tc_fake, url) == (200, "Hello from hoist!\n")
     r = run(["rollback", "dev", "-n", "5"], cwd=d, env=tc_env)
     assert r.returncode == 1 and "cannot roll back 5 versions" in r.stderr
@@ -180,7 +189,7 @@ def test_deploy_update_status_invoke_manage_rollback_undeploy(run, tc_env, flask
     n0 = len(fake_requests(tc_fake))
     r = run(["update", "dev"], cwd=d, env=tc_env)
     assert r.returncode == 0, r.stderr
-    assert [o for o in actions_since(tc_fake, n0) if o[1] in WRITES] == [("scf", "UpdateAlias")]
+    assert writes_since(tc_fake, n0) == [("scf", "UpdateAlias")]
     assert fetch(tc_fake, url) == (200, "Hello v2\n")
 
     # ---- deploy again is refused
