@@ -182,3 +182,25 @@ def test_a_marker_put_whose_answer_was_lost_is_ours(run, tc_env, tc_project, tc_
     assert len([q for q in fake_requests(tc_fake, "cos", "PutObject")
                 if q["params"]["Key"] == KEY]) == 2
     assert marker(tc_fake) is None
+
+
+def test_an_interrupted_deploy_removes_its_marker(hoist, run, tc_env, tc_project, tc_fake,
+                                                  tmp_path):
+    import signal
+    d = tc_project()
+    fault(tc_fake, "CreateFunction", "slow", 1, delay=3)
+    a = subprocess.Popen([hoist, "deploy", "dev"], cwd=str(d), env=env_of(tmp_path, tc_env),
+                         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    t0 = time.time()
+    while not fake_requests(tc_fake, "scf", "CreateFunction") and time.time() - t0 < 30:
+        time.sleep(0.02)
+    assert marker(tc_fake)
+    a.send_signal(signal.SIGTERM)
+    out, err = a.communicate(timeout=60)
+    assert a.returncode == 143, err
+    assert marker(tc_fake) is None, "released even after an interrupt"
+    # the next run finishes the job
+    r = run(["deploy", "dev"], cwd=d, env=tc_env)
+    assert r.returncode == 0, r.stderr
+    assert list(state(tc_fake)["scf"]) == [FN]
