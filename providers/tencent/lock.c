@@ -18,7 +18,8 @@
  *     COS's clock) was left by a run that died mid-take-over and no longer
  *     counts — the one window where two runs could both go ahead is two of
  *     them meeting such a claim at the same instant;
- *   - release reads the marker and deletes it when it is still ours.
+ *   - release reads the marker and deletes it when it is still ours;
+ *   - lock_get reads it (undeploy sweeps a marker a killed run left).
  *
  * A forbid-overwrite PUT that is retried after a lost answer finds its own
  * bytes: that is a success, not someone else's lock.
@@ -187,6 +188,21 @@ int tc_lock_delete(const struct stage *st, const char *mark, struct herr *e)
 	if (!rc && body && !strcmp(body, mark))
 		rc = cos_delete(&m.x, m.bucket, m.key, e);
 	free(body);
+	free(etag);
+	marker_close(&m);
+	return rc;
+}
+
+int tc_lock_get(const struct stage *st, char **held, struct herr *e)
+{
+	struct marker_at m;
+	char *etag = NULL;
+	int rc;
+
+	*held = NULL;
+	if ((rc = marker_open(&m, st, e)) != HOIST_OK)
+		return rc;
+	rc = cos_get(&m.x, m.bucket, m.key, held, &etag, NULL, e);   /* no bucket: no marker */
 	free(etag);
 	marker_close(&m);
 	return rc;

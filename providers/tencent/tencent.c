@@ -36,4 +36,5 @@ const struct provider tencent_provider = {
 	.request = tc_request,
 	.lock_put = tc_lock_put,            /* lock.c */
 	.lock_delete = tc_lock_delete,
+	.lock_get = tc_lock_get,
 };

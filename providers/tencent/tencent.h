@@ -218,6 +218,7 @@ int tc_request(const struct stage *st, const struct request_args *a, struct http
 int tc_lock_put(const struct stage *st, const char *mark, const char *replace, char **held,
 		struct herr *e);
 int tc_lock_delete(const struct stage *st, const char *mark, struct herr *e);
+int tc_lock_get(const struct stage *st, char **held, struct herr *e);
 /* Its COS key, hoist-locks/<region>/<function>.json (allocated). */
 char *tc_lock_key(const struct tc_ctx *x);
 

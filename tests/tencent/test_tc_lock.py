@@ -204,3 +204,19 @@ def test_an_interrupted_deploy_removes_its_marker(hoist, run, tc_env, tc_project
     r = run(["deploy", "dev"], cwd=d, env=tc_env)
     assert r.returncode == 0, r.stderr
     assert list(state(tc_fake)["scf"]) == [FN]
+
+
+def test_undeploy_removes_a_marker_a_killed_run_left(run, tc_env, tc_project, tc_fake):
+    d = tc_project()
+    p = subprocess.Popen(["true"])
+    p.wait()                      # a pid that is certainly gone
+    put_marker(tc_fake, pid=p.pid)
+    r = run(["-v", "undeploy", "dev", "--yes"], cwd=d, env=tc_env)   # nothing else to remove
+    assert r.returncode == 0, r.stderr
+    assert "removed the lock marker a stopped run left" in r.stderr, r.stderr
+    assert marker(tc_fake) is None
+    # a live one elsewhere is left alone (and the undeploy that writes nothing goes ahead)
+    put_marker(tc_fake, host="ci-runner-7", pid=4242)
+    r = run(["undeploy", "dev", "--yes"], cwd=d, env=tc_env)
+    assert r.returncode == 0, r.stderr
+    assert marker(tc_fake) is not None
