@@ -36,6 +36,20 @@ static int call_p(struct tc_ctx *x, const char *action, json_t *p, struct tc_res
 	return rc;
 }
 
+/* A delete (consumes p) where something already gone (ResourceNotFound*) is fine. */
+static int delete_p(struct tc_ctx *x, const char *action, json_t *p, struct herr *e)
+{
+	struct tc_result r;
+	int rc = call_p(x, action, p, &r, e);
+
+	if (rc && tc_error_is(&r, "ResourceNotFound")) {
+		herr_clear(e);
+		rc = HOIST_OK;
+	}
+	tc_result_free(&r);
+	return rc;
+}
+
 int scf_get(struct tc_ctx *x, const char *qualifier, json_t **fn, struct herr *e)
 {
 	json_t *p = named(x);
@@ -376,17 +390,9 @@ int scf_publish(struct tc_ctx *x, const char *description, char **version, struc
 int scf_delete_version(struct tc_ctx *x, const char *version, struct herr *e)
 {
 	json_t *p = named(x);
-	struct tc_result r;
-	int rc;
 
 	json_object_set_new(p, "Qualifier", json_string(version));
-	rc = call_p(x, "DeleteFunctionVersion", p, &r, e);
-	if (rc && tc_error_is(&r, "ResourceNotFound")) {
-		herr_clear(e);
-		rc = HOIST_OK;
-	}
-	tc_result_free(&r);
-	return rc;
+	return delete_p(x, "DeleteFunctionVersion", p, e);
 }
 
 /* ---- the stage alias -------------------------------------------------------- */
@@ -432,17 +438,9 @@ int scf_alias_set(struct tc_ctx *x, const char *version, bool exists, struct her
 int scf_alias_delete(struct tc_ctx *x, struct herr *e)
 {
 	json_t *p = named(x);
-	struct tc_result r;
-	int rc;
 
 	json_object_set_new(p, "Name", json_string(x->alias));
-	rc = call_p(x, "DeleteAlias", p, &r, e);
-	if (rc && tc_error_is(&r, "ResourceNotFound")) {
-		herr_clear(e);
-		rc = HOIST_OK;
-	}
-	tc_result_free(&r);
-	return rc;
+	return delete_p(x, "DeleteAlias", p, e);
 }
 
 /* ---- triggers ------------------------------------------------------------------ */
@@ -535,16 +533,7 @@ int scf_trigger_update(struct tc_ctx *x, const json_t *t, struct herr *e)
 
 int scf_trigger_delete(struct tc_ctx *x, const json_t *t, struct herr *e)
 {
-	json_t *p = trigger_params(x, t, false);
-	struct tc_result r;
-	int rc = call_p(x, "DeleteTrigger", p, &r, e);
-
-	if (rc && tc_error_is(&r, "ResourceNotFound")) {
-		herr_clear(e);
-		rc = HOIST_OK;
-	}
-	tc_result_free(&r);
-	return rc;
+	return delete_p(x, "DeleteTrigger", trigger_params(x, t, false), e);
 }
 
 /* ---- invoke, delete --------------------------------------------------------------- */
@@ -574,21 +563,11 @@ int scf_invoke(struct tc_ctx *x, const json_t *event, json_t **result, struct he
 
 int scf_delete(struct tc_ctx *x, struct herr *e)
 {
-	struct tc_result r;
 	int rc = scf_wait(x, NULL, e);
 
 	if (rc && strstr(e->msg, "is not deployed")) {
 		herr_clear(e);
 		return HOIST_OK;
 	}
-	if (!rc)
-		rc = call_p(x, "DeleteFunction", named(x), &r, e);
-	else
-		return rc;
-	if (rc && tc_error_is(&r, "ResourceNotFound")) {
-		herr_clear(e);
-		rc = HOIST_OK;
-	}
-	tc_result_free(&r);
-	return rc;
+	return rc ? rc : delete_p(x, "DeleteFunction", named(x), e);
 }
