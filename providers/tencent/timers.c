@@ -62,29 +62,34 @@ static bool ours(const struct tc_ctx *x, const json_t *t)
 	       !strncmp(name, x->fn, strlen(x->fn)) && name[strlen(x->fn)] == '-';
 }
 
-/* The trigger wanted for `w`: Type, TriggerName, Qualifier, TriggerDesc, Enable, CustomArgument. */
-static int want_trigger(const struct tc_ctx *x, const struct timer_want *w, json_t **t,
-			struct herr *e)
+/*
+ * The trigger wanted for `w` (an entry of timers_wanted): Type, TriggerName,
+ * Qualifier, TriggerDesc, Enable, CustomArgument.
+ */
+static int want_trigger(const struct tc_ctx *x, const json_t *w, json_t **t, struct herr *e)
 {
 	struct schedule s;
-	char *cron = NULL, *name = trigger_name(x->fn, w->suffix), *arg;
-	json_t *payload = json_deep_copy(w->payload);
-	int rc = schedule_parse(w->expression, &s, e);
+	const char *expr = tc_str(w, "expression") ?: "";
+	char *cron = NULL, *name = trigger_name(x->fn, tc_str(w, "suffix")), *arg;
+	json_t *payload = json_deep_copy(json_object_get(w, "payload"));
+	int rc = schedule_parse(expr, &s, e);
 
 	*t = NULL;
 	if (!rc && !(cron = schedule_to_tencent(&s)))
-		rc = herr_set(e, HOIST_USAGE, "events: %s cannot run on tencent: %s", w->expression,
+		rc = herr_set(e, HOIST_USAGE, "events: %s cannot run on tencent: %s", expr,
 			      schedule_why_not(&s, "tencent"));
 	json_object_set_new(json_object_get(payload, "hoist_event"), "expression",
-			    json_string(w->expression));
+			    json_string(expr));
 	arg = json_dumps(payload, JSON_COMPACT | JSON_SORT_KEYS);
 	if (!rc && strlen(arg) > ARG_MAX)
 		rc = herr_set(e, HOIST_USAGE, "events: the kwargs of %s make a timer payload of %zu "
-			      "bytes; SCF's CustomArgument takes %d", w->event, strlen(arg), ARG_MAX);
+			      "bytes; SCF's CustomArgument takes %d", tc_str(w, "event"), strlen(arg),
+			      ARG_MAX);
 	if (!rc)
 		*t = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "Type", "timer", "TriggerName", name,
 			       "Qualifier", x->alias, "TriggerDesc", cron, "Enable",
-			       w->enabled ? "OPEN" : "CLOSE", "CustomArgument", arg);
+			       json_is_true(json_object_get(w, "enabled")) ? "OPEN" : "CLOSE",
+			       "CustomArgument", arg);
 	free(arg);
 	free(cron);
 	free(name);
@@ -146,14 +151,15 @@ json_t *tc_timers_status(const struct tc_ctx *x, const json_t *triggers)
 int tc_timers_ensure(struct tc_ctx *x, const json_t *triggers, json_t **scheduled,
 		     struct herr *e)
 {
-	struct timer_want *w = NULL;
-	size_t n = 0, i;
-	json_t *wanted = json_array(), *t, *now = NULL;
+	json_t *w = NULL, *wanted = json_array(), *t, *now = NULL;
 	const json_t *have;
-	int rc = timers_wanted(x->st, &w, &n, e);
+	size_t i;
+	int rc = timers_wanted(x->st, &w, e);
 
-	for (i = 0; !rc && i < n; i++) {
-		rc = want_trigger(x, &w[i], &t, e);
+	json_array_foreach(w, i, have) {
+		if (rc)
+			break;
+		rc = want_trigger(x, have, &t, e);
 		if (!rc)
 			json_array_append_new(wanted, t);
 	}
@@ -192,7 +198,7 @@ int tc_timers_ensure(struct tc_ctx *x, const json_t *triggers, json_t **schedule
 	}
 	json_decref(now);
 	json_decref(wanted);
-	timers_free(w, n);
+	json_decref(w);
 	return rc;
 }
 
