@@ -108,6 +108,7 @@ static int cos_do(struct tc_ctx *x, const char *what, const char *method, const 
 	via = tc_endpoint_override(&x->client.cfg, "cos");
 	rc = http_do(x->client.http, &(struct http_request){
 		.method = method, .url = url, .connect_to = via, .headers = headers,
+		.interruptible = !strcmp(method, "GET") || !strcmp(method, "HEAD"),
 		.stream = stream, .body = mem, .body_len = mem ? strlen(mem) : 0, .progress = stream ? "upload" : NULL,
 		.what = what, .sign = cos_sign,
 		.ctx = &(struct cos_req){ x, host, key, params, np } }, rs, e);

@@ -223,6 +223,7 @@ int tc_do(struct tc_client *c, const struct tc_call *call, struct tc_result *res
 		.method = "POST", .url = url, .connect_to = via, .headers = &fixed, .body = body,
 		.body_len = sc.body_len, .stream = call->stream, .progress = call->progress,
 		.non_idempotent = call->non_idempotent, .timeout_s = call->timeout_s,
+		.interruptible = !writes(call->action),
 		.what = what, .sign = sign_attempt, .classify = classify,
 		.check_effect = call->check_effect ? check_effect_tramp : NULL, .ctx = &sc,
 	};

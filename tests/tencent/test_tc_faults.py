@@ -103,3 +103,32 @@ def test_a_call_that_keeps_failing_ends_deploy_then_a_rerun_completes(run, tc_en
         assert "CreateFunction" not in ops and "UpdateFunctionCode" not in ops
     r = run(["deploy", "dev"], cwd=d, env=tc_env)
     assert r.returncode == 1 and "did you mean 'hoist update dev'?" in r.stderr
+
+
+def test_ctrl_c_during_a_long_invoke_returns_at_once(hoist, run, tc_env, tc_project, tc_fake,
+                                                    tmp_path):
+    """An invocation changes nothing: an interrupt cuts it short instead of
+    waiting for SCF's answer."""
+    import signal
+    import subprocess
+    import time
+    from test_tc_lock import env_of
+    d = tc_project()
+    assert run(["deploy", "dev"], cwd=d, env=tc_env).returncode == 0
+    fault(tc_fake, "Invoke", "slow", 1, delay=8)
+    p = subprocess.Popen([hoist, "invoke", "dev", "app.app"], cwd=str(d),
+                         env=env_of(tmp_path, tc_env), stdin=subprocess.DEVNULL,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        t0 = time.time()
+        while not fake_requests(tc_fake, "scf", "Invoke") and time.time() - t0 < 30:
+            time.sleep(0.02)
+        time.sleep(0.3)
+        t0 = time.time()
+        p.send_signal(signal.SIGINT)
+        out, err = p.communicate(timeout=15)
+    finally:
+        if p.poll() is None:
+            p.kill()
+    assert p.returncode == 130, err
+    assert time.time() - t0 < 5 and "interrupted (SIGINT)" in err
