@@ -1,7 +1,9 @@
 /*
- * cmd_status.c — `hoist status [stage]`: what the provider knows about the
- * deployed stage (URL, version, counters, schedules), as a short table on
- * stdout or the provider's JSON with --json.
+ * cmd_status.c — `hoist status [stage] [--show-secrets]`: what the provider
+ * knows about the deployed stage (URL, version, counters, schedules), as a
+ * short table on stdout or the provider's JSON with --json.  With
+ * --show-secrets the front door's credentials (Alibaba API Gateway: the
+ * app's AppSecret and AppCode) are added, on stdout only ("secrets").
  */
 #include "cli.h"
 #include "commands.h"
@@ -17,6 +19,14 @@
 #include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
+
+static bool show_secrets_opt;
+
+const struct opt status_opts[] = {
+	{ "show-secrets", 0, OPT_BOOL, &show_secrets_opt, NULL,
+	  "also print the front door's secrets (API Gateway AppSecret, AppCode)" },
+	{ NULL, 0, OPT_BOOL, NULL, NULL, NULL },
+};
 
 static void row(const char *k, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -64,6 +74,18 @@ static void print_human(const struct stage *st, const struct provider *p, json_t
 		row("HTTPS URL:", "%s", jstr(j, "https_url"));
 	if (json_object_get(j, "domain_url"))
 		row("Domain:", "%s", jstr(j, "domain_url"));
+	if ((x = json_object_get(j, "api_gateway"))) {
+		row("API Gateway:", "%s %s (%s, %s)", jstr(x, "group"), jstr(x, "subdomain"),
+		    jstr(x, "environment"), jstr(x, "auth"));
+		if (json_object_get(x, "app_key"))
+			row("AppKey:", "%s (app %s)", jstr(x, "app_key"), jstr(x, "app"));
+	}
+	if ((x = json_object_get(j, "secrets"))) {
+		if (json_object_get(x, "app_secret"))
+			row("AppSecret:", "%s", jstr(x, "app_secret"));
+		if (json_object_get(x, "app_code"))
+			row("AppCode:", "%s", jstr(x, "app_code"));
+	}
 	if (json_object_get(j, "state")) {
 		if (json_object_get(j, "pid"))
 			row("State:", "%s (pid %lld, up %llds)", jstr(j, "state"),
@@ -100,6 +122,15 @@ static int status_stage(struct stage *st, void *ctx, json_t **doc, struct herr *
 		rc = cli_no_op(p, "status", e);
 	if (!rc)
 		rc = p->status(st, doc, e);
+	if (!rc && show_secrets_opt) {
+		json_t *sec = NULL;
+
+		if (p->secrets)
+			rc = p->secrets(st, &sec, e);
+		json_object_set_new(*doc, "secrets", sec ? sec : json_object());
+		if (!rc && !json_object_size(json_object_get(*doc, "secrets")))
+			out_info("stage %s has no front-door secrets to show", st->name);
+	}
 	if (rc)
 		return herr_prefix(e, "status %s: ", st->name);
 	return HOIST_OK;

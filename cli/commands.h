@@ -26,6 +26,7 @@ extern const struct opt deploy_opts[];
 int cmd_update(const struct cmd *self, int argc, char **argv);
 extern const struct opt update_opts[];
 int cmd_status(const struct cmd *self, int argc, char **argv);
+extern const struct opt status_opts[];
 int cmd_tail(const struct cmd *self, int argc, char **argv);
 extern const struct opt tail_opts[];
 int cmd_schedule(const struct cmd *self, int argc, char **argv);

@@ -86,7 +86,7 @@ bool http_header_is_secret(const char *name)
 {
 	static const char *const words[] = {
 		"authorization", "token", "signature", "secret", "cookie", "credential",
-		"password", "x-api-key",
+		"password", "x-api-key", "privatekey", "private-key",
 	};
 	char *l = xstrdup(name);
 	bool secret = false;

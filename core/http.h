@@ -145,7 +145,8 @@ enum http_verdict http_classify_default(const struct http_response *rs);
  */
 int http_url_split(const char *url, char **authority, char **path_query, struct herr *e);
 
-/* Is this header's value secret (Authorization, tokens, signatures, cookies)? */
+/* Is this header's (or parameter's) value secret: Authorization, tokens, signatures,
+ * cookies, private keys? */
 bool http_header_is_secret(const char *name);
 
 #endif

@@ -133,7 +133,7 @@ const struct settings_key settings_keys[] = {
 
 	/* --- HTTP front door ----------------------------------------------- */
 	{ "apigateway_enabled", T_BOOL, P_AWS | P_ALIYUN | P_LOCAL, CK_NONE, NULL, { { 0 } },
-	  { "true", "true", "false", "true" }, TENCENT_APIGW },
+	  { "true", "false", "false", "true" }, TENCENT_APIGW },
 	{ "use_apigateway", T_BOOL, P_AWS | P_ALIYUN | P_LOCAL, CK_NONE, NULL, { { 0 } }, { NULL },
 	  "old Zappa name; use apigateway_enabled" },
 	{ "apigateway_version", T_STR, P_AWS, CK_CHOICE, "v1|v2", { { 0 } }, AWS1("\"v1\""),
@@ -141,9 +141,15 @@ const struct settings_key settings_keys[] = {
 	{ "apigateway_description", T_STR, P_AWS, CK_NONE, NULL, { { 0 } }, { NULL }, AWS_ONLY },
 	{ "apigateway_policy", T_STR, 0, CK_NONE, NULL, { { 0 } }, { NULL },
 	  "hoist does not implement API Gateway resource policies; remove the key" },
-	{ "aliyun_api_gateway", T_BOOL, P_ALIYUN, CK_NONE, NULL, { { 0 } },
-	  { [PV_ALIYUN] = "false" }, "Alibaba Cloud API Gateway is for aliyun stages" },
-	{ "function_url_enabled", T_BOOL, P_AWS | P_TENCENT, CK_NONE, NULL, { { 0 } },
+	/* An early hoist spelling, never honoured: apigateway_enabled says it (Zappa's key). */
+	{ "aliyun_api_gateway", T_BOOL, 0, CK_NONE, NULL, { { 0 } }, { NULL },
+	  "use apigateway_enabled: true (Alibaba Cloud API Gateway on aliyun), with "
+	  "function_url_enabled: true to keep the HTTP trigger beside it" },
+	{ "apigateway_stage", T_STR, P_ALIYUN, CK_CHOICE, "RELEASE|PRE|TEST", { { 0 } },
+	  { [PV_ALIYUN] = "\"RELEASE\"" }, "the environment of Alibaba Cloud API Gateway "
+	  "(aliyun with apigateway_enabled)" },
+	/* aliyun: unset, the HTTP trigger serves the stage unless API Gateway does. */
+	{ "function_url_enabled", T_BOOL, P_AWS | P_ALIYUN | P_TENCENT, CK_NONE, NULL, { { 0 } },
 	  { [PV_AWS] = "false", [PV_TENCENT] = "true" }, NULL },
 	{ "function_url_config", T_OBJ, P_AWS | P_TENCENT, CK_NONE, NULL, { { 0 } }, { NULL },
 	  NULL },

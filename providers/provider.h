@@ -102,6 +102,14 @@ struct provider {
 	int (*deployed)(const struct stage *st, char **url, struct herr *e);
 	int (*update)(const struct stage *st, const struct deploy_args *a, char **url, struct herr *e);
 	int (*status)(const struct stage *st, json_t **status, struct herr *e);
+	/*
+	 * The credentials callers of the stage's front door use, for `status
+	 * --show-secrets` only (stdout; never logged): an object, new
+	 * reference, empty when the stage has none (Alibaba API Gateway:
+	 * app_key, app_secret, app_code of the stage's app).  NULL: the
+	 * provider keeps no such secrets.
+	 */
+	int (*secrets)(const struct stage *st, json_t **secrets, struct herr *e);
 	int (*tail)(const struct stage *st, const struct tail_args *a, struct herr *e);
 	/* Converge the timers; *scheduled = [{name, expression, next…}] (new reference). */
 	int (*schedule)(const struct stage *st, json_t **scheduled, struct herr *e);

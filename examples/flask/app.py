@@ -1,5 +1,5 @@
 """A tiny Flask app that hoist deploys in its demo and tests."""
-from flask import Flask, jsonify, request
+from flask import Flask, jsonify, redirect, request, url_for
 
 app = Flask(__name__)
 
@@ -16,3 +16,15 @@ def echo():
         json=request.get_json(silent=True),
         query=request.args.to_dict(flat=False),
     )
+
+
+@app.route("/bytes", methods=["POST"])
+def bytes_back():
+    """The request body back as it came: binary both ways."""
+    return app.response_class(request.get_data(), mimetype="application/octet-stream")
+
+
+@app.route("/go")
+def go():
+    """A redirect to the home page, wherever the app is mounted."""
+    return redirect(url_for("index"))

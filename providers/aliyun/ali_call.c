@@ -35,6 +35,9 @@ const struct ali_service ali_cloudapi = { "APIGATEWAY", ALI_RPC, "2016-07-14",
 					  "apigateway.%s.aliyuncs.com" };
 /* HTTP triggers and custom domains: Function Compute's data plane (override: _FC). */
 const struct ali_service ali_trigger = { "FC", ALI_HTTP, NULL, NULL };
+const struct ali_service ali_ram = { "RAM", ALI_RPC, "2015-05-01", "ram.aliyuncs.com" };
+/* An API group's subdomain or bound domain: API Gateway's data plane (override: _APIGATEWAY). */
+const struct ali_service ali_gateway = { "APIGATEWAY", ALI_HTTP, NULL, NULL };
 
 /* ---- client -------------------------------------------------------------- */
 
@@ -71,6 +74,25 @@ void ali_result_free(struct ali_result *res)
 	free(res->error_message);
 	free(res->request_id);
 	memset(res, 0, sizeof(*res));
+}
+
+int ali_call_json(struct ali_client *c, const struct ali_call *call, const char *absent,
+		  json_t **out, struct herr *e)
+{
+	struct ali_result r;
+	int rc;
+
+	if (out)
+		*out = NULL;
+	rc = ali_do(c, call, &r, e);
+	if (rc && absent && ali_error_is(&r, absent)) {
+		herr_clear(e);
+		rc = HOIST_OK;
+	} else if (!rc && out && !r.effect_done) {
+		*out = json_incref(r.data);
+	}
+	ali_result_free(&r);
+	return rc;
 }
 
 bool ali_error_is(const struct ali_result *res, const char *code)

@@ -52,7 +52,7 @@ struct ali_service {
 };
 
 extern const struct ali_service ali_fc, ali_oss, ali_sls, ali_sts, ali_alidns, ali_cloudapi,
-	ali_trigger;
+	ali_trigger, ali_ram, ali_gateway;
 
 /* A stage's Alibaba Cloud session: config + one HTTP client (connection reuse). */
 struct ali_client {
@@ -112,6 +112,15 @@ struct ali_result {
 int ali_do(struct ali_client *c, const struct ali_call *call, struct ali_result *res,
 	   struct herr *e);
 void ali_result_free(struct ali_result *res);
+
+/*
+ * ali_do for a call whose answer is wanted as JSON: *out (when out is
+ * given) a new reference to the answer, NULL when the call took effect over
+ * a broken connection; an error whose code is `absent` ("NotFound…") is
+ * HOIST_OK with *out = NULL.
+ */
+int ali_call_json(struct ali_client *c, const struct ali_call *call, const char *absent,
+		  json_t **out, struct herr *e);
 
 bool ali_error_is(const struct ali_result *res, const char *code);
 

@@ -19,6 +19,7 @@ const struct provider aliyun_provider = {
 	.deploy = ali_deploy,
 	.update = ali_update,
 	.status = ali_status,
+	.secrets = ali_secrets,            /* apigw.c */
 	.invoke = ali_invoke,
 	.rollback = ali_rollback,
 	.undeploy = ali_undeploy,

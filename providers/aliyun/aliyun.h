@@ -8,7 +8,9 @@
  *   function    stage->function_name (FC: [A-Za-z_][A-Za-z0-9_-]{0,63})
  *   alias       the stage name: every deploy/update publishes a version and
  *               moves this alias to it, so rollback is a pointer move
- *   HTTP trigger  "hoist-http" on the alias (the front door)
+ *   HTTP trigger  "hoist-http" on the alias (the front door, http_trigger.c)
+ *   API Gateway   group and API hoist_<function>, app, CORS plugin, RAM role
+ *               hoist-apigw-<function> (apigateway_enabled, apigw.c)
  *   timers      "hoist-<event name>" timer triggers on the alias
  *   bucket      s3_bucket setting, else hoist-<account-id>-<region> (OSS)
  *   SLS         sls_project (else hoist-<account-id>-<region>) and
@@ -60,12 +62,23 @@ int fc_call(struct ali_ctx *x, const char *action, const char *method, const cha
 /* "/2023-03-30/functions/<fn>" + rest, the function name escaped; allocates. */
 char *fc_path(const struct ali_ctx *x, const char *rest);
 
-/* Front door (frontdoor.c): the HTTP trigger on the alias; API Gateway later (issue 11). */
+/*
+ * Front doors (frontdoor.c): the HTTP trigger on the alias (http_trigger.c)
+ * and/or Alibaba Cloud API Gateway (apigw.c), as the settings ask.
+ */
+bool ali_frontdoor_trigger_wanted(const struct stage *st);
+bool ali_frontdoor_any(const struct stage *st);
 int ali_frontdoor_ensure(struct ali_ctx *x, char **url, struct herr *e);
 /* The live URL, or *url = NULL when there is no front door. */
 int ali_frontdoor_url(struct ali_ctx *x, char **url, bool *signed_auth, struct herr *e);
 int ali_frontdoor_status(struct ali_ctx *x, json_t *status, struct herr *e);
+/* Every front door, whether the settings still ask for it or not (undeploy). */
 int ali_frontdoor_remove(struct ali_ctx *x, struct herr *e);
+/* The HTTP trigger (http_trigger.c); *signed_auth: its authType is "function". */
+int ali_trigger_ensure(struct ali_ctx *x, char **url, struct herr *e);
+int ali_trigger_url(struct ali_ctx *x, char **url, bool *signed_auth, struct herr *e);
+int ali_trigger_status(struct ali_ctx *x, json_t *status, struct herr *e);
+int ali_trigger_remove(struct ali_ctx *x, struct herr *e);
 
 /* Timers (timers.c): converge the hoist-* timer triggers with events and keep_warm. */
 int ali_timers_ensure(struct ali_ctx *x, json_t **scheduled, struct herr *e);
@@ -121,6 +134,7 @@ struct http_response;
 int ali_deploy(const struct stage *st, const struct deploy_args *a, char **url, struct herr *e);
 int ali_update(const struct stage *st, const struct deploy_args *a, char **url, struct herr *e);
 int ali_status(const struct stage *st, json_t **status, struct herr *e);
+int ali_secrets(const struct stage *st, json_t **secrets, struct herr *e);
 int ali_invoke(const struct stage *st, const struct invoke_args *a, json_t **result,
 	       struct herr *e);
 int ali_rollback(const struct stage *st, int versions_back, char **url, struct herr *e);

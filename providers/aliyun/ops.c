@@ -521,7 +521,7 @@ int ali_deploy(const struct stage *st, const struct deploy_args *a, char **url, 
 	if (!rc)
 		rc = fc_get(&x, NULL, &fn, e);
 	if (!rc && fn && (rc = ali_frontdoor_url(&x, &old, NULL, e)) == HOIST_OK &&
-	    (old || !settings_bool(st->settings, "apigateway_enabled", true))) {
+	    (old || !ali_frontdoor_any(st))) {
 		rc = herr_set(e, HOIST_FAIL, "stage '%s' is already deployed at %s; did you mean "
 			      "'hoist update %s'?", st->name, old ? old : st->function_name,
 			      st->name);
@@ -814,6 +814,8 @@ int ali_undeploy(const struct stage *st, const struct undeploy_args *a, struct h
 	if ((rc = ali_ctx_open(&x, st, e)) != HOIST_OK)
 		return rc;
 	rc = fc_get(&x, NULL, &fn, e);
+	if (!rc)
+		rc = ali_frontdoor_remove(&x, e);
 	if (!rc && fn)
 		rc = remove_function(&x, e);
 	if (!rc)

@@ -2,7 +2,8 @@
  * preflight.c — what the Alibaba Cloud provider checks before it sends
  * anything (exit 2, nothing changed): names FC accepts, the runtime, the VPC
  * configuration, the timer expressions, the dead-letter ARN and the front
- * door settings only API Gateway (issue 11) could honour.
+ * door settings (API Gateway's need apigateway_enabled; the HTTP trigger's
+ * a trigger).
  *
  * Decisions (documented in hoist-settings(5)):
  *   runtime   FC 3.0's built-in Python runtimes are python3.9, python3.10 and
@@ -15,7 +16,7 @@
  *             anything ambiguous (two groups, both spellings disagreeing, no
  *             VpcId) is an error naming the key.
  */
-#include "aliyun.h"
+#include "apigw.h"
 
 #include "../../core/err.h"
 #include "../../core/settings.h"
@@ -124,16 +125,25 @@ int ali_vpc_config(const struct stage *st, json_t **out, struct herr *e)
 static int check_frontdoor(const struct stage *st, struct herr *e)
 {
 	const char *dlq = settings_str(st->settings, "dead_letter_arn");
+	const char *env = settings_str(st->settings, "apigateway_stage");
+	bool gw = ali_apigw_wanted(st), trigger = ali_frontdoor_trigger_wanted(st);
 
-	if (settings_bool(st->settings, "aliyun_api_gateway", false))
-		return herr_set(e, HOIST_USAGE, "%s: aliyun_api_gateway: an Alibaba Cloud API Gateway "
-				"front door is not available in this version (the HTTP trigger "
-				"is); remove the key", st->name);
-	if (settings_bool(st->settings, "api_key_required", false)) {
+	if (settings_bool(st->settings, "api_key_required", false) && !gw) {
 		herr_set(e, HOIST_USAGE, "%s: api_key_required: a Function Compute HTTP trigger has "
-			 "no API keys (API Gateway APP authorisation would)", st->name);
-		return herr_hint(e, "use iam_authorization: true for signed requests only, or "
-				 "remove api_key_required");
+			 "no API keys; Alibaba Cloud API Gateway's app authorization does", st->name);
+		return herr_hint(e, "set apigateway_enabled: true, or use iam_authorization: true "
+				 "for signed requests to the HTTP trigger");
+	}
+	if (env && strcmp(env, "RELEASE") && !gw)
+		return herr_set(e, HOIST_USAGE, "%s: apigateway_stage %s: it is the environment of "
+				"Alibaba Cloud API Gateway, and apigateway_enabled is off", st->name,
+				env);
+	if (settings_bool(st->settings, "iam_authorization", false) && !trigger) {
+		herr_set(e, HOIST_USAGE, "%s: iam_authorization: it makes the HTTP trigger take "
+			 "signed requests only, and the stage has no HTTP trigger%s", st->name,
+			 gw ? " (API Gateway serves it)" : "");
+		return herr_hint(e, "use api_key_required: true for API Gateway's app "
+				 "authorization, or add function_url_enabled: true");
 	}
 	if (dlq && !matches(dlq, "^acs:[a-z-]+:[a-z0-9-]*:[0-9]*:.+$"))
 		return herr_set(e, HOIST_USAGE, "%s: dead_letter_arn '%s' is not an Alibaba Cloud "

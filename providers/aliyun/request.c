@@ -1,6 +1,6 @@
 /*
  * request.c — `hoist request` on Alibaba Cloud: one HTTP request to the
- * stage's HTTP trigger URL.  When the trigger's authType is "function"
+ * stage's HTTP trigger URL (an API Gateway stage: apigw_request.c).  When the trigger's authType is "function"
  * (iam_authorization), the request carries the ACS3-HMAC-SHA256 signature
  * FC's gateway checks, made the way Alibaba's SDKs make it for HTTP
  * triggers (seed 003; openapi-util getAuthorization): the URL's path and
@@ -9,7 +9,7 @@
  * ALIBABA_CLOUD_ENDPOINT_URL_FC (or ALIBABA_CLOUD_ENDPOINT_URL) the request
  * goes there, Host and signature unchanged.
  */
-#include "aliyun.h"
+#include "apigw.h"
 
 #include "../request.h"
 #include "../../core/digest.h"
@@ -101,11 +101,16 @@ int ali_request(const struct stage *st, const struct request_args *a, struct htt
 	int rc;
 
 	memset(rs, 0, sizeof(*rs));
-	if (a->app_code)
-		return herr_set(e, HOIST_USAGE, "--app-code is for Alibaba API Gateway stages; "
-				"stage %s is served by a Function Compute HTTP trigger", st->name);
+	if (a->app_code && !ali_apigw_wanted(st))
+		return herr_set(e, HOIST_USAGE, "--app-code is for Alibaba API Gateway stages "
+				"(apigateway_enabled); stage %s is served by a Function Compute "
+				"HTTP trigger", st->name);
 	if ((rc = ali_ctx_open(&x, st, e)))
 		return rc;
+	if (ali_apigw_wanted(st)) {
+		rc = ali_apigw_request(&x, a, rs, e);
+		goto out;
+	}
 	rc = ali_frontdoor_url(&x, &url, &signed_auth, e);
 	if (!rc && !url) {
 		rc = herr_set(e, HOIST_FAIL, "stage %s has no live URL", st->name);

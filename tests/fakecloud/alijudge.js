@@ -22,6 +22,11 @@
 //   {"op":"model", product, model, value}   a value (a trigger's config JSON,
 //       say) checked against one named model
 //   {"op":"crc64", file}                    CRC-64/ECMA-182 of a file (decimal)
+//   {"op":"xca", method, pathq, headers, signed, form, secret}
+//       API Gateway's X-Ca-Signature of a call to an APP-authorized API,
+//       recomputed by the aliyun-api-gateway client's own buildStringToSign
+//       and sign over the headers the request names in
+//       X-Ca-Signature-Headers, its path and query, and a form body's params
 //
 // Operations are read from each SDK's src/client.ts (*WithOptions methods:
 // action, method, pathname, style, query/body member names), member types
@@ -46,6 +51,7 @@ const PRODUCTS = {
   alidns: '@alicloud/alidns20150109',
   sls: '@alicloud/sls20201230',
   cloudapi: '@alicloud/cloudapi20160714',
+  ram: '@alicloud/ram20150501',
 };
 
 // ---- models: required members from the .ts remarks -------------------------
@@ -343,7 +349,35 @@ function model(msg) {
   return problems.length ? { ok: false, message: problems.join('; ') } : { ok: true };
 }
 
-const OPS = { acs3, oss4, sls, route, check: checkBody, shape, model, crc64 };
+// X-Ca-Signature as the aliyun-api-gateway client computes it.  A name
+// given twice in the query or the form signs with its first value (the
+// gateway's documented rule); the client itself would sign an array.
+const XcaClient = req('aliyun-api-gateway/lib/client');
+const url = require('url');
+const querystring = require('querystring');
+
+function firstValues(o) {
+  const out = {};
+  for (const [k, v] of Object.entries(o)) if (!(k in out)) out[k] = Array.isArray(v) ? v[0] : v;
+  return out;
+}
+
+function xca(msg) {
+  const c = new XcaClient('key', msg.secret);
+  const parsed = url.parse(msg.pathq, true);
+  parsed.query = firstValues(parsed.query);
+  const headers = {};
+  for (const [k, v] of Object.entries(msg.headers)) headers[k.toLowerCase()] = v;
+  const signed = msg.signed.map((h) => h.toLowerCase()).sort();
+  const form = msg.form !== null && msg.form !== undefined ? querystring.parse(msg.form) : undefined;
+  const data = form ? firstValues(form) : undefined;
+  if (data) for (const k of Object.keys(data)) if (k in parsed.query) delete data[k];
+  const sts = c.buildStringToSign(msg.method, headers, c.getSignedHeadersString(signed, headers),
+    parsed, data);
+  return { expected: c.sign(sts), stringToSign: sts };
+}
+
+const OPS = { acs3, oss4, sls, route, check: checkBody, shape, model, crc64, xca };
 
 const rl = readline.createInterface({ input: process.stdin });
 rl.on('line', async (line) => {

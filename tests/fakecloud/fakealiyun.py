@@ -2,8 +2,10 @@
 answers for Function Compute 3.0 (fcv3.<region>.aliyuncs.com), its HTTP
 triggers (<id>.<region>.fcapp.run) and custom domains, OSS
 (<bucket>.oss-<region>.aliyuncs.com), SLS (<project>.<region>.log.
-aliyuncs.com), STS (sts.aliyuncs.com) and Alibaba Cloud DNS
-(alidns.aliyuncs.com), telling them apart by the Host header exactly as the
+aliyuncs.com), STS (sts.aliyuncs.com), Alibaba Cloud DNS
+(alidns.aliyuncs.com), API Gateway (apigateway.<region>.aliyuncs.com, and
+its data plane on <group>-<region>.alicloudapi.com and bound domains:
+ali_cloudapi.py) and RAM (ram.aliyuncs.com: ali_ram.py), telling them apart by the Host header exactly as the
 real endpoints are told apart by DNS — hoist reaches it through
 ALIBABA_CLOUD_ENDPOINT_URL, which changes where it connects, never what it
 sends.  It is strict the way fakeaws.py is strict with botocore, with
@@ -65,7 +67,12 @@ HOSTS = [
     ("sts", re.compile(r"^sts(?:\.([a-z0-9-]+))?\.aliyuncs\.com$")),
     ("alidns", re.compile(r"^alidns(?:\.([a-z0-9-]+))?\.aliyuncs\.com$")),
     ("trigger", re.compile(r"^([a-z0-9-]+)\.([a-z0-9-]+)\.fcapp\.run$")),
+    ("cloudapi", re.compile(r"^apigateway\.([a-z0-9-]+)\.aliyuncs\.com$")),
+    ("ram", re.compile(r"^ram\.aliyuncs\.com$")),
+    ("gateway", re.compile(r"^([0-9a-f]{32})-([a-z0-9-]+)\.alicloudapi\.com$")),
 ]
+RPC_VERSIONS = {"fc": "2023-03-30", "sts": "2015-04-01", "alidns": "2015-01-09",
+                "cloudapi": "2016-07-14", "ram": "2015-05-01"}
 
 
 class AliError(Exception):
@@ -207,7 +214,7 @@ def error_body(product, err, request_id):
     if product == "sls":
         return ({"Content-Type": "application/json", "x-log-requestid": request_id},
                 json.dumps({"errorCode": err.code, "errorMessage": err.message}).encode())
-    if product in ("sts", "alidns"):
+    if product in ("sts", "alidns", "cloudapi", "ram"):
         return ({"Content-Type": "application/json;charset=utf-8"},
                 json.dumps({"RequestId": request_id, "HostId": f"{product}.aliyuncs.com",
                             "Code": err.code, "Message": err.message,
@@ -222,9 +229,11 @@ def _xml_escape(s):
 
 SIG_CODES = {"fc": "SignatureNotMatch", "oss": "SignatureDoesNotMatch", "sls": "SignatureNotMatch",
              "sts": "SignatureDoesNotMatch", "alidns": "SignatureDoesNotMatch",
-             "trigger": "SignatureNotMatch"}
+             "trigger": "SignatureNotMatch", "cloudapi": "SignatureDoesNotMatch",
+             "ram": "SignatureDoesNotMatch"}
 INVALID_CODES = {"fc": "InvalidArgument", "oss": "InvalidArgument", "sls": "ParameterInvalid",
-                 "sts": "InvalidParameter", "alidns": "InvalidParameter"}
+                 "sts": "InvalidParameter", "alidns": "InvalidParameter",
+                 "cloudapi": "InvalidParameter", "ram": "InvalidParameter"}
 
 
 class _Handler(_AwsHandler):
@@ -242,7 +251,7 @@ class _Handler(_AwsHandler):
         try:
             if product is None:
                 raise AliError(404, "NotFound", f"the fake Alibaba Cloud serves no host '{host}'")
-            from . import ali_dns, ali_fc, ali_oss, ali_sls  # noqa: F401  (handlers)
+            from . import ali_cloudapi, ali_dns, ali_fc, ali_oss, ali_ram, ali_sls  # noqa: F401
             if product == "oss" and self.command == "PUT" and m.group(1) and parts.path not in ("", "/"):
                 body = None          # streamed to a file by the handler (large uploads)
                 self._unread = int(self.headers.get("Content-Length") or 0)
@@ -250,6 +259,8 @@ class _Handler(_AwsHandler):
                 body = self.read_body()
             if product == "trigger":
                 return ali_fc.serve_trigger(self, host, m, parts, body, request_id)
+            if product == "gateway":
+                return ali_cloudapi.serve_gateway(self, host, m, parts, body, request_id)
             ctx = self.verify(product, m, parts, body)
             ctx.update(host=host, request_id=request_id, raw_query=parts.query,
                        headers=self.headers, rfile=self.rfile, consumed=self.consumed)
@@ -297,6 +308,9 @@ class _Handler(_AwsHandler):
         with self.fake.lock:
             if host in self.fake.st("fc_domains"):
                 return "trigger", None
+        from .ali_cloudapi import bound_domain
+        if bound_domain(self.fake, host):
+            return "gateway", None
         return None, None
 
     # ---- answers ----------------------------------------------------------------
@@ -306,9 +320,9 @@ class _Handler(_AwsHandler):
         status, body, headers = 200, out, {}
         if isinstance(out, tuple):
             status, body, headers = out
-        if product in ("fc", "sts", "alidns", "sls") and not isinstance(body, (bytes, str)) \
-                and not headers.get("__raw__"):
-            if product in ("sts", "alidns") and isinstance(body, dict):
+        if product in ("fc", "sts", "alidns", "sls", "cloudapi", "ram") and \
+                not isinstance(body, (bytes, str)) and not headers.get("__raw__"):
+            if product in ("sts", "alidns", "cloudapi", "ram") and isinstance(body, dict):
                 body = dict(body, RequestId=request_id)
             verdict = self.fake.judge.ask(op="shape", product=product, action=action, body=body)
             if not verdict["ok"]:
@@ -445,7 +459,7 @@ class _Handler(_AwsHandler):
 
     def verify_acs3(self, product, m, parts, body):
         akid = self.check_acs3(product, parts, body)
-        region = m.group(1) if product == "fc" else (m.group(1) or "cn-hangzhou")
+        region = (m.group(1) if m.re.groups else None) or "cn-hangzhou"
         return {"access_key": akid, "region": region}
 
     def verify_oss4(self, m, parts):
@@ -530,11 +544,11 @@ class _Handler(_AwsHandler):
             return identify(self, ctx, parts)
         query = {k: v for k, v in _query_pairs(parts.query).items()}
         action = self.headers.get("x-acs-action") if product != "sls" else None
-        if product in ("fc", "sts", "alidns"):
+        if product in RPC_VERSIONS:
             if not action:
                 raise AliError(400, "MissingRequiredHeader", "required HTTP header x-acs-action "
                                "was not specified")
-            version = {"fc": "2023-03-30", "sts": "2015-04-01", "alidns": "2015-01-09"}[product]
+            version = RPC_VERSIONS[product]
             if self.headers.get("x-acs-version") != version:
                 raise AliError(400, "InvalidVersion", f"x-acs-version must be {version}")
         r = self.fake.judge.ask(op="route", product=product, method=self.command,
