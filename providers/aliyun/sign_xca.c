@@ -71,8 +71,10 @@ char *xca_string_to_sign(const struct xca_req *r)
 	sbuf_printf(&b, "%s\n%s\n%s\n%s\n%s\n", r->method, r->accept ? r->accept : "",
 		    r->content_md5 ? r->content_md5 : "", r->content_type ? r->content_type : "",
 		    r->date ? r->date : "");
-	memcpy(h, r->headers, r->n_headers * sizeof(*h));
-	qsort(h, r->n_headers, sizeof(*h), by_header);
+	if (r->n_headers) {
+		memcpy(h, r->headers, r->n_headers * sizeof(*h));
+		qsort(h, r->n_headers, sizeof(*h), by_header);
+	}
 	for (size_t i = 0; i < r->n_headers; i++)
 		sbuf_printf(&b, "%s:%s\n", h[i].name, h[i].value ? h[i].value : "");
 	sbuf_adds(&b, r->path && *r->path ? r->path : "/");
@@ -80,7 +82,8 @@ char *xca_string_to_sign(const struct xca_req *r)
 		parse(r->query, strlen(r->query), &p, &n);
 	if (r->form && xca_is_form(r->content_type))
 		parse(r->form, r->form_len, &p, &n);
-	qsort(p, n, sizeof(*p), by_name);
+	if (n)
+		qsort(p, n, sizeof(*p), by_name);
 	for (size_t i = 0; i < n; i++) {
 		sbuf_printf(&b, "%s%s", i ? "&" : "?", p[i].name);
 		if (*p[i].value)

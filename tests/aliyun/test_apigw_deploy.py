@@ -7,40 +7,9 @@ sends no API Gateway (nor any other) write call; status; undeploy leaves no
 group, API, app, plugin, role or binding."""
 import base64
 import json
-import shutil
-
-import pytest
 
 from ali_helpers import ACCOUNT, REGION, http, requests, state, writes_since
-
-READS = ("Get", "List", "Describe")
-
-
-def deploy(run, proj, env, stage="dev"):
-    r = run(["deploy", stage], cwd=proj, env=env, timeout=120)
-    assert r.returncode == 0, r.stderr
-    return r.stdout.strip()
-
-
-@pytest.fixture
-def gw_example(tmp_path, root, flask_site_packages):
-    """examples/flask with an aliyun stage fronted by API Gateway: write(**settings) -> dir."""
-    d = tmp_path / "flask"
-    shutil.copytree(root / "examples" / "flask", d,
-                    ignore=shutil.ignore_patterns(".venv", "__pycache__", "*.zip"))
-
-    def write(**extra):
-        s = {"provider": "aliyun", "project_name": "flaskdemo", "app_function": "app.app",
-             "region": REGION, "runtime": "python3.12", "site_packages": str(flask_site_packages),
-             "keep_warm": False, "apigateway_enabled": True}
-        s.update(extra)
-        (d / "hoist.json").write_text(json.dumps({"dev": s}, indent=2))
-        return d
-    return write
-
-
-def cloudapi(fake):
-    return state(fake).get("cloudapi", {})
+from apigw_helpers import cloudapi, deploy, gw_example  # noqa: F401  (fixture)
 
 
 def test_gateway_serves_examples_flask(run, gw_example, ali_env, fake_aliyun):

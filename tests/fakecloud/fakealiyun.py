@@ -239,6 +239,9 @@ INVALID_CODES = {"fc": "InvalidArgument", "oss": "InvalidArgument", "sls": "Para
 class _Handler(_AwsHandler):
     fake = None
 
+    def do_OPTIONS(self):   # CORS preflights reach HTTP triggers and API Gateway
+        self.handle_any()
+
     def handle_any(self):
         parts = urlsplit(self.path)
         if parts.path.startswith("/__fake/"):
