@@ -275,16 +275,17 @@ static int app_ensure(struct ali_ctx *x, char **app_id, struct herr *e)
 	return rc;
 }
 
-static bool authorized(const json_t *apps, const char *app_id)
+/* Does a listing hold an entry whose `key` (a string or a number) is `id`? */
+static bool has_id(const json_t *list, const char *key, const char *id)
 {
 	const json_t *a;
 	size_t i;
 
-	json_array_foreach(apps, i, a) {
-		char *id = capi_id(a, "AppId");
-		bool same = id && !strcmp(id, app_id);
+	json_array_foreach(list, i, a) {
+		char *v = capi_id(a, key);
+		bool same = v && !strcmp(v, id);
 
-		free(id);
+		free(v);
 		if (same)
 			return true;
 	}
@@ -298,10 +299,10 @@ static int authorization(struct ali_ctx *x, const struct ali_apigw *g, const cha
 	json_t *apps = NULL;
 	int rc = capi_authorized(x, g->group_id, g->api_id, stage, &apps, e);
 
-	if (!rc && want && !authorized(apps, app_id)) {
+	if (!rc && want && !has_id(apps, "AppId", app_id)) {
 		out_step("Authorizing app %s on %s in %s", app_id, g->name, stage);
 		rc = capi_authorize(x, g->group_id, g->api_id, stage, app_id, e);
-	} else if (!rc && !want && authorized(apps, app_id)) {
+	} else if (!rc && !want && has_id(apps, "AppId", app_id)) {
 		rc = capi_unauthorize(x, g->group_id, g->api_id, stage, app_id, e);
 	}
 	json_decref(apps);
@@ -355,22 +356,6 @@ static char *cors_data(const struct stage *st)
 	return s;
 }
 
-static bool attached(const json_t *plugins, const char *plugin_id)
-{
-	const json_t *p;
-	size_t i;
-
-	json_array_foreach(plugins, i, p) {
-		char *id = capi_id(p, "PluginId");
-		bool same = id && !strcmp(id, plugin_id);
-
-		free(id);
-		if (same)
-			return true;
-	}
-	return false;
-}
-
 /* The plugin holds `data` and is attached in `stage`; or, data NULL, is gone. */
 static int cors_converge(struct ali_ctx *x, const struct ali_apigw *g, const char *stage,
 			 struct herr *e)
@@ -386,7 +371,7 @@ static int cors_converge(struct ali_ctx *x, const struct ali_apigw *g, const cha
 	if (rc)
 		goto out;
 	if (!data) {
-		if (plugin && attached(on, id))
+		if (plugin && has_id(on, "PluginId", id))
 			rc = capi_plugin_detach(x, id, g->group_id, g->api_id, stage, e);
 		if (!rc && plugin) {
 			out_step("Deleting CORS plugin %s (cors is off)", name);
@@ -405,7 +390,7 @@ static int cors_converge(struct ali_ctx *x, const struct ali_apigw *g, const cha
 			rc = capi_plugin_modify(x, id, name, data, e);
 		}
 	}
-	if (!rc && !attached(on, id)) {
+	if (!rc && !has_id(on, "PluginId", id)) {
 		out_step("Attaching CORS plugin %s to %s in %s", name, g->name, stage);
 		rc = capi_plugin_attach(x, id, g->group_id, g->api_id, stage, e);
 	}
@@ -505,7 +490,7 @@ static int leave_stage(struct ali_ctx *x, const struct ali_apigw *g, const char 
 	if (!rc && plugin) {
 		id = capi_id(plugin, "PluginId");
 		rc = capi_plugins_of(x, g->group_id, g->api_id, stage, &on, e);
-		if (!rc && attached(on, id))
+		if (!rc && has_id(on, "PluginId", id))
 			rc = capi_plugin_detach(x, id, g->group_id, g->api_id, stage, e);
 	}
 	if (!rc)

@@ -156,28 +156,40 @@ static int named_exists(const struct http_request *rq, enum http_effect *eff, vo
 	return rc;
 }
 
+/*
+ * A create call for something found again by name (`find`): *id allocated
+ * from the answer's (or the found entry's) `id_key`.
+ */
+static int create_named(struct ali_ctx *x, const char *action, json_t *q, const char *name,
+			int (*find)(struct ali_ctx *, const char *, json_t **, struct herr *),
+			const char *id_key, char **id, struct herr *e)
+{
+	struct named n = { x, name, find, NULL };
+	json_t *out = NULL;
+	int rc = create(x, action, q, named_exists, &n, &out, e);
+
+	*id = NULL;
+	if (!rc)
+		*id = capi_id(n.found ? n.found : out, id_key);
+	if (!rc && !*id)
+		rc = herr_set(e, HOIST_FAIL, "API Gateway %s: no %s in the answer", action, id_key);
+	json_decref(n.found);
+	json_decref(out);
+	return rc;
+}
+
 int capi_group_create(struct ali_ctx *x, const char *name, const char *description,
 		      json_t **group, struct herr *e)
 {
-	struct named n = { x, name, capi_group_find, NULL };
-	json_t *out = NULL;
-	char *id;
-	int rc = create(x, "CreateApiGroup", json_pack("{s:s, s:s}", "GroupName", name,
-						       "Description", description),
-			named_exists, &n, &out, e);
+	char *id = NULL;
+	int rc = create_named(x, "CreateApiGroup", json_pack("{s:s, s:s}", "GroupName", name,
+							     "Description", description),
+			      name, capi_group_find, "GroupId", &id, e);
 
 	*group = NULL;
-	if (!rc && n.found) {
-		*group = json_incref(n.found);
-	} else if (!rc) {
-		id = capi_id(out, "GroupId");
-		rc = id ? capi_group_get(x, id, group, e)
-			: herr_set(e, HOIST_FAIL, "API Gateway CreateApiGroup: no GroupId in "
-				   "the answer");
-		free(id);
-	}
-	json_decref(n.found);
-	json_decref(out);
+	if (!rc)
+		rc = capi_group_get(x, id, group, e);
+	free(id);
 	return rc;
 }
 
@@ -308,19 +320,9 @@ int capi_app_find(struct ali_ctx *x, const char *name, json_t **app, struct herr
 int capi_app_create(struct ali_ctx *x, const char *name, const char *description,
 		    char **app_id, struct herr *e)
 {
-	struct named n = { x, name, capi_app_find, NULL };
-	json_t *out = NULL;
-	int rc = create(x, "CreateApp", json_pack("{s:s, s:s}", "AppName", name, "Description",
-						  description), named_exists, &n, &out, e);
-
-	*app_id = NULL;
-	if (!rc)
-		*app_id = capi_id(n.found ? n.found : out, "AppId");
-	if (!rc && !*app_id)
-		rc = herr_set(e, HOIST_FAIL, "API Gateway CreateApp: no AppId in the answer");
-	json_decref(n.found);
-	json_decref(out);
-	return rc;
+	return create_named(x, "CreateApp", json_pack("{s:s, s:s}", "AppName", name,
+						      "Description", description),
+			    name, capi_app_find, "AppId", app_id, e);
 }
 
 int capi_app_security(struct ali_ctx *x, const char *app_id, json_t **sec, struct herr *e)
@@ -378,21 +380,11 @@ int capi_plugin_find(struct ali_ctx *x, const char *name, json_t **plugin, struc
 int capi_plugin_create(struct ali_ctx *x, const char *name, const char *type,
 		       const char *data, char **plugin_id, struct herr *e)
 {
-	struct named n = { x, name, capi_plugin_find, NULL };
-	json_t *out = NULL;
-	int rc = create(x, "CreatePlugin", json_pack("{s:s, s:s, s:s, s:s}", "PluginName", name,
-						     "PluginType", type, "PluginData", data,
-						     "Description", "hoist: the stage's cors"),
-			named_exists, &n, &out, e);
-
-	*plugin_id = NULL;
-	if (!rc)
-		*plugin_id = capi_id(n.found ? n.found : out, "PluginId");
-	if (!rc && !*plugin_id)
-		rc = herr_set(e, HOIST_FAIL, "API Gateway CreatePlugin: no PluginId in the answer");
-	json_decref(n.found);
-	json_decref(out);
-	return rc;
+	return create_named(x, "CreatePlugin", json_pack("{s:s, s:s, s:s, s:s}", "PluginName",
+							 name, "PluginType", type, "PluginData",
+							 data, "Description",
+							 "hoist: the stage's cors"),
+			    name, capi_plugin_find, "PluginId", plugin_id, e);
 }
 
 int capi_plugin_modify(struct ali_ctx *x, const char *plugin_id, const char *name,

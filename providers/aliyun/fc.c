@@ -41,21 +41,8 @@ char *fc_path(const struct ali_ctx *x, const char *rest)
 static int fc_do(struct ali_ctx *x, struct ali_call *c, const char *absent, json_t **out,
 		 struct herr *e)
 {
-	struct ali_result r;
-	int rc;
-
-	if (out)
-		*out = NULL;
 	c->svc = &ali_fc;
-	rc = ali_do(&x->client, c, &r, e);
-	if (rc && absent && ali_error_is(&r, absent)) {
-		herr_clear(e);
-		rc = HOIST_OK;
-	} else if (!rc && out && !r.effect_done) {
-		*out = json_incref(r.data);
-	}
-	ali_result_free(&r);
-	return rc;
+	return ali_call_json(&x->client, c, absent, out, e);
 }
 
 int fc_call(struct ali_ctx *x, const char *action, const char *method, const char *path,

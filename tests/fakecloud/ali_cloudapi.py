@@ -56,6 +56,7 @@ from .fakealiyun import AliError, now_iso, op
 NAME_RX = re.compile(r"^[A-Za-z][A-Za-z0-9_]{3,49}$")
 APP_RX = re.compile(r"^[A-Za-z][A-Za-z0-9_]{3,25}$")
 STAGES = ("RELEASE", "PRE", "TEST")
+NAMES = "4-50 letters, digits or '_', starting with a letter"
 METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "ANY")
 MAX_TIMEOUT_MS = 30000
 NONCE_SECONDS = 15 * 60
@@ -129,6 +130,16 @@ def _page(q, items):
     return items[(n - 1) * size:n * size], n, size
 
 
+def _new_name(q, key, rx, items, field, what, scope=lambda it: True):
+    """The valid, unused name in q[key]; the product's errors otherwise."""
+    name = q.get(key, "")
+    if not rx.match(name):
+        raise AliError(400, "Invalid" + key, f"{key} '{name}' must be {what}")
+    if any(it[field] == name and scope(it) for it in items):
+        raise AliError(400, "Repeated" + key, f"{key} {name} is taken")
+    return name
+
+
 # ---- groups ----------------------------------------------------------------------
 
 def _group_view(g, full=False):
@@ -148,14 +159,10 @@ def _group_view(g, full=False):
 @op("cloudapi", "CreateApiGroup")
 def create_group(fake, p, ctx):
     q = _q(p)
-    name = q.get("GroupName", "")
-    if not NAME_RX.match(name):
-        raise AliError(400, "InvalidGroupName", f"GroupName '{name}' must be 4-50 letters, digits "
-                       "or '_', starting with a letter")
     with fake.lock:
         gs = _ca(fake)["groups"]
-        if any(g["GroupName"] == name and g["RegionId"] == ctx["region"] for g in gs.values()):
-            raise AliError(400, "RepeatedGroupName", f"an API group named {name} exists")
+        name = _new_name(q, "GroupName", NAME_RX, gs.values(), "GroupName", NAMES,
+                         lambda g: g["RegionId"] == ctx["region"])
         gid = uuid.uuid4().hex
         t = now_iso()
         gs[gid] = {"GroupId": gid, "GroupName": name, "Description": q.get("Description", ""),
@@ -311,15 +318,11 @@ def _deployed_infos(a):
 @op("cloudapi", "CreateApi")
 def create_api(fake, p, ctx):
     q = _q(p)
-    name = q.get("ApiName", "")
-    if not NAME_RX.match(name):
-        raise AliError(400, "InvalidApiName", f"ApiName '{name}' must be 4-50 letters, digits or "
-                       "'_', starting with a letter")
     with fake.lock:
         g = _group(fake, q.get("GroupId"))
-        if any(a["GroupId"] == g["GroupId"] and a["def"]["ApiName"] == name
-               for a in _ca(fake)["apis"].values()):
-            raise AliError(400, "RepeatedApiName", f"the group already has an API named {name}")
+        name = _new_name(q, "ApiName", NAME_RX, [a["def"] for a in _ca(fake)["apis"].values()
+                                                 if a["GroupId"] == g["GroupId"]],
+                         "ApiName", NAMES)
         d = _definition(fake, q, ctx["region"])
         api_id = uuid.uuid4().hex
         t = now_iso()
@@ -429,14 +432,10 @@ def _app_attr(a):
 @op("cloudapi", "CreateApp")
 def create_app(fake, p, ctx):
     q = _q(p)
-    name = q.get("AppName", "")
-    if not APP_RX.match(name):
-        raise AliError(400, "InvalidAppName", f"AppName '{name}' must be 4-26 letters, digits or "
-                       "'_', starting with a letter")
     with fake.lock:
         apps = _ca(fake)["apps"]
-        if any(a["AppName"] == name for a in apps.values()):
-            raise AliError(400, "RepeatedAppName", f"an app named {name} exists")
+        name = _new_name(q, "AppName", APP_RX, apps.values(), "AppName",
+                         "4-26 letters, digits or '_', starting with a letter")
         app_id = next(_app_ids)
         apps[str(app_id)] = {"AppId": app_id, "AppName": name,
                              "Description": q.get("Description", ""), "CreatedTime": now_iso(),
@@ -545,14 +544,10 @@ def _plugin_view(pl):
 @op("cloudapi", "CreatePlugin")
 def create_plugin(fake, p, ctx):
     q = _q(p)
-    name = q.get("PluginName", "")
-    if not NAME_RX.match(name):
-        raise AliError(400, "InvalidPluginName", f"PluginName '{name}' is not valid")
     _plugin_data(q.get("PluginType"), q.get("PluginData"))
     with fake.lock:
         pls = _ca(fake)["plugins"]
-        if any(pl["PluginName"] == name for pl in pls.values()):
-            raise AliError(400, "RepeatedPluginName", f"a plugin named {name} exists")
+        name = _new_name(q, "PluginName", NAME_RX, pls.values(), "PluginName", NAMES)
         pid = uuid.uuid4().hex
         t = now_iso()
         pls[pid] = {"PluginId": pid, "PluginName": name, "PluginType": q["PluginType"],
