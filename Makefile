@@ -4,8 +4,8 @@
 #   make check           build and run every test (C unit tests + pytest)
 #   make check SANITIZE=1  the same under AddressSanitizer + UBSan
 #   make killpoints      deploy/update/undeploy SIGKILLed at every request against
-#                        the fake AWS, each re-run checked to converge (a table;
-#                        make check runs a few of them)
+#                        the fake AWS and the fake Tencent Cloud, each re-run checked
+#                        to converge (tables; make check runs a few of them)
 #   make demo            deploy examples/flask to the local provider and print its answer
 #   make install PREFIX=/usr/local DESTDIR=
 #
@@ -138,6 +138,7 @@ bench: $(BUILD)/hoist
 
 killpoints: deps-test $(BUILD)/hoist
 	$(PYTHON) tests/aws/killpoints.py --hoist $(BUILD)/hoist
+	$(PYTHON) tests/tencent/tc_killpoints.py --hoist $(BUILD)/hoist
 
 # ---- install ----------------------------------------------------------------
 install: $(BUILD)/hoist

@@ -545,18 +545,19 @@ out:
 	return rc;
 }
 
-/* Function URL, timers, old versions: the steps once the alias is right. */
+/* Timers, old versions, then the function URL: the steps once the alias is right. */
 static int finish(struct tc_ctx *x, char **url, struct herr *e)
 {
 	json_t *ts = NULL;
 	int rc = scf_triggers(x, &ts, e);
 
 	if (!rc)
-		rc = tc_url_ensure(x, ts, url, e);
-	if (!rc)
 		rc = tc_timers_ensure(x, ts, NULL, e);
 	if (!rc)
 		rc = prune(x, e);
+	/* The URL last: a stage with its URL is one a deploy finished (tc_deploy). */
+	if (!rc)
+		rc = tc_url_ensure(x, ts, url, e);
 	json_decref(ts);
 	return rc;
 }

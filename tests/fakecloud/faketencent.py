@@ -25,11 +25,16 @@ Side channel (unsigned, same port):
   POST /__fake/reset      forget requests, state and faults
   POST /__fake/faults     {"action": "CreateFunction" | "cos:PutObject" | "*",
                            "kind": "throttle" | "internal" | "http500" | "reset" |
-                                   "reset_after" | "slow", "count": N, "delay": s}
+                                   "reset_after" | "slow", "count": N, "delay": s,
+                           "key": COS key prefix the fault is limited to}
   GET  /__fake/state      a JSON dump of the state
   POST /__fake/logs       {"topic": id, "lines": [{"time": ms, "message": text}]}
   POST /__fake/dns        {"name": fqdn, "type": "CNAME", "value": v}: a record
                           served by DNS outside DNSPod (custom-domain checks)
+In the test process, fake.kill = {"at": N, "when": "before" | "after",
+"pidfile": path} SIGKILLs the client whose pid the file holds when it sends
+signed request N (counting from 0): before the request acts, or after it
+acted, the connection dropped unanswered (tests/tencent/tc_killpoints.py).
 """
 import base64
 import datetime
@@ -126,6 +131,16 @@ class Fake:
             self.state = {}
             self.external_dns = {}       # (name, type) -> [values]
             self.run_count = 0
+            self.kill = None
+
+    def take_kill(self):
+        """The kill order for the request just recorded, if it is its target."""
+        with self.lock:
+            k = self.kill
+            if k and k["at"] == len(self.requests) - 1:
+                self.kill = None
+                return k
+        return None
 
     def start(self, port=0):
         fake = self
@@ -188,6 +203,13 @@ class _Handler(fakeaws._Handler):
         self.connection.close()
         self.close_connection = True
 
+    def kill_client(self, kill):
+        """SIGKILL the client named by kill["pidfile"]; its connection is dropped unanswered."""
+        import signal
+        with open(kill["pidfile"]) as f:
+            os.kill(int(f.read().strip()), signal.SIGKILL)
+        self.drop()
+
     def handle_any(self):
         body = self.read_body()
         parts = urlsplit(self.path)
@@ -213,6 +235,9 @@ class _Handler(fakeaws._Handler):
             except ValueError:
                 raise TCError("InvalidParameter", "the body is not JSON")
             self.fake.record(svc, name, params)
+            kill = self.fake.take_kill()
+            if kill and kill["when"] == "before":
+                return self.kill_client(kill)
             fault = self.fake.take_fault(name)
             if fault and self.apply_fault(fault, rid, before=True):
                 return
@@ -231,10 +256,14 @@ class _Handler(fakeaws._Handler):
             if bad:
                 raise TCError("InternalError", f"fake answer for {name} breaks the response "
                               f"model: {bad}")
+            if kill:                 # it acted; the client never hears of it
+                return self.kill_client(kill)
             if fault and self.apply_fault(fault, rid, before=False):
                 return
             self.send(200, {"Content-Type": "application/json"}, answer(rid, out))
         except TCError as err:
+            if locals().get("kill"):  # it answered with an error: killed all the same
+                return self.kill_client(kill)
             self.send(err.status, {"Content-Type": "application/json"}, answer(rid, err=err))
 
     def apply_fault(self, f, rid, before):

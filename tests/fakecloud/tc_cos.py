@@ -107,6 +107,9 @@ def serve(h, host, parts, body):
         name = _op_name(h.command, key, query)
         fake.record("cos", name, {"Bucket": bucket, "Region": region, "Key": key,
                                   "Size": len(body), "Query": query})
+        kill = fake.take_kill()
+        if kill and kill["when"] == "before":
+            return h.kill_client(kill)
         fault = fake.take_fault("cos:" + name, key)
         if fault and fault["kind"] in ("throttle", "http500", "internal"):
             raise COSError(503 if fault["kind"] == "throttle" else 500,
@@ -116,8 +119,15 @@ def serve(h, host, parts, body):
             return h.drop()
         if not bucket.endswith("-" + APPID):
             raise COSError(403, "AccessDenied", f"bucket {bucket} does not belong to appid {APPID}")
-        with fake.lock:
-            status, headers, out = _dispatch(fake, h, bucket, region, key, query, body)
+        try:
+            with fake.lock:
+                status, headers, out = _dispatch(fake, h, bucket, region, key, query, body)
+        except COSError:
+            if kill:             # it refused; killed all the same
+                return h.kill_client(kill)
+            raise
+        if kill:                 # it acted; the client never hears of it
+            return h.kill_client(kill)
         if fault and fault["kind"] == "reset_after":
             return h.drop()
         headers.setdefault("x-cos-request-id", rid)
