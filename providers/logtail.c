@@ -81,7 +81,8 @@ void logtail_flush(struct logtail *t)
 	json_t *v;
 	void *tmp;
 
-	qsort(t->v, t->n, sizeof(*t->v), line_cmp);
+	if (t->n)   /* qsort of no lines: t->v may be NULL */
+		qsort(t->v, t->n, sizeof(*t->v), line_cmp);
 	for (size_t i = 0; i < t->n && !t->stop; i++) {
 		struct log_event le = { .time_ms = t->v[i].ts, .stream = t->v[i].stream,
 					.id = t->v[i].id, .message = t->v[i].message };
