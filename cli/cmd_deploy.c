@@ -27,9 +27,8 @@ const struct opt deploy_opts[] = {
 static int deploy_stage(struct stage *st, void *ctx, json_t **doc, struct herr *e)
 {
 	const struct provider *p;
-	struct package_info pi;
 	struct deploy_args a = { 0 };
-	char *tmp = NULL, *url = NULL;
+	char *step, *url = NULL;
 	int rc;
 
 	rc = cli_provider(st, &p, e);
@@ -45,18 +44,14 @@ static int deploy_stage(struct stage *st, void *ctx, json_t **doc, struct herr *
 	}
 	if (rc)
 		return herr_prefix(e, "deploy %s: ", st->name);
-	rc = cli_package(st, p, zip_opt, !no_cache_opt, &pi, &tmp, e);
-	if (!rc) {
-		a.pkg = &pi;
-		out_step("Deploying %s to %s", st->function_name, p->name);
-		rc = p->deploy(st, &a, &url, e);
-	}
+	step = xasprintf("Deploying %s to %s", st->function_name, p->name);
+	rc = cli_deploy_run(st, p, zip_opt, !no_cache_opt, &a, p->deploy, step, &url, e);
 	if (!rc)
 		*doc = cli_live_doc("deploy", st, url);
 	else
 		herr_prefix(e, "deploy %s: ", st->name);
 	free(url);
-	cli_package_done(&pi, tmp);
+	free(step);
 	return rc;
 }
 

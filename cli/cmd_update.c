@@ -29,9 +29,8 @@ const struct opt update_opts[] = {
 static int update_stage(struct stage *st, void *ctx, json_t **doc, struct herr *e)
 {
 	const struct provider *p;
-	struct package_info pi;
-	struct deploy_args a = { 0 };
-	char *tmp = NULL, *url = NULL;
+	struct deploy_args a = { .no_upload = no_upload_opt };
+	char *step, *url = NULL;
 	int rc;
 
 	rc = cli_provider(st, &p, e);
@@ -39,19 +38,14 @@ static int update_stage(struct stage *st, void *ctx, json_t **doc, struct herr *
 		return rc;
 	if (!p->update)
 		return cli_no_op(p, "update", e);
-	rc = cli_package(st, p, zip_opt, !no_cache_opt, &pi, &tmp, e);
-	if (!rc) {
-		a.pkg = &pi;
-		a.no_upload = no_upload_opt;
-		out_step("Updating %s on %s", st->function_name, p->name);
-		rc = p->update(st, &a, &url, e);
-	}
+	step = xasprintf("Updating %s on %s", st->function_name, p->name);
+	rc = cli_deploy_run(st, p, zip_opt, !no_cache_opt, &a, p->update, step, &url, e);
 	if (!rc)
 		*doc = cli_live_doc("update", st, url);
 	else
 		herr_prefix(e, "update %s: ", st->name);
 	free(url);
-	cli_package_done(&pi, tmp);
+	free(step);
 	return rc;
 }
 

@@ -5,6 +5,7 @@
 #include "stage_ops.h"
 
 #include "cli.h"
+#include "package_job.h"
 
 #include "../core/err.h"
 #include "../core/interrupt.h"
@@ -72,54 +73,37 @@ int cli_no_op(const struct provider *p, const char *cmd, struct herr *e)
 			"version", cmd, p->name);
 }
 
-int cli_package(const struct stage *st, const struct provider *p, const char *zip, bool cache,
-		struct package_info *pi, char **tmpdir, struct herr *e)
+static int wait_package(void *ctx, struct herr *e)
 {
-	const char *tmp = getenv("TMPDIR");
-	struct package_opts o = { 0 };
-	char *out;
-	int rc;
-
-	memset(pi, 0, sizeof(*pi));
-	*tmpdir = NULL;
-	if (zip) {
-		if (!path_exists(zip))
-			return herr_set(e, HOIST_USAGE, "--zip %s: no such file", zip);
-		if ((rc = package_check_zip(zip, st, &p->limits, e)) != HOIST_OK)
-			return rc;
-		pi->zip_path = path_real(zip);
-		return HOIST_OK;
-	}
-	*tmpdir = xasprintf("%s/hoist-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(*tmpdir)) {
-		free(*tmpdir);
-		*tmpdir = NULL;
-		return herr_set(e, HOIST_FAIL, "cannot create a temporary directory");
-	}
-	intr_temp_add(*tmpdir);   /* the zip holds the environment variables */
-	out = xasprintf("%s/%s.zip", *tmpdir, st->function_name);
-	o.slim_location = p->slim_location;
-	o.stage = st;
-	o.out_path = out;
-	o.limits = &p->limits;
-	o.runtime_provided = p->runtime_provided;
-	o.cache = cache;
-	out_step("Packaging %s", st->function_name);
-	rc = package_build(&o, pi, e);
-	free(out);
-	if (rc)
-		herr_prefix(e, "package %s: ", st->name);
-	return rc;
+	return package_job_wait(ctx, e);
 }
 
-void cli_package_done(struct package_info *pi, char *tmpdir)
+int cli_deploy_run(const struct stage *st, const struct provider *p, const char *zip, bool cache,
+		   struct deploy_args *a, deploy_op op, const char *step, char **url,
+		   struct herr *e)
 {
-	package_info_free(pi);
-	if (tmpdir) {
-		path_rmtree(tmpdir, NULL);
-		intr_temp_forget(tmpdir);
+	struct package_job job;
+	struct herr pe;
+	int rc;
+
+	*url = NULL;
+	rc = package_job_start(&job, st, p, zip, cache, p->package_beside, e);
+	if (!rc && !p->package_beside)
+		rc = package_job_wait(&job, e);
+	if (!rc) {
+		a->pkg = &job.pi;
+		a->pkg_wait = wait_package;
+		a->pkg_ctx = &job;
+		out_step("%s", step);
+		rc = op(st, a, url, e);
+		/* a package that failed is the first thing to fix, whatever else did */
+		if (package_job_wait(&job, &pe) != HOIST_OK) {
+			*e = pe;
+			rc = pe.code;
+		}
 	}
-	free(tmpdir);
+	package_job_done(&job);
+	return rc;
 }
 
 json_t *cli_live_doc(const char *action, const struct stage *st, const char *url)

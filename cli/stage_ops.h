@@ -32,14 +32,20 @@ int cli_run_locked(const struct stage_cmd *sc, struct stage *st, void *ctx, json
 /* The error for a provider without this operation (exit 1). */
 int cli_no_op(const struct provider *p, const char *cmd, struct herr *e);
 
+struct deploy_args;
+typedef int (*deploy_op)(const struct stage *st, const struct deploy_args *a, char **url,
+			 struct herr *e);
+
 /*
- * The archive to deploy: `zip` when given (--zip FILE), else a fresh
- * package in a temporary directory (*tmpdir, removed by cli_package_done),
- * using the package cache when `cache` (not --no-cache).
+ * deploy or update (`op`, announced by the step line `step`) with its
+ * package: `zip` when given (--zip FILE), else a fresh one in a temporary
+ * directory (the package cache when `cache`), built beside the provider's
+ * first reads when the provider can (package_beside), else before.
+ * A package that failed is the error reported.
  */
-int cli_package(const struct stage *st, const struct provider *p, const char *zip, bool cache,
-		struct package_info *pi, char **tmpdir, struct herr *e);
-void cli_package_done(struct package_info *pi, char *tmpdir);
+int cli_deploy_run(const struct stage *st, const struct provider *p, const char *zip, bool cache,
+		   struct deploy_args *a, deploy_op op, const char *step, char **url,
+		   struct herr *e);
 
 /*
  * A live URL.  The document: {"stage", "url", "action"} (new reference).

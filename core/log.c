@@ -6,6 +6,7 @@
 #include "clock.h"
 #include "err.h"
 #include "redact.h"
+#include "str.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -46,14 +47,17 @@ static void vline(FILE *f, const char *prefix, const char *color, const char *fm
 {
 	char *text = NULL, *clean;
 
+	char *line;
+
 	if (vasprintf(&text, fmt, ap) < 0)
 		return;
 	clean = redact_text(text);
-	if (prefix)
-		fprintf(f, "%s%s%s", out_c(f, color), prefix, out_c(f, OUT_RESET));
-	fputs(clean, f);
-	fputc('\n', f);
+	/* one write per line: a package built beside (cli/package_job.c) shares stderr */
+	line = prefix ? xasprintf("%s%s%s%s\n", out_c(f, color), prefix, out_c(f, OUT_RESET), clean)
+		      : xasprintf("%s\n", clean);
+	fputs(line, f);
 	fflush(f);
+	free(line);
 	free(clean);
 	free(text);
 }

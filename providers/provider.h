@@ -25,9 +25,26 @@ struct settings_honour;
 struct stage;
 
 struct deploy_args {
-	const struct package_info *pkg;  /* the archive to deploy */
+	const struct package_info *pkg;  /* the archive to deploy (see pkg_wait) */
 	bool no_upload;                  /* update --no-upload: configuration only */
+	/*
+	 * For a provider with package_beside: the package is still being built
+	 * while deploy/update starts; deploy_package() waits for it (and gives
+	 * packaging's error).  NULL: *pkg is ready.
+	 */
+	int (*pkg_wait)(void *ctx, struct herr *e);
+	void *pkg_ctx;
 };
+
+/*
+ * The package is ready (a->pkg filled), or packaging's error.  A provider
+ * with package_beside calls it before it reads a->pkg or writes anything,
+ * so a package that fails changes nothing.
+ */
+static inline int deploy_package(const struct deploy_args *a, struct herr *e)
+{
+	return a->pkg_wait ? a->pkg_wait(a->pkg_ctx, e) : 0;
+}
 
 /* One log line, as the provider stores it. */
 struct log_event {
@@ -84,6 +101,12 @@ struct provider {
 	const char *name;
 	struct package_limits limits;
 	const char *const *runtime_provided;  /* packages the runtime ships (NULL-terminated) */
+	/*
+	 * deploy and update may start before the package is ready: they make
+	 * their first reads while it is built (in a child process) and call
+	 * deploy_package() before they need it or write anything.
+	 */
+	bool package_beside;
 	/*
 	 * The settings keys this provider honours or refuses beyond the central
 	 * table of core/settings_keys.c (see struct settings_honour there); NULL

@@ -19,6 +19,7 @@ const struct provider aws_provider = {
 		.slim = true,
 	},
 	.runtime_provided = aws_runtime_provided,
+	.package_beside = true,
 	.settings = aws_settings,           /* settings.c */
 	.deploy = aws_deploy,
 	.deployed = aws_deployed,

@@ -682,7 +682,7 @@ static const char *const digest_skip[] = {
  * hoist's version, the settings and the slim bundle (allocated).  A deploy
  * or update that has converged everything records it as the function's
  * hoist:digest tag; an update that finds it unchanged only checks that what
- * it describes is still there (stage_unchanged).
+ * it describes is still there (stage_present, then function_matches).
  */
 static char *stage_digest(const struct aws_ctx *x, const struct art *a)
 {
@@ -759,15 +759,16 @@ static bool function_matches(const struct aws_ctx *x, const struct art *a, bool 
 }
 
 /*
- * The no-change update: the function matches (function_matches) and what
- * the last converge made beyond it is still there — its role, its
- * permissions, the front door, the rules and event sources — proven with
- * reads only (GetRole, GetPolicy, one per front door, ListRuleNamesByTarget,
- * ListEventSourceMappings when there are mappings).  *same false: converge.
+ * The no-change update, its reads: is what the last converge made beyond
+ * the function still there — its role, its permissions, the front door,
+ * the rules and event sources — proven with reads only (GetRole, GetPolicy,
+ * one per front door, ListRuleNamesByTarget, ListEventSourceMappings when
+ * there are mappings).  Asked while the package is still being built, of a
+ * function that carries a digest; function_matches decides once it is
+ * there.  *url: the live URL when present.
  */
-static int stage_unchanged(struct aws_ctx *x, const struct art *a, bool no_upload,
-			   const json_t *fn, const char *digest, char **url, bool *same,
-			   struct herr *e)
+static int stage_present(struct aws_ctx *x, const json_t *fn, char **url, bool *present,
+			 struct herr *e)
 {
 	const json_t *cfg = json_object_get(fn, "Configuration");
 	json_t *stmts = NULL;
@@ -775,9 +776,9 @@ static int stage_unchanged(struct aws_ctx *x, const struct art *a, bool no_uploa
 	int rc;
 
 	*url = NULL;
-	*same = false;
-	if (!function_matches(x, a, no_upload, fn, digest))
-		return HOIST_OK;
+	*present = false;
+	if (!jstr(json_object_get(fn, "Tags"), DIGEST_TAG))
+		return HOIST_OK;   /* never finished converging: the full converge it is */
 	rc = iam_role_present(x, jstr(cfg, "Role"), &ok, e);
 	if (!rc && ok)
 		rc = fd_policy(x, NULL, &stmts, e);
@@ -788,14 +789,12 @@ static int stage_unchanged(struct aws_ctx *x, const struct art *a, bool no_uploa
 	if (!rc && ok)
 		rc = aws_tasks_present(x, stmts, &ok, e);
 	json_decref(stmts);
-	*same = !rc && ok;
-	if (*same && !*url)
+	*present = !rc && ok;
+	if (*present && !*url)
 		*url = xstrdup(x->function_arn);
-	if (!*same) {
+	if (!*present) {
 		free(*url);
 		*url = NULL;
-		if (!rc)
-			out_info("the stage differs from its last deploy: converging everything");
 	}
 	return rc;
 }
@@ -1046,11 +1045,14 @@ int aws_deploy(const struct stage *st, const struct deploy_args *a, char **url, 
 		return rc;
 	if ((rc = aws_ctx_open(&x, st, e)) != HOIST_OK)
 		return rc;
+	/* Reads only while the package is being built (deploy_package: then the rest). */
 	rc = remote_env_s3_check(&x, e);
 	if (!rc)
-		rc = art_from(a->pkg, &art, e);
-	if (!rc)
 		rc = lambda_get(&x, NULL, &fn, e);
+	if (!rc)
+		rc = deploy_package(a, e);
+	if (!rc)
+		rc = art_from(a->pkg, &art, e);
 	if (rc)
 		goto out;
 	if (fn) {
@@ -1120,7 +1122,7 @@ int aws_update(const struct stage *st, const struct deploy_args *a, char **url, 
 	struct art art;
 	json_t *fn = NULL;
 	char *digest = NULL;
-	bool same = false;
+	bool same = false, present = false;
 	int rc;
 
 	*url = NULL;
@@ -1128,16 +1130,27 @@ int aws_update(const struct stage *st, const struct deploy_args *a, char **url, 
 		return rc;
 	if ((rc = aws_ctx_open(&x, st, e)) != HOIST_OK)
 		return rc;
+	/* Reads only while the package is being built (deploy_package: then the rest). */
 	rc = remote_env_s3_check(&x, e);
-	if (!rc)
-		rc = art_from(a->pkg, &art, e);
 	if (!rc)
 		rc = lambda_get(&x, NULL, &fn, e);
 	if (!rc && !fn)
 		rc = not_deployed(&x, e);
+	if (!rc)
+		rc = stage_present(&x, fn, url, &present, e);
+	if (!rc)
+		rc = deploy_package(a, e);
+	if (!rc)
+		rc = art_from(a->pkg, &art, e);
 	if (!rc) {
 		digest = stage_digest(&x, &art);
-		rc = stage_unchanged(&x, &art, a->no_upload, fn, digest, url, &same, e);
+		same = present && function_matches(&x, &art, a->no_upload, fn, digest);
+		if (!same && present)
+			out_info("the stage differs from its last deploy: converging everything");
+		if (!same) {
+			free(*url);
+			*url = NULL;
+		}
 	}
 	if (!rc && same) {
 		out_step("Nothing changed (code %s, configuration, front door and rules as "

@@ -1,0 +1,194 @@
+/*
+ * package_job.c — building a deploy's or update's package beside the
+ * provider's first calls.
+ *
+ * A provider that can start before its package is ready (struct provider
+ * .package_beside: AWS reads the function, its role, its permissions and
+ * front door meanwhile) gets the package from a child process: the child
+ * runs package_build into a private temporary directory and hands the
+ * package_info back as JSON through a temporary file; the provider calls
+ * deploy_package() (provider.h) before it needs the archive or writes
+ * anything, so a package that fails (too big, wrong native code) still
+ * changes nothing.  Its progress lines share stderr, each line written
+ * whole.  Other providers, and --zip FILE, get their package before they
+ * start, as before.
+ */
+#include "package_job.h"
+
+#include "../core/interrupt.h"
+#include "../core/log.h"
+#include "../core/path.h"
+#include "../core/stage.h"
+#include "../core/str.h"
+#include "../providers/provider.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* ---- package_info through a file --------------------------------------------- */
+
+static json_t *info_doc(const struct package_info *pi)
+{
+	return json_pack("{s:s, s:I, s:I, s:I, s:s, s:s, s:b, s:b, s:s?, s:I, s:s, s:s}",
+			 "zip_path", pi->zip_path, "zip_size", (json_int_t)pi->zip_size,
+			 "unzipped_size", (json_int_t)pi->unzipped_size,
+			 "file_count", (json_int_t)pi->file_count, "sha256_hex", pi->sha256_hex,
+			 "sha256_b64", pi->sha256_b64, "needs_objstore", pi->needs_objstore,
+			 "slim", pi->slim, "tar_path", pi->tar_path,
+			 "tar_size", (json_int_t)pi->tar_size, "tar_sha256_hex", pi->tar_sha256_hex,
+			 "tar_sha256_b64", pi->tar_sha256_b64);
+}
+
+static const char *str_of(const json_t *d, const char *k)
+{
+	return json_string_value(json_object_get(d, k)) ?: "";
+}
+
+static unsigned long long num_of(const json_t *d, const char *k)
+{
+	return (unsigned long long)json_integer_value(json_object_get(d, k));
+}
+
+static void info_from(const json_t *d, struct package_info *pi)
+{
+	memset(pi, 0, sizeof(*pi));
+	pi->zip_path = xstrdup(str_of(d, "zip_path"));
+	pi->zip_size = num_of(d, "zip_size");
+	pi->unzipped_size = num_of(d, "unzipped_size");
+	pi->file_count = (size_t)num_of(d, "file_count");
+	snprintf(pi->sha256_hex, sizeof(pi->sha256_hex), "%s", str_of(d, "sha256_hex"));
+	snprintf(pi->sha256_b64, sizeof(pi->sha256_b64), "%s", str_of(d, "sha256_b64"));
+	pi->needs_objstore = json_is_true(json_object_get(d, "needs_objstore"));
+	pi->slim = json_is_true(json_object_get(d, "slim"));
+	pi->tar_path = json_is_string(json_object_get(d, "tar_path"))
+		       ? xstrdup(str_of(d, "tar_path")) : NULL;
+	pi->tar_size = num_of(d, "tar_size");
+	snprintf(pi->tar_sha256_hex, sizeof(pi->tar_sha256_hex), "%s", str_of(d, "tar_sha256_hex"));
+	snprintf(pi->tar_sha256_b64, sizeof(pi->tar_sha256_b64), "%s", str_of(d, "tar_sha256_b64"));
+}
+
+/* ---- building ---------------------------------------------------------------- */
+
+static int build(const struct stage *st, const struct provider *p, const char *dir, bool cache,
+		 struct package_info *pi, struct herr *e)
+{
+	struct package_opts o = { 0 };
+	char *out = xasprintf("%s/%s.zip", dir, st->function_name);
+	int rc;
+
+	o.slim_location = p->slim_location;
+	o.stage = st;
+	o.out_path = out;
+	o.limits = &p->limits;
+	o.runtime_provided = p->runtime_provided;
+	o.cache = cache;
+	out_step("Packaging %s", st->function_name);
+	rc = package_build(&o, pi, e);
+	free(out);
+	if (rc)
+		herr_prefix(e, "package %s: ", st->name);
+	return rc;
+}
+
+/* The child: build, answer, and leave the directory to the parent. */
+static void child(struct package_job *j, const struct stage *st, const struct provider *p,
+		  bool cache)
+{
+	struct package_info pi = { 0 };
+	struct herr e = { 0 };
+	int rc = build(st, p, j->tmpdir, cache, &pi, &e);
+	json_t *doc = rc ? json_pack("{s:i, s:s}", "rc", rc, "message", e.msg) : info_doc(&pi);
+
+	json_dumpf(doc, j->answer, JSON_COMPACT);
+	fflush(j->answer);
+	_exit(0);
+}
+
+int package_job_start(struct package_job *j, const struct stage *st, const struct provider *p,
+		      const char *zip, bool cache, bool beside, struct herr *e)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	memset(j, 0, sizeof(*j));
+	if (zip) {
+		if (!path_exists(zip))
+			return herr_set(e, HOIST_USAGE, "--zip %s: no such file", zip);
+		j->pi.zip_path = path_real(zip);
+		j->waited = true;
+		return HOIST_OK;
+	}
+	j->tmpdir = xasprintf("%s/hoist-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(j->tmpdir)) {
+		free(j->tmpdir);
+		j->tmpdir = NULL;
+		return herr_set(e, HOIST_FAIL, "cannot create a temporary directory");
+	}
+	intr_temp_add(j->tmpdir);   /* the zip holds the environment variables */
+	if (beside && (j->answer = tmpfile())) {
+		fflush(stdout);
+		fflush(stderr);
+		j->pid = fork();
+		if (j->pid == 0)
+			child(j, st, p, cache);
+		if (j->pid > 0)
+			return HOIST_OK;
+		j->pid = 0;   /* no child: build it here */
+		fclose(j->answer);
+		j->answer = NULL;
+	}
+	j->rc = build(st, p, j->tmpdir, cache, &j->pi, &j->e);
+	j->waited = true;
+	return HOIST_OK;
+}
+
+int package_job_wait(struct package_job *j, struct herr *e)
+{
+	json_t *doc;
+	int status = 0;
+
+	if (!j->waited) {
+		j->waited = true;
+		while (waitpid(j->pid, &status, 0) < 0 && errno == EINTR)
+			;
+		j->pid = 0;
+		rewind(j->answer);
+		doc = json_loadf(j->answer, 0, NULL);
+		if (!doc)
+			j->rc = herr_set(&j->e, HOIST_FAIL, "packaging ended without a result (%s %d)",
+					 WIFSIGNALED(status) ? "signal" : "exit status",
+					 WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+		else if (json_object_get(doc, "rc"))
+			j->rc = herr_set(&j->e, (int)json_integer_value(json_object_get(doc, "rc")),
+					 "%s", str_of(doc, "message"));
+		else
+			info_from(doc, &j->pi);
+		json_decref(doc);
+	}
+	if (j->rc)
+		*e = j->e;
+	return j->rc;
+}
+
+void package_job_done(struct package_job *j)
+{
+	struct herr ignored;
+
+	if (!j->waited && j->pid > 0) {   /* the provider stopped first: stop the build too */
+		kill(j->pid, SIGTERM);
+		package_job_wait(j, &ignored);
+	}
+	if (j->answer)
+		fclose(j->answer);
+	package_info_free(&j->pi);
+	if (j->tmpdir) {
+		path_rmtree(j->tmpdir, NULL);
+		intr_temp_forget(j->tmpdir);
+	}
+	free(j->tmpdir);
+	memset(j, 0, sizeof(*j));
+}

@@ -1,0 +1,43 @@
+/*
+ * package_job.h — the package of a deploy or update, built beside the
+ * provider's first calls (package_job.c).
+ */
+#ifndef HOIST_PACKAGE_JOB_H
+#define HOIST_PACKAGE_JOB_H
+
+#include "../core/err.h"
+#include "../core/package.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+
+struct provider;
+struct stage;
+
+struct package_job {
+	struct package_info pi;   /* the package, once package_job_wait succeeded */
+	char *tmpdir;             /* where it is built (removed by package_job_done) */
+	int pid;                  /* the child building it; 0 once reaped or never forked */
+	FILE *answer;             /* the child's package_info, as JSON */
+	bool waited;
+	int rc;                   /* packaging's outcome, once waited */
+	struct herr e;
+};
+
+/*
+ * Start the stage's package: `zip` when given (--zip FILE), else a fresh one
+ * in a temporary directory, using the package cache when `cache`.  With
+ * `beside`, it is built in a child process while the caller goes on (the
+ * provider's reads); else here, before returning.  An error here is one
+ * that stops everything at once (no temporary directory, --zip missing).
+ */
+int package_job_start(struct package_job *j, const struct stage *st, const struct provider *p,
+		      const char *zip, bool cache, bool beside, struct herr *e);
+
+/* The package: HOIST_OK with j->pi filled, or packaging's error (the same on every call). */
+int package_job_wait(struct package_job *j, struct herr *e);
+
+/* Stop the child if it still runs, remove the temporary directory, free j->pi. */
+void package_job_done(struct package_job *j);
+
+#endif
