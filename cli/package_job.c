@@ -113,11 +113,14 @@ int package_job_start(struct package_job *j, const struct stage *st, const struc
 		      const char *zip, bool cache, bool beside, struct herr *e)
 {
 	const char *tmp = getenv("TMPDIR");
+	int rc;
 
 	memset(j, 0, sizeof(*j));
 	if (zip) {
 		if (!path_exists(zip))
 			return herr_set(e, HOIST_USAGE, "--zip %s: no such file", zip);
+		if ((rc = package_check_zip(zip, st, &p->limits, e)) != HOIST_OK)
+			return rc;   /* this stage's hoist package, within the limits */
 		j->pi.zip_path = path_real(zip);
 		j->waited = true;
 		return HOIST_OK;

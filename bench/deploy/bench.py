@@ -8,10 +8,14 @@ Flask and Django vendored (a ~9 MiB zip, like issue 14's app):
   status
   --all (4 stages)    deploy --all of four such stages, against one stage
                       deployed alone and the four one at a time (--jobs 1)
-For each: median wall time, peak RSS of the whole process tree, requests,
-and write requests (anything but Get*/List*/Describe*/Head*).  Ratios are
-taken between figures of the same run.  BASE=/path/to/other/hoist measures
-the same scenarios with that binary too, alternating, and prints new/base.
+For each: median wall time; the fake's own share of it (the sum of the
+time it spent on each request, its "took": unzipping and checking a 9 MiB
+upload is most of a deploy's) and so hoist's share, wall minus the fake's
+(--all's requests overlap, so no split there); peak RSS of the whole process
+tree; requests; and write requests (anything but Get*/List*/Describe*/Head*).
+Ratios are taken between figures of the same run.  BASE=/path/to/other/hoist
+measures the same scenarios with that binary too, alternating, and prints
+new/base.
 """
 import json
 import os
@@ -44,7 +48,7 @@ class Bench:
         self.fake, self.work, self.env = fake, work, env
 
     def run(self, hoist, *args, cwd=None, must=True):
-        """-> (wall s, peak RSS MiB, requests, writes)."""
+        """-> (wall s, peak RSS MiB, requests, writes, the fake's time s)."""
         n0 = len(fake_requests(self.fake))
         p = subprocess.run([sys.executable, str(MEASURE), "--once", "--", hoist, "-q", *args],
                            cwd=cwd or self.work / "app", env=self.env, capture_output=True,
@@ -53,9 +57,12 @@ class Bench:
         fields = dict(kv.split("=") for kv in last.split())
         if must and fields["exit"] != "0":
             sys.exit(f"bench: hoist {' '.join(args)} failed:\n{p.stderr}")
-        ops = [q["operation"] for q in fake_requests(self.fake)[n0:]]
+        reqs = fake_requests(self.fake)[n0:]
+        ops = [q["operation"] for q in reqs]
         writes = [o for o in ops if not o.startswith(READS)]
-        return float(fields["wall_s"]), float(fields["peak_rss_mib"]), len(ops), len(writes)
+        fake_s = sum(q.get("took", 0) for q in reqs)
+        return (float(fields["wall_s"]), float(fields["peak_rss_mib"]), len(ops), len(writes),
+                fake_s)
 
 
 def project(work):
@@ -103,10 +110,16 @@ def med(rounds, key, i):
 
 def report(name, rounds):
     print(f"{name}:")
-    print(f"  {'scenario':24} {'median s':>9} {'peak MiB':>9} {'requests':>9} {'writes':>7}")
+    print(f"  {'scenario':24} {'wall s':>8} {'fake s':>7} {'hoist s':>8} {'peak MiB':>9} "
+          f"{'requests':>9} {'writes':>7}")
     for key in rounds[0]:
-        print(f"  {key:24} {med(rounds, key, 0):9.3f} {max(r[key][1] for r in rounds):9.1f} "
-              f"{med(rounds, key, 2):9.0f} {med(rounds, key, 3):7.0f}")
+        own = statistics.median(r[key][0] - r[key][4] for r in rounds)
+        split = "--all" not in key
+        print(f"  {key:24} {med(rounds, key, 0):8.3f} "
+              f"{(f'{med(rounds, key, 4):7.3f}' if split else '      -')} "
+              f"{(f'{own:8.3f}' if split else '       -')} "
+              f"{max(r[key][1] for r in rounds):9.1f} {med(rounds, key, 2):9.0f} "
+              f"{med(rounds, key, 3):7.0f}")
 
     def ratio(a, b):
         return statistics.median(r[a][0] / r[b][0] for r in rounds)
