@@ -96,6 +96,8 @@ void ali_apigw_free(struct ali_apigw *g)
 	free(g->subdomain);
 	free(g->api_id);
 	json_decref(g->api);
+	json_decref(g->plugin);
+	free(g->app_id);
 	memset(g, 0, sizeof(*g));
 }
 
@@ -256,21 +258,13 @@ static bool differs(const char *what, json_t *want, json_t *have)
 
 /* ---- apps ---------------------------------------------------------------------------- */
 
-/* hoist's app, created when missing; *app_id allocated. */
-static int app_ensure(struct ali_ctx *x, char **app_id, struct herr *e)
+static int app_create(struct ali_ctx *x, char **app_id, struct herr *e)
 {
 	char *name = app_name(x->st);
-	json_t *app = NULL;
-	int rc = capi_app_find(x, name, &app, e);
+	int rc;
 
-	*app_id = NULL;
-	if (!rc && app) {
-		*app_id = capi_id(app, "AppId");
-	} else if (!rc) {
-		out_step("Creating API Gateway app %s", name);
-		rc = capi_app_create(x, name, "hoist: the app that may call the stage", app_id, e);
-	}
-	json_decref(app);
+	out_step("Creating API Gateway app %s", name);
+	rc = capi_app_create(x, name, "hoist: the app that may call the stage", app_id, e);
 	free(name);
 	return rc;
 }
@@ -361,10 +355,11 @@ static int cors_converge(struct ali_ctx *x, const struct ali_apigw *g, const cha
 			 struct herr *e)
 {
 	char *name = plugin_name(x->st), *data = cors_data(x->st), *id = NULL;
-	json_t *plugin = NULL, *on = NULL, *have = NULL, *want = NULL;
-	int rc = capi_plugin_find(x, name, &plugin, e);
+	const json_t *plugin = g->plugin;
+	json_t *on = NULL, *have = NULL, *want = NULL;
+	int rc = HOIST_OK;
 
-	if (!rc && plugin) {
+	if (plugin) {
 		id = capi_id(plugin, "PluginId");
 		rc = capi_plugins_of(x, g->group_id, g->api_id, stage, &on, e);
 	}
@@ -398,7 +393,6 @@ out:
 	json_decref(want);
 	json_decref(have);
 	json_decref(on);
-	json_decref(plugin);
 	free(id);
 	free(data);
 	free(name);
@@ -483,28 +477,34 @@ static int deploy_converge(struct ali_ctx *x, struct ali_apigw *g, const struct 
 static int leave_stage(struct ali_ctx *x, const struct ali_apigw *g, const char *stage,
 		       struct herr *e)
 {
-	char *name = plugin_name(x->st), *id = NULL, *app_id = NULL;
-	json_t *plugin = NULL, *on = NULL;
-	int rc = capi_plugin_find(x, name, &plugin, e);
+	char *id = g->plugin ? capi_id(g->plugin, "PluginId") : NULL;
+	json_t *on = NULL;
+	int rc = HOIST_OK;
 
-	if (!rc && plugin) {
-		id = capi_id(plugin, "PluginId");
+	if (id) {
 		rc = capi_plugins_of(x, g->group_id, g->api_id, stage, &on, e);
 		if (!rc && has_id(on, "PluginId", id))
 			rc = capi_plugin_detach(x, id, g->group_id, g->api_id, stage, e);
 	}
-	if (!rc)
-		rc = app_existing(x, &app_id, e);
-	if (!rc && app_id)
-		rc = authorization(x, g, stage, app_id, false, e);
+	if (!rc && g->app_id)
+		rc = authorization(x, g, stage, g->app_id, false, e);
 	if (!rc && deployed_in(g->api, stage)) {
 		out_step("Abolishing API %s from %s", g->name, stage);
 		rc = capi_api_abolish(x, g->group_id, g->api_id, stage, e);
 	}
 	json_decref(on);
-	json_decref(plugin);
-	free(app_id);
 	free(id);
+	return rc;
+}
+
+/* hoist's CORS plugin and app, when they exist (g->plugin, g->app_id). */
+static int find_ours(struct ali_ctx *x, struct ali_apigw *g, struct herr *e)
+{
+	char *name = plugin_name(x->st);
+	int rc = capi_plugin_find(x, name, &g->plugin, e);
+
+	if (!rc)
+		rc = app_existing(x, &g->app_id, e);
 	free(name);
 	return rc;
 }
@@ -523,7 +523,6 @@ int ali_apigw_ensure(struct ali_ctx *x, char **url, struct herr *e)
 	struct want w = { .app = settings_bool(x->st->settings, "api_key_required", false),
 			  .timeout_ms = t * 1000 > MAX_TIMEOUT_MS ? MAX_TIMEOUT_MS : t * 1000 };
 	struct ali_apigw g;
-	char *app_id = NULL;
 	bool changed = false;
 	int rc;
 
@@ -533,8 +532,8 @@ int ali_apigw_ensure(struct ali_ctx *x, char **url, struct herr *e)
 			 "for the function, then answers 504 while the function runs on", t);
 	if ((rc = ram_gateway_role_ensure(x, &w.role_arn, e)))
 		return rc;
-	if ((rc = ali_apigw_find(x, &g, e)) || (rc = group_ensure(x, &g, e)) ||
-	    (rc = api_converge(x, &g, &w, &changed, e)))
+	if ((rc = ali_apigw_find(x, &g, e)) || (rc = find_ours(x, &g, e)) ||
+	    (rc = group_ensure(x, &g, e)) || (rc = api_converge(x, &g, &w, &changed, e)))
 		goto out;
 	for (size_t i = 0; !rc && i < sizeof(stages) / sizeof(*stages); i++)
 		if (strcmp(stages[i], stage))
@@ -543,14 +542,12 @@ int ali_apigw_ensure(struct ali_ctx *x, char **url, struct herr *e)
 		rc = deploy_converge(x, &g, &w, stage, changed, e);
 	if (!rc)
 		rc = cors_converge(x, &g, stage, e);
-	if (!rc && w.app)
-		rc = app_ensure(x, &app_id, e);
-	else if (!rc)
-		rc = app_existing(x, &app_id, e);
-	if (!rc && app_id)
-		rc = authorization(x, &g, stage, app_id, w.app, e);
-	if (!rc && app_id && !w.app)
-		rc = app_delete(x, app_id, e);
+	if (!rc && w.app && !g.app_id)
+		rc = app_create(x, &g.app_id, e);
+	if (!rc && g.app_id)
+		rc = authorization(x, &g, stage, g.app_id, w.app, e);
+	if (!rc && g.app_id && !w.app)
+		rc = app_delete(x, g.app_id, e);
 	if (!rc && !g.subdomain)
 		rc = herr_set(e, HOIST_FAIL, "API group %s has no SubDomain", g.name);
 	if (!rc) {
@@ -560,7 +557,6 @@ int ali_apigw_ensure(struct ali_ctx *x, char **url, struct herr *e)
 				 "(hoist request sends it)", stage, g.subdomain, stage);
 	}
 out:
-	free(app_id);
 	free(w.role_arn);
 	ali_apigw_free(&g);
 	return rc;
@@ -648,8 +644,7 @@ static bool denied(const struct herr *e)
 int ali_apigw_remove(struct ali_ctx *x, bool thorough, struct herr *e)
 {
 	struct ali_apigw g;
-	char *app_id = NULL, *pname = plugin_name(x->st), *pid = NULL;
-	json_t *plugin = NULL;
+	char *pname = plugin_name(x->st), *pid = NULL;
 	int rc = ali_apigw_find(x, &g, e);
 
 	if (rc && denied(e)) {   /* credentials without API Gateway: hoist made nothing there */
@@ -657,7 +652,7 @@ int ali_apigw_remove(struct ali_ctx *x, bool thorough, struct herr *e)
 		rc = HOIST_OK;
 		goto out;
 	}
-	if (rc || (!g.group_id && !thorough))
+	if (rc || (!g.group_id && !thorough) || (rc = find_ours(x, &g, e)))
 		goto out;
 	if (g.api_id)
 		for (size_t i = 0; !rc && i < sizeof(stages) / sizeof(*stages); i++)
@@ -681,24 +676,18 @@ int ali_apigw_remove(struct ali_ctx *x, bool thorough, struct herr *e)
 		}
 		json_decref(apis);
 	}
-	if (!rc)
-		rc = capi_plugin_find(x, pname, &plugin, e);
-	if (!rc && plugin) {
-		pid = capi_id(plugin, "PluginId");
+	if (!rc && g.plugin) {
+		pid = capi_id(g.plugin, "PluginId");
 		out_step("Deleting CORS plugin %s", pname);
 		rc = capi_plugin_delete(x, pid, e);
 	}
-	if (!rc)
-		rc = app_existing(x, &app_id, e);
-	if (!rc && app_id)
-		rc = app_delete(x, app_id, e);
+	if (!rc && g.app_id)
+		rc = app_delete(x, g.app_id, e);
 	if (!rc)
 		rc = ram_gateway_role_remove(x, e);
 out:
-	json_decref(plugin);
 	free(pid);
 	free(pname);
-	free(app_id);
 	ali_apigw_free(&g);
 	return rc;
 }

@@ -21,6 +21,8 @@ struct ali_apigw {
 	char *subdomain;    /* the group's <id>-<region>.alicloudapi.com */
 	char *api_id;       /* NULL: no API */
 	json_t *api;        /* DescribeApi */
+	json_t *plugin;     /* hoist's CORS plugin (DescribePlugins entry) or NULL */
+	char *app_id;       /* hoist's app or NULL */
 };
 
 int ali_apigw_find(struct ali_ctx *x, struct ali_apigw *g, struct herr *e);
