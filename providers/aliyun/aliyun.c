@@ -26,6 +26,7 @@ const struct provider aliyun_provider = {
 	.schedule = ali_schedule,
 	.unschedule = ali_unschedule,
 	.tail = ali_tail,
+	.certify = ali_certify,            /* certify.c */
 	.request = ali_request,
 	.lock_put = ali_lock_put,          /* lock.c */
 	.lock_delete = ali_lock_delete,

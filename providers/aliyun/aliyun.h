@@ -144,6 +144,11 @@ int ali_unschedule(const struct stage *st, struct herr *e);
 int ali_tail(const struct stage *st, const struct tail_args *a, struct herr *e);
 int ali_request(const struct stage *st, const struct request_args *a, struct http_response *rs,
 		struct herr *e);
+int ali_certify(const struct stage *st, const struct certify_args *a, char **url,
+		struct herr *e);
+/* The custom domain (certify.c): its URL when it routes to the stage, else NULL; removal. */
+int ali_domain_url(struct ali_ctx *x, char **url, struct herr *e);
+int ali_domain_remove(struct ali_ctx *x, struct herr *e);
 /* The stage lock's marker in OSS (lock.c). */
 int ali_lock_put(const struct stage *st, const char *mark, const char *replace, char **held,
 		 struct herr *e);

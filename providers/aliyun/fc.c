@@ -481,6 +481,71 @@ int fc_async_delete(struct ali_ctx *x, struct herr *e)
 	return rc;
 }
 
+/* ---- custom domains --------------------------------------------------------------- */
+
+static char *domain_path(const char *domain)
+{
+	char *d = ali_path_escape(domain), *p = xasprintf("/2023-03-30/custom-domains/%s", d);
+
+	free(d);
+	return p;
+}
+
+int fc_domain_get(struct ali_ctx *x, const char *domain, json_t **out, struct herr *e)
+{
+	char *path = domain_path(domain);
+	int rc = fc_call(x, "GetCustomDomain", "GET", path, NULL, NULL, "DomainNameNotFound", out,
+			 e);
+
+	free(path);
+	return rc;
+}
+
+struct domain_check {
+	struct ali_ctx *x;
+	const char *domain;
+};
+
+static int domain_exists(const struct http_request *rq, enum http_effect *eff, void *p,
+			 struct herr *e)
+{
+	struct domain_check *dc = p;
+	json_t *d = NULL;
+	int rc = fc_domain_get(dc->x, dc->domain, &d, e);
+
+	*eff = d ? HTTP_EFFECT_DONE : HTTP_EFFECT_NONE;
+	json_decref(d);
+	return rc;
+}
+
+int fc_domain_put(struct ali_ctx *x, const char *domain, json_t *body, bool exists,
+		  struct herr *e)
+{
+	char *path = exists ? domain_path(domain) : xstrdup("/2023-03-30/custom-domains");
+	struct domain_check dc = { x, domain };
+	struct ali_call c = { .action = exists ? "UpdateCustomDomain" : "CreateCustomDomain",
+			      .method = exists ? "PUT" : "POST", .path = path, .json = body,
+			      .non_idempotent = !exists,
+			      .check_effect = exists ? NULL : domain_exists, .check_ctx = &dc };
+	int rc;
+
+	if (!exists)
+		json_object_set_new(body, "domainName", json_string(domain));
+	rc = fc_do(x, &c, NULL, NULL, e);
+	free(path);
+	return rc;
+}
+
+int fc_domain_delete(struct ali_ctx *x, const char *domain, struct herr *e)
+{
+	char *path = domain_path(domain);
+	int rc = fc_call(x, "DeleteCustomDomain", "DELETE", path, NULL, NULL, "DomainNameNotFound",
+			 NULL, e);
+
+	free(path);
+	return rc;
+}
+
 /* ---- tags -------------------------------------------------------------------------- */
 
 int fc_tags_converge(struct ali_ctx *x, const char *arn, const json_t *have, const json_t *want,

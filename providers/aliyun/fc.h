@@ -46,6 +46,12 @@ int fc_async_get(struct ali_ctx *x, json_t **cfg, struct herr *e);
 int fc_async_put(struct ali_ctx *x, json_t *body, struct herr *e);
 int fc_async_delete(struct ali_ctx *x, struct herr *e);
 
+/* The custom domain (NULL when absent); create (exists false) or update it with `body`. */
+int fc_domain_get(struct ali_ctx *x, const char *domain, json_t **out, struct herr *e);
+int fc_domain_put(struct ali_ctx *x, const char *domain, json_t *body, bool exists,
+		  struct herr *e);
+int fc_domain_delete(struct ali_ctx *x, const char *domain, struct herr *e);
+
 /* Tags: `have` as GetFunction's tags [{Key, Value}], `want` an object; only the difference. */
 int fc_tags_converge(struct ali_ctx *x, const char *arn, const json_t *have, const json_t *want,
 		     struct herr *e);

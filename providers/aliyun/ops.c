@@ -607,6 +607,7 @@ int ali_status(const struct stage *st, json_t **status, struct herr *e)
 {
 	struct ali_ctx x;
 	json_t *fn = NULL, *vs = NULL, *alias = NULL, *j = NULL, *ids, *v;
+	char *domain = NULL;
 	struct herr e2 = { 0 };
 	size_t i;
 	int rc;
@@ -636,10 +637,16 @@ int ali_status(const struct stage *st, json_t **status, struct herr *e)
 	if (ali_timers_status(&x, j, &e2))
 		out_warn("timers: %s", e2.msg);
 	herr_clear(&e2);
+	if (ali_domain_url(&x, &domain, &e2) == HOIST_OK && domain)
+		json_object_set_new(j, "domain_url", json_string(domain));
+	else if (e2.code)
+		out_warn("custom domain: %s", e2.msg);
+	herr_clear(&e2);
 	metrics(&x, j);
 	*status = j;
 	j = NULL;
 out:
+	free(domain);
 	json_decref(j);
 	json_decref(alias);
 	json_decref(vs);
@@ -814,6 +821,8 @@ int ali_undeploy(const struct stage *st, const struct undeploy_args *a, struct h
 	if ((rc = ali_ctx_open(&x, st, e)) != HOIST_OK)
 		return rc;
 	rc = fc_get(&x, NULL, &fn, e);
+	if (!rc)
+		rc = ali_domain_remove(&x, e);   /* the domain routes to the function: first */
 	if (!rc)
 		rc = ali_frontdoor_remove(&x, e);
 	if (!rc && fn)

@@ -184,23 +184,8 @@ def deploy(boto, lambda_name, stage, events=(), keep_warm=True, domain=None, buc
 
 def domain_cert(boto, domain):
     """An ISSUED ACM certificate for the domain (imported, as the fake issues those)."""
-    import datetime
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, domain)])
-    now = datetime.datetime.now(datetime.timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
-            .public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - datetime.timedelta(days=1))
-            .not_valid_after(now + datetime.timedelta(days=90))
-            .add_extension(x509.SubjectAlternativeName([x509.DNSName(domain)]), critical=False)
-            .sign(key, hashes.SHA256()))
+    from pebble_support import self_signed_pem
+    cert, key = self_signed_pem(domain, days=90)
     acm = boto("acm", region="us-east-1")
     return acm.import_certificate(
-        Certificate=cert.public_bytes(serialization.Encoding.PEM),
-        PrivateKey=key.private_bytes(serialization.Encoding.PEM,
-                                     serialization.PrivateFormat.PKCS8,
-                                     serialization.NoEncryption()))["CertificateArn"]
+        Certificate=cert, PrivateKey=key)["CertificateArn"]

@@ -7,7 +7,7 @@ AddDomainRecord, DescribeDomainRecords (RRKeyWord / TypeKeyWord / ValueKeyWord
 filters, pages of PageSize ≤ 500), DescribeSubDomainRecords, UpdateDomainRecord,
 DeleteDomainRecord, DescribeDomains.  DomainRecordDuplicate for an identical
 record, as the real service answers.  resolves_to() is what FC's custom-domain
-check and the test DNS responder (ali_dnsserver.py) read.
+check and the DNS responder below (dns_server: what pebble asks) read.
 """
 import itertools
 import time
@@ -181,3 +181,15 @@ def get_caller_identity(fake, p, ctx):
             else f"acs:ram::{ACCOUNT}:assumed-role/hoist-ci/session",
             "IdentityType": "RAMUser" if not sts else "AssumedRoleUser",
             "PrincipalId": "2" + ACCOUNT[1:]}
+
+
+# ---- DNS responder (what pebble asks for dns-01) ----------------------------------------
+
+def dns_server(fake):
+    """Start (once) dnsserver.py's UDP responder over the fake's zones; returns its port."""
+    from . import dnsserver
+
+    def exists(name):
+        with fake.lock:
+            return zone_of(fake, name)[0] is not None
+    return dnsserver.start(fake, lambda name, t: records_for(fake, name, t), exists)

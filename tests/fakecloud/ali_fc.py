@@ -655,7 +655,7 @@ def _check_cert(cert, name):
     from cryptography import x509
     from cryptography.hazmat.primitives import serialization
     try:
-        leaf = x509.load_pem_x509_certificates(cert["certificate"].encode())[0]
+        leaf = x509.load_pem_x509_certificate(cert["certificate"].encode())   # the first: the leaf
         key = serialization.load_pem_private_key(cert["privateKey"].encode(), password=None)
     except Exception as e:
         raise AliError(400, "InvalidArgument", f"certConfig is not a PEM certificate and key: {e}")
