@@ -100,6 +100,26 @@ int cert_acme_key_check(const struct stage *st, struct herr *e)
 	return rc ? HOIST_USAGE : HOIST_OK;
 }
 
+int cert_source_plan(const struct stage *st, const char *domain, enum cert_source *src,
+		     struct cert_pem *p, struct herr *e)
+{
+	*src = CERT_SRC_NONE;
+	if (!domain || !*domain) {
+		herr_set(e, HOIST_USAGE, "certify: stage '%s' has no `domain` setting", st->name);
+		return herr_hint(e, "add \"domain\": \"api.example.com\" (and optionally "
+				 "\"base_path\") to the stage in %s", st->settings_path);
+	}
+	if (json_string_value(json_object_get(st->settings, "certificate"))) {
+		*src = CERT_SRC_FILES;
+		return cert_pem_read(st, domain, p, e);
+	}
+	if (json_string_value(json_object_get(st->settings, "lets_encrypt_key"))) {
+		*src = CERT_SRC_ACME;
+		return cert_acme_key_check(st, e);
+	}
+	return HOIST_OK;
+}
+
 int cert_acme_obtain(const struct stage *st, const char *domain, acme_set_txt_fn set_txt,
 		     void *ctx, struct cert_pem *p, struct herr *e)
 {

@@ -23,6 +23,21 @@ struct cert_pem {
 
 void cert_pem_free(struct cert_pem *p);
 
+/* Which certificate the settings name, for a provider that takes no other. */
+enum cert_source {
+	CERT_SRC_NONE,    /* neither `certificate` nor `lets_encrypt_key` */
+	CERT_SRC_FILES,   /* `certificate` (+ key, chain): read and checked into *p */
+	CERT_SRC_ACME,    /* `lets_encrypt_key`: the key checked */
+};
+
+/*
+ * The stage's `domain` must be set and whatever certificate it names be
+ * usable (HOIST_USAGE otherwise, nothing sent); *src says which, NONE being
+ * left for the caller to explain (e is untouched then).
+ */
+int cert_source_plan(const struct stage *st, const char *domain, enum cert_source *src,
+		     struct cert_pem *p, struct herr *e);
+
 /* The certificate files of the settings, checked for `domain` (HOIST_USAGE when unusable). */
 int cert_pem_read(const struct stage *st, const char *domain, struct cert_pem *p,
 		  struct herr *e);

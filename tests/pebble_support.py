@@ -2,6 +2,7 @@
 with the openssl CLI for its HTTPS listeners (trust it with HOIST_CA_BUNDLE),
 and dns-01 validation that really resolves through a fake cloud's DNS
 responder (-dnsserver; PEBBLE_VA_ALWAYS_VALID is never set)."""
+import contextlib
 import json
 import os
 import socket
@@ -96,6 +97,20 @@ def start_pebble(tmp_path, dns_port):
         except AssertionError as e:
             if attempt == 2 or "address already in use" not in str(e):
                 raise
+
+
+@contextlib.contextmanager
+def pebble_over(fake, dns_server, tmp_path):
+    """A running Pebble validating through `fake`'s DNS responder
+    (dns_server(fake) starts it); afterwards pebble stops and the responder
+    closes, so the next test (a session fake too) starts its own."""
+    p = start_pebble(tmp_path, dns_server(fake))
+    try:
+        yield p
+    finally:
+        p.stop()
+        fake._dns.close()
+        del fake._dns
 
 
 def self_signed_pem(name, days=30):

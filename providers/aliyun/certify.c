@@ -46,31 +46,19 @@
 #include <string.h>
 #include <strings.h>
 
-enum cert_mode { CERT_FILES, CERT_ACME };
-
 static const char *domain_of(const struct stage *st)
 {
 	return settings_str(st->settings, "domain");
 }
 
 /* Settings checks: nothing is sent before these pass. */
-static int plan(const struct stage *st, enum cert_mode *mode, struct cert_pem *p, struct herr *e)
+static int plan(const struct stage *st, enum cert_source *src, struct cert_pem *p,
+		struct herr *e)
 {
-	const char *domain = domain_of(st);
+	int rc = cert_source_plan(st, domain_of(st), src, p, e);
 
-	if (!domain) {
-		herr_set(e, HOIST_USAGE, "certify: stage '%s' has no `domain` setting", st->name);
-		return herr_hint(e, "add \"domain\": \"api.example.com\" (and optionally "
-				 "\"base_path\") to the stage in %s", st->settings_path);
-	}
-	if (settings_str(st->settings, "certificate")) {
-		*mode = CERT_FILES;
-		return cert_pem_read(st, domain, p, e);
-	}
-	if (settings_str(st->settings, "lets_encrypt_key")) {
-		*mode = CERT_ACME;
-		return cert_acme_key_check(st, e);
-	}
+	if (rc || *src != CERT_SRC_NONE)
+		return rc;
 	herr_set(e, HOIST_USAGE, "certify: Function Compute custom domains take the certificate "
 		 "itself; stage '%s' has neither `certificate` (with certificate_key) nor "
 		 "`lets_encrypt_key`", st->name);
@@ -175,7 +163,7 @@ int ali_certify(const struct stage *st, const struct certify_args *a, char **url
 {
 	const char *domain = domain_of(st), *base = settings_str(st->settings, "base_path");
 	bool manual = a && a->manual;
-	enum cert_mode mode = CERT_FILES;
+	enum cert_source mode = CERT_SRC_NONE;
 	struct cert_pem p = { 0 };
 	struct ali_ctx x;
 	json_t *fn = NULL, *alias = NULL;
@@ -201,7 +189,7 @@ int ali_certify(const struct stage *st, const struct certify_args *a, char **url
 		rc = e->code;
 	if (!rc)
 		rc = alidns_zone_for(&x, domain, &zone, &rr, e);
-	if (!rc && !zone && mode == CERT_ACME) {
+	if (!rc && !zone && mode == CERT_SRC_ACME) {
 		rc = herr_set(e, HOIST_FAIL, "certify: the zone of %s is not in Alibaba Cloud DNS, "
 			      "so hoist cannot answer Let's Encrypt's dns-01 challenge there; nothing "
 			      "was changed", domain);
@@ -210,7 +198,7 @@ int ali_certify(const struct stage *st, const struct certify_args *a, char **url
 	}
 	if (rc)
 		goto out;
-	if (mode == CERT_ACME && (rc = obtain_acme(&x, domain, &p, e)))
+	if (mode == CERT_SRC_ACME && (rc = obtain_acme(&x, domain, &p, e)))
 		goto out;
 	if (manual) {
 		json_object_set_new(a->manual_out, "records", json_pack("[{s:s, s:s, s:s}]", "name",

@@ -45,24 +45,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum cert_mode { CERT_FILES, CERT_ACME };
-
-static int plan(const struct stage *st, const char *domain, enum cert_mode *mode,
+static int plan(const struct stage *st, const char *domain, enum cert_source *src,
 		struct cert_pem *p, struct herr *e)
 {
-	if (!domain || !*domain) {
-		herr_set(e, HOIST_USAGE, "certify: stage '%s' has no `domain` setting", st->name);
-		return herr_hint(e, "add \"domain\": \"api.example.com\" (and optionally "
-				 "\"base_path\") to the stage in %s", st->settings_path);
-	}
-	if (settings_str(st->settings, "certificate")) {
-		*mode = CERT_FILES;
-		return cert_pem_read(st, domain, p, e);
-	}
-	if (settings_str(st->settings, "lets_encrypt_key")) {
-		*mode = CERT_ACME;
-		return cert_acme_key_check(st, e);
-	}
+	int rc = cert_source_plan(st, domain, src, p, e);
+
+	if (rc || *src != CERT_SRC_NONE)
+		return rc;
 	herr_set(e, HOIST_USAGE, "certify: stage '%s' names no certificate for %s", st->name,
 		 domain);
 	return herr_hint(e, "set \"certificate\" and \"certificate_key\" (PEM files), or "
@@ -159,7 +148,7 @@ int tc_certify(const struct stage *st, const struct certify_args *a, char **url,
 {
 	const char *domain = settings_str(st->settings, "domain"), *appid, *old;
 	bool manual = a && a->manual;
-	enum cert_mode mode = CERT_FILES;
+	enum cert_source mode = CERT_SRC_NONE;
 	struct cert_pem p = { 0 };
 	struct tc_ctx x;
 	json_t *have = NULL;
@@ -187,13 +176,13 @@ int tc_certify(const struct stage *st, const struct certify_args *a, char **url,
 		goto out;
 	}
 	target = xasprintf("%s.%s.tencentscf.com", appid, x.region);
-	if (mode == CERT_ACME && !zone) {
+	if (mode == CERT_SRC_ACME && !zone) {
 		rc = herr_set(e, HOIST_FAIL, "certify: Let's Encrypt's dns-01 needs the zone of %s "
 			      "in DNSPod, and no DNSPod domain of this account holds it", domain);
 		herr_hint(e, "add the zone to DNSPod, or give certificate/certificate_key files");
 		goto out;
 	}
-	if (mode == CERT_ACME && (rc = cert_acme_obtain(st, domain, dnspod_acme_set_txt, &x, &p, e)))
+	if (mode == CERT_SRC_ACME && (rc = cert_acme_obtain(st, domain, dnspod_acme_set_txt, &x, &p, e)))
 		goto out;
 	if (manual) {
 		rc = cert_write_manual(domain, &p, a->manual_out, e);

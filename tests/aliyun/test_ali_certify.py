@@ -12,7 +12,7 @@ import pytest
 
 from ali_helpers import ACCOUNT, REGION, admin, http, requests, state, writes_since
 from fakecloud import ali_dns
-from pebble_support import openssl, self_signed_pem, start_pebble
+from pebble_support import openssl, pebble_over, self_signed_pem
 
 DOMAIN = "api.example.com"
 ENDPOINT = f"{ACCOUNT}.{REGION}.fc.aliyuncs.com"
@@ -100,13 +100,8 @@ def test_certify_needs_a_certificate_setting(run, ali_project, ali_env, fake_ali
 
 @pytest.fixture
 def pebble(fake_aliyun, tmp_path):
-    p = start_pebble(tmp_path, ali_dns.dns_server(fake_aliyun))
-    try:
+    with pebble_over(fake_aliyun, ali_dns.dns_server, tmp_path) as p:
         yield p
-    finally:
-        p.stop()
-        fake_aliyun._dns.close()   # the fake lives for the session: a new responder next time
-        del fake_aliyun._dns
 
 
 def test_lets_encrypt_through_alidns_and_renewal(run, ali_project, ali_env, fake_aliyun, pebble,

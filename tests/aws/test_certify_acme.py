@@ -11,7 +11,7 @@ import pytest
 
 from aws_helpers import fake_requests
 from fakecloud import svc_route53
-from pebble_support import openssl, start_pebble
+from pebble_support import openssl, pebble_over
 
 DOMAIN = "api.example.com"
 CHALLENGE = "_acme-challenge." + DOMAIN + "."
@@ -19,12 +19,8 @@ CHALLENGE = "_acme-challenge." + DOMAIN + "."
 
 @pytest.fixture
 def pebble(fake_aws, tmp_path):
-    p = start_pebble(tmp_path, svc_route53.dns_server(fake_aws))
-    try:
+    with pebble_over(fake_aws, svc_route53.dns_server, tmp_path) as p:
         yield p
-    finally:
-        p.stop()
-        fake_aws._dns.close()
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import urllib.request
 import pytest
 
 from fakecloud import tc_misc
-from pebble_support import openssl, start_pebble
+from pebble_support import openssl, pebble_over
 from tc_helpers import fake_post, fake_requests, state
 
 DOMAIN = "api.example.com"
@@ -150,13 +150,8 @@ def test_bad_certify_settings(run, tc_env, deployed, tc_project, tc_fake, tmp_pa
 
 @pytest.fixture
 def pebble(tc_fake, tmp_path):
-    p = start_pebble(tmp_path, tc_misc.dns_server(tc_fake))
-    try:
+    with pebble_over(tc_fake, tc_misc.dns_server, tmp_path) as p:
         yield p
-    finally:
-        p.stop()
-        tc_fake._dns.close()
-        del tc_fake._dns
 
 
 def test_lets_encrypt_through_dnspod_and_renewal(run, tc_env, deployed, tc_fake, pebble,
