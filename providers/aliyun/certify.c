@@ -31,6 +31,7 @@
  * written under <state dir>/certs/<domain>/ ("files").
  */
 #include "alidns.h"
+#include "aliyun.h"
 #include "fc.h"
 
 #include "../certfiles.h"
@@ -55,8 +56,17 @@ static const char *domain_of(const struct stage *st)
 static int plan(const struct stage *st, enum cert_source *src, struct cert_pem *p,
 		struct herr *e)
 {
-	int rc = cert_source_plan(st, domain_of(st), src, p, e);
+	int rc;
 
+	if (!ali_frontdoor_trigger_wanted(st)) {
+		herr_set(e, HOIST_USAGE, "certify: stage '%s' has no HTTP trigger (API Gateway is "
+			 "its front door), and an FC custom domain routes to the HTTP trigger",
+			 st->name);
+		return herr_hint(e, "bind the domain to the API group in API Gateway yourself, or "
+				 "set function_url_enabled: true to serve it through the HTTP trigger "
+				 "too (without API Gateway's app authentication)");
+	}
+	rc = cert_source_plan(st, domain_of(st), src, p, e);
 	if (rc || *src != CERT_SRC_NONE)
 		return rc;
 	herr_set(e, HOIST_USAGE, "certify: Function Compute custom domains take the certificate "

@@ -98,6 +98,16 @@ def test_certify_needs_a_certificate_setting(run, ali_project, ali_env, fake_ali
     assert requests(fake_aliyun) == []
 
 
+def test_certify_needs_the_http_trigger(run, ali_project, ali_env, fake_aliyun, tmp_path):
+    cert, key = self_signed(tmp_path)
+    r = run(["certify", "dev"], cwd=ali_project({"domain": DOMAIN, "apigateway_enabled": True,
+                                                 "certificate": str(cert),
+                                                 "certificate_key": str(key)}), env=ali_env)
+    assert r.returncode == 2 and "has no HTTP trigger" in r.stderr, r.stderr
+    assert "function_url_enabled: true" in r.stderr
+    assert requests(fake_aliyun) == []
+
+
 @pytest.fixture
 def pebble(fake_aliyun, tmp_path):
     with pebble_over(fake_aliyun, ali_dns.dns_server, tmp_path) as p:
