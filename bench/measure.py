@@ -1,5 +1,6 @@
 """measure.py — run a command N times (after one warm-up) and print the
-median wall time and the largest peak RSS of the command's process tree.
+median wall time and the peak RSS of the largest process of the command's
+process tree (Linux reports the largest one, not their sum).
 
     python3 bench/measure.py N LABEL -- CMD [ARG...]
     python3 bench/measure.py --once -- CMD [ARG...]
