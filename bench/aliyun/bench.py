@@ -1,0 +1,128 @@
+"""Measure hoist on Alibaba Cloud against the fake (tests/fakecloud/fakealiyun.py), see run.sh.
+
+Scenarios on examples/flask with Flask vendored, each run RUNS times after a
+warm-up: deploy of a fresh stage, no-change update, one-file update, status.
+Then the peak RSS of a deploy whose zip goes inline (48 MiB of random bytes:
+base64 streamed into CreateFunction's JSON body) and through OSS (150 MiB),
+against the small deploy measured in the same run.  Writes are calls other
+than Get*/List*/Describe*/Head*, the stage lock's own marker left out.
+"""
+import json
+import os
+import pathlib
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import urllib.request
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tests"))
+from fakecloud.fakealiyun import DEFAULT_KEYS, FakeAliyun  # noqa: E402
+
+DIST = pathlib.Path("/usr/lib/python3/dist-packages")
+VENDORED = ("flask", "werkzeug", "jinja2", "markupsafe", "itsdangerous", "click", "blinker")
+READS = ("Get", "List", "Describe", "Head")
+MEASURE = ROOT / "bench" / "measure.py"
+
+
+def fake_requests(fake):
+    with urllib.request.urlopen(fake.url + "/__fake/requests") as r:
+        return json.load(r)
+
+
+def run(fake, env, app, hoist, *args):
+    """-> (wall s, peak RSS MiB, requests, writes, uploads)."""
+    n0 = len(fake_requests(fake))
+    p = subprocess.run([sys.executable, str(MEASURE), "--once", "--", hoist, "-q", *args],
+                       cwd=app, env=env, capture_output=True, text=True)
+    fields = dict(kv.split("=") for kv in p.stderr.strip().splitlines()[-1].split())
+    if fields["exit"] != "0":
+        sys.exit(f"bench: hoist {' '.join(args)} failed:\n{p.stderr}")
+    reqs = fake_requests(fake)[n0:]
+    writes = [q for q in reqs if not q["action"].startswith(READS)
+              and "hoist-locks/" not in (q["params"].get("key") or "")]
+    uploads = [q for q in writes if q["action"] in ("PutObject", "UpdateFunction",
+                                                     "CreateFunction")]
+    return float(fields["wall_s"]), float(fields["peak_rss_mib"]), len(reqs), len(writes), \
+        len(uploads)
+
+
+def project(work):
+    sp = work / "site-packages"
+    for name in VENDORED:
+        if (DIST / name).is_dir():
+            shutil.copytree(DIST / name, sp / name, ignore=shutil.ignore_patterns("__pycache__"))
+    app = work / "app"
+    shutil.copytree(ROOT / "examples" / "flask", app,
+                    ignore=shutil.ignore_patterns(".venv", "__pycache__", "*.zip"))
+    (app / "hoist.json").write_text(json.dumps({"bench": {
+        "provider": "aliyun", "project_name": "flaskdemo", "app_function": "app.app",
+        "region": "cn-hangzhou", "runtime": "python3.10", "site_packages": str(sp),
+        "exclude": ["*.so"],
+        "events": [{"function": "tasks.heartbeat", "expression": "rate(5 minutes)"}]}}))
+    return app
+
+
+def main():
+    hoist, runs = sys.argv[1], int(sys.argv[2])
+    work = pathlib.Path(tempfile.mkdtemp())
+    fake = FakeAliyun().start()
+    try:
+        app = project(work)
+        akid, secret = next(iter(DEFAULT_KEYS.items()))
+        env = dict(os.environ, ALIBABA_CLOUD_ENDPOINT_URL=fake.url,
+                   ALIBABA_CLOUD_ACCESS_KEY_ID=akid, ALIBABA_CLOUD_ACCESS_KEY_SECRET=secret,
+                   ALIBABA_CLOUD_CONFIG_FILE=str(work / "none"), HOME=str(work),
+                   XDG_CACHE_HOME=str(work / "cache"), XDG_STATE_HOME=str(work / "state"))
+        for k in ("ALIBABA_CLOUD_SECURITY_TOKEN", "ALIBABA_CLOUD_PROFILE",
+                  "ALIBABA_CLOUD_REGION_ID", "VIRTUAL_ENV"):
+            env.pop(k, None)
+        rounds = []
+        for n in range(runs + 1):            # the first round warms up (and the package cache)
+            fake.reset()
+            r = {"deploy": run(fake, env, app, hoist, "deploy", "bench"),
+                 "no-change update": run(fake, env, app, hoist, "update", "bench")}
+            with open(app / "app.py", "a") as f:
+                f.write(f"\n# bench edit {n}\n")
+            r["one-file update"] = run(fake, env, app, hoist, "update", "bench")
+            r["status"] = run(fake, env, app, hoist, "status", "bench")
+            run(fake, env, app, hoist, "undeploy", "bench", "-y")
+            if n:
+                rounds.append(r)
+        print(f"app: examples/flask with {', '.join(VENDORED)} vendored; {runs} runs, medians")
+        print(f"  {'scenario':18} {'median s':>9} {'peak MiB':>9} {'requests':>9} {'writes':>7} "
+              f"{'uploads':>8}")
+        for key in rounds[0]:
+            med = [statistics.median(r[key][i] for r in rounds) for i in (0, 2, 3, 4)]
+            print(f"  {key:18} {med[0]:9.3f} {max(r[key][1] for r in rounds):9.1f} "
+                  f"{med[1]:9.0f} {med[2]:7.0f} {med[3]:8.0f}")
+        rows = []
+        for label, mib in (("small (baseline)", 0), ("inline 48 MiB", 48), ("OSS 150 MiB", 150)):
+            blob = app / "blob.bin"
+            if mib:
+                with open(blob, "wb") as f:
+                    for _ in range(mib):
+                        f.write(os.urandom(1024 * 1024))
+            elif blob.exists():
+                blob.unlink()
+            fake.reset()
+            wall, rss, *_ = run(fake, env, app, hoist, "deploy", "bench")
+            via = "OSS" if any(q["action"] == "PutObject" and "hoist-locks/" not in
+                               (q["params"].get("key") or "") for q in fake_requests(fake)) \
+                else "inline"
+            rows.append((label, wall, rss, via))
+            run(fake, env, app, hoist, "undeploy", "bench", "-y")
+        for label, wall, rss, via in rows:
+            print(f"peak memory, deploy {label:<17} {rss:6.1f} MiB, {wall:6.2f} s ({via}; "
+                  f"{rss / rows[0][2]:.2f}x the small package)")
+        print("targets: no-change update 0 writes and 0 uploads; peak memory <= 20 MiB "
+              "whatever the package's size")
+    finally:
+        fake.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,22 @@
+#!/bin/sh
+# bench/aliyun/run.sh — deploy, no-change and one-file update, status of
+# examples/flask (vendored Flask) against the fake Alibaba Cloud
+# (tests/fakecloud/fakealiyun.py, which needs node): wall time, peak RSS,
+# requests, writes and uploads, median of RUNS runs; then the peak memory of
+# a deploy whose zip goes inline (48 MiB) and through OSS (150 MiB) against
+# the small deploy measured in the same run.
+#
+#   sh bench/aliyun/run.sh [HOIST] [RUNS]
+#
+# Targets: a no-change update makes read calls only (0 writes, 0 uploads);
+# peak memory ≤ 20 MiB whatever the package's size.
+set -eu
+START=$(pwd)
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+HOIST=${1:-$ROOT/build/hoist}
+case $HOIST in /*) ;; *) HOIST=$START/$HOIST ;; esac
+RUNS=${2:-5}
+export HOIST_HTTP_BACKOFF_MS=${HOIST_HTTP_BACKOFF_MS:-1}
+export HOIST_POLL_MS=${HOIST_POLL_MS:-1}
+exec "${PYTHON:-/usr/bin/python3}" "$HERE/bench.py" "$HOIST" "$RUNS"
