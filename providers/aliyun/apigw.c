@@ -511,9 +511,7 @@ static int find_ours(struct ali_ctx *x, struct ali_apigw *g, struct herr *e)
 
 char *ali_apigw_base_url(const struct ali_ctx *x, const struct ali_apigw *g)
 {
-	const char *domain = settings_str(x->st->settings, "domain");
-
-	return domain ? xasprintf("https://%s", domain) : xasprintf("https://%s", g->subdomain);
+	return xasprintf("https://%s", g->subdomain);
 }
 
 int ali_apigw_ensure(struct ali_ctx *x, char **url, struct herr *e)
@@ -614,6 +612,10 @@ int ali_apigw_status(struct ali_ctx *x, json_t *status, struct herr *e)
 		json_object_set_new(status, "url", json_string(url));
 		free(url);
 	}
+	if (!rc && !(rc = ali_apigw_domain_url(x, &g, &url, e)) && url) {
+		json_object_set_new(status, "domain_url", json_string(url));
+		free(url);
+	}
 out:
 	free(app);
 	json_decref(sec);
@@ -662,7 +664,7 @@ int ali_apigw_remove(struct ali_ctx *x, bool thorough, struct herr *e)
 		rc = capi_api_delete(x, g.group_id, g.api_id, e);
 	}
 	if (!rc && g.group_id)
-		rc = ali_apigw_domain_remove(x, g.group_id, e);
+		rc = ali_apigw_domain_remove(x, g.group_id, g.subdomain ? g.subdomain : "", e);
 	if (!rc && g.group_id) {
 		json_t *apis = NULL;
 

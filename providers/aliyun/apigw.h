@@ -27,7 +27,7 @@ struct ali_apigw {
 
 int ali_apigw_find(struct ali_ctx *x, struct ali_apigw *g, struct herr *e);
 void ali_apigw_free(struct ali_apigw *g);
-/* https://<domain> when the stage has one, else https://<subdomain>; allocates. */
+/* https://<subdomain> (a bound domain is the CLI's to show); allocates. */
 char *ali_apigw_base_url(const struct ali_ctx *x, const struct ali_apigw *g);
 
 /* Converge group, API, environment, CORS plugin, app; *url the live URL. */
@@ -57,7 +57,19 @@ struct http_response;
 int ali_apigw_request(struct ali_ctx *x, const struct request_args *a,
 		      struct http_response *rs, struct herr *e);
 
-/* The binding of the `domain` setting to the group, when there is one (apigw_domain.c). */
-int ali_apigw_domain_remove(struct ali_ctx *x, const char *group_id, struct herr *e);
+/*
+ * Custom domains (apigw_domain.c; certify.c decides when): the subdomain the
+ * domain must be a CNAME of; binding and certificate, each only when they
+ * differ; the domain's URL when it is bound; every binding and hoist's
+ * CNAMEs to the subdomain removed (undeploy).
+ */
+struct cert_pem;
+int ali_apigw_domain_target(struct ali_ctx *x, char **subdomain, struct herr *e);
+int ali_apigw_domain_install(struct ali_ctx *x, const char *domain, const struct cert_pem *p,
+			     struct herr *e);
+int ali_apigw_domain_url(struct ali_ctx *x, const struct ali_apigw *g, char **url,
+			 struct herr *e);
+int ali_apigw_domain_remove(struct ali_ctx *x, const char *group_id, const char *subdomain,
+			    struct herr *e);
 
 #endif

@@ -25,13 +25,18 @@
  * the CNAME is written only when missing or different, the ACME TXT records
  * are removed whatever happens.
  *
+ * A stage API Gateway serves (apigateway_enabled) gets its domain bound to
+ * the API group instead, in the stage's environment, with the same
+ * certificate (apigw_domain.c): the CNAME then leads to the group's
+ * subdomain, which API Gateway checks before it binds the domain.
+ *
  * --manual changes nothing in FC or DNS (only ACME's temporary TXT records
  * are written and removed) and returns what to do by hand: the CNAME record
  * ("records") and, for lets_encrypt_key or certificate files, the PEM files
  * written under <state dir>/certs/<domain>/ ("files").
  */
 #include "alidns.h"
-#include "aliyun.h"
+#include "apigw.h"
 #include "fc.h"
 
 #include "../certfiles.h"
@@ -58,20 +63,19 @@ static int plan(const struct stage *st, enum cert_source *src, struct cert_pem *
 {
 	int rc;
 
-	if (!ali_frontdoor_trigger_wanted(st)) {
-		herr_set(e, HOIST_USAGE, "certify: stage '%s' has no HTTP trigger (API Gateway is "
-			 "its front door), and an FC custom domain routes to the HTTP trigger",
-			 st->name);
-		return herr_hint(e, "bind the domain to the API group in API Gateway yourself, or "
-				 "set function_url_enabled: true to serve it through the HTTP trigger "
-				 "too (without API Gateway's app authentication)");
+	if (!ali_frontdoor_any(st)) {
+		herr_set(e, HOIST_USAGE, "certify: stage '%s' has no front door (neither an HTTP "
+			 "trigger nor API Gateway) for a domain to lead to", st->name);
+		return herr_hint(e, "set apigateway_enabled: true, or leave function_url_enabled "
+				 "unset or true");
 	}
 	rc = cert_source_plan(st, domain_of(st), src, p, e);
 	if (rc || *src != CERT_SRC_NONE)
 		return rc;
-	herr_set(e, HOIST_USAGE, "certify: Function Compute custom domains take the certificate "
-		 "itself; stage '%s' has neither `certificate` (with certificate_key) nor "
-		 "`lets_encrypt_key`", st->name);
+	herr_set(e, HOIST_USAGE, "certify: %s take the certificate itself; stage '%s' has "
+		 "neither `certificate` (with certificate_key) nor `lets_encrypt_key`",
+		 ali_apigw_wanted(st) ? "API Gateway's custom domains"
+		 : "Function Compute custom domains", st->name);
 	return herr_hint(e, "set certificate/certificate_key/certificate_chain to PEM files, or "
 			 "lets_encrypt_key to an ACME account key for Let's Encrypt");
 }
@@ -172,7 +176,7 @@ int ali_certify(const struct stage *st, const struct certify_args *a, char **url
 		struct herr *e)
 {
 	const char *domain = domain_of(st), *base = settings_str(st->settings, "base_path");
-	bool manual = a && a->manual;
+	bool manual = a && a->manual, gw = ali_apigw_wanted(st);
 	enum cert_source mode = CERT_SRC_NONE;
 	struct cert_pem p = { 0 };
 	struct ali_ctx x;
@@ -195,7 +199,9 @@ int ali_certify(const struct stage *st, const struct certify_args *a, char **url
 	if (!rc && !alias)
 		rc = herr_set(e, HOIST_FAIL, "certify: stage '%s' has no alias %s yet; run 'hoist "
 			      "deploy %s' again to finish it", st->name, x.alias, st->name);
-	if (!rc && !(endpoint = endpoint_of(&x, e)))
+	if (!rc && gw)   /* API Gateway serves the stage: the domain is bound to its group */
+		rc = ali_apigw_domain_target(&x, &endpoint, e);
+	else if (!rc && !(endpoint = endpoint_of(&x, e)))
 		rc = e->code;
 	if (!rc)
 		rc = alidns_zone_for(&x, domain, &zone, &rr, e);
@@ -214,6 +220,9 @@ int ali_certify(const struct stage *st, const struct certify_args *a, char **url
 		json_object_set_new(a->manual_out, "records", json_pack("[{s:s, s:s, s:s}]", "name",
 				    domain, "type", "CNAME", "value", endpoint));
 		rc = cert_write_manual(domain, &p, a->manual_out, e);
+		if (!rc && gw)
+			out_info("then bind %s to API group %s in API Gateway with the certificate",
+				 domain, endpoint);
 		goto out;
 	}
 	if (zone)
@@ -221,7 +230,9 @@ int ali_certify(const struct stage *st, const struct certify_args *a, char **url
 	else
 		out_warn("the zone of %s is not in Alibaba Cloud DNS: it must already be a CNAME of "
 			 "%s", domain, endpoint);
-	if (!rc)
+	if (!rc && gw)
+		rc = ali_apigw_domain_install(&x, domain, &p, e);
+	else if (!rc)
 		rc = install(&x, domain, &p, endpoint, e);
 	if (!rc) {
 		out_step("Certificate installed for %s", domain);

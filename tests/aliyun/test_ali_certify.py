@@ -98,13 +98,13 @@ def test_certify_needs_a_certificate_setting(run, ali_project, ali_env, fake_ali
     assert requests(fake_aliyun) == []
 
 
-def test_certify_needs_the_http_trigger(run, ali_project, ali_env, fake_aliyun, tmp_path):
+def test_certify_needs_a_front_door(run, ali_project, ali_env, fake_aliyun, tmp_path):
     cert, key = self_signed(tmp_path)
-    r = run(["certify", "dev"], cwd=ali_project({"domain": DOMAIN, "apigateway_enabled": True,
+    r = run(["certify", "dev"], cwd=ali_project({"domain": DOMAIN, "function_url_enabled": False,
                                                  "certificate": str(cert),
                                                  "certificate_key": str(key)}), env=ali_env)
-    assert r.returncode == 2 and "has no HTTP trigger" in r.stderr, r.stderr
-    assert "function_url_enabled: true" in r.stderr
+    assert r.returncode == 2 and "has no front door" in r.stderr, r.stderr
+    assert "apigateway_enabled: true" in r.stderr
     assert requests(fake_aliyun) == []
 
 

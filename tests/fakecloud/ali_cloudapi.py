@@ -716,7 +716,7 @@ def set_certificate(fake, p, ctx):
                  "privateKey": q.get("CertificatePrivateKey") or ""}, name)
     from cryptography import x509
     import datetime
-    leaf = x509.load_pem_x509_certificates(q["CertificateBody"].encode())[0]
+    leaf = x509.load_pem_x509_certificate(q["CertificateBody"].encode())   # the leaf
     utc = datetime.timezone.utc
     start = int(leaf.not_valid_before.replace(tzinfo=utc).timestamp() * 1000)
     end = int(leaf.not_valid_after.replace(tzinfo=utc).timestamp() * 1000)
