@@ -16,6 +16,7 @@ const struct provider aliyun_provider = {
 		.objstore = "OSS",
 		.slim = false,
 	},
+	.package_beside = true,            /* ops.c: deploy_package() after the first reads */
 	.deploy = ali_deploy,
 	.update = ali_update,
 	.status = ali_status,

@@ -517,8 +517,6 @@ int ali_deploy(const struct stage *st, const struct deploy_args *a, char **url, 
 		return rc;
 	rc = ali_tasks_check(&x, e);
 	if (!rc)
-		rc = art_from(a->pkg, &art, e);
-	if (!rc)
 		rc = fc_get(&x, NULL, &fn, e);
 	if (!rc && fn && (rc = ali_frontdoor_url(&x, &old, NULL, e)) == HOIST_OK &&
 	    (old || !ali_frontdoor_any(st))) {
@@ -527,6 +525,10 @@ int ali_deploy(const struct stage *st, const struct deploy_args *a, char **url, 
 			      st->name);
 		goto out;
 	}
+	if (!rc)   /* the package was built beside the reads above; nothing written yet */
+		rc = deploy_package(a, e);
+	if (!rc)
+		rc = art_from(a->pkg, &art, e);
 	if (!rc)
 		rc = logs_ready(&x, e);
 	if (!rc && fn) {
@@ -561,11 +563,13 @@ int ali_update(const struct stage *st, const struct deploy_args *a, char **url, 
 		return rc;
 	rc = ali_tasks_check(&x, e);
 	if (!rc)
-		rc = art_from(a->pkg, &art, e);
-	if (!rc)
 		rc = fc_get(&x, NULL, &fn, e);
 	if (!rc && !fn)
 		rc = not_deployed(&x, e);
+	if (!rc)   /* the package was built beside the reads above; nothing written yet */
+		rc = deploy_package(a, e);
+	if (!rc)
+		rc = art_from(a->pkg, &art, e);
 	if (!rc)
 		rc = logs_ready(&x, e);
 	if (!rc)

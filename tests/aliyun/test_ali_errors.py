@@ -2,15 +2,20 @@
 and not one request to the (fake) cloud — nothing changed."""
 import pytest
 
-from ali_helpers import requests
+from ali_helpers import requests, writes_since
 
 
-def refused(run, proj, env, fake, status, *needles, args=("deploy", "dev")):
+def refused(run, proj, env, fake, status, *needles, args=("deploy", "dev"), reads_ok=False):
+    """Nothing sent (reads_ok: nothing but reads — the package, checked while the
+    first reads run, is refused before any write or upload)."""
     r = run(list(args), cwd=proj, env=env, timeout=60)
     assert r.returncode == status, r.stderr
     for n in needles:
         assert n in r.stderr, r.stderr
-    assert requests(fake) == []
+    if reads_ok:
+        assert writes_since(fake, 0) == []
+    else:
+        assert requests(fake) == []
     return r
 
 
@@ -79,7 +84,7 @@ def test_zip_over_the_oss_limit_is_refused_before_any_upload(run, ali_project, a
     refused(run, ali_project(), ali_env, fake_aliyun, 2,
             f"{big} is 524288001 bytes: Function Compute takes at most 524288000 bytes of zip "
             "through OSS (78643200 inline); nothing was uploaded",
-            args=("deploy", "dev", "--zip", str(big)))
+            args=("deploy", "dev", "--zip", str(big)), reads_ok=True)
 
 
 def test_update_of_a_stage_never_deployed(run, ali_project, ali_env, fake_aliyun):
