@@ -194,7 +194,8 @@ def answer(request_id, out=None, err=None):
 
 
 class _Handler(fakeaws._Handler):
-    """fakeaws's HTTP plumbing (keep-alive, TCP_NODELAY, bodies); Tencent's routing."""
+    """fakeaws's HTTP plumbing (keep-alive, TCP_NODELAY, bodies, kill_client); Tencent's
+    routing."""
     do_OPTIONS = fakeaws._Handler.do_GET
 
     def drop(self):
@@ -202,13 +203,6 @@ class _Handler(fakeaws._Handler):
         self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         self.connection.close()
         self.close_connection = True
-
-    def kill_client(self, kill):
-        """SIGKILL the client named by kill["pidfile"]; its connection is dropped unanswered."""
-        import signal
-        with open(kill["pidfile"]) as f:
-            os.kill(int(f.read().strip()), signal.SIGKILL)
-        self.drop()
 
     def handle_any(self):
         body = self.read_body()
