@@ -252,10 +252,11 @@ const struct settings_key settings_keys[] = {
 	  "multi-region deploys are not implemented by hoist; use one stage per region" },
 
 	/* --- after deploy -------------------------------------------------- */
-	{ "touch", T_BOOL, P_AWS | P_LOCAL, CK_NONE, NULL, { { 0 } },
-	  { [PV_AWS] = "true", [PV_ALIYUN] = "false", [PV_TENCENT] = "false", [PV_LOCAL] = "true" },
+	{ "touch", T_BOOL, P_AWS | P_TENCENT | P_LOCAL, CK_NONE, NULL, { { 0 } },
+	  { [PV_AWS] = "true", [PV_ALIYUN] = "false", [PV_TENCENT] = "true", [PV_LOCAL] = "true" },
 	  "hoist does not yet warm this provider's function after a deploy" },
-	{ "touch_path", T_STR, P_AWS | P_LOCAL, CK_URL_PATH, NULL, { { 0 } }, ALL4("\"/\""),
+	{ "touch_path", T_STR, P_AWS | P_TENCENT | P_LOCAL, CK_URL_PATH, NULL, { { 0 } },
+	  ALL4("\"/\""),
 	  "hoist does not yet warm this provider's function after a deploy" },
 
 	/* --- logs ---------------------------------------------------------- */

@@ -585,6 +585,50 @@ static int begin(const struct stage *st, const struct deploy_args *a, struct art
 	return tc_ctx_open(x, st, e);
 }
 
+/*
+ * Zappa's touch: one GET of touch_path once the stage is live, so the first
+ * visitor does not pay the cold start.  Sent through SCF Invoke on the alias
+ * as the function URL's event (templates/python/hoist_events.py, "tencent");
+ * whatever happens is a line on stderr, never a failed deploy.
+ */
+static void touch(struct tc_ctx *x, const char *url)
+{
+	const char *path = settings_str(x->st->settings, "touch_path") ?: "/";
+	const char *h = strstr(url, "://") ? strstr(url, "://") + 3 : url;
+	char *host = xasprintf("%.*s", (int)strcspn(h, "/"), h);
+	json_t *ev, *res = NULL, *ret;
+	struct herr e2 = { 0 };
+	long long status;
+
+	if (!settings_bool(x->st->settings, "touch", true)) {
+		free(host);
+		return;
+	}
+	ev = json_pack("{s:s, s:s, s:{s:s, s:s}, s:{}, s:s}", "httpMethod", "GET", "path", path,
+		       "headers", "host", host, "user-agent", "hoist-touch", "queryString",
+		       "body", "");
+	out_info("Touching %s (GET %s through SCF Invoke)", x->fn, path);
+	if (scf_invoke(x, ev, &res, &e2)) {
+		out_warn("touch: GET %s could not be sent: %s", path, e2.msg);
+	} else if (json_integer_value(json_object_get(res, "InvokeResult")) != 0) {
+		out_warn("touch: GET %s failed in the function: %s; see 'hoist tail %s'", path,
+			 tc_str(res, "ErrMsg") ?: "", x->st->name);
+	} else {
+		ret = json_loads(tc_str(res, "RetMsg") ?: "", JSON_DECODE_ANY, NULL);
+		status = json_integer_value(json_object_get(ret, "statusCode"));
+		if (status >= 500)
+			out_warn("touch: GET %s answered HTTP %lld; see 'hoist tail %s'", path,
+				 status, x->st->name);
+		else
+			out_info("touch: GET %s answered HTTP %lld", path, status);
+		json_decref(ret);
+	}
+	herr_clear(&e2);
+	json_decref(res);
+	json_decref(ev);
+	free(host);
+}
+
 int tc_deploy(const struct stage *st, const struct deploy_args *a, char **url, struct herr *e)
 {
 	struct tc_ctx x;
@@ -622,6 +666,8 @@ int tc_deploy(const struct stage *st, const struct deploy_args *a, char **url, s
 		rc = publish_and_point(&x, !existed || changed, e);
 	if (!rc)
 		rc = finish(&x, url, e);
+	if (!rc)
+		touch(&x, *url);
 out:
 	if (rc && rc != HOIST_USAGE && !strstr(e->msg, "already deployed"))
 		herr_hint(e, "what was created is kept; run 'hoist deploy %s' again to finish",
@@ -654,6 +700,8 @@ int tc_update(const struct stage *st, const struct deploy_args *a, char **url, s
 		rc = publish_and_point(&x, changed, e);
 	if (!rc)
 		rc = finish(&x, url, e);
+	if (!rc && changed)          /* nothing changed: nothing to warm */
+		touch(&x, *url);
 	json_decref(fn);
 	tc_ctx_close(&x);
 	return rc;

@@ -32,7 +32,7 @@ from killpoints import Harness, run_table  # noqa: E402
 
 FN = "hoistapp-dev"
 SETTINGS = {"provider": "tencent", "project_name": "hoistapp", "app_function": "app.app",
-            "region": "ap-guangzhou", "runtime": "python3.10", "keep_warm": True,
+            "region": "ap-guangzhou", "runtime": "python3.10", "keep_warm": True, "touch": False,
             "events": [{"function": "app.app", "name": "nightly", "expression": "rate(1 day)"}]}
 TIMERS = sorted([f"{FN}-keep_warm", f"{FN}-nightly"])
 

@@ -113,6 +113,12 @@ def test_deploy_update_status_invoke_manage_rollback_undeploy(run, tc_env, flask
     timers = [t for t in fn["triggers"] if t["Type"] == "timer"]
     assert [(t["TriggerName"], t["TriggerDesc"], t["Qualifier"]) for t in timers] == [
         (f"{FN}-tasks.heartbeat".replace(".", "-"), "0 */5 * * * * *", "dev")]
+    # Zappa's touch: one GET / through SCF Invoke on the alias, as the function URL's event
+    touches = fake_requests(tc_fake, "scf", "Invoke")
+    assert len(touches) == 1 and touches[0]["params"]["Qualifier"] == "dev"
+    ev = json.loads(touches[0]["params"]["ClientContext"])
+    assert (ev["httpMethod"], ev["path"], ev["headers"]["user-agent"]) == ("GET", "/",
+                                                                          "hoist-touch")
     # small package: inline, nothing in COS (the bucket holds the stage lock's
     # marker while the deploy runs; it is deleted at the end)
     assert all(b["objects"] == {} for b in s.get("cos", {}).values())
@@ -146,7 +152,7 @@ def test_deploy_update_status_invoke_manage_rollback_undeploy(run, tc_env, flask
     assert st["versions"] == [1] and st["version"] == 1
     assert st["code_sha256"] == cfg["Description"].rsplit(" ", 1)[1]
     assert [x["cron"] for x in st["schedules"]] == ["0 */5 * * * * *"]
-    assert st["invocations_24h"] == 2 and st["errors_24h"] == 0
+    assert st["invocations_24h"] == 3 and st["errors_24h"] == 0    # touch + 2 requests
     mon = fake_requests(tc_fake, "monitor", "GetMonitorData")
     assert {q["params"]["MetricName"] for q in mon} == {"Invocation", "Error"}
     r = run(["status", "dev"], cwd=d, env=tc_env)
@@ -209,3 +215,30 @@ def test_deploy_update_status_invoke_manage_rollback_undeploy(run, tc_env, flask
     assert fetch(tc_fake, url)[0] == 404
     r = run(["status", "dev"], cwd=d, env=tc_env)
     assert r.returncode == 1 and "not deployed" in r.stderr
+
+
+def test_touch_warns_and_is_skipped_when_nothing_changed(run, tc_env, tc_project, tc_fake):
+    """touch_path answering 5xx is a warning, not a failed deploy; a no-change update
+    touches nothing; touch: false sends no Invoke."""
+    d = tc_project({"touch": True, "touch_path": "/missing"})
+    (d / "app.py").write_text((d / "app.py").read_text() + '''
+
+@app.route("/missing")
+def missing():
+    return "down", 503
+''')
+    r = run(["deploy", "dev"], cwd=d, env=tc_env)
+    assert r.returncode == 0, r.stderr
+    assert "warning: touch: GET /missing answered HTTP 503; see 'hoist tail dev'" in r.stderr
+    ev = json.loads(fake_requests(tc_fake, "scf", "Invoke")[0]["params"]["ClientContext"])
+    assert ev["path"] == "/missing"
+    n0 = len(fake_requests(tc_fake))
+    r = run(["update", "dev"], cwd=d, env=tc_env)
+    assert r.returncode == 0, r.stderr
+    assert "Invoke" not in [a for _, a in actions_since(tc_fake, n0)]
+    tc_project({"touch": False})
+    (d / "app.py").write_text((d / "app.py").read_text() + "\n# v2\n")
+    n0 = len(fake_requests(tc_fake))
+    r = run(["update", "dev"], cwd=d, env=tc_env)
+    assert r.returncode == 0, r.stderr
+    assert "Invoke" not in [a for _, a in actions_since(tc_fake, n0)]
