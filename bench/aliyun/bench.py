@@ -6,6 +6,7 @@ Then the peak RSS of a deploy whose zip goes inline (48 MiB of random bytes:
 base64 streamed into CreateFunction's JSON body) and through OSS (150 MiB),
 against the small deploy measured in the same run.  Writes are calls other
 than Get*/List*/Describe*/Head*, the stage lock's own marker left out.
+APIGW=1: the stage is fronted by API Gateway (api_key_required and cors too).
 """
 import json
 import os
@@ -61,7 +62,9 @@ def project(work):
         "provider": "aliyun", "project_name": "flaskdemo", "app_function": "app.app",
         "region": "cn-hangzhou", "runtime": "python3.10", "site_packages": str(sp),
         "exclude": ["*.so"],
-        "events": [{"function": "tasks.heartbeat", "expression": "rate(5 minutes)"}]}}))
+        "events": [{"function": "tasks.heartbeat", "expression": "rate(5 minutes)"}],
+        **({"apigateway_enabled": True, "api_key_required": True, "cors": True}
+           if os.environ.get("APIGW") else {})}}))
     return app
 
 

@@ -7,6 +7,7 @@
 # the small deploy measured in the same run.
 #
 #   sh bench/aliyun/run.sh [HOIST] [RUNS]
+#   APIGW=1 sh bench/aliyun/run.sh ...   the stage behind Alibaba Cloud API Gateway
 #
 # Targets: a no-change update makes read calls only (0 writes, 0 uploads);
 # peak memory ≤ 20 MiB whatever the package's size.
