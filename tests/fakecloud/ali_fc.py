@@ -20,13 +20,16 @@ import json
 import os
 import re
 import shutil
+import struct
 import subprocess
 import threading
 import time
 import uuid
 import zipfile
+import zlib
 
 from .fakealiyun import ACCOUNT, AliError, now_iso, op, _query_pairs
+from .zipcheck import check_zip
 
 SETTLE_SECONDS = float(os.environ.get("HOIST_FAKE_SETTLE", "0.3"))
 RUNTIMES = ("python3.9", "python3.10", "python3.12", "custom", "custom.debian10",
@@ -88,10 +91,8 @@ def _store_code(fake, path_or_bytes, crc=None):
         except OSError:
             shutil.copyfile(path_or_bytes, dst)
     try:
-        with zipfile.ZipFile(dst) as z:
-            if z.testzip() is not None:
-                raise zipfile.BadZipFile("corrupt member")
-    except zipfile.BadZipFile:
+        check_zip(dst)
+    except (zipfile.BadZipFile, zlib.error, struct.error):
         os.unlink(dst)
         raise AliError(400, "InvalidArgument", "code is not a valid zip file")
     if crc is None:

@@ -888,13 +888,34 @@ class _Handler(BaseHTTPRequestHandler):
         self.send(200, {"Content-Type": "application/json"}, out.encode())
 
 
+_digests = {}           # id -> (bytes, SHA-256 hex) of the last few big blobs
+_digests_lock = threading.Lock()
+
+
+def sha256_hex(data):
+    """hashlib.sha256(data).hexdigest(), once per big bytes object: an upload is
+    hashed for the request log, for CodeSha256 and for the state dump."""
+    if type(data) is not bytes or len(data) < 1 << 16:
+        return hashlib.sha256(data).hexdigest()
+    with _digests_lock:
+        hit = _digests.get(id(data))
+    if hit is not None and hit[0] is data:
+        return hit[1]
+    h = hashlib.sha256(data).hexdigest()
+    with _digests_lock:
+        while len(_digests) >= 8:
+            del _digests[next(iter(_digests))]
+        _digests[id(data)] = (data, h)
+    return h
+
+
 def _jsonable(v):
     if isinstance(v, dict):
         return {str(k): _jsonable(x) for k, x in v.items()}
     if isinstance(v, (list, tuple, set)):
         return [_jsonable(x) for x in v]
     if isinstance(v, (bytes, bytearray)):
-        return {"__bytes__": len(v), "sha256": hashlib.sha256(v).hexdigest()}
+        return {"__bytes__": len(v), "sha256": sha256_hex(v)}
     if isinstance(v, datetime.datetime):
         return v.isoformat()
     return v

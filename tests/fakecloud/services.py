@@ -17,7 +17,8 @@ import uuid
 import zipfile
 import zlib
 
-from .fakeaws import ACCOUNT, AWSError
+from .fakeaws import ACCOUNT, AWSError, sha256_hex
+from .zipcheck import check_zip
 
 HANDLERS = {}
 SETTLE_SECONDS = float(os.environ.get("HOIST_FAKE_SETTLE", "0.3"))
@@ -340,23 +341,9 @@ def _code(fake, p, ctx):
 
 def _check_zip(data):
     """Every member inflates to its recorded size and CRC-32, as Lambda's unzip
-    checks (ZipFile.testzip's check, without its per-member stream overhead)."""
-    view = memoryview(data)
+    checks (zipcheck.py)."""
     try:
-        for info in zipfile.ZipFile(io.BytesIO(data)).infolist():
-            off = info.header_offset
-            if data[off:off + 4] != b"PK\x03\x04":
-                raise zipfile.BadZipFile(f"no local header for {info.filename}")
-            n, m = struct.unpack("<HH", data[off + 26:off + 30])
-            raw = view[off + 30 + n + m:off + 30 + n + m + info.compress_size]
-            if info.compress_type == zipfile.ZIP_STORED:
-                out = raw
-            elif info.compress_type == zipfile.ZIP_DEFLATED:
-                out = zlib.decompress(raw, -15)
-            else:
-                raise zipfile.BadZipFile(f"{info.filename}: compression {info.compress_type}")
-            if len(out) != info.file_size or zlib.crc32(out) != info.CRC:
-                raise zipfile.BadZipFile(f"{info.filename}: bad CRC or size")
+        check_zip(data)
     except (zipfile.BadZipFile, zlib.error, struct.error):
         raise AWSError(400, "InvalidParameterValueException",
                        "Could not unzip uploaded file. Please check your file, then try to upload again.")
@@ -413,7 +400,7 @@ def create_function(fake, p, ctx):
            "Description": p.get("Description", ""), "Timeout": p.get("Timeout", 3),
            "MemorySize": p.get("MemorySize", 128),
            "LastModified": now().strftime("%Y-%m-%dT%H:%M:%S.000+0000"),
-           "CodeSha256": base64.b64encode(hashlib.sha256(code).digest()).decode(),
+           "CodeSha256": base64.b64encode(bytes.fromhex(sha256_hex(code))).decode(),
            "Version": "$LATEST", "State": "Pending", "StateReason": "The function is being created.",
            "LastUpdateStatus": "InProgress", "PackageType": "Zip",
            "Architectures": p.get("Architectures", ["x86_64"]),
@@ -569,7 +556,7 @@ def update_function_code(fake, p, ctx):
     _check_zip(code)
     f["code"] = code
     f["config"].update(CodeSize=len(code), LastUpdateStatus="InProgress",
-                       CodeSha256=base64.b64encode(hashlib.sha256(code).digest()).decode())
+                       CodeSha256=base64.b64encode(bytes.fromhex(sha256_hex(code))).decode())
     f["settle_at"] = time.time() + SETTLE_SECONDS
     if p.get("Architectures"):
         f["config"]["Architectures"] = p["Architectures"]

@@ -10,13 +10,16 @@ import base64
 import io
 import json
 import re
+import struct
 import subprocess
 import tempfile
 import time
 import uuid
 import zipfile
+import zlib
 
 from .faketencent import APPID, TCError, action, stamp
+from .zipcheck import check_zip
 
 RUNTIMES = ("Python2.7", "Python3.6", "Python3.7", "Python3.9", "Python3.10", "CustomRuntime")
 NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,58}[A-Za-z0-9]$")
@@ -106,10 +109,9 @@ def code_from(fake, p, ctx):
             raise TCError("ResourceNotFound.CosObject", f"COS object {cos}-{APPID}/{key} in "
                           f"{region} not found")
     try:
-        z = zipfile.ZipFile(io.BytesIO(data))
-        z.testzip()
-        unzipped = sum(i.file_size for i in z.infolist())
-    except zipfile.BadZipFile:
+        check_zip(data)
+        unzipped = sum(i.file_size for i in zipfile.ZipFile(io.BytesIO(data)).infolist())
+    except (zipfile.BadZipFile, zlib.error, struct.error):
         raise TCError("InvalidParameterValue.Code", "the code is not a zip archive")
     if unzipped > 500 * 1024 * 1024:
         raise TCError("InvalidParameterValue.Code", "the unzipped code is over 500 MB")

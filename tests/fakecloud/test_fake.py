@@ -121,6 +121,10 @@ def test_damaged_zip_refused_as_lambda_does(client, fake_aws):
     good = handler_zip("def handler(event, context):\n    return 1\n" + "# pad\n" * 400)
     bad_crc = bytearray(good)
     bad_crc[60] ^= 0xFF                    # inside the member's deflated bytes
+    # the fake remembers members it inflated and found right (zipcheck.py): a good zip
+    # first, then damaged copies of it with the same directory are refused all the same
+    lam.create_function(FunctionName="g", Runtime="python3.12", Handler="hoist_handler.handler",
+                        Role="arn:aws:iam::123456789012:role/r", Code={"ZipFile": good})
     for code in (bytes(bad_crc), good[:-30], b"not a zip"):
         with pytest.raises(ClientError) as e:
             lam.create_function(FunctionName="f", Runtime="python3.12",
