@@ -70,3 +70,13 @@ int remote_env_check_file(const struct stage *st, struct herr *e)
 	free(path);
 	return rc;
 }
+
+int remote_env_unreadable(const struct stage *st, const char *url, const char *region,
+			  struct herr *e)
+{
+	herr_prefix(e, "remote_env %s cannot be read: ", url);
+	e->code = HOIST_USAGE;
+	herr_hint(e, "create the object (a JSON object of strings) in the stage's region (%s), "
+		  "or fix remote_env in %s", region, st->settings_path);
+	return HOIST_USAGE;
+}

@@ -21,6 +21,13 @@ struct stage;
  */
 int remote_env_check(const char *where, const char *data, size_t len, struct herr *e);
 
+/*
+ * The provider refused to read remote_env `url` (a 4xx, e saying why): e
+ * becomes the exit-2 settings error naming it, with what to do.
+ */
+int remote_env_unreadable(const struct stage *st, const char *url, const char *region,
+			  struct herr *e);
+
 /* local: the stage's remote_env file (relative to the project directory), checked. */
 int remote_env_check_file(const struct stage *st, struct herr *e);
 

@@ -1241,6 +1241,30 @@ static int check_function_name(struct ctx *c, json_t *st)
  * dead-letter target (SCF's only kind), layers as "name:version", and the
  * VPC by VpcId + SubnetId.
  */
+/*
+ * tencent's tasks: no SNS (a task is an SCF Invoke), and remote_env names a
+ * COS bucket by its full name, <bucket>-<appid>.
+ */
+static void check_tencent_tasks(struct ctx *c, json_t *st)
+{
+	const char *src = json_string_value(json_object_get(st, "async_source"));
+	const char *env = json_string_value(json_object_get(st, "remote_env"));
+	const char *b = env && str_starts(env, "cos://") ? env + 6 : NULL;
+	size_t blen = b ? strcspn(b, "/") : 0, digits = 0;
+
+	c->key = "async_source";
+	if (src && !strcmp(src, "sns"))
+		bad(c, "async_source: \"sns\" is not available on tencent: Tencent Cloud has no SNS; "
+		    "tasks are SCF Invoke calls with InvocationType Event (remove the key or set "
+		    "it to \"lambda\")");
+	while (digits < blen && isdigit((unsigned char)b[blen - 1 - digits]))
+		digits++;
+	c->key = "remote_env";
+	if (b && (!digits || digits + 1 >= blen || b[blen - 1 - digits] != '-'))
+		bad(c, "remote_env: '%s' does not name a COS bucket as <bucket>-<appid> "
+		    "(e.g. cos://config-1250000000/app.json)", env);
+}
+
 static void check_tencent(struct ctx *c, json_t *st)
 {
 	const char *rt = json_string_value(json_object_get(st, "runtime"));
@@ -1278,6 +1302,7 @@ static void check_tencent(struct ctx *c, json_t *st)
 		bad(c, "vpc_config: a tencent stage takes {\"VpcId\": \"vpc-…\", "
 		    "\"SubnetId\": \"subnet-…\"} (SCF's VpcConfig); SubnetIds and "
 		    "SecurityGroupIds are AWS's");
+	check_tencent_tasks(c, st);
 	c->key = NULL;
 }
 

@@ -27,9 +27,10 @@
 	"(function_url_enabled, on by default)"
 #define AWS_ONLY "this is an AWS feature"
 #define NOT_IMPL "this Zappa feature is not implemented by hoist; remove the key"
-#define ASYNC_PV (P_AWS | P_ALIYUN | P_LOCAL)
-#define ASYNC_NOT_YET \
-	"asynchronous tasks are not implemented on this provider yet"
+#define ASYNC_PV P_ALL
+#define DYNAMO_ONLY \
+	"only aws keeps task responses in a DynamoDB table with a capacity; elsewhere " \
+	"they are objects or files"
 #define ROLE_NOT_IMPL \
 	"hoist does not implement custom role policy files; manage the role yourself and " \
 	"set role_arn (or role_name with manage_roles: false), or use extra_permissions"
@@ -80,8 +81,7 @@ const struct settings_key settings_keys[] = {
 	{ "environment_variables", T_OBJ, P_ALL, CK_ENVMAP, NULL, { { 0 } }, { NULL }, NULL },
 	{ "aws_environment_variables", T_OBJ, P_AWS, CK_ENVMAP, NULL, { { 0 } }, { NULL },
 	  "use environment_variables" },
-	{ "remote_env", T_STR, P_AWS | P_ALIYUN | P_LOCAL, CK_REMOTE_ENV, NULL, { { 0 } }, { NULL },
-	  "remote_env is not implemented on this provider yet; use environment_variables" },
+	{ "remote_env", T_STR, P_ALL, CK_REMOTE_ENV, NULL, { { 0 } }, { NULL }, NULL },
 	/* Zappa's deprecated spelling of remote_env */
 	{ "remote_env_bucket", T_STR, 0, CK_NONE, NULL, { { 0 } }, { NULL },
 	  "Zappa's old spelling; write remote_env: \"s3://<bucket>/<file>\" instead" },
@@ -236,15 +236,14 @@ const struct settings_key settings_keys[] = {
 	{ "events", T_ARR, P_ALL, CK_EVENTS, NULL, { { 0 } }, { NULL }, NULL },
 	/* Zappa's asynchronous tasks (templates/python/hoist_tasks.py). */
 	{ "async_source", T_STR, ASYNC_PV, CK_CHOICE, "lambda|sns", { { 0 } },
-	  ALL4("\"lambda\""), ASYNC_NOT_YET },
+	  ALL4("\"lambda\""), NULL },
 	/* What async_source and async_response_table ask for: nothing where they are refused. */
 	{ "async_resources", T_BOOL, P_ALL, CK_NONE, NULL, { { 0 } }, ALL4("true"), NULL },
-	{ "async_response_table", T_STR, ASYNC_PV, CK_TABLE, NULL, { { 0 } }, { NULL },
-	  ASYNC_NOT_YET },
+	{ "async_response_table", T_STR, ASYNC_PV, CK_TABLE, NULL, { { 0 } }, { NULL }, NULL },
 	{ "async_response_table_read_capacity", T_INT, ASYNC_PV & P_AWS, CK_RANGE, NULL,
-	  { R(1, 40000) }, ALL4("1"), ASYNC_NOT_YET },
+	  { R(1, 40000) }, ALL4("1"), DYNAMO_ONLY },
 	{ "async_response_table_write_capacity", T_INT, ASYNC_PV & P_AWS, CK_RANGE, NULL,
-	  { R(1, 40000) }, ALL4("1"), ASYNC_NOT_YET },
+	  { R(1, 40000) }, ALL4("1"), DYNAMO_ONLY },
 	{ "cognito", T_OBJ, 0, CK_NONE, NULL, { { 0 } }, { NULL }, NOT_IMPL },
 	{ "bot_events", T_ARR, 0, CK_OBJLIST, NULL, { { 0 } }, { NULL },
 	  "hoist does not connect Amazon Lex bots; remove the key" },

@@ -71,14 +71,10 @@ static int remote_env_oss(struct ali_ctx *x, const char *url, struct herr *e)
 	snprintf(range, sizeof(range), "bytes=0-%d", REMOTE_ENV_MAX);
 	out_info("Checking remote_env %s", url);
 	rc = ali_do(&x->client, &c, &r, e);
-	if (rc && r.status >= 400 && r.status < 500) {
-		herr_prefix(e, "remote_env %s cannot be read: ", url);
-		e->code = rc = HOIST_USAGE;
-		herr_hint(e, "create the object (a JSON object of strings) in the stage's region, "
-			  "or fix remote_env in %s", x->st->settings_path);
-	} else if (!rc) {
+	if (rc && r.status >= 400 && r.status < 500)
+		rc = remote_env_unreadable(x->st, url, x->region, e);
+	else if (!rc)
 		rc = remote_env_check(url, r.raw.s ? r.raw.s : "", r.raw.len, e);
-	}
 	ali_result_free(&r);
 	free(bucket);
 	return rc;

@@ -57,7 +57,7 @@ static int cos_sign(const struct http_request *rq, struct http_headers *extra, v
 }
 
 /* COS's <Error><Code>…</Code><Message>…</Message></Error> into e. */
-static int cos_error(const char *what, const struct http_response *rs, struct herr *e)
+int cos_error(const char *what, const struct http_response *rs, struct herr *e)
 {
 	json_t *d = rs->body.len ? xml_to_json(rs->body.s, rs->body.len, NULL) : NULL;
 	const char *code = json_string_value(json_object_get(d, "Code"));
@@ -77,23 +77,15 @@ static int cos_error(const char *what, const struct http_response *rs, struct he
  * apart by lock.c).  A PUT or DELETE first takes the stage lock's marker
  * (stage_before_write; the marker's own requests pass through).
  */
-static int cos_do(struct tc_ctx *x, const char *what, const char *method, const char *bucket,
-		  const char *key, const struct cos_pair *params, size_t np,
-		  const struct http_headers *headers, const struct http_body *stream,
-		  const char *mem, struct http_response *rs, struct herr *e)
+static int cos_do_host(struct tc_ctx *x, const char *what, const char *method, const char *host,
+		       const char *key, const struct cos_pair *params, size_t np,
+		       const struct http_headers *headers, const struct http_body *stream,
+		       const char *mem, struct http_response *rs, struct herr *e)
 {
-	const char *appid;
-	char *host, *url, *path, *via;
+	char *url, *path, *via;
 	struct sbuf q;
 	int rc;
 
-	memset(rs, 0, sizeof(*rs));
-	if ((!strcmp(method, "PUT") || !strcmp(method, "DELETE")) &&
-	    (rc = stage_before_write(x->st, e)) != HOIST_OK)
-		return rc;
-	if ((rc = tc_appid(x, &appid, e)) != HOIST_OK)
-		return rc;
-	host = xasprintf("%s-%s.cos.%s.myqcloud.com", bucket, appid, x->region);
 	path = digest_pct_encode(key, strlen(key), true);
 	sbuf_init(&q);
 	for (size_t i = 0; i < np; i++) {
@@ -116,6 +108,38 @@ static int cos_do(struct tc_ctx *x, const char *what, const char *method, const 
 	free(url);
 	free(path);
 	sbuf_free(&q);
+	return rc;
+}
+
+static int cos_do(struct tc_ctx *x, const char *what, const char *method, const char *bucket,
+		  const char *key, const struct cos_pair *params, size_t np,
+		  const struct http_headers *headers, const struct http_body *stream,
+		  const char *mem, struct http_response *rs, struct herr *e)
+{
+	const char *appid;
+	char *host;
+	int rc;
+
+	memset(rs, 0, sizeof(*rs));
+	if ((!strcmp(method, "PUT") || !strcmp(method, "DELETE")) &&
+	    (rc = stage_before_write(x->st, e)) != HOIST_OK)
+		return rc;
+	if ((rc = tc_appid(x, &appid, e)) != HOIST_OK)
+		return rc;
+	host = xasprintf("%s-%s.cos.%s.myqcloud.com", bucket, appid, x->region);
+	rc = cos_do_host(x, what, method, host, key, params, np, headers, stream, mem, rs, e);
+	free(host);
+	return rc;
+}
+
+int cos_read(struct tc_ctx *x, const char *bucket_appid, const char *key,
+	     const struct http_headers *headers, struct http_response *rs, struct herr *e)
+{
+	char *host = xasprintf("%s.cos.%s.myqcloud.com", bucket_appid, x->region);
+	int rc;
+
+	memset(rs, 0, sizeof(*rs));
+	rc = cos_do_host(x, "GetObject", "GET", host, key, NULL, 0, headers, NULL, NULL, rs, e);
 	free(host);
 	return rc;
 }

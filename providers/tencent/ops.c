@@ -5,8 +5,9 @@
  *
  *   CLS logset/topic → function $LATEST (code only when its hash changed,
  *   configuration only when it differs) → a published version when
- *   anything changed → the stage alias on it → the function URL on the
- *   alias → timers on the alias → old versions pruned.
+ *   anything changed → the stage alias on it → timers on the alias → the
+ *   task response bucket (tasks.c) → old versions pruned → the function URL
+ *   on the alias; remote_env and role_arn are checked first (tasks.c).
  *
  * SCF returns no code hash, so hoist keeps the package's SHA-256 in the
  * function's Description ("hoist code sha256 <hex>", after the user's
@@ -545,7 +546,10 @@ out:
 	return rc;
 }
 
-/* Timers, old versions, then the function URL: the steps once the alias is right. */
+/*
+ * Timers, the task response bucket, old versions, then the function URL: the
+ * steps once the alias is right.
+ */
 static int finish(struct tc_ctx *x, char **url, struct herr *e)
 {
 	json_t *ts = NULL;
@@ -553,6 +557,8 @@ static int finish(struct tc_ctx *x, char **url, struct herr *e)
 
 	if (!rc)
 		rc = tc_timers_ensure(x, ts, NULL, e);
+	if (!rc)
+		rc = tc_tasks_ensure(x, e);
 	if (!rc)
 		rc = prune(x, e);
 	/* The URL last: a stage with its URL is one a deploy finished (tc_deploy). */
@@ -582,7 +588,11 @@ static int begin(const struct stage *st, const struct deploy_args *a, struct art
 		return rc;
 	if ((rc = art_from(st, a->pkg, art, &tencent_provider.limits, e)) != HOIST_OK)
 		return rc;
-	return tc_ctx_open(x, st, e);
+	if ((rc = tc_ctx_open(x, st, e)) != HOIST_OK)
+		return rc;
+	if ((rc = tc_tasks_check(x, e)) != HOIST_OK)
+		tc_ctx_close(x);
+	return rc;
 }
 
 /*

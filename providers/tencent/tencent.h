@@ -123,6 +123,16 @@ int cos_get(struct tc_ctx *x, const char *bucket, const char *key, char **body, 
  */
 int cos_put_new(struct tc_ctx *x, const char *bucket, const char *key, const char *body,
 		bool *stored, struct herr *e);
+/*
+ * GET bucket_appid/key (the bucket's full name, any account's) in the
+ * stage's region with extra headers: *rs the answer, any status.
+ */
+struct http_headers;
+struct http_response;
+int cos_read(struct tc_ctx *x, const char *bucket_appid, const char *key,
+	     const struct http_headers *headers, struct http_response *rs, struct herr *e);
+/* COS's XML error answer into e (HOIST_FAIL, "COS <what> failed: Code: Message (HTTP n)"). */
+int cos_error(const char *what, const struct http_response *rs, struct herr *e);
 /* Delete every object under prefix (bucket may not exist); *n how many. */
 int cos_delete_prefix(struct tc_ctx *x, const char *bucket, const char *prefix, int *n,
 		      struct herr *e);
@@ -139,6 +149,13 @@ int cls_remove(struct tc_ctx *x, struct herr *e);
 int cls_search(struct tc_ctx *x, const char *topic, long long from_ms, long long to_ms,
 	       const char *query, char **context_io, json_t **results, bool *over,
 	       struct herr *e);
+
+/* ---- tasks.c: remote_env and asynchronous tasks ------------------------------------ */
+
+/* Before anything changes: role_arn for what the function calls, the cos:// object (exit 2). */
+int tc_tasks_check(struct tc_ctx *x, struct herr *e);
+/* async_response_table with async_resources: the response bucket made if missing. */
+int tc_tasks_ensure(struct tc_ctx *x, struct herr *e);
 
 /* ---- frontdoor.c: the function URL ---------------------------------------------- */
 

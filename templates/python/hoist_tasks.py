@@ -44,7 +44,9 @@ Per provider (hoist_settings.PROVIDER):
            service "sns" sends the SNS-shaped event the same way, and
            responses are objects <function>/async-responses/<table>/<id>.json
            in the stage's OSS / COS bucket (ASYNC_RESPONSE_BUCKET, else on
-           aliyun hoist-<account>-<region>).
+           aliyun hoist-<account>-<region>; on tencent that name, else
+           hoist-<region>, with -<appid> added).  SCF tasks go to the stage's
+           alias when the function invokes itself.
 Payload limits: 256 KB on AWS and local (Lambda asynchronous invocation and
 SNS), 128 KB on Alibaba FC and Tencent SCF; over it, AsyncException.
 """
@@ -237,7 +239,31 @@ def _cloud_invoke(provider, function, payload, region):
         import hoist_aliyun
         return hoist_aliyun.fc_invoke_async(function, payload, region) == 202
     import hoist_tencent
-    return hoist_tencent.scf_invoke_event(function, payload.decode("utf-8"), region)
+    # the function itself: on the stage's alias (the version the stage serves)
+    qualifier = _tencent_alias() if function == os.environ.get("SCF_FUNCTIONNAME") else None
+    return hoist_tencent.scf_invoke_event(function, payload.decode("utf-8"), region,
+                                          qualifier=qualifier)
+
+
+def _tencent_alias():
+    """The stage's SCF alias, as providers/tencent/ctx.c names it (a letter first)."""
+    stage = _setting("STAGE") or ""
+    return stage if stage[:1].isalpha() else "s" + stage
+
+
+def _tencent_appid():
+    """The AppId of the account the function runs in: SCF's environment, else its context."""
+    appid = os.environ.get("TENCENTCLOUD_APPID")
+    if not appid:
+        context = getattr(sys.modules.get("hoist_handler"), "current_context", None)
+        if isinstance(context, dict):
+            appid = context.get("tencentcloud_appid")
+        else:
+            appid = getattr(context, "tencentcloud_appid", None)
+    if not appid:
+        raise AsyncException("no TENCENTCLOUD_APPID in the environment or the invocation's "
+                             "context: cannot name the stage's COS bucket")
+    return str(appid)
 
 
 def _object_store():
@@ -247,6 +273,10 @@ def _object_store():
         # the provider's default bucket (providers/aliyun/oss.c)
         bucket = "hoist-%s-%s" % (os.environ["FC_ACCOUNT_ID"],
                                   os.environ.get("FC_REGION") or "cn-hangzhou")
+    if _provider() == "tencent":
+        # providers/tencent/cos.c: s3_bucket (its name without -<appid>), else hoist-<region>
+        import hoist_tencent
+        bucket = "%s-%s" % (bucket or "hoist-%s" % hoist_tencent.region_of(), _tencent_appid())
     if not bucket:
         raise AsyncException("no bucket for captured responses: set s3_bucket (the stage's "
                              "object storage bucket)")

@@ -21,7 +21,8 @@ Errors are Tencent's: {"Response": {"Error": {"Code", "Message"}, "RequestId"}}
 with HTTP 200.
 
 Side channel (unsigned, same port):
-  GET  /__fake/requests   every signed request: [{service, action, params, time}]
+  GET  /__fake/requests   every signed request: [{service, action, params, time,
+                          secret_id}]
   POST /__fake/reset      forget requests, state and faults
   POST /__fake/faults     {"action": "CreateFunction" | "cos:PutObject" | "*",
                            "kind": "throttle" | "internal" | "http500" | "reset" |
@@ -174,10 +175,10 @@ class Fake:
                     return dict(f)
         return None
 
-    def record(self, service, name, params):
+    def record(self, service, name, params, secret_id=None):
         with self.lock:
             self.requests.append({"service": service, "action": name, "params": params,
-                                  "time": time.time()})
+                                  "time": time.time(), "secret_id": secret_id})
 
 
 class _Server(ThreadingHTTPServer):
@@ -228,7 +229,7 @@ class _Handler(fakeaws._Handler):
                 params = json.loads(body or b"{}")
             except ValueError:
                 raise TCError("InvalidParameter", "the body is not JSON")
-            self.fake.record(svc, name, params)
+            self.fake.record(svc, name, params, ctx["secret_id"])
             kill = self.fake.take_kill()
             if kill and kill["when"] == "before":
                 return self.kill_client(kill)

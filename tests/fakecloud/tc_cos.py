@@ -85,6 +85,7 @@ def _verify(h, host, path, query, fake):
     want_token = fake.tokens.get(sid)
     if want_token is not None and h.headers.get("x-cos-security-token") != want_token:
         raise COSError(403, "InvalidAccessKeyId", "security token mismatch")
+    return sid
 
 
 def _op_name(method, key, query):
@@ -103,10 +104,10 @@ def serve(h, host, parts, body):
         region = rest[:-len(".myqcloud.com")]
         query = dict(parse_qsl(parts.query, keep_blank_values=True))
         key = unquote(parts.path).lstrip("/")
-        _verify(h, host, parts.path, query, fake)
+        sid = _verify(h, host, parts.path, query, fake)
         name = _op_name(h.command, key, query)
         fake.record("cos", name, {"Bucket": bucket, "Region": region, "Key": key,
-                                  "Size": len(body), "Query": query})
+                                  "Size": len(body), "Query": query}, sid)
         kill = fake.take_kill()
         if kill and kill["when"] == "before":
             return h.kill_client(kill)

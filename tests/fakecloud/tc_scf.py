@@ -4,15 +4,21 @@ function URL), Invoke, custom domains.  Calls are asynchronous as on SCF:
 a created or updated function is Creating/Updating for `settle_polls`
 GetFunction calls, and writes to a function that is not Active fail with
 FailedOperation.  Invoke and function URLs run the packaged code for real
-(run_function): the event function's handler in a Python subprocess.
+(run_function): the event function's handler in a Python subprocess, with
+what SCF gives it (SCF_* and TENCENTCLOUD_* variables, its execution role's
+temporary credentials, and this fake as its network).  Invoke with
+InvocationType Event returns at once and runs the code later on a thread,
+once (state "scf_async").
 """
 import base64
+import hashlib
 import io
 import json
 import re
 import struct
 import subprocess
 import tempfile
+import threading
 import time
 import uuid
 import zipfile
@@ -506,14 +512,26 @@ def resolve_qualifier(f, q):
     return q, v["config"], v["code"]
 
 
-def run_function(fake, name, qualifier, event):
+def role_credentials(fake, role):
+    """The temporary credentials SCF hands a function whose execution role is `role`
+    (TENCENTCLOUD_SECRETID / SECRETKEY / SESSIONTOKEN): accepted by this fake's TC3
+    and COS checks, the session token required with them."""
+    digest = hashlib.sha256(role.encode()).hexdigest()
+    sid, key, token = "AKIDROLE" + digest[:24], "role/" + digest[24:48], "token-" + digest[:32]
+    with fake.lock:
+        fake.keys[sid] = key
+        fake.tokens[sid] = token
+    return sid, key, token
+
+
+def run_function(fake, name, qualifier, event, rid=None):
     """Run the function's handler on `event`: (result dict, log text, request id, ms).
     The fake's lock is held only to read and record state, not while the code runs."""
     from .tc_cls import append_function_log
     with fake.lock:
         f = get_fn(fake, name)
         version, cfg, code = resolve_qualifier(f, qualifier)
-    rid = str(uuid.uuid4())
+    rid = rid or str(uuid.uuid4())
     context = {"function_name": name, "function_version": version, "namespace": "default",
                "request_id": rid, "memory_limit_in_mb": cfg["MemorySize"],
                "time_limit_in_ms": cfg["Timeout"] * 1000, "tencentcloud_region": f["region"],
@@ -524,6 +542,11 @@ def run_function(fake, name, qualifier, event):
         env = {"PATH": "/usr/bin:/bin", "SCF_FUNCTIONNAME": name, "SCF_NAMESPACE": "default",
                "SCF_FUNCTIONVERSION": version, "TENCENTCLOUD_REGION": f["region"],
                "TENCENTCLOUD_APPID": APPID, "SCF_RUNTIME": cfg["Runtime"]}
+        if cfg.get("Role"):           # the execution role's credentials
+            sid, key, token = role_credentials(fake, cfg["Role"])
+            env.update(TENCENTCLOUD_SECRETID=sid, TENCENTCLOUD_SECRETKEY=key,
+                       TENCENTCLOUD_SESSIONTOKEN=token)
+        env["TENCENTCLOUD_ENDPOINT_URL"] = getattr(fake, "url", "")   # the fake is the network
         for kv in (cfg.get("Environment") or {}).get("Variables") or []:
             env[kv["Key"]] = kv.get("Value") or ""
         proc = subprocess.run(["/usr/bin/python3", "-I", "-S", "-c", RUNNER, d, json.dumps(context),
@@ -554,10 +577,11 @@ def invoke(fake, p, ctx):
         event = json.loads(p.get("ClientContext") or "{}")
     except ValueError:
         raise TCError("InvalidParameterValue.ClientContext", "ClientContext is not JSON")
-    result, text, rid, ms = run_function(fake, p["FunctionName"], q, event)
     if p.get("InvocationType") == "Event":
-        return {"Result": {"FunctionRequestId": rid, "RetMsg": "", "ErrMsg": "", "Log": "",
-                           "InvokeResult": 0, "Duration": 0, "BillDuration": 0, "MemUsage": 0}}
+        return {"Result": {"FunctionRequestId": queue_event(fake, p["FunctionName"], q, event),
+                           "RetMsg": "", "ErrMsg": "", "Log": "", "InvokeResult": 0,
+                           "Duration": 0, "BillDuration": 0, "MemUsage": 0}}
+    result, text, rid, ms = run_function(fake, p["FunctionName"], q, event)
     ok = "error" not in result
     return {"Result": {"FunctionRequestId": rid, "Duration": float(ms), "BillDuration": ms,
                        "MemUsage": 1 << 24, "InvokeResult": 0 if ok else -1,
@@ -568,6 +592,31 @@ def invoke(fake, p, ctx):
 
 
 invoke.unlocked = True
+
+
+def queue_event(fake, name, qualifier, event):
+    """InvocationType Event: the qualifier checked now, the code run later on a thread of
+    its own, once; state "scf_async"[request id] says what happened (queued, running,
+    done with the result and log).  -> the request id."""
+    with fake.lock:
+        resolve_qualifier(get_fn(fake, name), qualifier)
+        rid = str(uuid.uuid4())
+        rec = fake.st("scf_async")[rid] = {"function": name, "qualifier": qualifier,
+                                           "status": "queued", "runs": 0}
+
+    def later():
+        time.sleep(0.05)            # the caller hears back first
+        with fake.lock:
+            rec.update(status="running", runs=rec["runs"] + 1)
+        try:
+            result, text, _, _ = run_function(fake, name, qualifier, event, rid)
+        except Exception as exc:    # the function went away meanwhile
+            result, text = {"error": str(exc)}, ""
+        with fake.lock:
+            rec.update(status="done", result=result, log=text)
+
+    threading.Thread(target=later, daemon=True).start()
+    return rid
 
 
 # ---- custom domains ---------------------------------------------------------------

@@ -24,7 +24,7 @@ DEFAULTS = {
     "LOG_LEVEL": "INFO", "BINARY_SUPPORT": True, "ADDITIONAL_TEXT_MIMETYPES": [],
     "BASE_PATH": None, "DOMAIN": None, "EVENTS": {}, "EVENT_SOURCES": [], "SLIM_BUNDLE": None,
     "AUTHORIZER_FUNCTION": None, "REMOTE_ENV": None, "ASYNC_SOURCE": "lambda",
-    "ASYNC_RESPONSE_TABLE": None,
+    "ASYNC_RESPONSE_TABLE": None, "ASYNC_RESPONSE_BUCKET": None,
 }
 
 # Per saved HTTP event: the shape the handler should detect and what the app

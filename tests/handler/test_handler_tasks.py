@@ -178,3 +178,33 @@ def test_remote_env_file_is_merged_before_the_app(load_handler, tmp_path, monkey
 def test_unreadable_remote_env_is_logged_not_fatal(load_handler, tmp_path, caplog):
     load_handler(APP_FUNCTION="wsgi_plain.app", REMOTE_ENV=str(tmp_path / "missing.json"))
     assert "could not load remote_env" in caplog.text
+
+
+# ---- tencent: where the function's own calls go ---------------------------------------
+
+@pytest.mark.parametrize("stage,alias", [("dev", "dev"), ("2024", "s2024")])
+def test_tencent_tasks_go_to_the_stage_alias(load_handler, monkeypatch, stage, alias):
+    load_handler(APP_FUNCTION="wsgi_plain.app", PROVIDER="tencent", STAGE=stage)
+    import hoist_tasks
+    import hoist_tencent
+    sent = []
+    monkeypatch.setattr(hoist_tencent, "scf_invoke_event",
+                        lambda fn, ev, region, qualifier=None: sent.append((fn, qualifier)) or "r")
+    monkeypatch.setenv("SCF_FUNCTIONNAME", "demo-" + stage)
+    hoist_tasks._cloud_invoke("tencent", "demo-" + stage, b"{}", None)
+    hoist_tasks._cloud_invoke("tencent", "other-fn", b"{}", None)    # not ours: no alias
+    assert sent == [("demo-" + stage, alias), ("other-fn", None)]
+
+
+@pytest.mark.parametrize("bucket,name", [(None, "hoist-ap-shanghai-1250000000"),
+                                         ("mine", "mine-1250000000")])
+def test_tencent_response_bucket_carries_the_appid(load_handler, monkeypatch, bucket, name):
+    load_handler(APP_FUNCTION="wsgi_plain.app", PROVIDER="tencent",
+                 ASYNC_RESPONSE_TABLE="pies", ASYNC_RESPONSE_BUCKET=bucket)
+    import hoist_tasks
+    monkeypatch.setenv("TENCENTCLOUD_REGION", "ap-shanghai")
+    monkeypatch.delenv("TENCENTCLOUD_APPID", raising=False)
+    with pytest.raises(hoist_tasks.AsyncException, match="TENCENTCLOUD_APPID"):
+        hoist_tasks._object_store()
+    monkeypatch.setenv("TENCENTCLOUD_APPID", "1250000000")
+    assert hoist_tasks._object_store()[2] == name

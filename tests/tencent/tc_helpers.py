@@ -44,3 +44,28 @@ def node(script, *args, timeout=60):
                        text=True, timeout=timeout, env=env)
     assert r.returncode == 0, r.stderr
     return json.loads(r.stdout)
+
+
+WRITES = {"CreateFunction", "UpdateFunctionCode", "UpdateFunctionConfiguration",
+          "PublishVersion", "CreateAlias", "UpdateAlias", "CreateTrigger", "UpdateTrigger",
+          "DeleteTrigger", "CreateLogset", "CreateTopic", "PutObject", "PutBucket",
+          "DeleteFunction", "DeleteFunctionVersion", "DeleteObject"}
+
+
+def writes_since(fake, n0):
+    """What changed something since request n0, the stage lock's marker aside."""
+    return [(q["service"], q["action"]) for q in fake_requests(fake)[n0:]
+            if q["action"] in WRITES
+            and not q["params"].get("Key", "").startswith("hoist-locks/")]
+
+
+def fetch(fake, url, path="/", data=None, headers=None):
+    """A request to the fake function URL `url` (the fake routes by Host)."""
+    host = url.split("://", 1)[1]
+    req = urllib.request.Request(fake.url + path, data=data, method="POST" if data else "GET",
+                                 headers=dict(headers or {}, Host=host))
+    try:
+        with urllib.request.urlopen(req) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as err:
+        return err.code, err.read().decode()

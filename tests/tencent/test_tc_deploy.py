@@ -7,28 +7,14 @@ no-change update proven from the requests the fake received; nothing of the
 stage left after undeploy."""
 import json
 import re
-import urllib.request
 
 import pytest
 
-from tc_helpers import actions_since, fake_requests, state
+from tc_helpers import WRITES, actions_since, fake_requests, fetch, state, writes_since
 
 FN = "flaskdemo-dev"
 URL_RE = re.compile(r"^https://1250000000-[0-9a-f]{10}\.ap-guangzhou\.tencentscf\.com$")
 DLQ = "qcs::cmq:ap-guangzhou:uin/100000000001:queueName/flaskdemo-dlq"
-WRITES = {"CreateFunction", "UpdateFunctionCode", "UpdateFunctionConfiguration",
-          "PublishVersion", "CreateAlias", "UpdateAlias", "CreateTrigger", "UpdateTrigger",
-          "DeleteTrigger", "CreateLogset", "CreateTopic", "PutObject", "PutBucket",
-          "DeleteFunction", "DeleteFunctionVersion", "DeleteObject"}
-
-
-def writes_since(fake, n0):
-    """What changed something since request n0, the stage lock's marker aside."""
-    return [(q["service"], q["action"]) for q in fake_requests(fake)[n0:]
-            if q["action"] in WRITES
-            and not q["params"].get("Key", "").startswith("hoist-locks/")]
-
-
 def settings(site_packages, **extra):
     s = {
         "provider": "tencent",
@@ -58,18 +44,6 @@ def settings(site_packages, **extra):
 def flask_project(flask_example, flask_site_packages):
     """write(**settings) -> examples/flask with a hoist.json for stage dev."""
     return lambda **extra: flask_example(settings(flask_site_packages, **extra))
-
-
-def fetch(fake, url, path="/", data=None, headers=None):
-    """A request to the fake function URL `url` (the fake routes by Host)."""
-    host = url.split("://", 1)[1]
-    req = urllib.request.Request(fake.url + path, data=data, method="POST" if data else "GET",
-                                 headers=dict(headers or {}, Host=host))
-    try:
-        with urllib.request.urlopen(req) as r:
-            return r.status, r.read().decode()
-    except urllib.error.HTTPError as err:
-        return err.code, err.read().decode()
 
 
 def test_deploy_update_status_invoke_manage_rollback_undeploy(run, tc_env, flask_project,

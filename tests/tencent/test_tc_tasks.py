@@ -1,0 +1,193 @@
+"""Asynchronous tasks and remote_env on Tencent Cloud (issue 13), end to end on
+the fake Tencent Cloud: the packaged handler runs in the fake SCF with its
+execution role's temporary credentials (TENCENTCLOUD_SECRETID / SECRETKEY /
+SESSIONTOKEN, as SCF gives them), so the calls it makes itself (SCF Invoke
+with InvocationType Event, COS objects) are judged by the official SDK
+signers in the fake and must carry the role's session token.
+
+- @task (Zappa's import path and hoist's): the request returns before the
+  task runs (the task waits for a COS object the test puts afterwards), the
+  task runs once, on the stage's alias; with capture_response
+  get_async_response returns its result from the response object in the
+  stage's default COS bucket; a payload over SCF's 128 KB is a clear
+  exception in the caller; an unchanged update writes nothing; undeploy
+  leaves nothing of the stage;
+- remote_env cos://: visible to the app; a missing object, a non-object
+  JSON, either feature without role_arn, async_source "sns", and an s3:// or
+  oss:// remote_env are refused with exit 2 before anything is sent or
+  created."""
+import json
+import sys
+
+from tc_helpers import (APPID, REGION, SECRET_ID, SECRET_KEY, fake_requests, fetch, state,
+                        writes_since)
+from fakecloud.polling import wait_until
+
+sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[2]
+                       / "templates" / "python"))
+import hoist_tencent  # noqa: E402
+
+FN = "hoistapp-dev"
+BUCKET = f"hoist-{REGION}-{APPID}"
+CFG = f"cfg-{APPID}"
+ROLE = "qcs::cam::uin/100000000001:roleName/hoist-tasks"
+
+APP = r'''import json, os, time
+from urllib.parse import parse_qs
+
+from zappa.asynchronous import task, get_async_response
+from hoist_tasks import task as hoist_task, AsyncException
+import hoist_tencent
+
+
+@task(capture_response=True)
+def bake(flavour, tag):
+    gates = "cfg-" + os.environ["TENCENTCLOUD_APPID"]
+    deadline = time.time() + 20
+    while time.time() < deadline:        # the test opens the gate after the request
+        try:
+            hoist_tencent.cos_get(gates, "gates/" + tag)
+            break
+        except hoist_tencent.TencentError:
+            time.sleep(0.05)
+    print("BAKED", flavour, tag)
+    return {"pie": flavour}
+
+
+@hoist_task
+def announce(tag, blob=""):
+    print("ANNOUNCED", tag)
+
+
+def app(environ, start_response):
+    path = environ.get("PATH_INFO", "")
+    q = {k: v[0] for k, v in parse_qs(environ.get("QUERY_STRING", "")).items()}
+    if path == "/bake":
+        r = bake(q["flavour"], tag=q["tag"])
+        out = {"sent": bool(r.sent), "response_id": r.response_id}
+    elif path == "/announce":
+        try:
+            r = announce(q["tag"], blob="x" * int(q.get("size", "0")))
+            out = {"sent": bool(r.sent)}
+        except AsyncException as exc:
+            out = {"error": str(exc)}
+    elif path == "/response":
+        out = get_async_response(q["id"])
+    else:
+        out = {k: os.environ.get(k) for k in ("DB_URL",)}
+    body = json.dumps(out).encode()
+    start_response("200 OK", [("Content-Type", "application/json")])
+    return [body]
+'''
+
+
+def cos(method, bucket, key="", data=b""):
+    """A COS request signed by the test (the account's own keys)."""
+    host = f"{bucket}.cos.{REGION}.myqcloud.com"
+    h = {"Host": host}
+    h["Authorization"] = hoist_tencent.cos_sign(method, key, {}, h, (SECRET_ID, SECRET_KEY, None))
+    return hoist_tencent._send(f"{method} {bucket}/{key}", method, host, "/" + key, h, data,
+                               "COS")
+
+
+def runs(fake, marker):
+    """The asynchronous invocations whose log shows `marker`."""
+    return [a for a in state(fake).get("scf_async", {}).values()
+            if marker in a.get("log", "")]
+
+
+def get(fake, url, path):
+    status, body = fetch(fake, url, path)
+    assert status == 200, body
+    return json.loads(body)
+
+
+def test_bad_task_settings_are_refused_before_anything_is_sent(run, tc_env, tc_project,
+                                                               tc_fake):
+    for extra, words in (
+            ({"async_source": "sns"}, ["async_source", "no SNS"]),
+            ({"remote_env": "s3://cfg/app.json"}, ["remote_env", "cos://bucket/key"]),
+            ({"remote_env": "oss://cfg/app.json"}, ["remote_env", "cos://bucket/key"]),
+            ({"remote_env": "cos://cfg/app.json"}, ["remote_env", "<bucket>-<appid>"])):
+        d = tc_project(dict(extra, role_arn=ROLE))
+        r = run(["deploy", "dev"], cwd=d, env=tc_env)
+        assert r.returncode == 2, (extra, r.stderr)
+        assert all(w in r.stderr for w in words), (extra, r.stderr)
+    assert fake_requests(tc_fake) == []
+    # "lambda", the only source SCF has, is accepted
+    r = run(["settings", "dev"], cwd=tc_project({"async_source": "lambda"}), env=tc_env)
+    assert r.returncode == 0, r.stderr
+
+
+def test_tasks_and_remote_env_on_tencent(run, tc_env, tc_project, tc_fake, monkeypatch):
+    monkeypatch.setenv("TENCENTCLOUD_ENDPOINT_URL", tc_fake.url)
+    cos("PUT", CFG)
+    settings = {"async_response_table": "pies", "remote_env": f"cos://{CFG}/app.json",
+                "site_packages": None}
+    d = tc_project(settings)
+    (d / "app.py").write_text(APP)
+
+    # no role: SCF gives the function no credentials to call COS or SCF with
+    r = run(["deploy", "dev"], cwd=d, env=tc_env)
+    assert r.returncode == 2 and "role_arn" in r.stderr, r.stderr
+    assert f"cos:GetObject on qcs::cos:{REGION}:uid/{APPID}:{CFG}/app.json" in r.stderr
+    assert "cos:PutObject" in r.stderr and "scf:InvokeFunction" in r.stderr
+    d = tc_project(dict(settings, role_arn=ROLE))
+    (d / "app.py").write_text(APP)
+    r = run(["deploy", "dev"], cwd=d, env=tc_env)
+    assert r.returncode == 2, r.stderr
+    assert f"remote_env cos://{CFG}/app.json cannot be read" in r.stderr and "NoSuchKey" in r.stderr
+    cos("PUT", CFG, "app.json", b'["DB_URL"]')
+    r = run(["deploy", "dev"], cwd=d, env=tc_env)
+    assert r.returncode == 2 and "must be a JSON object" in r.stderr, r.stderr
+    assert not state(tc_fake).get("scf")                     # nothing was created
+    cos("PUT", CFG, "app.json", b'{"DB_URL": "mysql://x"}')
+    r = run(["deploy", "dev"], cwd=d, env=tc_env, timeout=120)
+    assert r.returncode == 0, r.stderr
+    url = r.stdout.strip()
+    assert state(tc_fake)["scf"][FN]["config"]["Role"] == "hoist-tasks"
+
+    assert get(tc_fake, url, "/env") == {"DB_URL": "mysql://x"}
+    ans = get(tc_fake, url, "/bake?flavour=apple&tag=t1")
+    assert ans["sent"] is True and ans["response_id"]
+    invokes = fake_requests(tc_fake, "scf", "Invoke")
+    assert invokes[-1]["params"]["InvocationType"] == "Event"
+    assert invokes[-1]["params"]["Qualifier"] == "dev"       # the stage's alias
+    # signed by the function with its role's temporary credentials (token checked)
+    assert invokes[-1]["secret_id"] in tc_fake.tokens and invokes[-1]["secret_id"] != SECRET_ID
+    reads = fake_requests(tc_fake, "cos", "GetObject")
+    assert any(q["params"]["Key"] == "app.json" and q["secret_id"] == invokes[-1]["secret_id"]
+               for q in reads)
+
+    def response():
+        return get(tc_fake, url, "/response?id=" + ans["response_id"])
+
+    assert wait_until(response) == {"status": "in progress", "response": "N/A"}  # started, gated
+    assert not runs(tc_fake, "BAKED apple t1")
+    cos("PUT", CFG, "gates/t1", b"open")
+    wait_until(lambda: response()["status"] == "complete")
+    assert response() == {"status": "complete", "response": {"pie": "apple"}}
+    done = runs(tc_fake, "BAKED apple t1")
+    assert len(done) == 1 and done[0]["runs"] == 1 and done[0]["qualifier"] == "dev"
+    objects = state(tc_fake)["cos"][BUCKET]["objects"]
+    assert f"{FN}/async-responses/pies/{ans['response_id']}.json" in objects
+    assert [q["secret_id"] for q in fake_requests(tc_fake, "cos", "PutObject")
+            if "/async-responses/" in q["params"]["Key"]] == [invokes[-1]["secret_id"]] * 2
+
+    # hoist's own import path; SCF's 128 KB asynchronous payload limit
+    assert get(tc_fake, url, "/announce?tag=t2") == {"sent": True}
+    wait_until(lambda: runs(tc_fake, "ANNOUNCED t2"))
+    big = get(tc_fake, url, "/announce?tag=t3&size=140000")
+    assert "Payload too large" in big["error"] and "131072" in big["error"], big
+
+    # an unchanged update writes nothing for them
+    n0 = len(fake_requests(tc_fake))
+    r = run(["update", "dev"], cwd=d, env=tc_env, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert writes_since(tc_fake, n0) == []
+
+    r = run(["undeploy", "dev", "-y"], cwd=d, env=tc_env, timeout=120)
+    assert r.returncode == 0, r.stderr
+    s = state(tc_fake)
+    assert s["scf"] == {} and s["scf_urls"] == {}
+    assert not [k for k in s["cos"].get(BUCKET, {}).get("objects", {}) if k.startswith(f"{FN}/")]
