@@ -8,7 +8,8 @@ FailedOperation.  Invoke and function URLs run the packaged code for real
 what SCF gives it (SCF_* and TENCENTCLOUD_* variables, its execution role's
 temporary credentials, and this fake as its network).  Invoke with
 InvocationType Event returns at once and runs the code later on a thread,
-once (state "scf_async").
+once, with SCF's two retries of a failed run and its dead-letter delivery
+(queue_event).
 """
 import base64
 import hashlib
@@ -594,26 +595,47 @@ def invoke(fake, p, ctx):
 invoke.unlocked = True
 
 
+ASYNC_RETRIES = 2        # SCF retries a failed asynchronous run twice (after 1 and 2 minutes)
+
+
 def queue_event(fake, name, qualifier, event):
     """InvocationType Event: the qualifier checked now, the code run later on a thread of
-    its own, once; state "scf_async"[request id] says what happened (queued, running,
-    done with the result and log).  -> the request id."""
+    its own, once — or, as SCF does for an execution error, retried twice (after
+    fake.async_retry_delay seconds, SCF's minute scaled down) and then, when the version
+    has a DeadLetterConfig, delivered to that CMQ queue/topic with SCF's RequestID,
+    ErrorCode and ErrorMessage (state "scf_dead_letters"[name]).  State "scf_async"[request
+    id] says what happened: status queued / running / done / failed, runs, the last result
+    and the log of every run.  -> the request id."""
     with fake.lock:
-        resolve_qualifier(get_fn(fake, name), qualifier)
+        _, cfg, _ = resolve_qualifier(get_fn(fake, name), qualifier)
         rid = str(uuid.uuid4())
         rec = fake.st("scf_async")[rid] = {"function": name, "qualifier": qualifier,
-                                           "status": "queued", "runs": 0}
+                                           "status": "queued", "runs": 0, "log": ""}
+        dlq = (cfg.get("DeadLetterConfig") or {}).get("Name")
+    delay = getattr(fake, "async_retry_delay", 0.05)
 
     def later():
         time.sleep(0.05)            # the caller hears back first
+        for attempt in range(1 + ASYNC_RETRIES):
+            if attempt:
+                time.sleep(delay * attempt)
+            with fake.lock:
+                rec.update(status="running", runs=rec["runs"] + 1)
+            try:
+                result, text, _, _ = run_function(fake, name, qualifier, event, rid)
+            except Exception as exc:    # the function went away meanwhile
+                result, text = {"error": str(exc)}, ""
+            with fake.lock:
+                rec.update(result=result, log=rec["log"] + text)
+            if "error" not in result:
+                with fake.lock:
+                    rec["status"] = "done"
+                return
         with fake.lock:
-            rec.update(status="running", runs=rec["runs"] + 1)
-        try:
-            result, text, _, _ = run_function(fake, name, qualifier, event, rid)
-        except Exception as exc:    # the function went away meanwhile
-            result, text = {"error": str(exc)}, ""
-        with fake.lock:
-            rec.update(status="done", result=result, log=text)
+            rec["status"] = "failed"
+            if dlq:
+                fake.st("scf_dead_letters").setdefault(dlq, []).append(
+                    {"RequestID": rid, "ErrorCode": "-1", "ErrorMessage": result["error"]})
 
     threading.Thread(target=later, daemon=True).start()
     return rid

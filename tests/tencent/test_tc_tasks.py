@@ -7,7 +7,8 @@ signers in the fake and must carry the role's session token.
 
 - @task (Zappa's import path and hoist's): the request returns before the
   task runs (the task waits for a COS object the test puts afterwards), the
-  task runs once, on the stage's alias; with capture_response
+  task runs once, on the stage's alias (a failing one three times, then to
+  the dead-letter queue, as SCF does); with capture_response
   get_async_response returns its result from the response object in the
   stage's default COS bucket; a payload over SCF's 128 KB is a clear
   exception in the caller; an unchanged update writes nothing; undeploy
@@ -31,6 +32,7 @@ FN = "hoistapp-dev"
 BUCKET = f"hoist-{REGION}-{APPID}"
 CFG = f"cfg-{APPID}"
 ROLE = "qcs::cam::uin/100000000001:roleName/hoist-tasks"
+DLQ = "qcs::cmq:ap-guangzhou:uin/100000000001:queueName/pies-dlq"
 
 APP = r'''import json, os, time
 from urllib.parse import parse_qs
@@ -59,6 +61,12 @@ def announce(tag, blob=""):
     print("ANNOUNCED", tag)
 
 
+@task
+def burn(tag):
+    print("BURNING", tag)
+    raise RuntimeError("burnt " + tag)
+
+
 def app(environ, start_response):
     path = environ.get("PATH_INFO", "")
     q = {k: v[0] for k, v in parse_qs(environ.get("QUERY_STRING", "")).items()}
@@ -71,6 +79,8 @@ def app(environ, start_response):
             out = {"sent": bool(r.sent)}
         except AsyncException as exc:
             out = {"error": str(exc)}
+    elif path == "/burn":
+        out = {"sent": bool(burn(q["tag"]).sent)}
     elif path == "/response":
         out = get_async_response(q["id"])
     else:
@@ -132,7 +142,7 @@ def test_tasks_and_remote_env_on_tencent(run, tc_env, tc_project, tc_fake, monke
     assert r.returncode == 2 and "role_arn" in r.stderr, r.stderr
     assert f"cos:GetObject on qcs::cos:{REGION}:uid/{APPID}:{CFG}/app.json" in r.stderr
     assert "cos:PutObject" in r.stderr and "scf:InvokeFunction" in r.stderr
-    d = tc_project(dict(settings, role_arn=ROLE))
+    d = tc_project(dict(settings, role_arn=ROLE, dead_letter_arn=DLQ))
     (d / "app.py").write_text(APP)
     r = run(["deploy", "dev"], cwd=d, env=tc_env)
     assert r.returncode == 2, r.stderr
@@ -179,6 +189,13 @@ def test_tasks_and_remote_env_on_tencent(run, tc_env, tc_project, tc_fake, monke
     wait_until(lambda: runs(tc_fake, "ANNOUNCED t2"))
     big = get(tc_fake, url, "/announce?tag=t3&size=140000")
     assert "Payload too large" in big["error"] and "131072" in big["error"], big
+
+    # a failing task: SCF's two retries, then the stage's dead-letter queue
+    assert get(tc_fake, url, "/burn?tag=t4") == {"sent": True}
+    failed = wait_until(lambda: [a for a in runs(tc_fake, "BURNING t4") if a["status"] == "failed"])
+    assert failed[0]["runs"] == 3 and failed[0]["log"].count("BURNING t4") == 3
+    letters = state(tc_fake)["scf_dead_letters"]["pies-dlq"]
+    assert len(letters) == 1 and "burnt t4" in letters[0]["ErrorMessage"]
 
     # an unchanged update writes nothing for them
     n0 = len(fake_requests(tc_fake))
