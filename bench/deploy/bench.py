@@ -30,6 +30,7 @@ import urllib.request
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests"))
+from fakecloud import services  # noqa: E402
 from fakecloud.fakeaws import DEFAULT_KEYS, Fake  # noqa: E402
 
 DIST = pathlib.Path("/usr/lib/python3/dist-packages")
@@ -137,6 +138,7 @@ def report(name, rounds):
 def main():
     hoist, runs = sys.argv[1], int(sys.argv[2])
     base = os.environ.get("BASE")
+    load0 = f"{os.getloadavg()[0]:.2f}"
     work = pathlib.Path(tempfile.mkdtemp())
     fake = Fake().start()
     try:
@@ -165,6 +167,11 @@ def main():
         if z:
             print(f"app: examples/flask with {', '.join(VENDORED)} vendored; "
                   f"zip {z[0].stat().st_size / 1048576:.1f} MiB; {runs} runs, medians")
+        print(f"fake: a function settles (Pending -> Active, InProgress -> Successful) "
+              f"{services.SETTLE_SECONDS:g} s after each change (HOIST_FAKE_SETTLE; real "
+              f"Lambda takes seconds); HOIST_HTTP_BACKOFF_MS={os.environ.get('HOIST_HTTP_BACKOFF_MS', '-')}")
+        print(f"load average: {load0} at the start, {os.getloadavg()[0]:.2f} at the end "
+              f"({os.cpu_count()} processors)")
         report(hoist, new)
         if base:
             report(base, old)

@@ -12,8 +12,9 @@ it again: inflation is a function of those bytes, the answer cannot differ.
 Every member is still located, its local header read, and its compressed
 bytes hashed (SHA-1, ~40x cheaper than inflating); only the inflation is
 remembered.  A member that failed is never remembered; a whole zip that
-passed is remembered too (by its SHA-1 and size), so the same zip again costs
-one hash.
+passed is remembered too (by its SHA-256, which the fakes compute for the
+request log and CodeSha256 anyway: fakeaws.sha256_hex), so the same zip again
+costs nothing more.
 """
 import hashlib
 import io
@@ -23,8 +24,10 @@ import threading
 import zipfile
 import zlib
 
+from .fakeaws import sha256_hex
+
 _KNOWN_GOOD = set()     # (method, size, crc, compressed size, SHA-1 of the compressed bytes)
-_KNOWN_GOOD_ZIPS = set()  # (size, SHA-1) of whole zips that passed
+_KNOWN_GOOD_ZIPS = set()  # (size, SHA-256 hex) of whole zips that passed
 _LIMIT = 200_000        # forget all past this many (a long test session's distinct members)
 _lock = threading.Lock()
 
@@ -36,7 +39,7 @@ def check_zip(data):
     if isinstance(data, (str, os.PathLike)):
         with open(data, "rb") as f:
             data = f.read()
-    whole = (len(data), hashlib.sha1(data).digest())
+    whole = (len(data), sha256_hex(data))
     if whole in _KNOWN_GOOD_ZIPS:
         return
     view = memoryview(data)
