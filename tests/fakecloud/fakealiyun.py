@@ -268,9 +268,10 @@ class _Handler(_AwsHandler):
             ctx.update(host=host, request_id=request_id, raw_query=parts.query,
                        headers=self.headers, rfile=self.rfile, consumed=self.consumed)
             action, params = self.identify(product, ctx, parts, body)
+            logged = _jsonable(params)     # (hashes an upload: not under the lock)
             with self.fake.lock:
                 self.fake.requests.append({"product": product, "action": action,
-                                           "params": _jsonable(params), "time": time.time()})
+                                           "params": logged, "time": time.time()})
             fault = self.fake.take_fault(action, params)
             if fault and self.apply_fault(fault, product, request_id):
                 return

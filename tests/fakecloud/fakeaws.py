@@ -293,23 +293,22 @@ def _template_regex(uri):
 _rest_index = {}
 
 
-def _rest_ops(svc):
+def _rest_ops(svc, method):
+    """The service's operations of one HTTP method, with their URI templates compiled."""
     if svc not in _rest_index:
         m = model(svc)
-        ops = []
+        ops = {}
         for name in m.operation_names:
             op = m.operation_model(name)
             rx, names, literal, qkeys = _template_regex(op.http["requestUri"])
-            ops.append((op, rx, names, literal, qkeys))
+            ops.setdefault(op.http["method"], []).append((op, rx, names, literal, qkeys))
         _rest_index[svc] = ops
-    return _rest_index[svc]
+    return _rest_index[svc].get(method, ())
 
 
 def find_rest_op(svc, method, path, query, headers):
     best = None
-    for op, rx, names, literal, qkeys in _rest_ops(svc):
-        if op.http["method"] != method:
-            continue
+    for op, rx, names, literal, qkeys in _rest_ops(svc, method):
         mt = rx.match(path)
         if not mt:
             continue
@@ -661,8 +660,9 @@ class _Handler(BaseHTTPRequestHandler):
             svc, scope_svc, creds, region = self.verify(parts, body)
             proto = model(svc).metadata["protocol"]
             op, params = self.identify(svc, parts, body)
+            logged = _jsonable(params)     # (hashes an upload: not under the lock)
             with self.fake.lock:
-                record = {"service": svc, "operation": op.name, "params": _jsonable(params),
+                record = {"service": svc, "operation": op.name, "params": logged,
                           "time": time.time()}
                 self.fake.requests.append(record)
                 kill = getattr(self.fake, "kill", None)

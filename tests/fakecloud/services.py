@@ -213,12 +213,13 @@ def _precondition(objects, p):
 @op("s3", "PutObject")
 def put_object(fake, p, ctx):
     data = p.get("Body") or b""
+    etag = _etag(data)   # (hashed once, and not while holding the fake's lock)
     with fake.lock:      # the condition and the write are one atomic step
         objects = _bucket(fake, p["Bucket"])["objects"]
         _precondition(objects, p)
-        objects[p["Key"]] = {"data": data, "etag": _etag(data), "modified": now(),
+        objects[p["Key"]] = {"data": data, "etag": etag, "modified": now(),
                              "meta": dict(p.get("Metadata") or {})}
-    return {"ETag": _etag(data)}
+    return {"ETag": etag}
 
 
 def _object(fake, p):
@@ -292,10 +293,11 @@ def complete_multipart_upload(fake, p, ctx):
             raise AWSError(400, "InvalidPart", f"part {x['PartNumber']}: ETag mismatch")
     data = b"".join(u["parts"][n] for n in nums)
     b = _bucket(fake, p["Bucket"])
-    b["objects"][p["Key"]] = {"data": data, "etag": _etag(data), "modified": now(),
+    etag = _etag(data)
+    b["objects"][p["Key"]] = {"data": data, "etag": etag, "modified": now(),
                               "meta": u.get("meta", {})}
     del b["uploads"][p["UploadId"]]
-    return {"Bucket": p["Bucket"], "Key": p["Key"], "ETag": _etag(data)}
+    return {"Bucket": p["Bucket"], "Key": p["Key"], "ETag": etag}
 
 
 @op("s3", "AbortMultipartUpload")
