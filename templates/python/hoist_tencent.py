@@ -15,6 +15,10 @@ https://<bucket-appid>.cos.<region>.myqcloud.com; TENCENTCLOUD_ENDPOINT_URL_SCF
 / _COS / TENCENTCLOUD_ENDPOINT_URL change only where the request is sent: the
 Host header, path and signature stay those of the real endpoint (SPEC §5).
 
+A throttled call (HTTP 429, RequestLimitExceeded*) or one Tencent failed
+internally (HTTP 5xx, InternalError*) is signed and sent again, RETRIES
+times with doubling backoff; anything else raises TencentError at once.
+
 Signatures follow Tencent's SDKs (tencentcloud-sdk-nodejs-common Sign.sign3,
 cos-nodejs-sdk-v5 util.getAuth); tests/handler/test_handler_clouds.py checks
 them against that SDK code.
@@ -32,12 +36,32 @@ SCF_VERSION = "2018-04-16"
 SCF_HOST = "scf.tencentcloudapi.com"
 
 
+RETRIES = 3       # a throttled call, or one Tencent failed internally, is signed and sent again
+BACKOFF = 0.2     # seconds before the first retry, doubled after each
+
+
 class TencentError(Exception):
-    def __init__(self, what, status, body):
+    def __init__(self, what, status, body, code=""):
         text = body.decode("utf-8", "replace")[:300] if isinstance(body, bytes) else str(body)
         Exception.__init__(self, "%s failed: %s%s" % (what, "HTTP %s: " % status if status else "",
                                                       text))
-        self.status, self.body = status, text
+        self.status, self.body, self.code = status, text, code
+
+    def transient(self):
+        """Throttled or failed inside Tencent Cloud (as hoist's own calls retry them)."""
+        return self.status in (429, 500, 502, 503, 504) or \
+            self.code.startswith(("RequestLimitExceeded", "InternalError"))
+
+
+def _retrying(call):
+    """call() until it answers, retrying transient errors RETRIES times with backoff."""
+    for attempt in range(RETRIES + 1):
+        try:
+            return call()
+        except TencentError as exc:
+            if attempt == RETRIES or not exc.transient():
+                raise
+            time.sleep(BACKOFF * 2 ** attempt)
 
 
 def credentials():
@@ -125,6 +149,11 @@ def _send(what, method, real_host, target, headers, body, service):
 
 def scf_invoke_event(function, event_json, region=None, namespace=None, qualifier=None):
     """Invoke with InvocationType Event: the event is ClientContext; the RequestId."""
+    return _retrying(lambda: _scf_invoke_event(function, event_json, region, namespace,
+                                               qualifier))
+
+
+def _scf_invoke_event(function, event_json, region, namespace, qualifier):
     body = {"FunctionName": function, "InvocationType": "Event", "ClientContext": event_json,
             "Namespace": namespace or os.environ.get("SCF_NAMESPACE") or "default"}
     if qualifier:
@@ -138,7 +167,8 @@ def scf_invoke_event(function, event_json, region=None, namespace=None, qualifie
     if answer.get("Error"):
         err = answer["Error"]
         raise TencentError("SCF Invoke %s" % function, 0, "%s: %s" % (err.get("Code"),
-                                                                      err.get("Message")))
+                                                                      err.get("Message")),
+                           err.get("Code") or "")
     return answer.get("RequestId")
 
 
@@ -157,8 +187,8 @@ def _cos(method, bucket, key, data, region, ctype=None):
 
 
 def cos_get(bucket, key, region=None):
-    return _cos("GET", bucket, key, b"", region)
+    return _retrying(lambda: _cos("GET", bucket, key, b"", region))
 
 
 def cos_put(bucket, key, data, region=None):
-    _cos("PUT", bucket, key, data, region, "application/json")
+    _retrying(lambda: _cos("PUT", bucket, key, data, region, "application/json"))

@@ -10,7 +10,8 @@ signers in the fake and must carry the role's session token.
   task runs once, on the stage's alias (a failing one three times, then to
   the dead-letter queue, as SCF does); with capture_response
   get_async_response returns its result from the response object in the
-  stage's default COS bucket; a payload over SCF's 128 KB is a clear
+  stage's default COS bucket (throttled and failed calls from the function
+  sent again); a payload over SCF's 128 KB is a clear
   exception in the caller; an unchanged update writes nothing; undeploy
   leaves nothing of the stage;
 - remote_env cos://: visible to the app; a missing object, a non-object
@@ -20,8 +21,8 @@ signers in the fake and must carry the role's session token.
 import json
 import sys
 
-from tc_helpers import (APPID, REGION, SECRET_ID, SECRET_KEY, fake_requests, fetch, state,
-                        writes_since)
+from tc_helpers import (APPID, REGION, SECRET_ID, SECRET_KEY, fake_post, fake_requests, fetch,
+                        state, writes_since)
 from fakecloud.polling import wait_until
 
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[2]
@@ -158,10 +159,14 @@ def test_tasks_and_remote_env_on_tencent(run, tc_env, tc_project, tc_fake, monke
     assert state(tc_fake)["scf"][FN]["config"]["Role"] == "hoist-tasks"
 
     assert get(tc_fake, url, "/env") == {"DB_URL": "mysql://x"}
+    # throttled and failing-inside calls from the function are signed and sent again
+    fake_post(tc_fake, "/__fake/faults", {"action": "Invoke", "kind": "throttle", "count": 2})
+    fake_post(tc_fake, "/__fake/faults", {"action": "cos:PutObject", "kind": "http500",
+                                          "key": f"{FN}/async-responses/"})
     ans = get(tc_fake, url, "/bake?flavour=apple&tag=t1")
     assert ans["sent"] is True and ans["response_id"]
     invokes = fake_requests(tc_fake, "scf", "Invoke")
-    assert invokes[-1]["params"]["InvocationType"] == "Event"
+    assert len(invokes) == 3 and invokes[-1]["params"]["InvocationType"] == "Event"
     assert invokes[-1]["params"]["Qualifier"] == "dev"       # the stage's alias
     # signed by the function with its role's temporary credentials (token checked)
     assert invokes[-1]["secret_id"] in tc_fake.tokens and invokes[-1]["secret_id"] != SECRET_ID
@@ -182,7 +187,7 @@ def test_tasks_and_remote_env_on_tencent(run, tc_env, tc_project, tc_fake, monke
     objects = state(tc_fake)["cos"][BUCKET]["objects"]
     assert f"{FN}/async-responses/pies/{ans['response_id']}.json" in objects
     assert [q["secret_id"] for q in fake_requests(tc_fake, "cos", "PutObject")
-            if "/async-responses/" in q["params"]["Key"]] == [invokes[-1]["secret_id"]] * 2
+            if "/async-responses/" in q["params"]["Key"]] == [invokes[-1]["secret_id"]] * 3
 
     # hoist's own import path; SCF's 128 KB asynchronous payload limit
     assert get(tc_fake, url, "/announce?tag=t2") == {"sent": True}
