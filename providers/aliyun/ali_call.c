@@ -52,7 +52,7 @@ int ali_client_open(struct ali_client *c, const json_t *settings, struct herr *e
 		 c->cfg.region);
 	c->http = http_client_new();
 	if (!c->http) {
-		ali_config_free(&c->cfg);
+		cloud_config_free(&c->cfg);
 		return herr_set(e, HOIST_FAIL, "cannot initialise the HTTP client (libcurl)");
 	}
 	return HOIST_OK;
@@ -61,7 +61,7 @@ int ali_client_open(struct ali_client *c, const json_t *settings, struct herr *e
 void ali_client_close(struct ali_client *c)
 {
 	http_client_free(c->http);
-	ali_config_free(&c->cfg);
+	cloud_config_free(&c->cfg);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -231,7 +231,7 @@ static struct ali_kv *all_headers(const char *host, const struct http_headers *a
 
 static int sign_acs3(struct sign_ctx *s, struct http_headers *extra, struct herr *e)
 {
-	const struct ali_creds *cr = &s->c->cfg.creds;
+	const struct cloud_creds *cr = &s->c->cfg.creds;
 	const struct http_headers none = { 0 };
 	char date[21], nc[33];
 	struct acs3_out o;
@@ -248,7 +248,7 @@ static int sign_acs3(struct sign_ctx *s, struct http_headers *extra, struct herr
 	}
 	if (cr->token) {
 		if (s->call->svc->style != ALI_HTTP)
-			http_headers_add(extra, "x-acs-accesskey-id", cr->access_key_id);
+			http_headers_add(extra, "x-acs-accesskey-id", cr->id);
 		http_headers_add(extra, "x-acs-security-token", cr->token);
 	}
 	/* A trigger request signs only its x-acs-* headers (seed 003); API calls all of theirs. */
@@ -258,7 +258,7 @@ static int sign_acs3(struct sign_ctx *s, struct http_headers *extra, struct herr
 					   .pathname = s->path, .query = s->q, .n_query = s->nq,
 					   .headers = h, .n_headers = n,
 					   .payload_hash = s->payload_hash },
-		       cr->access_key_id, cr->secret, &o);
+		       cr->id, cr->secret, &o);
 	free(h);
 	if (rc)
 		return herr_set(e, HOIST_FAIL, "%s %s: cannot sign the request", s->call->svc->id,
@@ -272,7 +272,7 @@ static int sign_acs3(struct sign_ctx *s, struct http_headers *extra, struct herr
 static int sign_oss(struct sign_ctx *s, struct http_headers *extra, const char *region,
 		    struct herr *e)
 {
-	const struct ali_creds *cr = &s->c->cfg.creds;
+	const struct cloud_creds *cr = &s->c->cfg.creds;
 	char date[17];
 	struct oss4_out o;
 	struct ali_kv *h;
@@ -289,7 +289,7 @@ static int sign_oss(struct sign_ctx *s, struct http_headers *extra, const char *
 					   .bucket = s->call->bucket, .key = s->call->key,
 					   .query = s->q, .n_query = s->nq, .headers = h,
 					   .n_headers = n, .region = region },
-		       cr->access_key_id, cr->secret, &o);
+		       cr->id, cr->secret, &o);
 	free(h);
 	if (rc)
 		return herr_set(e, HOIST_FAIL, "OSS %s: cannot sign the request", s->call->action);
@@ -301,7 +301,7 @@ static int sign_oss(struct sign_ctx *s, struct http_headers *extra, const char *
 
 static int sign_sls(struct sign_ctx *s, struct http_headers *extra, struct herr *e)
 {
-	const struct ali_creds *cr = &s->c->cfg.creds;
+	const struct cloud_creds *cr = &s->c->cfg.creds;
 	char date[32];
 	struct sls_out o;
 	struct ali_kv *h;
@@ -316,7 +316,7 @@ static int sign_sls(struct sign_ctx *s, struct http_headers *extra, struct herr 
 	rc = sls_sign(&(struct sls_req){ .method = s->call->method ? s->call->method : "GET",
 					 .path = s->path, .query = s->q, .n_query = s->nq,
 					 .headers = h, .n_headers = n },
-		      cr->access_key_id, cr->secret, &o);
+		      cr->id, cr->secret, &o);
 	free(h);
 	if (rc)
 		return herr_set(e, HOIST_FAIL, "SLS %s: cannot sign the request", s->call->action);

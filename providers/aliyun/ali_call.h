@@ -56,7 +56,7 @@ extern const struct ali_service ali_fc, ali_oss, ali_sls, ali_sts, ali_alidns, a
 
 /* A stage's Alibaba Cloud session: config + one HTTP client (connection reuse). */
 struct ali_client {
-	struct ali_config cfg;
+	struct cloud_config cfg;
 	struct http_client *http;
 	const struct stage *stage;   /* calls that change something: stage_before_write */
 };

@@ -5,10 +5,10 @@
  */
 #include "credentials.h"
 
+#include "../../core/cloud_config.h"
 #include "../../core/err.h"
 #include "../../core/log.h"
 #include "../../core/path.h"
-#include "../../core/redact.h"
 #include "../../core/str.h"
 
 #include <ctype.h>
@@ -56,26 +56,12 @@ int ali_region_check(const char *region, struct herr *e)
 			"like 'cn-hangzhou' or 'ap-southeast-1')", region);
 }
 
-static const char *env(const char *name)
-{
-	const char *v = getenv(name);
-
-	return v && *v ? v : NULL;
-}
-
-static const char *jstr(const json_t *o, const char *key)
-{
-	const json_t *v = o ? json_object_get(o, key) : NULL;
-
-	return json_is_string(v) && *json_string_value(v) ? json_string_value(v) : NULL;
-}
-
 static char *config_path(void)
 {
-	const char *home = env("HOME");
+	const char *home = cloud_env("HOME");
 
-	if (env("ALIBABA_CLOUD_CONFIG_FILE"))
-		return xstrdup(env("ALIBABA_CLOUD_CONFIG_FILE"));
+	if (cloud_env("ALIBABA_CLOUD_CONFIG_FILE"))
+		return xstrdup(cloud_env("ALIBABA_CLOUD_CONFIG_FILE"));
 	return xasprintf("%s/.aliyun/config.json", home ? home : "");
 }
 
@@ -86,28 +72,16 @@ static const json_t *find_profile(const json_t *conf, const char *name)
 	size_t i;
 
 	json_array_foreach(json_object_get(conf, "profiles"), i, p)
-		if (jstr(p, "name") && !strcmp(jstr(p, "name"), name))
+		if (cloud_str(p, "name") && !strcmp(cloud_str(p, "name"), name))
 			return p;
 	return NULL;
 }
 
-static void set_creds(struct ali_creds *c, const char *id, const char *secret, const char *token,
-		      char *source)
-{
-	c->access_key_id = xstrdup(id);
-	c->secret = xstrdup(secret);
-	c->token = token ? xstrdup(token) : NULL;
-	c->source = source;
-	redact_register(secret);   /* never printed, whoever quotes them */
-	if (token)
-		redact_register(token);
-}
-
 /* AK / StsToken profiles; other modes are named in an exit-2 error. */
-static int profile_creds(struct ali_config *cfg, const json_t *p, const char *path,
+static int profile_creds(struct cloud_config *cfg, const json_t *p, const char *path,
 			 struct herr *e)
 {
-	const char *mode = jstr(p, "mode") ?: "AK";
+	const char *mode = cloud_str(p, "mode") ?: "AK";
 	bool sts = !strcmp(mode, "StsToken");
 
 	if (strcmp(mode, "AK") && !sts) {
@@ -116,54 +90,48 @@ static int profile_creds(struct ali_config *cfg, const json_t *p, const char *pa
 		return herr_hint(e, "use an AK or StsToken profile, or set ALIBABA_CLOUD_ACCESS_KEY_ID"
 				 "/ALIBABA_CLOUD_ACCESS_KEY_SECRET (and ALIBABA_CLOUD_SECURITY_TOKEN)");
 	}
-	if (!jstr(p, "access_key_id") || !jstr(p, "access_key_secret") ||
-	    (sts && !jstr(p, "sts_token"))) {
+	if (!cloud_str(p, "access_key_id") || !cloud_str(p, "access_key_secret") ||
+	    (sts && !cloud_str(p, "sts_token"))) {
 		herr_set(e, HOIST_USAGE, "profile '%s' in %s (mode %s) lacks access_key_id, "
 			 "access_key_secret%s", cfg->profile, path, mode, sts ? " or sts_token" : "");
 		return herr_hint(e, "run `aliyun configure --profile %s`", cfg->profile);
 	}
-	set_creds(&cfg->creds, jstr(p, "access_key_id"), jstr(p, "access_key_secret"),
-		  sts ? jstr(p, "sts_token") : NULL,
-		  xasprintf("profile %s in %s", cfg->profile, path));
+	cloud_creds_from_section(&cfg->creds, p, "access_key_id", "access_key_secret",
+				 sts ? "sts_token" : NULL, cfg->profile, path);
 	return HOIST_OK;
 }
 
-static int load_creds(struct ali_config *cfg, const json_t *prof, const char *path,
+static int load_creds(struct cloud_config *cfg, const json_t *prof, const char *path,
 		      bool explicit_profile, bool have_file, struct herr *e)
 {
-	if (!explicit_profile && env("ALIBABA_CLOUD_ACCESS_KEY_ID") &&
-	    env("ALIBABA_CLOUD_ACCESS_KEY_SECRET")) {
-		set_creds(&cfg->creds, env("ALIBABA_CLOUD_ACCESS_KEY_ID"),
-			  env("ALIBABA_CLOUD_ACCESS_KEY_SECRET"), env("ALIBABA_CLOUD_SECURITY_TOKEN"),
-			  xstrdup("environment"));
+	char *places;
+
+	if (cloud_creds_from_env(&cfg->creds, explicit_profile, "ALIBABA_CLOUD_ACCESS_KEY_ID",
+				 "ALIBABA_CLOUD_ACCESS_KEY_SECRET", "ALIBABA_CLOUD_SECURITY_TOKEN"))
 		return HOIST_OK;
-	}
 	if (prof)
 		return profile_creds(cfg, prof, path, e);
-	if (have_file && (explicit_profile || env("ALIBABA_CLOUD_PROFILE"))) {
-		herr_set(e, HOIST_USAGE, "Alibaba Cloud profile '%s' not found in %s", cfg->profile,
-			 path);
-		return herr_hint(e, "check profile_name in the settings file or "
-				 "ALIBABA_CLOUD_PROFILE");
-	}
-	herr_set(e, HOIST_FAIL, "no Alibaba Cloud credentials found; searched:%s\n"
-		 "  - profile '%s' in %s%s",
-		 explicit_profile ? "" : "\n  - environment (ALIBABA_CLOUD_ACCESS_KEY_ID and "
-		 "ALIBABA_CLOUD_ACCESS_KEY_SECRET)", cfg->profile, path,
-		 have_file ? "" : " (no such file)");
+	if (have_file && (explicit_profile || cloud_env("ALIBABA_CLOUD_PROFILE")))
+		return cloud_profile_missing(e, "Alibaba Cloud", cfg->profile, path,
+					     "ALIBABA_CLOUD_PROFILE");
+	places = xasprintf("\n  - profile '%s' in %s%s", cfg->profile, path,
+			   have_file ? "" : " (no such file)");
+	cloud_creds_missing(e, "Alibaba Cloud", explicit_profile, "ALIBABA_CLOUD_ACCESS_KEY_ID",
+			    "ALIBABA_CLOUD_ACCESS_KEY_SECRET", places);
+	free(places);
 	return herr_hint(e, "set ALIBABA_CLOUD_ACCESS_KEY_ID/ALIBABA_CLOUD_ACCESS_KEY_SECRET, or "
 			 "run `aliyun configure`");
 }
 
-static int load_region(struct ali_config *cfg, const json_t *st, const json_t *prof,
+static int load_region(struct cloud_config *cfg, const json_t *st, const json_t *prof,
 		       const char *path, struct herr *e)
 {
-	const char *r = jstr(st, "region");
+	const char *r = cloud_str(st, "region");
 
 	if (!r)
-		r = env("ALIBABA_CLOUD_REGION_ID");
+		r = cloud_env("ALIBABA_CLOUD_REGION_ID");
 	if (!r)
-		r = jstr(prof, "region_id");
+		r = cloud_str(prof, "region_id");
 	if (!r) {
 		herr_set(e, HOIST_USAGE, "no Alibaba Cloud region: set region in the settings file "
 			 "(searched: the region setting, ALIBABA_CLOUD_REGION_ID, region_id of "
@@ -174,12 +142,12 @@ static int load_region(struct ali_config *cfg, const json_t *st, const json_t *p
 	return ali_region_check(cfg->region, e);
 }
 
-int ali_config_load(struct ali_config *cfg, const json_t *st, struct herr *e)
+int ali_config_load(struct cloud_config *cfg, const json_t *st, struct herr *e)
 {
-	const char *prof_name = jstr(st, "profile_name");
+	const char *prof_name = cloud_str(st, "profile_name");
 	bool explicit_profile = prof_name != NULL;
 	char *path = config_path(), *text = NULL;
-	json_t *conf = NULL, *eps;
+	json_t *conf = NULL;
 	const json_t *prof = NULL;
 	struct herr ignore = { 0 };
 	size_t len;
@@ -197,20 +165,18 @@ int ali_config_load(struct ali_config *cfg, const json_t *st, struct herr *e)
 		}
 	}
 	if (!prof_name)
-		prof_name = env("ALIBABA_CLOUD_PROFILE");
+		prof_name = cloud_env("ALIBABA_CLOUD_PROFILE");
 	if (!prof_name)
-		prof_name = jstr(conf, "current");
+		prof_name = cloud_str(conf, "current");
 	cfg->profile = xstrdup(prof_name ? prof_name : "default");
 	prof = find_profile(conf, cfg->profile);
 	rc = load_region(cfg, st, prof, path, e);
 	if (rc == HOIST_OK)
 		rc = load_creds(cfg, prof, path, explicit_profile, conf != NULL, e);
-	eps = st ? json_object_get(st, "endpoint_urls") : NULL;
-	if (json_is_object(eps))
-		cfg->endpoint_urls = json_incref(eps);
+	cloud_config_endpoints(cfg, st);
 out:
 	if (rc != HOIST_OK)
-		ali_config_free(cfg);
+		cloud_config_free(cfg);
 	json_decref(conf);
 	if (text)
 		memset(text, 0, len);
@@ -219,44 +185,7 @@ out:
 	return rc;
 }
 
-void ali_config_free(struct ali_config *cfg)
+char *ali_endpoint_override(const struct cloud_config *cfg, const char *service)
 {
-	if (cfg->creds.secret)
-		memset(cfg->creds.secret, 0, strlen(cfg->creds.secret));
-	free(cfg->creds.access_key_id);
-	free(cfg->creds.secret);
-	free(cfg->creds.token);
-	free(cfg->creds.source);
-	free(cfg->region);
-	free(cfg->profile);
-	json_decref(cfg->endpoint_urls);
-	memset(cfg, 0, sizeof(*cfg));
-}
-
-static char *strip_slash(const char *url)
-{
-	char *s = xstrdup(url);
-	size_t n = strlen(s);
-
-	while (n > 0 && s[n - 1] == '/')
-		s[--n] = '\0';
-	return s;
-}
-
-char *ali_endpoint_override(const struct ali_config *cfg, const char *service)
-{
-	char *var = xasprintf("ALIBABA_CLOUD_ENDPOINT_URL_%s", service);
-	const char *v = env(var), *key;
-	json_t *val;
-
-	free(var);
-	if (!v && cfg->endpoint_urls)
-		json_object_foreach(cfg->endpoint_urls, key, val)
-			if (json_is_string(val) && !strcasecmp(key, service)) {
-				v = json_string_value(val);
-				break;
-			}
-	if (!v)
-		v = env("ALIBABA_CLOUD_ENDPOINT_URL");
-	return v ? strip_slash(v) : NULL;
+	return cloud_endpoint_override(cfg, "ALIBABA_CLOUD_ENDPOINT_URL", service, NULL);
 }

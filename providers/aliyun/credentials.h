@@ -22,23 +22,11 @@
 #ifndef HOIST_ALIYUN_CREDENTIALS_H
 #define HOIST_ALIYUN_CREDENTIALS_H
 
+#include "../../core/cloud_config.h"
+
 #include <jansson.h>
 
 struct herr;
-
-struct ali_creds {
-	char *access_key_id;
-	char *secret;
-	char *token;              /* STS security token or NULL */
-	char *source;             /* "environment", "profile dev in ~/.aliyun/config.json" */
-};
-
-struct ali_config {
-	struct ali_creds creds;
-	char *region;
-	char *profile;            /* the profile consulted */
-	json_t *endpoint_urls;    /* the `endpoint_urls` setting (own reference) or NULL */
-};
 
 /*
  * Resolve credentials and region for a stage's settings (may be NULL).
@@ -46,11 +34,10 @@ struct ali_config {
  * profile that does not exist, an unsupported profile mode, no region or an
  * unknown region: HOIST_USAGE.
  */
-int ali_config_load(struct ali_config *cfg, const json_t *settings, struct herr *e);
-void ali_config_free(struct ali_config *cfg);
+int ali_config_load(struct cloud_config *cfg, const json_t *settings, struct herr *e);
 
 /* The override URL for `service` ("FC", "OSS"…) without trailing "/", or NULL; allocates. */
-char *ali_endpoint_override(const struct ali_config *cfg, const char *service);
+char *ali_endpoint_override(const struct cloud_config *cfg, const char *service);
 
 /* 0 for a Function Compute region; else HOIST_USAGE "unknown region … did you mean". */
 int ali_region_check(const char *region, struct herr *e);

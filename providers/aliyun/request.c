@@ -55,7 +55,7 @@ static int sign_request(const struct http_request *rq, struct http_headers *extr
 			struct herr *e)
 {
 	const struct ali_ctx *x = p;
-	const struct ali_creds *cr = &x->client.cfg.creds;
+	const struct cloud_creds *cr = &x->client.cfg.creds;
 	char *auth = NULL, *pq = NULL, *q, date[21];
 	struct ali_kv hdr[2], *qv;
 	struct acs3_out o;
@@ -74,7 +74,7 @@ static int sign_request(const struct http_request *rq, struct http_headers *extr
 		hdr[nh++] = (struct ali_kv){ "x-acs-security-token", cr->token };
 	rc = acs3_sign(&(struct acs3_req){ .method = rq->method, .pathname = pq, .query = qv,
 					   .n_query = nq, .headers = hdr, .n_headers = nh,
-					   .payload_hash = "" }, cr->access_key_id, cr->secret, &o);
+					   .payload_hash = "" }, cr->id, cr->secret, &o);
 	for (size_t i = 0; i < nq; i++) {
 		free((char *)qv[i].name);
 		free((char *)qv[i].value);

@@ -61,7 +61,7 @@ int aws_client_open(struct aws_client *c, const json_t *settings, struct herr *e
 	out_info("AWS credentials from %s, region %s", c->cfg.creds.source, c->cfg.region);
 	c->http = http_client_new();
 	if (!c->http) {
-		aws_config_free(&c->cfg);
+		cloud_config_free(&c->cfg);
 		return herr_set(e, HOIST_FAIL, "cannot initialise the HTTP client (libcurl)");
 	}
 	return HOIST_OK;
@@ -70,7 +70,7 @@ int aws_client_open(struct aws_client *c, const json_t *settings, struct herr *e
 void aws_client_close(struct aws_client *c)
 {
 	http_client_free(c->http);
-	aws_config_free(&c->cfg);
+	cloud_config_free(&c->cfg);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -242,8 +242,8 @@ static int sign_attempt(const struct http_request *rq, struct http_headers *extr
 	http_headers_add(extra, "X-Amz-Date", o.amz_date);
 	if (o.send_payload_hash)
 		http_headers_add(extra, "X-Amz-Content-SHA256", o.payload_hash);
-	if (s->c->cfg.creds.session_token)
-		http_headers_add(extra, "X-Amz-Security-Token", s->c->cfg.creds.session_token);
+	if (s->c->cfg.creds.token)
+		http_headers_add(extra, "X-Amz-Security-Token", s->c->cfg.creds.token);
 	http_headers_add(extra, "Authorization", o.authorization);
 	trace_canonical(o.canonical_request);
 	sigv4_out_free(&o);

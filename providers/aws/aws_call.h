@@ -55,7 +55,7 @@ extern const struct aws_service aws_lambda, aws_s3, aws_apigateway, aws_apigatew
 
 /* A stage's AWS session: config + one HTTP client (connection reuse). */
 struct aws_client {
-	struct aws_config cfg;
+	struct cloud_config cfg;
 	struct http_client *http;
 	const struct stage *stage;   /* calls that change something: stage_before_write */
 };

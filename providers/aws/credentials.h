@@ -23,24 +23,12 @@
 #ifndef HOIST_AWS_CREDENTIALS_H
 #define HOIST_AWS_CREDENTIALS_H
 
+#include "../../core/cloud_config.h"
+
 #include <jansson.h>
 #include <stdbool.h>
 
 struct herr;
-
-struct aws_creds {
-	char *access_key_id;
-	char *secret_access_key;
-	char *session_token;      /* NULL when none */
-	char *source;             /* where they came from ("environment", "profile dev in …") */
-};
-
-struct aws_config {
-	struct aws_creds creds;
-	char *region;
-	char *profile;            /* the profile consulted */
-	json_t *endpoint_urls;    /* the `endpoint_urls` setting or NULL; own reference */
-};
 
 /*
  * Resolve credentials and region for a stage (`settings` is the resolved
@@ -48,15 +36,14 @@ struct aws_config {
  * place searched.  A named profile that exists nowhere, a missing region or
  * an unknown region: HOIST_USAGE.
  */
-int aws_config_load(struct aws_config *cfg, const json_t *settings, struct herr *e);
-void aws_config_free(struct aws_config *cfg);
+int aws_config_load(struct cloud_config *cfg, const json_t *settings, struct herr *e);
 
 /*
  * The endpoint override for a service, or NULL.  `id` is the botocore
  * service id ("Lambda", "API Gateway", "CloudWatch Logs"), `prefix` its
  * endpoint prefix ("lambda", "apigateway", "logs").  Allocates.
  */
-char *aws_endpoint_override(const struct aws_config *cfg, const char *id, const char *prefix);
+char *aws_endpoint_override(const struct cloud_config *cfg, const char *id, const char *prefix);
 
 /*
  * Is `region` a real AWS region?  0 when it is (or plausibly a new one),

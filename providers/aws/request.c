@@ -54,8 +54,8 @@ static int sign_request(const struct http_request *rq, struct http_headers *extr
 	if (rc != 0)
 		return herr_set(e, HOIST_FAIL, "cannot sign the request (no credentials?)");
 	http_headers_set(extra, "X-Amz-Date", o.amz_date);
-	if (s->x->client.cfg.creds.session_token)
-		http_headers_set(extra, "X-Amz-Security-Token", s->x->client.cfg.creds.session_token);
+	if (s->x->client.cfg.creds.token)
+		http_headers_set(extra, "X-Amz-Security-Token", s->x->client.cfg.creds.token);
 	http_headers_set(extra, "Authorization", o.authorization);
 	sigv4_out_free(&o);
 	return HOIST_OK;

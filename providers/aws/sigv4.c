@@ -221,7 +221,7 @@ static bool is_hdr(const struct sigv4_req *r, const char *name)
 	return false;
 }
 
-int sigv4_sign(const struct sigv4_req *r, const struct aws_creds *c, struct sigv4_out *out)
+int sigv4_sign(const struct sigv4_req *r, const struct cloud_creds *c, struct sigv4_out *out)
 {
 	struct chdr *h;
 	size_t nh = 0;
@@ -232,8 +232,8 @@ int sigv4_sign(const struct sigv4_req *r, const struct aws_creds *c, struct sigv
 	struct tm tm;
 
 	memset(out, 0, sizeof(*out));
-	if (!r->method || !r->host || !r->region || !r->service || !c || !c->access_key_id ||
-	    !c->secret_access_key)
+	if (!r->method || !r->host || !r->region || !r->service || !c || !c->id ||
+	    !c->secret)
 		return -1;
 	gmtime_r(&r->now, &tm);
 	strftime(out->amz_date, sizeof(out->amz_date), "%Y%m%dT%H%M%SZ", &tm);
@@ -262,8 +262,8 @@ int sigv4_sign(const struct sigv4_req *r, const struct aws_creds *c, struct sigv
 		add_hdr(h, &nh, "x-amz-date", out->amz_date);
 	if (out->send_payload_hash && !is_hdr(r, "x-amz-content-sha256"))
 		add_hdr(h, &nh, "x-amz-content-sha256", out->payload_hash);
-	if (c->session_token && *c->session_token && !is_hdr(r, "x-amz-security-token"))
-		add_hdr(h, &nh, "x-amz-security-token", c->session_token);
+	if (c->token && *c->token && !is_hdr(r, "x-amz-security-token"))
+		add_hdr(h, &nh, "x-amz-security-token", c->token);
 	qsort(h, nh, sizeof(*h), cmp_chdr);
 
 	uri = canonical_uri(r);
@@ -282,7 +282,7 @@ int sigv4_sign(const struct sigv4_req *r, const struct aws_creds *c, struct sigv
 	scope = xasprintf("%s/%s/%s/aws4_request", date, r->region, r->service);
 	out->string_to_sign = xasprintf("AWS4-HMAC-SHA256\n%s\n%s\n%s", out->amz_date, scope,
 					crhash);
-	key0 = xasprintf("AWS4%s", c->secret_access_key);
+	key0 = xasprintf("AWS4%s", c->secret);
 	hmac(key0, strlen(key0), date, k);
 	OPENSSL_cleanse(key0, strlen(key0));
 	free(key0);
@@ -293,7 +293,7 @@ int sigv4_sign(const struct sigv4_req *r, const struct aws_creds *c, struct sigv
 	digest_hex(k, 32, out->signature, false);
 	OPENSSL_cleanse(k, sizeof(k));
 	out->authorization = xasprintf("AWS4-HMAC-SHA256 Credential=%s/%s, SignedHeaders=%s, "
-				       "Signature=%s", c->access_key_id, scope, hl.s,
+				       "Signature=%s", c->id, scope, hl.s,
 				       out->signature);
 
 	for (size_t i = 0; i < nh; i++) {

@@ -26,7 +26,7 @@
 
 #define SIGV4_UNSIGNED_PAYLOAD "UNSIGNED-PAYLOAD"
 
-struct aws_creds;
+struct cloud_creds;
 
 struct sigv4_header {
 	const char *name;
@@ -64,9 +64,9 @@ struct sigv4_out {
  * method/host/region/service or no credentials).  Free `out` with
  * sigv4_out_free.  The caller sends X-Amz-Date: out->amz_date,
  * X-Amz-Content-SHA256 when out->send_payload_hash, and
- * X-Amz-Security-Token when c->session_token is set.
+ * X-Amz-Security-Token when c->token is set.
  */
-int sigv4_sign(const struct sigv4_req *r, const struct aws_creds *c, struct sigv4_out *out);
+int sigv4_sign(const struct sigv4_req *r, const struct cloud_creds *c, struct sigv4_out *out);
 void sigv4_out_free(struct sigv4_out *out);
 
 /*

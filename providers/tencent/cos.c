@@ -35,7 +35,7 @@ static int cos_sign(const struct http_request *rq, struct http_headers *extra, v
 		    struct herr *e)
 {
 	struct cos_req *c = p;
-	const struct tc_creds *cr = &c->x->client.cfg.creds;
+	const struct cloud_creds *cr = &c->x->client.cfg.creds;
 	size_t n = rq->headers ? rq->headers->n : 0;
 	struct cos_pair *h = xcalloc(n + 1, sizeof(*h));
 	time_t now = time(NULL);
@@ -47,7 +47,7 @@ static int cos_sign(const struct http_request *rq, struct http_headers *extra, v
 	auth = cos_authorization(&(struct cos_sign_req){
 		.method = rq->method, .key = c->key, .params = c->params, .n_params = c->n_params,
 		.headers = h, .n_headers = n + 1, .start = now - 60, .end = now + 3600 },
-		cr->secret_id, cr->secret_key);
+		cr->id, cr->secret);
 	http_headers_add(extra, "Authorization", auth);
 	if (cr->token)
 		http_headers_add(extra, "x-cos-security-token", cr->token);

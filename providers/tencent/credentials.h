@@ -22,34 +22,21 @@
 #ifndef HOIST_TENCENT_CREDENTIALS_H
 #define HOIST_TENCENT_CREDENTIALS_H
 
+#include "../../core/cloud_config.h"
+
 #include <jansson.h>
 
 struct herr;
-
-struct tc_creds {
-	char *secret_id;
-	char *secret_key;
-	char *token;              /* TENCENTCLOUD_SESSION_TOKEN / token, or NULL */
-	char *source;             /* "environment", "profile dev in /home/x/.tencentcloud/credentials" */
-};
-
-struct tc_config {
-	struct tc_creds creds;
-	char *region;
-	char *profile;            /* the profile consulted */
-	json_t *endpoint_urls;    /* the `endpoint_urls` setting or NULL (own reference) */
-};
 
 /*
  * Resolve credentials and region for a stage (`settings` may be NULL).
  * Missing credentials: HOIST_FAIL naming every place searched.  A named
  * profile found nowhere, or an unknown region: HOIST_USAGE.
  */
-int tc_config_load(struct tc_config *cfg, const json_t *settings, struct herr *e);
-void tc_config_free(struct tc_config *cfg);
+int tc_config_load(struct cloud_config *cfg, const json_t *settings, struct herr *e);
 
 /* The endpoint override for `service` ("scf", "cos", …) without a trailing '/', or NULL. */
-char *tc_endpoint_override(const struct tc_config *cfg, const char *service);
+char *tc_endpoint_override(const struct cloud_config *cfg, const char *service);
 
 /* 0 for a region SCF runs in, else HOIST_USAGE "unknown region 'x' (did you mean 'y'?)". */
 int tc_region_check(const char *region, struct herr *e);

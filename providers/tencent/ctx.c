@@ -63,7 +63,7 @@ int tc_appid(struct tc_ctx *x, const char **appid, struct herr *e)
 	json_t *id;
 	int rc;
 
-	if (!x->appid && known_id && !strcmp(known_id, x->client.cfg.creds.secret_id))
+	if (!x->appid && known_id && !strcmp(known_id, x->client.cfg.creds.id))
 		x->appid = xstrdup(known_appid);
 	if (!x->appid) {
 		rc = tc_call(x, &tc_cam, "GetUserAppId", NULL, &r, e);
@@ -77,7 +77,7 @@ int tc_appid(struct tc_ctx *x, const char **appid, struct herr *e)
 			return rc;
 		free(known_id);
 		free(known_appid);
-		known_id = xstrdup(x->client.cfg.creds.secret_id);
+		known_id = xstrdup(x->client.cfg.creds.id);
 		known_appid = xstrdup(x->appid);
 	}
 	*appid = x->appid;

@@ -43,7 +43,7 @@ static int sign_request(const struct http_request *rq, struct http_headers *extr
 					 .query = q, .content_type = type ? type : DEFAULT_TYPE,
 					 .body = rq->body, .body_len = rq->body_len,
 					 .service = "scf", .timestamp = now },
-		      x->client.cfg.creds.secret_id, x->client.cfg.creds.secret_key, &o);
+		      x->client.cfg.creds.id, x->client.cfg.creds.secret, &o);
 	free(auth);
 	free(pq);
 	if (rc)

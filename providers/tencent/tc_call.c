@@ -36,7 +36,7 @@ int tc_client_open(struct tc_client *c, const json_t *settings, struct herr *e)
 		 c->cfg.region);
 	c->http = http_client_new();
 	if (!c->http) {
-		tc_config_free(&c->cfg);
+		cloud_config_free(&c->cfg);
 		return herr_set(e, HOIST_FAIL, "cannot initialise the HTTP client (libcurl)");
 	}
 	return HOIST_OK;
@@ -45,7 +45,7 @@ int tc_client_open(struct tc_client *c, const json_t *settings, struct herr *e)
 void tc_client_close(struct tc_client *c)
 {
 	http_client_free(c->http);
-	tc_config_free(&c->cfg);
+	cloud_config_free(&c->cfg);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -94,7 +94,7 @@ static int sign_attempt(const struct http_request *rq, struct http_headers *extr
 	struct tc3_out o;
 	char ts[32];
 
-	if (tc3_sign(&r, s->c->cfg.creds.secret_id, s->c->cfg.creds.secret_key, &o))
+	if (tc3_sign(&r, s->c->cfg.creds.id, s->c->cfg.creds.secret, &o))
 		return herr_set(e, HOIST_FAIL, "%s %s: cannot sign the request",
 				s->call->svc->title, s->call->action);
 	snprintf(ts, sizeof(ts), "%lld", (long long)r.timestamp);

@@ -42,7 +42,7 @@ extern const struct tc_service tc_scf, tc_cls, tc_cam, tc_ssl, tc_dnspod, tc_mon
  * (stage_before_write, core/stagelock.h).
  */
 struct tc_client {
-	struct tc_config cfg;
+	struct cloud_config cfg;
 	struct http_client *http;
 	const struct stage *stage;
 };

@@ -79,7 +79,7 @@ static json_t *settings(const char *text)
 
 static void env_credentials(void **state)
 {
-	struct ali_config c;
+	struct cloud_config c;
 	struct herr e;
 	json_t *st = settings("{\"region\": \"cn-hangzhou\"}");
 
@@ -88,44 +88,44 @@ static void env_credentials(void **state)
 	setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "senv", 1);
 	setenv("ALIBABA_CLOUD_SECURITY_TOKEN", "tenv", 1);
 	assert_int_equal(ali_config_load(&c, st, &e), HOIST_OK);
-	assert_string_equal(c.creds.access_key_id, "LTAIenv");
+	assert_string_equal(c.creds.id, "LTAIenv");
 	assert_string_equal(c.creds.secret, "senv");
 	assert_string_equal(c.creds.token, "tenv");
 	assert_string_equal(c.creds.source, "environment");
 	assert_string_equal(c.region, "cn-hangzhou");
-	ali_config_free(&c);
+	cloud_config_free(&c);
 	json_decref(st);
 }
 
 static void cli_profiles(void **state)
 {
-	struct ali_config c;
+	struct cloud_config c;
 	struct herr e;
 	json_t *st = settings("{\"profile_name\": \"default\"}");
 
 	write_config(CONFIG);
 	/* "current" is ci: an StsToken profile, its region */
 	assert_int_equal(ali_config_load(&c, NULL, &e), HOIST_OK);
-	assert_string_equal(c.creds.access_key_id, "STS.ci");
+	assert_string_equal(c.creds.id, "STS.ci");
 	assert_string_equal(c.creds.token, "tok");
 	assert_string_equal(c.region, "cn-shanghai");
 	assert_non_null(strstr(c.creds.source, "profile ci in "));
-	ali_config_free(&c);
+	cloud_config_free(&c);
 	/* profile_name wins over ALIBABA_CLOUD_PROFILE and over the environment's keys */
 	setenv("ALIBABA_CLOUD_PROFILE", "ci", 1);
 	setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", "LTAIenv", 1);
 	setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "senv", 1);
 	assert_int_equal(ali_config_load(&c, st, &e), HOIST_OK);
-	assert_string_equal(c.creds.access_key_id, "LTAIdefault");
+	assert_string_equal(c.creds.id, "LTAIdefault");
 	assert_null(c.creds.token);
 	assert_string_equal(c.region, "cn-beijing");
-	ali_config_free(&c);
+	cloud_config_free(&c);
 	json_decref(st);
 }
 
 static void unsupported_and_broken_profiles(void **state)
 {
-	struct ali_config c;
+	struct cloud_config c;
 	struct herr e;
 
 	write_config(CONFIG);
@@ -146,7 +146,7 @@ static void unsupported_and_broken_profiles(void **state)
 
 static void region_precedence_and_check(void **state)
 {
-	struct ali_config c;
+	struct cloud_config c;
 	struct herr e;
 	json_t *st = settings("{\"region\": \"ap-southeast-1\"}");
 	json_t *typo = settings("{\"region\": \"cn-hangzou\"}");
@@ -157,10 +157,10 @@ static void region_precedence_and_check(void **state)
 	setenv("ALIBABA_CLOUD_REGION_ID", "cn-shenzhen", 1);
 	assert_int_equal(ali_config_load(&c, st, &e), HOIST_OK);
 	assert_string_equal(c.region, "ap-southeast-1");
-	ali_config_free(&c);
+	cloud_config_free(&c);
 	assert_int_equal(ali_config_load(&c, NULL, &e), HOIST_OK);
 	assert_string_equal(c.region, "cn-shenzhen");
-	ali_config_free(&c);
+	cloud_config_free(&c);
 	assert_int_equal(ali_config_load(&c, typo, &e), HOIST_USAGE);
 	assert_non_null(strstr(e.msg, "did you mean 'cn-hangzhou'"));
 	assert_int_equal(ali_config_load(&c, junk, &e), HOIST_USAGE);
@@ -172,7 +172,7 @@ static void region_precedence_and_check(void **state)
 
 static void missing_region_and_credentials(void **state)
 {
-	struct ali_config c;
+	struct cloud_config c;
 	struct herr e;
 
 	assert_int_equal(ali_config_load(&c, NULL, &e), HOIST_USAGE);
@@ -186,7 +186,7 @@ static void missing_region_and_credentials(void **state)
 
 static void endpoints(void **state)
 {
-	struct ali_config c;
+	struct cloud_config c;
 	struct herr e;
 	json_t *st = settings("{\"region\": \"cn-hangzhou\", \"endpoint_urls\": "
 			      "{\"fc\": \"http://set:1/\", \"SLS\": \"http://sls:2\"}}");
@@ -210,7 +210,7 @@ static void endpoints(void **state)
 	u = ali_endpoint_override(&c, "SLS");
 	assert_string_equal(u, "http://sls:2");
 	free(u);
-	ali_config_free(&c);
+	cloud_config_free(&c);
 	json_decref(st);
 }
 

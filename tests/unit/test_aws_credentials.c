@@ -69,7 +69,7 @@ static json_t *settings(const char *text)
 
 static void env_credentials(void **state)
 {
-	struct aws_config c;
+	struct cloud_config c;
 	struct herr e;
 
 	setenv("AWS_ACCESS_KEY_ID", "AKIDENV", 1);
@@ -77,17 +77,17 @@ static void env_credentials(void **state)
 	setenv("AWS_SESSION_TOKEN", "tok", 1);
 	setenv("AWS_REGION", "eu-west-1", 1);
 	assert_int_equal(aws_config_load(&c, NULL, &e), HOIST_OK);
-	assert_string_equal(c.creds.access_key_id, "AKIDENV");
-	assert_string_equal(c.creds.secret_access_key, "secretenv");
-	assert_string_equal(c.creds.session_token, "tok");
+	assert_string_equal(c.creds.id, "AKIDENV");
+	assert_string_equal(c.creds.secret, "secretenv");
+	assert_string_equal(c.creds.token, "tok");
 	assert_string_equal(c.creds.source, "environment");
 	assert_string_equal(c.region, "eu-west-1");
-	aws_config_free(&c);
+	cloud_config_free(&c);
 }
 
 static void profile_files(void **state)
 {
-	struct aws_config c;
+	struct cloud_config c;
 	struct herr e;
 	json_t *st = settings("{\"profile_name\": \"dev\"}");
 
@@ -100,30 +100,30 @@ static void profile_files(void **state)
 	setenv("AWS_ACCESS_KEY_ID", "AKIDENV", 1);
 	setenv("AWS_SECRET_ACCESS_KEY", "secretenv", 1);
 	assert_int_equal(aws_config_load(&c, st, &e), HOIST_OK);
-	assert_string_equal(c.creds.access_key_id, "AKIDDEV");
-	assert_string_equal(c.creds.secret_access_key, "sdev");
-	assert_null(c.creds.session_token);
+	assert_string_equal(c.creds.id, "AKIDDEV");
+	assert_string_equal(c.creds.secret, "sdev");
+	assert_null(c.creds.token);
 	assert_string_equal(c.region, "ap-southeast-2");
-	aws_config_free(&c);
+	cloud_config_free(&c);
 
 	/* AWS_PROFILE does not beat the environment keys... */
 	unsetenv("AWS_ACCESS_KEY_ID");
 	setenv("AWS_PROFILE", "dev", 1);
 	assert_int_equal(aws_config_load(&c, NULL, &e), HOIST_OK);
-	assert_string_equal(c.creds.access_key_id, "AKIDDEV");
-	aws_config_free(&c);
+	assert_string_equal(c.creds.id, "AKIDDEV");
+	cloud_config_free(&c);
 	/* ...and the default profile is used when nothing is named. */
 	unsetenv("AWS_PROFILE");
 	assert_int_equal(aws_config_load(&c, NULL, &e), HOIST_OK);
-	assert_string_equal(c.creds.access_key_id, "AKIDDEF");
+	assert_string_equal(c.creds.id, "AKIDDEF");
 	assert_string_equal(c.region, "us-west-2");
-	aws_config_free(&c);
+	cloud_config_free(&c);
 	json_decref(st);
 }
 
 static void file_overrides_and_config_keys(void **state)
 {
-	struct aws_config c;
+	struct cloud_config c;
 	struct herr e;
 	char p[512];
 
@@ -135,16 +135,16 @@ static void file_overrides_and_config_keys(void **state)
 	setenv("AWS_SHARED_CREDENTIALS_FILE", p, 1);
 	setenv("AWS_PROFILE", "ci", 1);
 	assert_int_equal(aws_config_load(&c, NULL, &e), HOIST_OK);
-	assert_string_equal(c.creds.access_key_id, "AKIDCONF");
-	assert_string_equal(c.creds.session_token, "stok");
+	assert_string_equal(c.creds.id, "AKIDCONF");
+	assert_string_equal(c.creds.token, "stok");
 	assert_string_equal(c.region, "eu-central-1");
 	assert_non_null(strstr(c.creds.source, "myconf"));
-	aws_config_free(&c);
+	cloud_config_free(&c);
 }
 
 static void region_precedence(void **state)
 {
-	struct aws_config c;
+	struct cloud_config c;
 	struct herr e;
 	json_t *st = settings("{\"aws_region\": \"sa-east-1\"}");
 
@@ -154,20 +154,20 @@ static void region_precedence(void **state)
 	setenv("AWS_DEFAULT_REGION", "eu-west-2", 1);
 	assert_int_equal(aws_config_load(&c, st, &e), HOIST_OK);
 	assert_string_equal(c.region, "sa-east-1");   /* the setting wins (Zappa) */
-	aws_config_free(&c);
+	cloud_config_free(&c);
 	assert_int_equal(aws_config_load(&c, NULL, &e), HOIST_OK);
 	assert_string_equal(c.region, "eu-west-1");
-	aws_config_free(&c);
+	cloud_config_free(&c);
 	unsetenv("AWS_REGION");
 	assert_int_equal(aws_config_load(&c, NULL, &e), HOIST_OK);
 	assert_string_equal(c.region, "eu-west-2");
-	aws_config_free(&c);
+	cloud_config_free(&c);
 	json_decref(st);
 }
 
 static void unknown_region_suggests(void **state)
 {
-	struct aws_config c;
+	struct cloud_config c;
 	struct herr e;
 	json_t *st = settings("{\"aws_region\": \"us-esat-1\"}");
 
@@ -184,7 +184,7 @@ static void unknown_region_suggests(void **state)
 
 static void missing_region_and_credentials(void **state)
 {
-	struct aws_config c;
+	struct cloud_config c;
 	struct herr e;
 
 	assert_int_equal(aws_config_load(&c, NULL, &e), HOIST_USAGE);
@@ -203,7 +203,7 @@ static void missing_region_and_credentials(void **state)
 
 static void endpoints(void **state)
 {
-	struct aws_config c;
+	struct cloud_config c;
 	struct herr e;
 	json_t *st = settings("{\"endpoint_urls\": {\"lambda\": \"http://set:1/\", "
 			      "\"API_GATEWAY\": \"http://apigw:2\"}}");
@@ -232,7 +232,7 @@ static void endpoints(void **state)
 	u = aws_endpoint_override(&c, "CloudWatch Logs", "logs");
 	assert_string_equal(u, "http://logs:5");
 	free(u);
-	aws_config_free(&c);
+	cloud_config_free(&c);
 	json_decref(st);
 }
 

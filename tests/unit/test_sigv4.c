@@ -17,12 +17,12 @@
 
 #define SUITE_TIME 1440938160   /* 20150830T123600Z */
 
-static struct aws_creds suite = {
-	.access_key_id = "AKIDEXAMPLE",
-	.secret_access_key = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+static struct cloud_creds suite = {
+	.id = "AKIDEXAMPLE",
+	.secret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
 };
 
-static void check(const struct sigv4_req *r, const struct aws_creds *c, const char *sig)
+static void check(const struct sigv4_req *r, const struct cloud_creds *c, const char *sig)
 {
 	struct sigv4_out o;
 
@@ -96,9 +96,9 @@ static void post_x_www_form_urlencoded(void **state)
 
 static void s3_get_object_range(void **state)
 {
-	struct aws_creds c = {
-		.access_key_id = "AKIAIOSFODNN7EXAMPLE",
-		.secret_access_key = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+	struct cloud_creds c = {
+		.id = "AKIAIOSFODNN7EXAMPLE",
+		.secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
 	};
 	struct sigv4_header h[] = { { "Range", "bytes=0-9" } };
 	struct sigv4_req r = {
@@ -140,11 +140,11 @@ static void s3_unsigned_payload(void **state)
  * "TOKEN/+=" on https://example.amazonaws.com/a/./b//c/../%20d%2Fe?b=2&a=1&a=0 */
 static void token_and_normalised_path(void **state)
 {
-	struct aws_creds c = suite;
+	struct cloud_creds c = suite;
 	struct sigv4_req r = suite_req("GET", "/a/./b//c/../%20d%2Fe", "b=2&a=1&a=0");
 	struct sigv4_out o;
 
-	c.session_token = "TOKEN/+=";
+	c.token = "TOKEN/+=";
 	check(&r, &c, "2c0fcc0b12a91ad4f7cb15d27835ba295b1cac3480e4a1384e31c973e9b27e2e");
 	assert_int_equal(sigv4_sign(&r, &c, &o), 0);
 	assert_non_null(strstr(o.canonical_request, "GET\n/a/b/%2520d%252Fe\na=0&a=1&b=2\n"));
@@ -166,7 +166,7 @@ static void uri_encode(void **state)
 
 static void refuses_without_credentials(void **state)
 {
-	struct aws_creds none = { 0 };
+	struct cloud_creds none = { 0 };
 	struct sigv4_req r = suite_req("GET", "/", NULL);
 	struct sigv4_out o;
 

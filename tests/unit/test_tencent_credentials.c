@@ -66,48 +66,48 @@ static json_t *settings(const char *text)
 
 static void environment(void **state)
 {
-	struct tc_config c;
+	struct cloud_config c;
 	struct herr e;
 
 	setenv("TENCENTCLOUD_SECRET_ID", "AKIDENV", 1);
 	setenv("TENCENTCLOUD_SECRET_KEY", "keyenv", 1);
 	setenv("TENCENTCLOUD_SESSION_TOKEN", "tok", 1);
 	assert_int_equal(tc_config_load(&c, NULL, &e), HOIST_OK);
-	assert_string_equal(c.creds.secret_id, "AKIDENV");
-	assert_string_equal(c.creds.secret_key, "keyenv");
+	assert_string_equal(c.creds.id, "AKIDENV");
+	assert_string_equal(c.creds.secret, "keyenv");
 	assert_string_equal(c.creds.token, "tok");
 	assert_string_equal(c.creds.source, "environment");
 	assert_string_equal(c.region, "ap-guangzhou");        /* the default */
-	tc_config_free(&c);
+	cloud_config_free(&c);
 }
 
 static void profiles(void **state)
 {
-	struct tc_config c;
+	struct cloud_config c;
 	struct herr e;
 	json_t *st;
 
 	write_credentials("[default]\nsecret_id = AKIDDEF\nsecret_key = keydef\n\n"
 			  "# a comment\n[ci]\nsecret_id=AKIDCI\nsecret_key=keyci\ntoken=tci\n");
 	assert_int_equal(tc_config_load(&c, NULL, &e), HOIST_OK);
-	assert_string_equal(c.creds.secret_id, "AKIDDEF");
+	assert_string_equal(c.creds.id, "AKIDDEF");
 	assert_null(c.creds.token);
 	assert_non_null(strstr(c.creds.source, "profile default in "));
-	tc_config_free(&c);
+	cloud_config_free(&c);
 
 	setenv("TENCENTCLOUD_PROFILE", "ci", 1);
 	assert_int_equal(tc_config_load(&c, NULL, &e), HOIST_OK);
-	assert_string_equal(c.creds.secret_id, "AKIDCI");
+	assert_string_equal(c.creds.id, "AKIDCI");
 	assert_string_equal(c.creds.token, "tci");
-	tc_config_free(&c);
+	cloud_config_free(&c);
 
 	/* An explicit profile_name wins over the environment's keys. */
 	setenv("TENCENTCLOUD_SECRET_ID", "AKIDENV", 1);
 	setenv("TENCENTCLOUD_SECRET_KEY", "keyenv", 1);
 	st = settings("{\"profile_name\": \"default\"}");
 	assert_int_equal(tc_config_load(&c, st, &e), HOIST_OK);
-	assert_string_equal(c.creds.secret_id, "AKIDDEF");
-	tc_config_free(&c);
+	assert_string_equal(c.creds.id, "AKIDDEF");
+	cloud_config_free(&c);
 	json_decref(st);
 
 	st = settings("{\"profile_name\": \"nope\"}");
@@ -118,7 +118,7 @@ static void profiles(void **state)
 
 static void missing_credentials(void **state)
 {
-	struct tc_config c;
+	struct cloud_config c;
 	struct herr e;
 
 	assert_int_equal(tc_config_load(&c, NULL, &e), HOIST_FAIL);
@@ -133,7 +133,7 @@ static void missing_credentials(void **state)
 
 static void regions(void **state)
 {
-	struct tc_config c;
+	struct cloud_config c;
 	struct herr e;
 	json_t *st = settings("{\"region\": \"ap-shanghai\"}");
 
@@ -142,10 +142,10 @@ static void regions(void **state)
 	setenv("TENCENTCLOUD_REGION", "ap-singapore", 1);
 	assert_int_equal(tc_config_load(&c, st, &e), HOIST_OK);
 	assert_string_equal(c.region, "ap-shanghai");
-	tc_config_free(&c);
+	cloud_config_free(&c);
 	assert_int_equal(tc_config_load(&c, NULL, &e), HOIST_OK);
 	assert_string_equal(c.region, "ap-singapore");
-	tc_config_free(&c);
+	cloud_config_free(&c);
 	json_decref(st);
 	st = settings("{\"region\": \"ap-guangzho\"}");
 	assert_int_equal(tc_config_load(&c, st, &e), HOIST_USAGE);
@@ -157,7 +157,7 @@ static void regions(void **state)
 
 static void endpoints(void **state)
 {
-	struct tc_config c;
+	struct cloud_config c;
 	struct herr e;
 	json_t *st = settings("{\"endpoint_urls\": {\"SCF\": \"http://set:1/\", \"cls\": \"http://cls:2\"}}");
 	char *u;
@@ -180,7 +180,7 @@ static void endpoints(void **state)
 	u = tc_endpoint_override(&c, "dnspod");
 	assert_string_equal(u, "http://all:4");
 	free(u);
-	tc_config_free(&c);
+	cloud_config_free(&c);
 	json_decref(st);
 }
 
