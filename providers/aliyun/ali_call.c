@@ -10,6 +10,7 @@
 #include "sign_sls.h"
 
 #include "../../core/digest.h"
+#include "../../core/cloud_call.h"
 #include "../../core/err.h"
 #include "../../core/log.h"
 #include "../../core/stagelock.h"
@@ -43,25 +44,13 @@ const struct ali_service ali_gateway = { "APIGATEWAY", ALI_HTTP, NULL, NULL };
 
 int ali_client_open(struct ali_client *c, const json_t *settings, struct herr *e)
 {
-	int rc;
-
 	memset(c, 0, sizeof(*c));
-	if ((rc = ali_config_load(&c->cfg, settings, e)) != HOIST_OK)
-		return rc;
-	out_info("Alibaba Cloud credentials from %s, region %s", c->cfg.creds.source,
-		 c->cfg.region);
-	c->http = http_client_new();
-	if (!c->http) {
-		cloud_config_free(&c->cfg);
-		return herr_set(e, HOIST_FAIL, "cannot initialise the HTTP client (libcurl)");
-	}
-	return HOIST_OK;
+	return cloud_session_open(&c->cfg, &c->http, "Alibaba Cloud", ali_config_load, settings, e);
 }
 
 void ali_client_close(struct ali_client *c)
 {
-	http_client_free(c->http);
-	cloud_config_free(&c->cfg);
+	cloud_session_close(&c->cfg, &c->http);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -445,13 +434,13 @@ static bool credentials_error(const char *code)
 static int error_result(const struct ali_client *c, const struct ali_call *call,
 			struct ali_result *res, struct herr *e)
 {
-	herr_set(e, HOIST_FAIL, "%s %s failed: %s%s%s", call->svc->id, call->action,
-		 res->error_code, *res->error_message ? ": " : "", res->error_message);
-	if (credentials_error(res->error_code))
-		herr_hint(e, "the Alibaba Cloud credentials came from %s; check they are valid and "
-			  "allowed to call %s %s", c->cfg.creds.source, call->svc->id, call->action);
-	if (res->request_id)
-		herr_hint(e, "(HTTP %ld, request id %s)", res->status, res->request_id);
+	char *permission = xasprintf("%s %s", call->svc->id, call->action);
+	struct cloud_failure f = { call->svc->id, call->action, res->error_code,
+				   res->error_message, res->request_id, res->status };
+
+	cloud_call_failed(e, &f, credentials_error(res->error_code), "Alibaba Cloud", &c->cfg,
+			  permission);
+	free(permission);
 	return HOIST_FAIL;
 }
 

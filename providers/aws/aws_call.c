@@ -6,6 +6,7 @@
  */
 #include "aws_call.h"
 
+#include "../../core/cloud_call.h"
 #include "../../core/err.h"
 #include "../../core/log.h"
 #include "../../core/stagelock.h"
@@ -53,24 +54,13 @@ const struct aws_service aws_route53 = { SVC("Route 53", "route53", "route53", A
 
 int aws_client_open(struct aws_client *c, const json_t *settings, struct herr *e)
 {
-	int rc;
-
 	memset(c, 0, sizeof(*c));
-	if ((rc = aws_config_load(&c->cfg, settings, e)) != HOIST_OK)
-		return rc;
-	out_info("AWS credentials from %s, region %s", c->cfg.creds.source, c->cfg.region);
-	c->http = http_client_new();
-	if (!c->http) {
-		cloud_config_free(&c->cfg);
-		return herr_set(e, HOIST_FAIL, "cannot initialise the HTTP client (libcurl)");
-	}
-	return HOIST_OK;
+	return cloud_session_open(&c->cfg, &c->http, "AWS", aws_config_load, settings, e);
 }
 
 void aws_client_close(struct aws_client *c)
 {
-	http_client_free(c->http);
-	cloud_config_free(&c->cfg);
+	cloud_session_close(&c->cfg, &c->http);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -375,13 +365,12 @@ static bool credentials_error(const char *code)
 static int error_result(const struct aws_client *c, const struct aws_call *call,
 			struct aws_result *res, struct herr *e)
 {
-	herr_set(e, HOIST_FAIL, "%s %s failed: %s%s%s", call->svc->id, call->op,
-		 res->error_code, *res->error_message ? ": " : "", res->error_message);
-	if (credentials_error(res->error_code))
-		herr_hint(e, "the AWS credentials came from %s; check they are valid and allowed "
-			  "to call %s:%s", c->cfg.creds.source, call->svc->signing, call->op);
-	if (res->request_id)
-		herr_hint(e, "(HTTP %ld, request id %s)", res->status, res->request_id);
+	char *permission = xasprintf("%s:%s", call->svc->signing, call->op);
+	struct cloud_failure f = { call->svc->id, call->op, res->error_code, res->error_message,
+				   res->request_id, res->status };
+
+	cloud_call_failed(e, &f, credentials_error(res->error_code), "AWS", &c->cfg, permission);
+	free(permission);
 	return HOIST_FAIL;
 }
 

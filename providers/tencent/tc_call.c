@@ -7,6 +7,7 @@
 
 #include "sign_tc3.h"
 
+#include "../../core/cloud_call.h"
 #include "../../core/err.h"
 #include "../../core/log.h"
 #include "../../core/stagelock.h"
@@ -27,25 +28,13 @@ const struct tc_service tc_monitor = { "monitor", "Cloud Monitor", "2018-07-24" 
 
 int tc_client_open(struct tc_client *c, const json_t *settings, struct herr *e)
 {
-	int rc;
-
 	memset(c, 0, sizeof(*c));
-	if ((rc = tc_config_load(&c->cfg, settings, e)) != HOIST_OK)
-		return rc;
-	out_info("Tencent Cloud credentials from %s, region %s", c->cfg.creds.source,
-		 c->cfg.region);
-	c->http = http_client_new();
-	if (!c->http) {
-		cloud_config_free(&c->cfg);
-		return herr_set(e, HOIST_FAIL, "cannot initialise the HTTP client (libcurl)");
-	}
-	return HOIST_OK;
+	return cloud_session_open(&c->cfg, &c->http, "Tencent Cloud", tc_config_load, settings, e);
 }
 
 void tc_client_close(struct tc_client *c)
 {
-	http_client_free(c->http);
-	cloud_config_free(&c->cfg);
+	cloud_session_close(&c->cfg, &c->http);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -151,6 +140,7 @@ static int read_answer(const struct tc_client *c, const struct tc_call *call,
 	json_t *doc = rs->body.len ? json_loadb(rs->body.s, rs->body.len, 0, NULL) : NULL;
 	json_t *resp = json_object_get(doc, "Response"), *err = json_object_get(resp, "Error");
 	const char *svc = call->svc->title;
+	char *permission;
 
 	if (json_is_string(json_object_get(resp, "RequestId")))
 		res->request_id = xstrdup(json_string_value(json_object_get(resp, "RequestId")));
@@ -169,15 +159,14 @@ static int read_answer(const struct tc_client *c, const struct tc_call *call,
 	}
 	res->data = json_object();
 	json_decref(doc);
-	herr_set(e, HOIST_FAIL, "%s %s failed: %s%s%s", svc, call->action, res->error_code,
-		 *res->error_message ? ": " : "", res->error_message);
-	if (str_starts(res->error_code, "AuthFailure") ||
-	    str_starts(res->error_code, "UnauthorizedOperation"))
-		herr_hint(e, "the Tencent Cloud credentials came from %s; check they are valid and "
-			  "allowed to call %s:%s", c->cfg.creds.source, call->svc->name,
-			  call->action);
-	if (res->request_id)
-		herr_hint(e, "(HTTP %ld, request id %s)", rs->status, res->request_id);
+	permission = xasprintf("%s:%s", call->svc->name, call->action);
+	cloud_call_failed(e, &(struct cloud_failure){ svc, call->action, res->error_code,
+						      res->error_message, res->request_id,
+						      rs->status },
+			  str_starts(res->error_code, "AuthFailure") ||
+			  str_starts(res->error_code, "UnauthorizedOperation"),
+			  "Tencent Cloud", &c->cfg, permission);
+	free(permission);
 	return HOIST_FAIL;
 }
 
