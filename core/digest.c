@@ -1,14 +1,19 @@
 /*
  * digest.c — hex, SHA-256, SHA-1, MD5, HMAC-SHA256/SHA1, base64 and RFC 3986
- * percent-encoding for request signers (see digest.h).
+ * percent-encoding for request signers, and a file's SHA-256 (see digest.h).
  */
 #include "digest.h"
 
+#include "err.h"
 #include "str.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 void digest_hex(const unsigned char *d, size_t n, char *hex, bool upper)
 {
@@ -28,6 +33,44 @@ void digest_sha256_hex(const void *data, size_t len, char hex[65])
 
 	EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL);
 	digest_hex(md, 32, hex, false);
+}
+
+int digest_sha256_file(const char *path, char hex[65], char b64[45], unsigned long long *size,
+		       struct herr *e)
+{
+	unsigned char buf[65536], md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0, i;
+	unsigned long long total = 0;
+	EVP_MD_CTX *ctx = NULL;
+	int fd, rc = HOIST_OK;
+	ssize_t n;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return herr_set(e, HOIST_FAIL, "cannot read %s: %s", path, strerror(errno));
+	ctx = EVP_MD_CTX_new();
+	if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
+		rc = herr_set(e, HOIST_FAIL, "SHA-256 is not available from OpenSSL");
+		goto out;
+	}
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		EVP_DigestUpdate(ctx, buf, (size_t)n);
+		total += (unsigned long long)n;
+	}
+	if (n < 0) {
+		rc = herr_set(e, HOIST_FAIL, "cannot read %s: %s", path, strerror(errno));
+		goto out;
+	}
+	EVP_DigestFinal_ex(ctx, md, &mdlen);
+	for (i = 0; i < mdlen; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	EVP_EncodeBlock((unsigned char *)b64, md, (int)mdlen);
+	if (size)
+		*size = total;
+out:
+	EVP_MD_CTX_free(ctx);
+	close(fd);
+	return rc;
 }
 
 void digest_sha1_hex(const void *data, size_t len, char hex[41])

@@ -1,7 +1,7 @@
 /*
  * digest.h — the hash, HMAC, hex and base64 primitives request signers
  * share (Alibaba ACS3/OSS4/SLS, Tencent TC3 and COS; any other cloud's signer
- * may use them).
+ * may use them), and the SHA-256 of a file (a package's code hash).
  * All are thin wrappers over OpenSSL.
  */
 #ifndef HOIST_DIGEST_H
@@ -10,11 +10,21 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+struct herr;
+
 /* Lower-case (or upper-case) hex of n bytes into hex[2n+1]. */
 void digest_hex(const unsigned char *d, size_t n, char *hex, bool upper);
 
 /* SHA-256 of data as lower-case hex into hex[65]. */
 void digest_sha256_hex(const void *data, size_t len, char hex[65]);
+
+/*
+ * SHA-256 of the file `path` in one streaming pass: hex[65], base64[45]
+ * (the form Lambda reports as CodeSha256) and, when `size` is not NULL, its
+ * size.  HOIST_FAIL when it cannot be read.
+ */
+int digest_sha256_file(const char *path, char hex[65], char b64[45], unsigned long long *size,
+		       struct herr *e);
 
 /* SHA-1 of data as lower-case hex into hex[41] (COS signatures). */
 void digest_sha1_hex(const void *data, size_t len, char hex[41]);

@@ -20,6 +20,7 @@
  */
 #include "package.h"
 
+#include "digest.h"
 #include "err.h"
 #include "interrupt.h"
 #include "log.h"
@@ -488,8 +489,8 @@ static int write_zip(struct build *b, const struct pkg_list *zl, const char *pat
 	} else {
 		rc = pkg_write_zip(path, zl, &reuse, crcs, e);
 		if (!rc)
-			rc = pkg_sha256_file(path, info->sha256_hex, info->sha256_b64,
-					     &info->zip_size, e);
+			rc = digest_sha256_file(path, info->sha256_hex, info->sha256_b64,
+						&info->zip_size, e);
 	}
 	pkg_cache_close(c, &reuse);
 	if (!rc && dir && !same)
@@ -513,8 +514,8 @@ static int write_archives(struct build *b, struct package_info *info, struct her
 		ttar = path_join(tdir, path_base(b->tar_path));
 		rc = pkg_write_tar(ttar, &b->files, e);
 		if (!rc)
-			rc = pkg_sha256_file(ttar, info->tar_sha256_hex, info->tar_sha256_b64,
-					     &info->tar_size, e);
+			rc = digest_sha256_file(ttar, info->tar_sha256_hex,
+						info->tar_sha256_b64, &info->tar_size, e);
 		if (rc)
 			goto out;
 	}

@@ -12,7 +12,6 @@
  *   pkg_zip.c      the deterministic zip (libzip)
  *   pkg_slim.c     the deterministic .tar.gz of the slim bundle (libarchive)
  *   pkg_cache.c    the package cache: unchanged files copied compressed
- *   pkg_hash.c     SHA-256 of a file (hex and base64)
  */
 #ifndef HOIST_PKG_H
 #define HOIST_PKG_H
@@ -172,11 +171,5 @@ void pkg_cache_close(struct pkg_cache *c, struct pkg_reuse *reuse);
  */
 void pkg_cache_store(const char *dir, const char *zip, const struct pkg_list *l,
 		     const char hex[65], const long long *crcs);
-
-/* ---- hashing (pkg_hash.c) ---- */
-
-/* SHA-256 of a file: hex[65] and base64[45]; also its size. */
-int pkg_sha256_file(const char *path, char hex[65], char b64[45], unsigned long long *size,
-		    struct herr *e);
 
 #endif

@@ -17,6 +17,7 @@
 #include "../invoke.h"
 #include "../provider.h"
 
+#include "../../core/digest.h"
 #include "../../core/err.h"
 #include "../../core/http.h"
 #include "../../core/log.h"
@@ -28,7 +29,6 @@
 #include "../../core/str.h"
 
 #include <errno.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,29 +55,10 @@ static const char *jstr(const json_t *o, const char *k)
 	return json_string_value(json_object_get(o, k));
 }
 
+/* Size and SHA-256 (hex and base64) of a zip hoist did not build itself. */
 static int file_sha256(const char *path, struct art *a, struct herr *e)
 {
-	unsigned char md[32], buf[65536];
-	EVP_MD_CTX *c;
-	FILE *f = fopen(path, "rb");
-	size_t n;
-
-	if (!f)
-		return herr_set(e, HOIST_USAGE, "cannot read %s: %s", path, strerror(errno));
-	c = EVP_MD_CTX_new();
-	EVP_DigestInit_ex(c, EVP_sha256(), NULL);
-	a->size = 0;
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
-		EVP_DigestUpdate(c, buf, n);
-		a->size += n;
-	}
-	EVP_DigestFinal_ex(c, md, NULL);
-	EVP_MD_CTX_free(c);
-	fclose(f);
-	for (int i = 0; i < 32; i++)
-		snprintf(a->sha_hex + 2 * i, 3, "%02x", md[i]);
-	EVP_EncodeBlock((unsigned char *)a->sha_b64, md, 32);
-	return HOIST_OK;
+	return digest_sha256_file(path, a->sha_hex, a->sha_b64, &a->size, e);
 }
 
 static int art_from(const struct package_info *pi, struct art *a, struct herr *e)

@@ -22,6 +22,7 @@
 #include "../invoke.h"
 #include "../provider.h"
 
+#include "../../core/digest.h"
 #include "../../core/err.h"
 #include "../../core/log.h"
 #include "../../core/path.h"
@@ -29,14 +30,10 @@
 #include "../../core/stage.h"
 #include "../../core/str.h"
 
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <zip.h>
-
-#define UNZIPPED_MAX (500ULL * 1024 * 1024)
 
 /* The archive to send, whatever its origin (fresh package or --zip FILE). */
 struct art {
@@ -48,46 +45,6 @@ struct art {
 
 /* ---- the archive ---------------------------------------------------------- */
 
-/* SHA-256 and unzipped size of a --zip FILE, and SCF's unzipped limit checked. */
-static int check_zip_file(const char *path, struct art *a, struct herr *e)
-{
-	unsigned char md[32], buf[65536];
-	unsigned long long unzipped = 0;
-	zip_t *z;
-	int err = 0;
-	FILE *f = fopen(path, "rb");
-	EVP_MD_CTX *c;
-	size_t n;
-
-	if (!f)
-		return herr_set(e, HOIST_USAGE, "cannot read %s", path);
-	c = EVP_MD_CTX_new();
-	EVP_DigestInit_ex(c, EVP_sha256(), NULL);
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
-		EVP_DigestUpdate(c, buf, n);
-		a->size += n;
-	}
-	EVP_DigestFinal_ex(c, md, NULL);
-	EVP_MD_CTX_free(c);
-	fclose(f);
-	for (int i = 0; i < 32; i++)
-		snprintf(a->sha_hex + 2 * i, 3, "%02x", md[i]);
-	if (!(z = zip_open(path, ZIP_RDONLY, &err)))
-		return herr_set(e, HOIST_USAGE, "%s is not a zip archive", path);
-	for (zip_int64_t i = 0; i < zip_get_num_entries(z, 0); i++) {
-		zip_stat_t st;
-
-		if (zip_stat_index(z, (zip_uint64_t)i, 0, &st) == 0 && (st.valid & ZIP_STAT_SIZE))
-			unzipped += st.size;
-	}
-	zip_discard(z);
-	if (unzipped > UNZIPPED_MAX)
-		return herr_set(e, HOIST_USAGE, "%s is %.1f MiB unzipped (%llu bytes); SCF allows "
-				"%llu bytes (500 MiB) unzipped", path, unzipped / 1048576.0,
-				unzipped, UNZIPPED_MAX);
-	return HOIST_OK;
-}
-
 static int art_from(const struct stage *st, const struct package_info *pi, struct art *a,
 		    const struct package_limits *lim, struct herr *e)
 {
@@ -95,8 +52,10 @@ static int art_from(const struct stage *st, const struct package_info *pi, struc
 
 	memset(a, 0, sizeof(*a));
 	a->zip = pi->zip_path;
-	if (!pi->sha256_hex[0]) {               /* --zip FILE: check and hash it here */
-		if ((rc = check_zip_file(pi->zip_path, a, e)) != HOIST_OK)
+	if (!pi->sha256_hex[0]) {               /* --zip FILE (limits checked): hash it here */
+		char b64[45];
+
+		if ((rc = digest_sha256_file(pi->zip_path, a->sha_hex, b64, &a->size, e)))
 			return rc;
 		a->objstore = a->size > lim->inline_zip;
 		return HOIST_OK;
