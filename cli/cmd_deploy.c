@@ -38,8 +38,7 @@ static int deploy_stage(struct stage *st, void *ctx, json_t **doc, struct herr *
 		return cli_no_op(p, "deploy", e);
 	/* Before packaging: a deployed stage is refused at once. */
 	if (p->deployed && (rc = p->deployed(st, &url, e)) == HOIST_OK && url) {
-		rc = herr_set(e, HOIST_FAIL, "stage '%s' is already deployed at %s; did you mean "
-			      "'hoist update %s'?", st->name, url, st->name);
+		rc = stage_already_deployed(e, st, url);
 		free(url);
 	}
 	if (rc)

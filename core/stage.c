@@ -1,6 +1,7 @@
 /*
  * stage.c — one stage, opened: the resolved settings plus the names every
- * provider derives from them (the function name, the project directory).
+ * provider derives from them (the function name, the project directory), and
+ * the errors about its state that every cloud gives alike.
  */
 #include "stage.h"
 
@@ -43,4 +44,24 @@ void stage_close(struct stage *st)
 	free(st->settings_path);
 	json_decref(st->settings);
 	memset(st, 0, sizeof(*st));
+}
+
+int stage_not_deployed(struct herr *e, const struct stage *st, const char *what,
+		       const char *region)
+{
+	herr_set(e, HOIST_FAIL, "stage '%s' is not deployed: there is no %s %s in %s", st->name,
+		 what, st->function_name, region);
+	return herr_hint(e, "Deploy it first: hoist deploy %s", st->name);
+}
+
+int stage_already_deployed(struct herr *e, const struct stage *st, const char *where)
+{
+	return herr_set(e, HOIST_FAIL, "stage '%s' is already deployed at %s; did you mean "
+			"'hoist update %s'?", st->name, where, st->name);
+}
+
+int stage_deploy_kept_hint(struct herr *e, const struct stage *st)
+{
+	return herr_hint(e, "what was created is kept; run 'hoist deploy %s' again to finish",
+			 st->name);
 }

@@ -26,4 +26,16 @@ struct stage {
 int stage_open(struct stage *st, const struct settings *s, const char *name, struct herr *e);
 void stage_close(struct stage *st);
 
+/*
+ * The errors every cloud's deploy and update give about the stage's state:
+ * HOIST_FAIL "stage 'dev' is not deployed: there is no <what> <fn> in
+ * <region>" hinting at deploy; HOIST_FAIL "stage 'dev' is already deployed
+ * at <where>; did you mean 'hoist update dev'?"; and the hint a deploy that
+ * failed half-way adds (what it created stays; a re-run finishes it).
+ */
+int stage_not_deployed(struct herr *e, const struct stage *st, const char *what,
+		       const char *region);
+int stage_already_deployed(struct herr *e, const struct stage *st, const char *where);
+int stage_deploy_kept_hint(struct herr *e, const struct stage *st);
+
 #endif

@@ -82,9 +82,7 @@ static int art_from(const struct package_info *pi, struct art *a, struct herr *e
 
 static int not_deployed(const struct ali_ctx *x, struct herr *e)
 {
-	herr_set(e, HOIST_FAIL, "stage '%s' is not deployed: there is no Function Compute "
-		 "function %s in %s", x->st->name, x->st->function_name, x->region);
-	return herr_hint(e, "Deploy it first: hoist deploy %s", x->st->name);
+	return stage_not_deployed(e, x->st, "Function Compute function", x->region);
 }
 
 /* The deployed function, its versions (newest first) and the stage's alias; not deployed is an error. */
@@ -520,9 +518,7 @@ int ali_deploy(const struct stage *st, const struct deploy_args *a, char **url, 
 		rc = fc_get(&x, NULL, &fn, e);
 	if (!rc && fn && (rc = ali_frontdoor_url(&x, &old, NULL, e)) == HOIST_OK &&
 	    (old || !ali_frontdoor_any(st))) {
-		rc = herr_set(e, HOIST_FAIL, "stage '%s' is already deployed at %s; did you mean "
-			      "'hoist update %s'?", st->name, old ? old : st->function_name,
-			      st->name);
+		rc = stage_already_deployed(e, st, old ? old : st->function_name);
 		goto out;
 	}
 	if (!rc)   /* the package was built beside the reads above; nothing written yet */
@@ -541,8 +537,7 @@ int ali_deploy(const struct stage *st, const struct deploy_args *a, char **url, 
 	if (!rc)
 		rc = finish(&x, changed, url, e);
 	if (rc && !strstr(e->msg, "already deployed"))
-		herr_hint(e, "what was created is kept; run 'hoist deploy %s' again to finish",
-			  st->name);
+		stage_deploy_kept_hint(e, st);
 out:
 	free(old);
 	json_decref(fn);

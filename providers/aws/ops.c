@@ -101,9 +101,7 @@ static bool frontdoor_wanted(const struct stage *st)
 
 static int not_deployed(const struct aws_ctx *x, struct herr *e)
 {
-	herr_set(e, HOIST_FAIL, "stage '%s' is not deployed: there is no Lambda function %s in "
-		 "%s", x->st->name, x->st->function_name, x->region);
-	return herr_hint(e, "Deploy it first: hoist deploy %s", x->st->name);
+	return stage_not_deployed(e, x->st, "Lambda function", x->region);
 }
 
 /* The deployed function (GetFunction) and its published versions; not deployed is an error. */
@@ -1052,9 +1050,7 @@ int aws_deploy(const struct stage *st, const struct deploy_args *a, char **url, 
 		if (jstr(json_object_get(fn, "Tags"), DIGEST_TAG)) {
 			if ((rc = aws_frontdoor_url(&x, &old, e)) != HOIST_OK)
 				goto out;
-			rc = herr_set(e, HOIST_FAIL, "stage '%s' is already deployed at %s; did you "
-				      "mean 'hoist update %s'?", st->name, old ? old : x.function_arn,
-				      st->name);
+			rc = stage_already_deployed(e, st, old ? old : x.function_arn);
 			goto out;
 		}
 		out_step("Function %s exists but no deploy of it finished (an earlier run "
@@ -1087,8 +1083,7 @@ int aws_deploy(const struct stage *st, const struct deploy_args *a, char **url, 
 		keep_local_zip(st, a->pkg);
 	}
 	if (rc && !strstr(e->msg, "already deployed") && !strstr(e->msg, "deployed by Zappa"))
-		herr_hint(e, "what was created is kept; run 'hoist deploy %s' again to finish",
-			  st->name);
+		stage_deploy_kept_hint(e, st);
 out:
 	free(digest);
 	free(old);

@@ -86,7 +86,5 @@ int tc_appid(struct tc_ctx *x, const char **appid, struct herr *e)
 
 int tc_not_deployed(const struct tc_ctx *x, struct herr *e)
 {
-	herr_set(e, HOIST_FAIL, "stage '%s' is not deployed: there is no SCF function %s in %s",
-		 x->st->name, x->fn, x->region);
-	return herr_hint(e, "Deploy it first: hoist deploy %s", x->st->name);
+	return stage_not_deployed(e, x->st, "SCF function", x->region);
 }

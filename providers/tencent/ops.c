@@ -618,8 +618,7 @@ int tc_deploy(const struct stage *st, const struct deploy_args *a, char **url, s
 	if (rc)
 		goto out;
 	if (old) {
-		rc = herr_set(e, HOIST_FAIL, "stage '%s' is already deployed at %s; did you mean "
-			      "'hoist update %s'?", st->name, old, st->name);
+		rc = stage_already_deployed(e, st, old);
 		goto out;
 	}
 	if (fn) {
@@ -639,8 +638,7 @@ int tc_deploy(const struct stage *st, const struct deploy_args *a, char **url, s
 		touch(&x, *url);
 out:
 	if (rc && rc != HOIST_USAGE && !strstr(e->msg, "already deployed"))
-		herr_hint(e, "what was created is kept; run 'hoist deploy %s' again to finish",
-			  st->name);
+		stage_deploy_kept_hint(e, st);
 	free(old);
 	free(ver);
 	json_decref(ts);
