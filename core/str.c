@@ -129,6 +129,17 @@ void sbuf_printf(struct sbuf *b, const char *fmt, ...)
 	b->len += (size_t)n;
 }
 
+void sbuf_add_quoted(struct sbuf *b, const char *s)
+{
+	sbuf_addc(b, '"');
+	for (const char *p = s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			sbuf_addc(b, '\\');
+		sbuf_addc(b, *p);
+	}
+	sbuf_addc(b, '"');
+}
+
 char *sbuf_detach(struct sbuf *b)
 {
 	char *s = b->s ? b->s : xstrdup("");

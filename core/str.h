@@ -20,6 +20,8 @@ void sbuf_add(struct sbuf *b, const void *data, size_t n);
 void sbuf_adds(struct sbuf *b, const char *s);
 void sbuf_addc(struct sbuf *b, char c);
 void sbuf_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Append `s` as a double-quoted phrase, quotes and backslashes escaped (log queries). */
+void sbuf_add_quoted(struct sbuf *b, const char *s);
 /* Hand the string to the caller (who frees it); the buffer is left empty. */
 char *sbuf_detach(struct sbuf *b);
 

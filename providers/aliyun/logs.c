@@ -65,13 +65,8 @@ static char *query_for(const struct stage *st, const char *filter)
 	sbuf_init(&b);
 	sbuf_printf(&b, "__topic__: \"FCLogs:%s\"", st->function_name);
 	if (filter && *filter) {
-		sbuf_adds(&b, " and \"");
-		for (const char *p = filter; *p; p++) {
-			if (*p == '"' || *p == '\\')
-				sbuf_addc(&b, '\\');
-			sbuf_addc(&b, *p);
-		}
-		sbuf_addc(&b, '"');
+		sbuf_adds(&b, " and ");
+		sbuf_add_quoted(&b, filter);
 	}
 	return sbuf_detach(&b);
 }

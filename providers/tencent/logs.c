@@ -31,13 +31,7 @@ static char *query_of(const char *filter)
 	if (!filter || !*filter)
 		return xstrdup("*");
 	sbuf_init(&b);
-	sbuf_addc(&b, '"');
-	for (const char *p = filter; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			sbuf_addc(&b, '\\');
-		sbuf_addc(&b, *p);
-	}
-	sbuf_addc(&b, '"');
+	sbuf_add_quoted(&b, filter);
 	return sbuf_detach(&b);
 }
 
