@@ -12,6 +12,7 @@
 #include "alidns.h"
 
 #include "../../core/clock.h"
+#include "../../core/dns_name.h"
 #include "../../core/err.h"
 #include "../../core/log.h"
 #include "../../core/str.h"
@@ -67,8 +68,7 @@ int alidns_zone_for(struct ali_ctx *x, const char *domain, char **zone, char **r
 				*zone = xstrdup(str(d, "DomainName"));
 		json_decref(out);
 		if (*zone) {
-			*rr = p == domain ? xstrdup("@")
-					  : xasprintf("%.*s", (int)(p - domain - 1), domain);
+			*rr = dns_relative_name(domain, p);
 			return HOIST_OK;
 		}
 	}

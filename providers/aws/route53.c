@@ -7,6 +7,7 @@
  */
 #include "ev_common.h"
 
+#include "../../core/dns_name.h"
 #include "../../core/err.h"
 #include "../../core/log.h"
 #include "../../core/str.h"
@@ -24,20 +25,6 @@ static const char *zone_id(const char *id)
 	return p ? p + 1 : id;
 }
 
-/* "api.example.com" matches zone "example.com." / "api.example.com." */
-static size_t zone_match(const char *domain, const char *zone)
-{
-	size_t dl = strlen(domain), zl = strlen(zone);
-
-	if (zl && zone[zl - 1] == '.')
-		zl--;
-	if (zl > dl || strncasecmp(domain + dl - zl, zone, zl))
-		return 0;
-	if (zl < dl && domain[dl - zl - 1] != '.')
-		return 0;
-	return zl;
-}
-
 int r53_zone_for(struct aws_ctx *x, const char *domain, char **id, char **name,
 		 struct herr *e)
 {
@@ -53,7 +40,7 @@ int r53_zone_for(struct aws_ctx *x, const char *domain, char **id, char **name,
 	zones = xml_list(json_object_get(out, "HostedZones"), "HostedZone");
 	json_array_foreach(zones, i, z) {
 		const char *zn = json_string_value(json_object_get(z, "Name")) ?: "";
-		size_t m = zone_match(domain, zn);
+		size_t m = dns_zone_match(domain, zn);
 
 		if (json_is_true(json_object_get(json_object_get(z, "Config"), "PrivateZone")) ||
 		    !strcmp(json_string_value(json_object_get(json_object_get(z, "Config"),
@@ -153,17 +140,6 @@ int r53_change(struct aws_ctx *x, const char *zone, const char *action, const ch
 	return rc;
 }
 
-static bool same_name(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-
-	if (la && a[la - 1] == '.')
-		la--;
-	if (lb && b[lb - 1] == '.')
-		lb--;
-	return la == lb && !strncasecmp(a, b, la);
-}
-
 int r53_get(struct aws_ctx *x, const char *zone, const char *name, const char *type,
 	    json_t **rrset, struct herr *e)
 {
@@ -182,7 +158,7 @@ int r53_get(struct aws_ctx *x, const char *zone, const char *name, const char *t
 		    NULL, e);
 	list = xml_list(json_object_get(out, "ResourceRecordSets"), "ResourceRecordSet");
 	json_array_foreach(list, i, r)
-		if (same_name(json_string_value(json_object_get(r, "Name")) ?: "", name) &&
+		if (dns_same_name(json_string_value(json_object_get(r, "Name")) ?: "", name) &&
 		    !strcmp(json_string_value(json_object_get(r, "Type")) ?: "", type)) {
 			*rrset = json_incref(r);
 			break;

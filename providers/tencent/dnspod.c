@@ -7,13 +7,13 @@
  */
 #include "tencent.h"
 
+#include "../../core/dns_name.h"
 #include "../../core/err.h"
 #include "../../core/log.h"
 #include "../../core/str.h"
 
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #define LINE "\xe9\xbb\x98\xe8\xae\xa4"   /* 默认: the default line */
 
@@ -22,7 +22,7 @@ int dnspod_zone_for(struct tc_ctx *x, const char *name, char **zone, struct herr
 	json_t *p, *d;
 	struct tc_result r;
 	long long off = 0, total = 0;
-	size_t i, best = 0, n = strlen(name);
+	size_t i, best = 0;
 	int rc;
 
 	*zone = NULL;
@@ -40,8 +40,7 @@ int dnspod_zone_for(struct tc_ctx *x, const char *name, char **zone, struct herr
 			const char *z = tc_str(d, "Name") ?: "";
 			size_t zl = strlen(z);
 
-			if (zl && zl > best && (!strcasecmp(name, z) || (n > zl && name[n - zl - 1] ==
-			    '.' && !strcasecmp(name + n - zl, z)))) {
+			if (zl > best && dns_zone_match(name, z) == zl) {
 				free(*zone);
 				*zone = xstrdup(z);
 				best = zl;
@@ -53,14 +52,6 @@ int dnspod_zone_for(struct tc_ctx *x, const char *name, char **zone, struct herr
 		tc_result_free(&r);
 	} while (!rc && off < total);
 	return rc;
-}
-
-/* "api.example.com" in zone "example.com" → "api"; the zone itself → "@". */
-static char *sub_of(const char *name, const char *zone)
-{
-	size_t n = strlen(name), z = strlen(zone);
-
-	return n == z ? xstrdup("@") : xasprintf("%.*s", (int)(n - z - 1), name);
 }
 
 /* The records of sub/type in zone (new reference; empty when none). */
@@ -126,7 +117,7 @@ static int delete_record(struct tc_ctx *x, const char *zone, json_t *id, struct 
 int dnspod_cname_ensure(struct tc_ctx *x, const char *zone, const char *name,
 			const char *target, struct herr *e)
 {
-	char *sub = sub_of(name, zone);
+	char *sub = dns_relative_name(name, zone);
 	json_t *have = NULL, *rec;
 	const char *value;
 	int rc = records(x, zone, sub, "CNAME", &have, e);
@@ -136,9 +127,7 @@ int dnspod_cname_ensure(struct tc_ctx *x, const char *zone, const char *name,
 	if (!rc && !rec) {
 		out_step("Creating DNS record %s CNAME %s (DNSPod)", name, target);
 		rc = write_record(x, "CreateRecord", zone, sub, "CNAME", target, NULL, e);
-	} else if (!rc && value && strcasecmp(value, target) &&
-		   (strlen(value) != strlen(target) + 1 || strncasecmp(value, target,
-								      strlen(target)))) {
+	} else if (!rc && value && !dns_same_name(value, target)) {
 		out_step("Pointing DNS record %s at %s (DNSPod)", name, target);
 		rc = write_record(x, "ModifyRecord", zone, sub, "CNAME", target,
 				  json_object_get(rec, "RecordId"), e);
@@ -162,7 +151,7 @@ int dnspod_acme_set_txt(const char *fqdn, const char *value, bool present, void 
 		rc = herr_set(e, HOIST_FAIL, "no DNSPod domain of this account holds %s", fqdn);
 	if (rc)
 		goto out;
-	sub = sub_of(fqdn, zone);
+	sub = dns_relative_name(fqdn, zone);
 	rc = records(x, zone, sub, "TXT", &have, e);
 	json_array_foreach(have, i, rec) {
 		const char *v = tc_str(rec, "Value") ?: "";
