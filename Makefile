@@ -107,7 +107,7 @@ $(BUILD)/gen/templates.o: $(BUILD)/gen/templates.c
 $(BUILD)/hoist: $(CLI_OBJ) $(CORE_OBJ)
 	$(CC) $(SANFLAGS) $(CFLAGS) -o $@ $(CLI_OBJ) $(CORE_OBJ) $(LIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(CORE_OBJ)
+$(BUILD)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(CORE_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALLCFLAGS) $(shell pkg-config --cflags cmocka) -o $@ $< $(CORE_OBJ) \
 	  $(LIBS) $(shell pkg-config --libs cmocka)

@@ -10,16 +10,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
-
-#include "../../core/err.h"
-#include "../../core/path.h"
+#include "home_fixture.h"
 #include "../../providers/aliyun/credentials.h"
-
-static char home[256];
 
 static const char *const vars[] = {
 	"ALIBABA_CLOUD_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
@@ -41,40 +33,13 @@ static const char *const vars[] = {
 
 static void write_config(const char *text)
 {
-	char path[600], dir[300];
-	struct herr e;
-
-	snprintf(dir, sizeof(dir), "%s/.aliyun", home);
-	snprintf(path, sizeof(path), "%s/config.json", dir);
-	assert_int_equal(path_mkdirs(dir, &e), 0);
-	assert_int_equal(path_write_atomic(path, text, strlen(text), &e), 0);
+	home_write(".aliyun/config.json", text);
 }
 
 static int setup(void **state)
 {
-	snprintf(home, sizeof(home), "/tmp/hoist-ali-cred-XXXXXX");
-	assert_non_null(mkdtemp(home));
-	setenv("HOME", home, 1);
-	for (size_t i = 0; i < sizeof(vars) / sizeof(*vars); i++)
-		unsetenv(vars[i]);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct herr e;
-
-	path_rmtree(home, &e);
-	return 0;
-}
-
-static json_t *settings(const char *text)
-{
-	json_error_t je;
-	json_t *j = json_loads(text, 0, &je);
-
-	assert_non_null(j);
-	return j;
+	(void)state;
+	return home_setup("ali-cred", vars, sizeof(vars) / sizeof(*vars));
 }
 
 static void env_credentials(void **state)
@@ -217,12 +182,12 @@ static void endpoints(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(env_credentials, setup, teardown),
-		cmocka_unit_test_setup_teardown(cli_profiles, setup, teardown),
-		cmocka_unit_test_setup_teardown(unsupported_and_broken_profiles, setup, teardown),
-		cmocka_unit_test_setup_teardown(region_precedence_and_check, setup, teardown),
-		cmocka_unit_test_setup_teardown(missing_region_and_credentials, setup, teardown),
-		cmocka_unit_test_setup_teardown(endpoints, setup, teardown),
+		cmocka_unit_test_setup_teardown(env_credentials, setup, home_teardown),
+		cmocka_unit_test_setup_teardown(cli_profiles, setup, home_teardown),
+		cmocka_unit_test_setup_teardown(unsupported_and_broken_profiles, setup, home_teardown),
+		cmocka_unit_test_setup_teardown(region_precedence_and_check, setup, home_teardown),
+		cmocka_unit_test_setup_teardown(missing_region_and_credentials, setup, home_teardown),
+		cmocka_unit_test_setup_teardown(endpoints, setup, home_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

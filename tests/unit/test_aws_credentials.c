@@ -8,16 +8,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
-
-#include "../../core/err.h"
-#include "../../core/path.h"
+#include "home_fixture.h"
 #include "../../providers/aws/credentials.h"
-
-static char home[256];
 
 static const char *const vars[] = {
 	"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
@@ -26,45 +18,10 @@ static const char *const vars[] = {
 	"AWS_ENDPOINT_URL_API_GATEWAY", "AWS_ENDPOINT_URL_CLOUDWATCH_LOGS",
 };
 
-static void write_file(const char *rel, const char *text)
-{
-	char path[512], dir[512];
-	struct herr e;
-
-	snprintf(path, sizeof(path), "%s/%s", home, rel);
-	snprintf(dir, sizeof(dir), "%s/.aws", home);
-	assert_int_equal(path_mkdirs(dir, &e), 0);
-	assert_int_equal(path_write_atomic(path, text, strlen(text), &e), 0);
-}
-
 static int setup(void **state)
 {
-	struct herr e;
-
-	snprintf(home, sizeof(home), "/tmp/hoist-aws-cred-XXXXXX");
-	assert_non_null(mkdtemp(home));
-	setenv("HOME", home, 1);
-	for (size_t i = 0; i < sizeof(vars) / sizeof(*vars); i++)
-		unsetenv(vars[i]);
-	(void)e;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct herr e;
-
-	path_rmtree(home, &e);
-	return 0;
-}
-
-static json_t *settings(const char *text)
-{
-	json_error_t je;
-	json_t *j = json_loads(text, 0, &je);
-
-	assert_non_null(j);
-	return j;
+	(void)state;
+	return home_setup("aws-cred", vars, sizeof(vars) / sizeof(*vars));
 }
 
 static void env_credentials(void **state)
@@ -91,10 +48,10 @@ static void profile_files(void **state)
 	struct herr e;
 	json_t *st = settings("{\"profile_name\": \"dev\"}");
 
-	write_file(".aws/credentials", "[default]\naws_access_key_id = AKIDDEF\n"
+	home_write(".aws/credentials", "[default]\naws_access_key_id = AKIDDEF\n"
 		   "aws_secret_access_key = sdef\n\n[dev]\n# comment\n"
 		   "aws_access_key_id = AKIDDEV \naws_secret_access_key=sdev\n");
-	write_file(".aws/config", "[default]\nregion = us-west-2\n[profile dev]\n"
+	home_write(".aws/config", "[default]\nregion = us-west-2\n[profile dev]\n"
 		   "region = ap-southeast-2\ns3 =\n  region = nope\n");
 	/* An explicit profile_name beats environment credentials (as botocore). */
 	setenv("AWS_ACCESS_KEY_ID", "AKIDENV", 1);
@@ -128,7 +85,7 @@ static void file_overrides_and_config_keys(void **state)
 	char p[512];
 
 	snprintf(p, sizeof(p), "%s/myconf", home);
-	write_file("myconf", "[profile ci]\naws_access_key_id=AKIDCONF\n"
+	home_write("myconf", "[profile ci]\naws_access_key_id=AKIDCONF\n"
 		   "aws_secret_access_key=sconf\naws_session_token=stok\nregion=eu-central-1\n");
 	setenv("AWS_CONFIG_FILE", p, 1);
 	snprintf(p, sizeof(p), "%s/nonexistent", home);
@@ -239,13 +196,13 @@ static void endpoints(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(env_credentials, setup, teardown),
-		cmocka_unit_test_setup_teardown(profile_files, setup, teardown),
-		cmocka_unit_test_setup_teardown(file_overrides_and_config_keys, setup, teardown),
-		cmocka_unit_test_setup_teardown(region_precedence, setup, teardown),
-		cmocka_unit_test_setup_teardown(unknown_region_suggests, setup, teardown),
-		cmocka_unit_test_setup_teardown(missing_region_and_credentials, setup, teardown),
-		cmocka_unit_test_setup_teardown(endpoints, setup, teardown),
+		cmocka_unit_test_setup_teardown(env_credentials, setup, home_teardown),
+		cmocka_unit_test_setup_teardown(profile_files, setup, home_teardown),
+		cmocka_unit_test_setup_teardown(file_overrides_and_config_keys, setup, home_teardown),
+		cmocka_unit_test_setup_teardown(region_precedence, setup, home_teardown),
+		cmocka_unit_test_setup_teardown(unknown_region_suggests, setup, home_teardown),
+		cmocka_unit_test_setup_teardown(missing_region_and_credentials, setup, home_teardown),
+		cmocka_unit_test_setup_teardown(endpoints, setup, home_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

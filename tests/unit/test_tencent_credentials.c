@@ -9,16 +9,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
-
-#include "../../core/err.h"
-#include "../../core/path.h"
+#include "home_fixture.h"
 #include "../../providers/tencent/credentials.h"
-
-static char home[256];
 
 static const char *const vars[] = {
 	"TENCENTCLOUD_SECRET_ID", "TENCENTCLOUD_SECRET_KEY", "TENCENTCLOUD_SESSION_TOKEN",
@@ -28,40 +20,13 @@ static const char *const vars[] = {
 
 static void write_credentials(const char *text)
 {
-	char path[600], dir[512];
-	struct herr e;
-
-	snprintf(dir, sizeof(dir), "%s/.tencentcloud", home);
-	snprintf(path, sizeof(path), "%s/credentials", dir);
-	assert_int_equal(path_mkdirs(dir, &e), 0);
-	assert_int_equal(path_write_atomic(path, text, strlen(text), &e), 0);
+	home_write(".tencentcloud/credentials", text);
 }
 
 static int setup(void **state)
 {
-	snprintf(home, sizeof(home), "/tmp/hoist-tc-cred-XXXXXX");
-	assert_non_null(mkdtemp(home));
-	setenv("HOME", home, 1);
-	for (size_t i = 0; i < sizeof(vars) / sizeof(*vars); i++)
-		unsetenv(vars[i]);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct herr e;
-
-	path_rmtree(home, &e);
-	return 0;
-}
-
-static json_t *settings(const char *text)
-{
-	json_error_t je;
-	json_t *j = json_loads(text, 0, &je);
-
-	assert_non_null(j);
-	return j;
+	(void)state;
+	return home_setup("tc-cred", vars, sizeof(vars) / sizeof(*vars));
 }
 
 static void environment(void **state)
@@ -187,11 +152,11 @@ static void endpoints(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(environment, setup, teardown),
-		cmocka_unit_test_setup_teardown(profiles, setup, teardown),
-		cmocka_unit_test_setup_teardown(missing_credentials, setup, teardown),
-		cmocka_unit_test_setup_teardown(regions, setup, teardown),
-		cmocka_unit_test_setup_teardown(endpoints, setup, teardown),
+		cmocka_unit_test_setup_teardown(environment, setup, home_teardown),
+		cmocka_unit_test_setup_teardown(profiles, setup, home_teardown),
+		cmocka_unit_test_setup_teardown(missing_credentials, setup, home_teardown),
+		cmocka_unit_test_setup_teardown(regions, setup, home_teardown),
+		cmocka_unit_test_setup_teardown(endpoints, setup, home_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
