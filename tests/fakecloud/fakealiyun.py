@@ -49,10 +49,9 @@ import tempfile
 import threading
 import time
 import uuid
-from http.server import ThreadingHTTPServer
 from urllib.parse import unquote, urlsplit
 
-from .fakeaws import Fake as _AwsFake, _Handler as _AwsHandler, _jsonable
+from .fakeaws import Fake as _AwsFake, _Handler as _AwsHandler, _jsonable, serve
 
 ACCOUNT = "1357924680135792"
 DEFAULT_KEYS = {"LTAI5tHoistFakeKeyId": "fake/aliyun+Secret"}
@@ -149,19 +148,8 @@ class FakeAliyun(_AwsFake):
                 shutil.rmtree(os.path.join(self.tmp, d), ignore_errors=True)
                 os.makedirs(os.path.join(self.tmp, d))
 
-    def start(self, port=0):
-        fake = self
-
-        class Handler(_Handler):
-            pass
-        Handler.fake = fake
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-        self.httpd.daemon_threads = True
-        self.port = self.httpd.server_address[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-        return self
+    def handler_class(self):
+        return _Handler
 
     def take_fault(self, action, params=None):
         """fakeaws's, plus an optional "match": a text the request's params must contain."""
@@ -641,18 +629,7 @@ def _shrink(doc):
 
 
 def main():
-    import argparse
-    import sys
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--port", type=int, default=0)
-    a = ap.parse_args()
-    fake = FakeAliyun().start(a.port)
-    print(f"URL {fake.url}", flush=True)
-    try:
-        sys.stdin.read()
-    except KeyboardInterrupt:
-        pass
-    fake.stop()
+    serve(FakeAliyun)
 
 
 if __name__ == "__main__":

@@ -548,14 +548,19 @@ class Fake:
                 self.keys.pop(akid, None)
             self.sessions = {}       # role sessions given to functions (roles.py)
 
-    # The server and its thread
+    # The server and its thread (fakealiyun and faketencent bring their own handler)
+    server_class = ThreadingHTTPServer
+
+    def handler_class(self):
+        return _Handler
+
     def start(self, port=0):
         fake = self
 
-        class Handler(_Handler):
+        class Handler(self.handler_class()):
             pass
         Handler.fake = fake
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self.httpd = self.server_class(("127.0.0.1", port), Handler)
         self.httpd.daemon_threads = True
         self.port = self.httpd.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}"
@@ -921,18 +926,24 @@ def _jsonable(v):
     return v
 
 
-def main():
+def serve(fake_class):
+    """Run a fake standalone: [--port N], prints "URL http://127.0.0.1:N", serves
+    until its stdin closes (fakealiyun and faketencent run the same way)."""
     import argparse
     ap = argparse.ArgumentParser()
     ap.add_argument("--port", type=int, default=0)
     a = ap.parse_args()
-    fake = Fake().start(a.port)
+    fake = fake_class().start(a.port)
     print(f"URL {fake.url}", flush=True)
     try:
         sys.stdin.read()        # until the parent closes our stdin
     except KeyboardInterrupt:
         pass
     fake.stop()
+
+
+def main():
+    serve(Fake)
 
 
 if __name__ == "__main__":

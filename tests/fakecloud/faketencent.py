@@ -117,7 +117,15 @@ def stamp(t=None):
 
 # ---- the server ---------------------------------------------------------------
 
-class Fake:
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        pass            # injected resets and clients hanging up are the point, not news
+
+
+class Fake(fakeaws.Fake):
+    """fakeaws.Fake's server and thread; Tencent's bookkeeping and routing."""
+    server_class = _Server
+
     def __init__(self, keys=None, settle_polls=2):
         self.keys = dict(keys or DEFAULT_KEYS)
         self.tokens = {}                 # secret id -> required X-TC-Token
@@ -134,6 +142,9 @@ class Fake:
             self.run_count = 0
             self.kill = None
 
+    def handler_class(self):
+        return _Handler
+
     def take_kill(self):
         """The kill order for the request just recorded, if it is its target."""
         with self.lock:
@@ -142,24 +153,6 @@ class Fake:
                 self.kill = None
                 return k
         return None
-
-    def start(self, port=0):
-        fake = self
-
-        class Handler(_Handler):
-            pass
-        Handler.fake = fake
-        self.httpd = _Server(("127.0.0.1", port), Handler)
-        self.httpd.daemon_threads = True
-        self.port = self.httpd.server_address[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-        return self
-
-    def stop(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
     def st(self, key):
         return self.state.setdefault(key, {})
@@ -179,11 +172,6 @@ class Fake:
         with self.lock:
             self.requests.append({"service": service, "action": name, "params": params,
                                   "time": time.time(), "secret_id": secret_id})
-
-
-class _Server(ThreadingHTTPServer):
-    def handle_error(self, request, client_address):
-        pass            # injected resets and clients hanging up are the point, not news
 
 
 def answer(request_id, out=None, err=None):
@@ -392,17 +380,7 @@ from . import tc_scf, tc_cls, tc_misc  # noqa: E402,F401  (register the actions)
 
 
 def main():
-    import argparse
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--port", type=int, default=0)
-    a = ap.parse_args()
-    fake = Fake().start(a.port)
-    print(f"URL {fake.url}", flush=True)
-    try:
-        sys.stdin.read()
-    except KeyboardInterrupt:
-        pass
-    fake.stop()
+    fakeaws.serve(Fake)
 
 
 if __name__ == "__main__":
