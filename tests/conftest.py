@@ -82,6 +82,29 @@ def flask_site_packages(tmp_path_factory):
 
 
 @pytest.fixture
+def project_files(tmp_path):
+    """project_files(defaults: dict, files: {name: text}) -> write(stage_settings: dict,
+    stage="dev") -> tmp_path/proj holding `files` and a hoist.json with `defaults`
+    updated by stage_settings for `stage` (written once with none); the clouds'
+    *_project fixtures."""
+    import json
+    d = tmp_path / "proj"
+
+    def make(defaults, files):
+        d.mkdir()
+        for name, text in files.items():
+            (d / name).write_text(text)
+
+        def write(settings=None, stage="dev"):
+            s = dict(defaults, **(settings or {}))
+            (d / "hoist.json").write_text(json.dumps({stage: s}, indent=2))
+            return d
+        write()
+        return write
+    return make
+
+
+@pytest.fixture
 def flask_example(tmp_path, root):
     """stage_dir(settings: dict, stage="dev") -> examples/flask copied into tmp_path
     (no .venv, caches or zips) with a hoist.json holding `settings` for `stage`."""

@@ -3,7 +3,6 @@ fake Alibaba Cloud for the session (tests/fakecloud/fakealiyun.py and its node
 judge), reset before each test; the environment that points hoist at it; a
 project directory with a small Flask app.
 """
-import json
 import os
 import shutil
 
@@ -72,19 +71,10 @@ def ali_env(fake_aliyun, tmp_path):
 
 
 @pytest.fixture
-def ali_project(tmp_path, flask_site_packages):
+def ali_project(project_files, flask_site_packages):
     """write(stage_settings: dict, stage="dev") -> project dir with hoist.json, app.py, tasks.py."""
-    d = tmp_path / "proj"
-    d.mkdir()
-    (d / "app.py").write_text(APP)
-    (d / "tasks.py").write_text(TASKS)
-
-    def write(settings=None, stage="dev"):
-        s = {"provider": "aliyun", "project_name": "hoistapp", "app_function": "app.app",
-             "region": REGION, "runtime": "python3.12", "keep_warm": False,
-             "site_packages": str(flask_site_packages)}
-        s.update(settings or {})
-        (d / "hoist.json").write_text(json.dumps({stage: s}, indent=2))
-        return d
-    write()
-    return write
+    return project_files(
+        {"provider": "aliyun", "project_name": "hoistapp", "app_function": "app.app",
+         "region": REGION, "runtime": "python3.12", "keep_warm": False,
+         "site_packages": str(flask_site_packages)},
+        {"app.py": APP, "tasks.py": TASKS})

@@ -50,22 +50,13 @@ def aws_env(fake_aws, tmp_path):
 
 
 @pytest.fixture
-def aws_project(tmp_path):
+def aws_project(project_files):
     """write(stage_settings: dict, stage="dev") -> project dir with hoist.json, app.py, tasks.py."""
-    d = tmp_path / "proj"
-    d.mkdir()
-    (d / "app.py").write_text(APP)
-    (d / "tasks.py").write_text(TASKS)
-
-    def write(settings=None, stage="dev"):
-        s = {"provider": "aws", "project_name": "hoistapp", "app_function": "app.app",
-             "aws_region": REGION, "runtime": "python3.12",
-             "touch": False}   # test_settings_keys.py covers touch; saves an Invoke per deploy
-        s.update(settings or {})
-        (d / "hoist.json").write_text(json.dumps({stage: s}, indent=2))
-        return d
-    write()
-    return write
+    return project_files(
+        {"provider": "aws", "project_name": "hoistapp", "app_function": "app.app",
+         "aws_region": REGION, "runtime": "python3.12",
+         "touch": False},   # test_settings_keys.py covers touch; saves an Invoke per deploy
+        {"app.py": APP, "tasks.py": TASKS})
 
 
 @pytest.fixture

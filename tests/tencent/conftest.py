@@ -1,8 +1,6 @@
 """Shared fixtures for the Tencent Cloud provider's tests (tests/tencent/): the
 fake Tencent Cloud (one server for the session, reset before each test), the
 environment that points hoist at it, and a project with an app."""
-import json
-
 import pytest
 
 from tc_helpers import REGION, SECRET_ID, SECRET_KEY
@@ -64,20 +62,11 @@ def tc_env(tc_fake, tmp_path):
 
 
 @pytest.fixture
-def tc_project(tmp_path, flask_site_packages):
+def tc_project(project_files, flask_site_packages):
     """write(stage_settings: dict, stage="dev") -> project dir with hoist.json, app.py, tasks.py."""
-    d = tmp_path / "proj"
-    d.mkdir()
-    (d / "app.py").write_text(APP)
-    (d / "tasks.py").write_text(TASKS)
-
-    def write(settings=None, stage="dev"):
-        s = {"provider": "tencent", "project_name": "hoistapp", "app_function": "app.app",
-             "region": REGION, "runtime": "python3.10", "site_packages": str(flask_site_packages),
-             "exclude": ["*.so"], "keep_warm": False,
-             "touch": False}    # test_tc_deploy.py turns it on; saves an Invoke per deploy
-        s.update(settings or {})
-        (d / "hoist.json").write_text(json.dumps({stage: s}, indent=2))
-        return d
-    write()
-    return write
+    return project_files(
+        {"provider": "tencent", "project_name": "hoistapp", "app_function": "app.app",
+         "region": REGION, "runtime": "python3.10", "site_packages": str(flask_site_packages),
+         "exclude": ["*.so"], "keep_warm": False,
+         "touch": False},    # test_tc_deploy.py turns it on; saves an Invoke per deploy
+        {"app.py": APP, "tasks.py": TASKS})
