@@ -6,8 +6,9 @@ process tree (Linux reports the largest one, not their sum).
     python3 bench/measure.py --once -- CMD [ARG...]
 
 Prints one line: LABEL median_s=… min_s=… max_s=… peak_rss_mib=…
-(--once: wall_s=… peak_rss_mib=… exit=… for a single run, the command's
-own stdout and stderr kept).  Used by the bench/*/run.sh scripts so every
+(--once: wall_s=… peak_rss_mib=… cpu_s=… exit=… for a single run, the
+command's own stdout and stderr kept; cpu_s is user + system time of the
+command and the children it waited for).  Used by the bench/*/run.sh scripts so every
 figure comes with a baseline measured in the same run.
 
 Peak RSS survives exec on Linux and a forked child starts with its
@@ -34,6 +35,7 @@ def once(cmd, quiet=True):
             os._exit(127)
     _, status, ru = os.wait4(pid, 0)
     dt = time.perf_counter() - t0
+    once.cpu = ru.ru_utime + ru.ru_stime   # the command's and its reaped children's
     return dt, ru.ru_maxrss / 1024.0, os.waitstatus_to_exitcode(status)
 
 
@@ -42,7 +44,8 @@ def main():
     if sys.argv[1] == "--once":
         dt, rss, code = once(cmd, quiet=False)
         sys.stdout.flush()
-        print(f"wall_s={dt:.4f} peak_rss_mib={rss:.1f} exit={code}", file=sys.stderr)
+        print(f"wall_s={dt:.4f} peak_rss_mib={rss:.1f} cpu_s={once.cpu:.4f} exit={code}",
+              file=sys.stderr)
         sys.exit(code)
     n = int(sys.argv[1])
     label = sys.argv[2]

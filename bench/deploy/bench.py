@@ -2,16 +2,21 @@
 
 Scenarios, each run RUNS times (after one warm-up) on examples/flask with
 Flask and Django vendored (a ~9 MiB zip, like issue 14's app):
-  deploy              a fresh stage (undeployed between runs)
+  deploy              a fresh stage (undeployed between runs; app.py changed
+                      since its last package, by the --all scenarios below)
   no-change update    right after the deploy
   one-file update     app.py changed
   status
   --all (4 stages)    deploy --all of four such stages, against one stage
-                      deployed alone and the four one at a time (--jobs 1)
+                      deployed alone and the four one at a time (--jobs 1);
+                      app.py is changed before each of the three, so every
+                      stage packages with one changed file in each
 For each: median wall time; the fake's own share of it (the sum of the
 time it spent on each request, its "took": unzipping and checking a 9 MiB
 upload is most of a deploy's) and so hoist's share, wall minus the fake's
-(--all's requests overlap, so no split there); peak RSS of the largest
+(--all's requests overlap, so no split there); CPU seconds (user + system)
+of hoist with its children and of the fake (this process's threads): figures
+a loaded machine stretches less than wall time; peak RSS of the largest
 process (each --all stage is a process of its own); requests; and write
 requests (anything but Get*/List*/Describe*/Head*).
 Ratios are taken between figures of the same run.  BASE=/path/to/other/hoist
@@ -26,6 +31,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 import urllib.request
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -50,11 +56,14 @@ class Bench:
         self.fake, self.work, self.env = fake, work, env
 
     def run(self, hoist, *args, cwd=None, must=True):
-        """-> (wall s, peak RSS MiB, requests, writes, the fake's time s)."""
+        """-> (wall s, peak RSS MiB, requests, writes, the fake's time s, hoist's CPU s,
+        the fake's CPU s)."""
         n0 = len(fake_requests(self.fake))
+        cpu0 = time.process_time()   # this process's: the fake's threads, all but idle else
         p = subprocess.run([sys.executable, str(MEASURE), "--once", "--", hoist, "-q", *args],
                            cwd=cwd or self.work / "app", env=self.env, capture_output=True,
                            text=True)
+        fake_cpu = time.process_time() - cpu0
         last = p.stderr.strip().splitlines()[-1]
         fields = dict(kv.split("=") for kv in last.split())
         if fields["exit"] != "0":
@@ -66,7 +75,7 @@ class Bench:
         writes = [o for o in ops if not o.startswith(READS)]
         fake_s = sum(q.get("took", 0) for q in reqs)
         return (float(fields["wall_s"]), float(fields["peak_rss_mib"]), len(ops), len(writes),
-                fake_s)
+                fake_s, float(fields["cpu_s"]), fake_cpu)
 
 
 def project(work):
@@ -99,10 +108,17 @@ def one_round(b, hoist, app, n):
     out["one-file update"] = b.run(hoist, "update", "bench")
     out["status"] = b.run(hoist, "status", "bench")
     b.run(hoist, "undeploy", "bench", "-y")
+
+    def edit(what):   # each stage then packages with one changed file, in every scenario
+        with open(app / "app.py", "a") as f:
+            f.write(f"\n# bench edit {n} {what}\n")
+    edit("s1")
     out["deploy 1 of 4 stages"] = b.run(hoist, "-s", "all.json", "deploy", "s1")
     b.run(hoist, "-s", "all.json", "undeploy", "s1", "-y")
+    edit("all")
     out["deploy --all (4)"] = b.run(hoist, "-s", "all.json", "deploy", "--all")
     b.run(hoist, "-s", "all.json", "undeploy", "--all", "-y")
+    edit("jobs 1")
     # an older hoist (BASE) has no --jobs: its --all is one at a time already
     out["deploy --all --jobs 1"] = (b.run(hoist, "-s", "all.json", "deploy", "--all", "--jobs", "1",
                                           must=False) or out["deploy --all (4)"])
@@ -117,7 +133,7 @@ def med(rounds, key, i):
 def report(name, rounds):
     print(f"{name}:")
     print(f"  {'scenario':24} {'wall s':>8} {'fake s':>7} {'hoist s':>8} {'peak MiB':>9} "
-          f"{'requests':>9} {'writes':>7}")
+          f"{'requests':>9} {'writes':>7} {'hoist cpu':>9} {'fake cpu':>8}")
     for key in rounds[0]:
         own = statistics.median(r[key][0] - r[key][4] for r in rounds)
         split = "--all" not in key
@@ -125,7 +141,7 @@ def report(name, rounds):
               f"{(f'{med(rounds, key, 4):7.3f}' if split else '      -')} "
               f"{(f'{own:8.3f}' if split else '       -')} "
               f"{max(r[key][1] for r in rounds):9.1f} {med(rounds, key, 2):9.0f} "
-              f"{med(rounds, key, 3):7.0f}")
+              f"{med(rounds, key, 3):7.0f} {med(rounds, key, 5):9.3f} {med(rounds, key, 6):8.3f}")
 
     def ratio(a, b):
         return statistics.median(r[a][0] / r[b][0] for r in rounds)

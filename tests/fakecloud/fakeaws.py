@@ -788,7 +788,7 @@ class _Handler(BaseHTTPRequestHandler):
                 raise AWSError(403, "SignatureDoesNotMatch", f"signed header {h} missing")
             hdrs[h] = ",".join(v)
         sha = self.headers.get("X-Amz-Content-SHA256")
-        if sha and sha != "UNSIGNED-PAYLOAD" and sha != hashlib.sha256(body).hexdigest():
+        if sha and sha != "UNSIGNED-PAYLOAD" and sha != sha256_hex(body):   # (S3: the Body's)
             raise AWSError(400, "XAmzContentSHA256Mismatch", "payload hash does not match the body")
         req = AWSRequest(method=self.command, url="http://" + hdrs.get("host", "localhost") + self.path,
                          headers=hdrs, data=body)
