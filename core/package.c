@@ -436,7 +436,11 @@ static bool same_file(const char *p, const struct stat *sb)
 	return p && stat(p, &s2) == 0 && s2.st_dev == sb->st_dev && s2.st_ino == sb->st_ino;
 }
 
-/* The output must not replace the settings file or a file the package reads. */
+/*
+ * The output must not replace the settings file or a file the package reads.
+ * A walked file is compared by the device and inode its walk recorded (a
+ * second stat of each of thousands of paths costs more than the rest).
+ */
 static int check_output(struct build *b, const char *out, struct herr *e)
 {
 	struct stat sb;
@@ -447,11 +451,17 @@ static int check_output(struct build *b, const char *out, struct herr *e)
 	if (same_file(b->st->settings_path, &sb))
 		return herr_set(e, HOIST_USAGE, "the output %s is the settings file; nothing was "
 				"written — choose another output path", out);
-	for (i = 0; i < b->files.n; i++)
-		if (same_file(b->files.v[i].src, &sb))
+	for (i = 0; i < b->files.n; i++) {
+		const struct pkg_entry *en = &b->files.v[i];
+		bool same = en->stamp.ino ? en->src && en->stamp.dev == (unsigned long long)sb.st_dev &&
+						    en->stamp.ino == (unsigned long long)sb.st_ino
+					  : same_file(en->src, &sb);
+
+		if (same)
 			return herr_set(e, HOIST_USAGE, "the output %s is a file the package "
 					"contains (%s); nothing was written — choose an output "
-					"outside the project, or exclude it", out, b->files.v[i].arc);
+					"outside the project, or exclude it", out, en->arc);
+	}
 	return HOIST_OK;
 }
 
