@@ -567,6 +567,10 @@ def run_function(fake, name, qualifier, event, rid=None):
     return result, text, rid, ms
 
 
+# ClientContext's limits (the SDK's InvokeRequest): 6 MB synchronous, 128 KB asynchronous
+INVOKE_LIMITS = {False: 6 * 1024 * 1024, True: 128 * 1024}
+
+
 @action("scf", "Invoke")
 def invoke(fake, p, ctx):
     with fake.lock:
@@ -578,6 +582,10 @@ def invoke(fake, p, ctx):
         event = json.loads(p.get("ClientContext") or "{}")
     except ValueError:
         raise TCError("InvalidParameterValue.ClientContext", "ClientContext is not JSON")
+    limit = INVOKE_LIMITS[p.get("InvocationType") == "Event"]
+    if len((p.get("ClientContext") or "").encode()) > limit:
+        raise TCError("InvalidParameterValue.ClientContext", f"ClientContext is over "
+                      f"{limit} bytes, the limit of an invocation of this type")
     if p.get("InvocationType") == "Event":
         return {"Result": {"FunctionRequestId": queue_event(fake, p["FunctionName"], q, event),
                            "RetMsg": "", "ErrMsg": "", "Log": "", "InvokeResult": 0,

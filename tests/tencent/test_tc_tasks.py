@@ -21,6 +21,8 @@ signers in the fake and must carry the role's session token.
 import json
 import sys
 
+import pytest
+
 from tc_helpers import (APPID, REGION, SECRET_ID, SECRET_KEY, fake_post, fake_requests, fetch,
                         state, writes_since)
 from fakecloud.polling import wait_until
@@ -132,6 +134,10 @@ def test_bad_task_settings_are_refused_before_anything_is_sent(run, tc_env, tc_p
 
 def test_tasks_and_remote_env_on_tencent(run, tc_env, tc_project, tc_fake, monkeypatch):
     monkeypatch.setenv("TENCENTCLOUD_ENDPOINT_URL", tc_fake.url)
+    monkeypatch.setenv("TENCENTCLOUD_SECRET_ID", SECRET_ID)       # the test's own calls
+    monkeypatch.setenv("TENCENTCLOUD_SECRET_KEY", SECRET_KEY)
+    for k in ("TENCENTCLOUD_SECRETID", "TENCENTCLOUD_SESSIONTOKEN", "TENCENTCLOUD_SESSION_TOKEN"):
+        monkeypatch.delenv(k, raising=False)
     cos("PUT", CFG)
     settings = {"async_response_table": "pies", "remote_env": f"cos://{CFG}/app.json",
                 "site_packages": None}
@@ -194,6 +200,8 @@ def test_tasks_and_remote_env_on_tencent(run, tc_env, tc_project, tc_fake, monke
     wait_until(lambda: runs(tc_fake, "ANNOUNCED t2"))
     big = get(tc_fake, url, "/announce?tag=t3&size=140000")
     assert "Payload too large" in big["error"] and "131072" in big["error"], big
+    with pytest.raises(hoist_tencent.TencentError, match="InvalidParameterValue.ClientContext"):
+        hoist_tencent.scf_invoke_event(FN, json.dumps({"blob": "x" * 140000}), REGION)
 
     # a failing task: SCF's two retries, then the stage's dead-letter queue
     assert get(tc_fake, url, "/burn?tag=t4") == {"sent": True}
