@@ -578,25 +578,12 @@ class _Handler(_AwsHandler):
 
     # ---- side channel -----------------------------------------------------------
 
-    def admin(self, path, body):
+    def fault_match(self, doc):
+        return {"operation": doc["action"], "match": doc.get("match", "")}
+
+    def admin_more(self, path, doc):
         f = self.fake
-        doc = json.loads(body) if body else {}
-        if path == "/__fake/requests":
-            with f.lock:
-                out = json.dumps(f.requests)
-        elif path == "/__fake/reset":
-            f.reset()
-            out = "{}"
-        elif path == "/__fake/faults":
-            with f.lock:
-                f.faults.append({"operation": doc["action"], "kind": doc["kind"],
-                                 "count": int(doc.get("count", 1)), "delay": doc.get("delay", 2),
-                                 "match": doc.get("match", "")})
-            out = "{}"
-        elif path == "/__fake/state":
-            with f.lock:
-                out = json.dumps(_jsonable(f.state))
-        elif path == "/__fake/logs":
+        if path == "/__fake/logs":
             from .ali_sls import admin_append
             out = json.dumps(admin_append(f, doc))
         elif path == "/__fake/fire-timer":
@@ -611,8 +598,8 @@ class _Handler(_AwsHandler):
                 f.foreign_buckets.update(doc.get("buckets", []))
             out = "{}"
         else:
-            return self.send(404, {}, b"no such admin endpoint")
-        self.send(200, {"Content-Type": "application/json"}, out.encode())
+            return None
+        return out
 
 
 def body_bytes(body):

@@ -848,7 +848,10 @@ class _Handler(BaseHTTPRequestHandler):
         except (ValueError, ET.ParseError) as e:
             raise AWSError(400, "SerializationException", f"cannot parse the body: {e}")
 
+    # ---- side channel (/__fake/…), shared by fakealiyun and faketencent ----
+
     def admin(self, path, body):
+        """The side channel: what every fake answers here, the rest in admin_more."""
         f = self.fake
         doc = json.loads(body) if body else {}
         if path == "/__fake/requests":
@@ -857,7 +860,30 @@ class _Handler(BaseHTTPRequestHandler):
         elif path == "/__fake/reset":
             f.reset()
             out = "{}"
-        elif path == "/__fake/release":
+        elif path == "/__fake/state":
+            with f.lock:
+                out = json.dumps(_jsonable(f.state))
+        elif path == "/__fake/faults":
+            with f.lock:
+                f.faults.append(dict(self.fault_match(doc), kind=doc["kind"],
+                                     count=int(doc.get("count", 1)), delay=doc.get("delay", 2)))
+            out = "{}"
+        else:
+            out = self.admin_more(path, doc)
+        if out is None:
+            return self.send(404, {}, b"no such admin endpoint")
+        if isinstance(out, tuple):
+            return self.send(*out)
+        self.send(200, {"Content-Type": "application/json"}, out.encode())
+
+    def fault_match(self, doc):
+        """What a POST /__fake/faults order applies to (take_fault reads it)."""
+        return {"operation": doc.get("operation"), "match": doc.get("match")}
+
+    def admin_more(self, path, doc):
+        """A fake's own side channel: JSON text, (status, headers, body), or None."""
+        f = self.fake
+        if path == "/__fake/release":
             f.released.set()
             out = "{}"
         elif path == "/__fake/kill":
@@ -867,12 +893,6 @@ class _Handler(BaseHTTPRequestHandler):
         elif path == "/__fake/reset-faults":
             with f.lock:
                 f.faults = []
-            out = "{}"
-        elif path == "/__fake/faults":
-            with f.lock:
-                f.faults.append({"operation": doc.get("operation"), "match": doc.get("match"),
-                                 "kind": doc["kind"], "count": int(doc.get("count", 1)),
-                                 "delay": doc.get("delay", 2)})
             out = "{}"
         elif path == "/__fake/logs":            # issue 6: append log events (svc_logs.py)
             from .svc_logs import admin_append
@@ -884,13 +904,10 @@ class _Handler(BaseHTTPRequestHandler):
             out = "{}"
         elif path.startswith("/__fake/code/"):      # Lambda GetFunction Code.Location
             from . import services
-            return self.send(*services.serve_code(f, path))
-        elif path == "/__fake/state":
-            with f.lock:
-                out = json.dumps(_jsonable(f.state))
+            return services.serve_code(f, path)
         else:
-            return self.send(404, {}, b"no such admin endpoint")
-        self.send(200, {"Content-Type": "application/json"}, out.encode())
+            return None
+        return out
 
 
 _digests = {}           # id -> (bytes, SHA-256 hex) of the last few big blobs

@@ -39,7 +39,6 @@ acted, the connection dropped unanswered (tests/tencent/tc_killpoints.py).
 """
 import base64
 import datetime
-import hashlib
 import json
 import os
 import re
@@ -334,22 +333,12 @@ class _Handler(fakeaws._Handler):
 
     # ---- side channel -----------------------------------------------------
 
-    def admin(self, path, body):
+    def fault_match(self, doc):
+        return {"action": doc["action"], "key": doc.get("key")}
+
+    def admin_more(self, path, doc):
         f = self.fake
-        doc = json.loads(body) if body else {}
-        if path == "/__fake/requests":
-            with f.lock:
-                out = json.dumps(f.requests)
-        elif path == "/__fake/reset":
-            f.reset()
-            out = "{}"
-        elif path == "/__fake/faults":
-            with f.lock:
-                f.faults.append({"action": doc["action"], "kind": doc["kind"],
-                                 "count": int(doc.get("count", 1)), "delay": doc.get("delay", 2),
-                                 "key": doc.get("key")})
-            out = "{}"
-        elif path == "/__fake/logs":
+        if path == "/__fake/logs":
             from .tc_cls import admin_append
             with f.lock:
                 out = json.dumps(admin_append(f, doc))
@@ -358,22 +347,9 @@ class _Handler(fakeaws._Handler):
                 f.external_dns.setdefault((doc["name"].rstrip(".").lower(), doc["type"]),
                                           []).append(doc["value"])
             out = "{}"
-        elif path == "/__fake/state":
-            with f.lock:
-                out = json.dumps(_jsonable(f.state))
         else:
-            return self.send(404, {}, b"no such admin endpoint")
-        self.send(200, {"Content-Type": "application/json"}, out.encode())
-
-
-def _jsonable(v):
-    if isinstance(v, dict):
-        return {str(k): _jsonable(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple, set)):
-        return [_jsonable(x) for x in v]
-    if isinstance(v, (bytes, bytearray)):
-        return {"__bytes__": len(v), "sha256": hashlib.sha256(v).hexdigest()}
-    return v
+            return None
+        return out
 
 
 from . import tc_scf, tc_cls, tc_misc  # noqa: E402,F401  (register the actions)
