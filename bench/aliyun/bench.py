@@ -8,7 +8,6 @@ against the small deploy measured in the same run.  Writes are calls other
 than Get*/List*/Describe*/Head*, the stage lock's own marker left out.
 APIGW=1: the stage is fronted by API Gateway (api_key_required and cors too).
 """
-import json
 import os
 import pathlib
 import shutil
@@ -16,21 +15,13 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import urllib.request
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+from bench_support import FLASK, ROOT, fake_requests, flask_project, write_blob  # noqa: E402
 from fakecloud.fakealiyun import DEFAULT_KEYS, FakeAliyun  # noqa: E402
 
-DIST = pathlib.Path("/usr/lib/python3/dist-packages")
-VENDORED = ("flask", "werkzeug", "jinja2", "markupsafe", "itsdangerous", "click", "blinker")
 READS = ("Get", "List", "Describe", "Head")
 MEASURE = ROOT / "bench" / "measure.py"
-
-
-def fake_requests(fake):
-    with urllib.request.urlopen(fake.url + "/__fake/requests") as r:
-        return json.load(r)
 
 
 def run(fake, env, app, hoist, *args):
@@ -51,21 +42,12 @@ def run(fake, env, app, hoist, *args):
 
 
 def project(work):
-    sp = work / "site-packages"
-    for name in VENDORED:
-        if (DIST / name).is_dir():
-            shutil.copytree(DIST / name, sp / name, ignore=shutil.ignore_patterns("__pycache__"))
-    app = work / "app"
-    shutil.copytree(ROOT / "examples" / "flask", app,
-                    ignore=shutil.ignore_patterns(".venv", "__pycache__", "*.zip"))
-    (app / "hoist.json").write_text(json.dumps({"bench": {
+    return flask_project(work, "app", {
         "provider": "aliyun", "project_name": "flaskdemo", "app_function": "app.app",
-        "region": "cn-hangzhou", "runtime": "python3.10", "site_packages": str(sp),
-        "exclude": ["*.so"],
+        "region": "cn-hangzhou", "runtime": "python3.10", "exclude": ["*.so"],
         "events": [{"function": "tasks.heartbeat", "expression": "rate(5 minutes)"}],
         **({"apigateway_enabled": True, "api_key_required": True, "cors": True}
-           if os.environ.get("APIGW") else {})}}))
-    return app
+           if os.environ.get("APIGW") else {})})
 
 
 def main():
@@ -94,7 +76,7 @@ def main():
             run(fake, env, app, hoist, "undeploy", "bench", "-y")
             if n:
                 rounds.append(r)
-        print(f"app: examples/flask with {', '.join(VENDORED)} vendored; {runs} runs, medians")
+        print(f"app: examples/flask with {', '.join(FLASK)} vendored; {runs} runs, medians")
         print(f"  {'scenario':18} {'median s':>9} {'peak MiB':>9} {'requests':>9} {'writes':>7} "
               f"{'uploads':>8}")
         for key in rounds[0]:
@@ -103,13 +85,7 @@ def main():
                   f"{med[1]:9.0f} {med[2]:7.0f} {med[3]:8.0f}")
         rows = []
         for label, mib in (("small (baseline)", 0), ("inline 48 MiB", 48), ("OSS 150 MiB", 150)):
-            blob = app / "blob.bin"
-            if mib:
-                with open(blob, "wb") as f:
-                    for _ in range(mib):
-                        f.write(os.urandom(1024 * 1024))
-            elif blob.exists():
-                blob.unlink()
+            write_blob(app / "blob.bin", mib)
             fake.reset()
             wall, rss, *_ = run(fake, env, app, hoist, "deploy", "bench")
             via = "OSS" if any(q["action"] == "PutObject" and "hoist-locks/" not in

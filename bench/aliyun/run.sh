@@ -12,11 +12,8 @@
 # Targets: a no-change update makes read calls only (0 writes, 0 uploads);
 # peak memory ≤ 20 MiB whatever the package's size.
 set -eu
-START=$(pwd)
 HERE=$(cd "$(dirname "$0")" && pwd)
-ROOT=$(cd "$HERE/../.." && pwd)
-HOIST=${1:-$ROOT/build/hoist}
-case $HOIST in /*) ;; *) HOIST=$START/$HOIST ;; esac
+. "$HERE/../hoist_arg.sh"           # ROOT; HOIST from $1
 RUNS=${2:-5}
 export HOIST_HTTP_BACKOFF_MS=${HOIST_HTTP_BACKOFF_MS:-1}
 export HOIST_POLL_MS=${HOIST_POLL_MS:-1}

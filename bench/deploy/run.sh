@@ -14,11 +14,8 @@
 # refuses a new role once (IAM propagation); HOIST_HTTP_BACKOFF_MS (default
 # here 1) is the base of that retry's wait.
 set -eu
-START=$(pwd)
 HERE=$(cd "$(dirname "$0")" && pwd)
-ROOT=$(cd "$HERE/../.." && pwd)
-HOIST=${1:-$ROOT/build/hoist}
-case $HOIST in /*) ;; *) HOIST=$START/$HOIST ;; esac
+. "$HERE/../hoist_arg.sh"           # ROOT; HOIST from $1
 RUNS=${2:-5}
 export HOIST_FAKE_SETTLE=${HOIST_FAKE_SETTLE:-0.05}
 export HOIST_HTTP_BACKOFF_MS=${HOIST_HTTP_BACKOFF_MS:-1}

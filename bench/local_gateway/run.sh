@@ -7,11 +7,8 @@
 #
 # Uses a private XDG_STATE_HOME and undeploys at the end.  Needs wrk (Debian).
 set -eu
-START=$(pwd)
 HERE=$(cd "$(dirname "$0")" && pwd)
-ROOT=$(cd "$HERE/../.." && pwd)
-HOIST=${1:-$ROOT/build/hoist}
-case $HOIST in /*) ;; *) HOIST=$START/$HOIST ;; esac
+. "$HERE/../hoist_arg.sh"           # ROOT; HOIST from $1
 SECS=${2:-5}
 PY=${PYTHON:-/usr/bin/python3}
 WORK=$(mktemp -d)

@@ -14,11 +14,8 @@
 # Targets (issue 14): cold <= 0.5 s on the flask tree; warm <= 10 % of cold;
 # one changed file in the 7,000-file tree <= 15 % of cold; <= 20 MiB peak.
 set -eu
-START=$(pwd)
 HERE=$(cd "$(dirname "$0")" && pwd)
-ROOT=$(cd "$HERE/../.." && pwd)
-HOIST=${1:-$ROOT/build/hoist}
-case $HOIST in /*) ;; *) HOIST=$START/$HOIST ;; esac
+. "$HERE/../hoist_arg.sh"           # ROOT; HOIST from $1
 RUNS=${2:-5}
 PY=${PYTHON:-/usr/bin/python3}
 DIST=/usr/lib/python3/dist-packages

@@ -1,6 +1,5 @@
 """Measure hoist deploy / no-change update / peak memory against the fake
 Tencent Cloud (see run.sh)."""
-import json
 import os
 import pathlib
 import shutil
@@ -9,21 +8,14 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+from bench_support import fake_requests as requests, flask_project, write_blob  # noqa: E402
 from fakecloud.faketencent import DEFAULT_KEYS, Fake  # noqa: E402
 
-FLASK = ("flask", "werkzeug", "jinja2", "markupsafe", "itsdangerous", "click", "blinker")
 WRITES = {"CreateFunction", "UpdateFunctionCode", "UpdateFunctionConfiguration",
           "PublishVersion", "CreateAlias", "UpdateAlias", "CreateTrigger", "UpdateTrigger",
           "DeleteTrigger", "CreateLogset", "CreateTopic", "PutObject", "PutBucket", "DeleteObject"}
-
-
-def requests(fake):
-    with urllib.request.urlopen(fake.url + "/__fake/requests") as r:
-        return json.load(r)
 
 
 def main():
@@ -31,19 +23,10 @@ def main():
     work = pathlib.Path(tempfile.mkdtemp())
     fake = Fake().start()
     try:
-        sp = work / "site-packages"
-        for name in FLASK:
-            src = pathlib.Path("/usr/lib/python3/dist-packages") / name
-            if src.is_dir():
-                shutil.copytree(src, sp / name, ignore=shutil.ignore_patterns("__pycache__"))
-        proj = work / "flask"
-        shutil.copytree(ROOT / "examples" / "flask", proj,
-                        ignore=shutil.ignore_patterns(".venv", "__pycache__", "*.zip"))
-        (proj / "hoist.json").write_text(json.dumps({"bench": {
+        proj = flask_project(work, "flask", {
             "provider": "tencent", "project_name": "flaskdemo", "app_function": "app.app",
-            "region": "ap-guangzhou", "runtime": "python3.10", "site_packages": str(sp),
-            "exclude": ["*.so"],
-            "events": [{"function": "tasks.heartbeat", "expression": "rate(5 minutes)"}]}}))
+            "region": "ap-guangzhou", "runtime": "python3.10", "exclude": ["*.so"],
+            "events": [{"function": "tasks.heartbeat", "expression": "rate(5 minutes)"}]})
         sid, key = next(iter(DEFAULT_KEYS.items()))
         env = dict(os.environ, TENCENTCLOUD_ENDPOINT_URL=fake.url, TENCENTCLOUD_SECRET_ID=sid,
                    TENCENTCLOUD_SECRET_KEY=key, HOME=str(work))
@@ -92,13 +75,7 @@ def main():
 
         rows = []
         for label, mib in (("small (baseline)", 0), ("inline 6 MiB", 6), ("COS 64 MiB", 64)):
-            blob = proj / "blob.bin"
-            if mib:
-                with open(blob, "wb") as f:
-                    for _ in range(mib):
-                        f.write(os.urandom(1024 * 1024))
-            elif blob.exists():
-                blob.unlink()
+            write_blob(proj / "blob.bin", mib)
             fake.reset()
             pkg = peak_rss_mib("package", "bench", "--no-cache", "-o", str(work / "p.zip"))
             rss = peak_rss_mib("deploy", "bench")
