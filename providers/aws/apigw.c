@@ -99,40 +99,6 @@ static char *method_path(const char *id, const char *res, const char *method, co
 	return p;
 }
 
-/* Every item of a paged v1 listing (GET path?limit=500[&position=…]). */
-static int list_all(struct aws_ctx *x, const char *op, const char *path, const char *extra_q,
-		    const char *absent, json_t **items, struct herr *e)
-{
-	char *pos = NULL;
-	int rc = HOIST_OK;
-
-	*items = json_array();
-	do {
-		struct sbuf q;
-		json_t *out = NULL;
-
-		sbuf_init(&q);
-		aws_query_add(&q, "limit", "500");
-		if (extra_q)
-			sbuf_printf(&q, "&%s", extra_q);
-		if (pos)
-			aws_query_add(&q, "position", pos);
-		rc = fd_do(x, &aws_apigateway, op, "GET", path, q.s, NULL, absent, &out, e);
-		sbuf_free(&q);
-		free(pos);
-		pos = NULL;
-		if (!rc && out) {
-			json_array_extend(*items, json_is_array(json_object_get(out, "item"))
-					  ? json_object_get(out, "item") : json_array());
-			if (fd_str(out, "position"))
-				pos = xstrdup(fd_str(out, "position"));
-		}
-		json_decref(out);
-	} while (!rc && pos);
-	free(pos);
-	return rc;
-}
-
 /* ---- finding the API ---------------------------------------------------------- */
 
 /* The REST APIs named <function> with our tag (new array). */
@@ -143,7 +109,7 @@ static int find_apis(struct aws_ctx *x, json_t **found, struct herr *e)
 	int rc;
 
 	*found = json_array();
-	if ((rc = list_all(x, "GetRestApis", "/restapis", NULL, NULL, &items, e)))
+	if ((rc = fd_list_all(x, &fd_pages_v1, "GetRestApis", "/restapis", NULL, NULL, &items, e)))
 		return rc;
 	json_array_foreach(items, i, a) {
 		const char *name = fd_str(a, "name");
@@ -337,7 +303,8 @@ static int resources_read(struct rest *r, struct herr *e)
 	int rc;
 
 	json_decref(r->resources);
-	rc = list_all(r->x, "GetResources", path, "embed=methods", NULL, &r->resources, e);
+	rc = fd_list_all(r->x, &fd_pages_v1, "GetResources", path, "embed=methods", NULL,
+			 &r->resources, e);
 	free(path);
 	return rc;
 }
@@ -582,7 +549,7 @@ static int authz_list(struct rest *r, json_t **mine, struct herr *e)
 	int rc;
 
 	*mine = NULL;
-	rc = list_all(r->x, "GetAuthorizers", path, NULL, NULL, &items, e);
+	rc = fd_list_all(r->x, &fd_pages_v1, "GetAuthorizers", path, NULL, NULL, &items, e);
 	free(path);
 	json_array_foreach(items, i, a)
 		if (fd_str(a, "name") && !strcmp(fd_str(a, "name"), r->authz_name))
@@ -710,7 +677,7 @@ static int find_named(struct rest *r, const char *op, const char *path, const ch
 	int rc;
 
 	*mine = json_array();
-	rc = list_all(r->x, op, path, q, NULL, &items, e);
+	rc = fd_list_all(r->x, &fd_pages_v1, op, path, q, NULL, &items, e);
 	json_array_foreach(items, i, a)
 		if (fd_str(a, "name") && !strcmp(fd_str(a, "name"), r->fn) &&
 		    fd_tagged(r->x, json_object_get(a, "tags")))
@@ -826,7 +793,7 @@ static int plan_key_ensure(struct rest *r, const char *plan_id, const char *key_
 	size_t i;
 	int rc;
 
-	rc = list_all(r->x, "GetUsagePlanKeys", path, NULL, NULL, &keys, e);
+	rc = fd_list_all(r->x, &fd_pages_v1, "GetUsagePlanKeys", path, NULL, NULL, &keys, e);
 	json_array_foreach(keys, i, k)
 		there |= fd_str(k, "id") && !strcmp(fd_str(k, "id"), key_id);
 	if (!rc && !there) {

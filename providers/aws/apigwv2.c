@@ -52,36 +52,6 @@ static char *v2_path(const char *id, const char *tail)
 	return p;
 }
 
-/* Every item of a paged v2 listing (maxResults/nextToken). */
-static int list_all(struct aws_ctx *x, const char *op, const char *path, json_t **items,
-		    struct herr *e)
-{
-	char *next = NULL;
-	int rc = HOIST_OK;
-
-	*items = json_array();
-	do {
-		struct sbuf q;
-		json_t *out = NULL;
-
-		sbuf_init(&q);
-		aws_query_add(&q, "maxResults", "500");
-		if (next)
-			aws_query_add(&q, "nextToken", next);
-		rc = fd_do(x, &aws_apigatewayv2, op, "GET", path, q.s, NULL, NULL, &out, e);
-		sbuf_free(&q);
-		free(next);
-		next = NULL;
-		if (!rc && json_is_array(json_object_get(out, "items")))
-			json_array_extend(*items, json_object_get(out, "items"));
-		if (!rc && fd_str(out, "nextToken"))
-			next = xstrdup(fd_str(out, "nextToken"));
-		json_decref(out);
-	} while (!rc && next);
-	free(next);
-	return rc;
-}
-
 static int find_apis(struct aws_ctx *x, json_t **found, struct herr *e)
 {
 	json_t *items = NULL, *a;
@@ -89,7 +59,7 @@ static int find_apis(struct aws_ctx *x, json_t **found, struct herr *e)
 	int rc;
 
 	*found = json_array();
-	rc = list_all(x, "GetApis", "/v2/apis", &items, e);
+	rc = fd_list_all(x, &fd_pages_v2, "GetApis", "/v2/apis", NULL, NULL, &items, e);
 	json_array_foreach(items, i, a)
 		if (fd_str(a, "name") && !strcmp(fd_str(a, "name"), x->st->function_name) &&
 		    fd_tagged(x, json_object_get(a, "tags")))
@@ -195,7 +165,7 @@ static int integration_ensure(struct http *h, char **id, struct herr *e)
 	int rc;
 
 	*id = NULL;
-	rc = list_all(h->x, "GetIntegrations", path, &items, e);
+	rc = fd_list_all(h->x, &fd_pages_v2, "GetIntegrations", path, NULL, NULL, &items, e);
 	json_array_foreach(items, n, i) {
 		const char *t = fd_str(i, "integrationType"), *u = fd_str(i, "integrationUri");
 		const char *v = fd_str(i, "payloadFormatVersion");
@@ -227,7 +197,7 @@ static int route_ensure(struct http *h, const char *integ, struct herr *e)
 	size_t n;
 	int rc;
 
-	rc = list_all(h->x, "GetRoutes", path, &items, e);
+	rc = fd_list_all(h->x, &fd_pages_v2, "GetRoutes", path, NULL, NULL, &items, e);
 	json_array_foreach(items, n, r)
 		if (fd_str(r, "routeKey") && !strcmp(fd_str(r, "routeKey"), "$default"))
 			have = r;

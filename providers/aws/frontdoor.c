@@ -65,6 +65,42 @@ int fd_create(struct aws_ctx *x, const struct aws_service *svc, const char *op,
 	return rc;
 }
 
+const struct fd_paging fd_pages_v1 = { &aws_apigateway, "limit", "position", "item", "position" };
+const struct fd_paging fd_pages_v2 = { &aws_apigatewayv2, "maxResults", "nextToken", "items",
+				       "nextToken" };
+
+int fd_list_all(struct aws_ctx *x, const struct fd_paging *pg, const char *op,
+		const char *path, const char *extra_q, const char *absent, json_t **items,
+		struct herr *e)
+{
+	char *next = NULL;
+	int rc = HOIST_OK;
+
+	*items = json_array();
+	do {
+		struct sbuf q;
+		json_t *out = NULL;
+
+		sbuf_init(&q);
+		aws_query_add(&q, pg->size_q, "500");
+		if (extra_q)
+			sbuf_printf(&q, "&%s", extra_q);
+		if (next)
+			aws_query_add(&q, pg->token_q, next);
+		rc = fd_do(x, pg->svc, op, "GET", path, q.s, NULL, absent, &out, e);
+		sbuf_free(&q);
+		free(next);
+		next = NULL;
+		if (!rc && json_is_array(json_object_get(out, pg->items)))
+			json_array_extend(*items, json_object_get(out, pg->items));
+		if (!rc && fd_str(out, pg->token))
+			next = xstrdup(fd_str(out, pg->token));
+		json_decref(out);
+	} while (!rc && next);
+	free(next);
+	return rc;
+}
+
 /* ---- small helpers ------------------------------------------------------------ */
 
 const char *fd_str(const json_t *o, const char *key)

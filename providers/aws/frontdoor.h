@@ -40,6 +40,22 @@ int fd_create(struct aws_ctx *x, const struct aws_service *svc, const char *op,
 	      json_t **out, struct herr *e);
 
 const char *fd_str(const json_t *o, const char *key);
+
+/* How an API Gateway listing pages: v1 (limit, position, "item") or v2 (maxResults,
+ * nextToken, "items"). */
+struct fd_paging {
+	const struct aws_service *svc;
+	const char *size_q, *token_q;   /* query parameters: page size, next page */
+	const char *items, *token;      /* answer members: the page's items, the next page */
+};
+extern const struct fd_paging fd_pages_v1, fd_pages_v2;
+/*
+ * Every item of a paged GET listing at `path` (`extra_q`: more query, may be
+ * NULL; `absent` as for fd_do) into *items (a new array).
+ */
+int fd_list_all(struct aws_ctx *x, const struct fd_paging *pg, const char *op,
+		const char *path, const char *extra_q, const char *absent, json_t **items,
+		struct herr *e);
 /*
  * GetStage of the stage on API `api_id` at `path` (consumed): describe it as
  * status["api"] and, when the stage is deployed, hand `api_url` (consumed) to
