@@ -15,12 +15,14 @@
 #include <stdlib.h>
 
 static const char *zip_opt;
-static bool no_cache_opt;
+static bool no_cache_opt, no_preflight_opt;
 
 const struct opt deploy_opts[] = {
 	{ "zip", 0, OPT_STRING, &zip_opt, "FILE", "deploy this archive instead of packaging" },
 	{ "no-cache", 0, OPT_BOOL, &no_cache_opt, NULL,
 	  "compress every file afresh; leave the package cache alone" },
+	{ "no-preflight", 0, OPT_BOOL, &no_preflight_opt, NULL,
+	  "do not import the app from the package before uploading it" },
 	{ NULL, 0, OPT_BOOL, NULL, NULL, NULL },
 };
 
@@ -44,7 +46,8 @@ static int deploy_stage(struct stage *st, void *ctx, json_t **doc, struct herr *
 	if (rc)
 		return herr_prefix(e, "deploy %s: ", st->name);
 	step = xasprintf("Deploying %s to %s", st->function_name, p->name);
-	rc = cli_deploy_run(st, p, zip_opt, !no_cache_opt, &a, p->deploy, step, &url, e);
+	rc = cli_deploy_run(st, p, zip_opt, !no_cache_opt, !no_preflight_opt, &a, p->deploy, step,
+			    &url, e);
 	if (!rc)
 		*doc = cli_live_doc("deploy", st, url);
 	else

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 
 static const char *zip_opt;
-static bool no_upload_opt, no_cache_opt;
+static bool no_upload_opt, no_cache_opt, no_preflight_opt;
 
 const struct opt update_opts[] = {
 	{ "zip", 0, OPT_STRING, &zip_opt, "FILE", "deploy this archive instead of packaging" },
@@ -23,6 +23,8 @@ const struct opt update_opts[] = {
 	  "compress every file afresh; leave the package cache alone" },
 	{ "no-upload", 0, OPT_BOOL, &no_upload_opt, NULL,
 	  "update the configuration only, not the code" },
+	{ "no-preflight", 0, OPT_BOOL, &no_preflight_opt, NULL,
+	  "do not import the app from the package before uploading it" },
 	{ NULL, 0, OPT_BOOL, NULL, NULL, NULL },
 };
 
@@ -39,7 +41,8 @@ static int update_stage(struct stage *st, void *ctx, json_t **doc, struct herr *
 	if (!p->update)
 		return cli_no_op(p, "update", e);
 	step = xasprintf("Updating %s on %s", st->function_name, p->name);
-	rc = cli_deploy_run(st, p, zip_opt, !no_cache_opt, &a, p->update, step, &url, e);
+	rc = cli_deploy_run(st, p, zip_opt, !no_cache_opt, !no_preflight_opt && !no_upload_opt,
+			    &a, p->update, step, &url, e);
 	if (!rc)
 		*doc = cli_live_doc("update", st, url);
 	else

@@ -11,6 +11,7 @@
 #include "../core/interrupt.h"
 #include "../core/log.h"
 #include "../core/path.h"
+#include "../core/preflight.h"
 #include "../core/settings.h"
 #include "../core/stage.h"
 #include "../core/stagelock.h"
@@ -73,36 +74,60 @@ int cli_no_op(const struct provider *p, const char *cmd, struct herr *e)
 			"version", cmd, p->name);
 }
 
+/* The package, and its pre-flight once it is built (core/preflight.c). */
+struct ready {
+	struct package_job job;
+	const struct stage *st;
+	bool preflight, checked;
+	int rc;
+	struct herr e;
+};
+
+/* The package is ready to upload: built, and (once) pre-flighted; the same answer each time. */
 static int wait_package(void *ctx, struct herr *e)
 {
-	return package_job_wait(ctx, e);
+	struct ready *r = ctx;
+	int rc = package_job_wait(&r->job, e);
+
+	if (rc)
+		return rc;
+	if (!r->checked) {
+		r->checked = true;
+		r->rc = r->preflight ? preflight_run(r->st, &r->job.pi, &r->e) : HOIST_OK;
+	}
+	if (r->rc)
+		*e = r->e;
+	return r->rc;
 }
 
 int cli_deploy_run(const struct stage *st, const struct provider *p, const char *zip, bool cache,
-		   struct deploy_args *a, deploy_op op, const char *step, char **url,
-		   struct herr *e)
+		   bool preflight, struct deploy_args *a, deploy_op op, const char *step,
+		   char **url, struct herr *e)
 {
-	struct package_job job;
+	struct ready r = { .st = st, .preflight = preflight };
 	struct herr pe;
 	int rc;
 
 	*url = NULL;
-	rc = package_job_start(&job, st, p, zip, cache, p->package_beside, e);
+	rc = package_job_start(&r.job, st, p, zip, cache, p->package_beside, e);
 	if (!rc && !p->package_beside)
-		rc = package_job_wait(&job, e);
+		rc = wait_package(&r, e);
 	if (!rc) {
-		a->pkg = &job.pi;
+		a->pkg = &r.job.pi;
 		a->pkg_wait = wait_package;
-		a->pkg_ctx = &job;
+		a->pkg_ctx = &r;
 		out_step("%s", step);
 		rc = op(st, a, url, e);
-		/* a package that failed is the first thing to fix, whatever else did */
-		if (package_job_wait(&job, &pe) != HOIST_OK) {
+		/* a package that failed (or its pre-flight) is the first thing to fix */
+		if (package_job_wait(&r.job, &pe) != HOIST_OK) {
 			*e = pe;
 			rc = pe.code;
+		} else if (r.checked && r.rc) {
+			*e = r.e;
+			rc = r.rc;
 		}
 	}
-	package_job_done(&job);
+	package_job_done(&r.job);
 	return rc;
 }
 

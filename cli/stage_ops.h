@@ -40,12 +40,14 @@ typedef int (*deploy_op)(const struct stage *st, const struct deploy_args *a, ch
  * deploy or update (`op`, announced by the step line `step`) with its
  * package: `zip` when given (--zip FILE), else a fresh one in a temporary
  * directory (the package cache when `cache`), built beside the provider's
- * first reads when the provider can (package_beside), else before.
- * A package that failed is the error reported.
+ * first reads when the provider can (package_beside), else before.  With
+ * `preflight`, the app must import from the package before the provider
+ * gets it (core/preflight.h).  A package that failed, or its pre-flight, is
+ * the error reported.
  */
 int cli_deploy_run(const struct stage *st, const struct provider *p, const char *zip, bool cache,
-		   struct deploy_args *a, deploy_op op, const char *step, char **url,
-		   struct herr *e);
+		   bool preflight, struct deploy_args *a, deploy_op op, const char *step,
+		   char **url, struct herr *e);
 
 /*
  * A live URL.  The document: {"stage", "url", "action"} (new reference).

@@ -28,6 +28,8 @@ char *path_real(const char *p);
 
 bool path_is_dir(const char *p);
 bool path_exists(const char *p);
+/* An executable: `name` itself when it has a '/', else found on PATH; absolute, allocated; NULL. */
+char *path_which(const char *name);
 
 /* mkdir -p with mode 0755 (path_mkdirs_mode: `mode`) for what it creates. */
 int path_mkdirs(const char *p, struct herr *e);

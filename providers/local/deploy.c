@@ -75,26 +75,6 @@ static int port_free(int port, struct herr *e)
 	return rc;
 }
 
-static char *which(const char *name)
-{
-	const char *path = getenv("PATH");
-	char *copy, *dir, *save = NULL, *found = NULL;
-
-	if (strchr(name, '/'))
-		return access(name, X_OK) == 0 ? path_real(name) : NULL;
-	copy = xstrdup(path ? path : "/usr/local/bin:/usr/bin:/bin");
-	for (dir = strtok_r(copy, ":", &save); dir && !found; dir = strtok_r(NULL, ":", &save)) {
-		char *p = path_join(dir, name);
-
-		if (access(p, X_OK) == 0)
-			found = p;
-		else
-			free(p);
-	}
-	free(copy);
-	return found;
-}
-
 /* settings "python", else $VIRTUAL_ENV/bin/python, else python3; absolute. */
 static int pick_python(const struct stage *st, char **out, struct herr *e)
 {
@@ -102,7 +82,7 @@ static int pick_python(const struct stage *st, char **out, struct herr *e)
 	char *want = set ? xstrdup(set) : venv && *venv ? path_join(venv, "bin/python") :
 		     xstrdup("python3");
 
-	*out = which(want);
+	*out = path_which(want);
 	if (!*out) {
 		herr_set(e, HOIST_FAIL, "cannot find the Python interpreter '%s'", want);
 		herr_hint(e, "Set \"python\" in the stage settings, or activate the virtualenv.");

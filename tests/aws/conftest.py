@@ -13,13 +13,14 @@ os.environ.setdefault("HOIST_FAKE_SETTLE", "0.05")
 
 from aws_helpers import ACCOUNT, AKID, REGION, SECRET  # noqa: E402
 
-APP = '''from flask import Flask
-app = Flask(__name__)
-
-
-@app.route("/")
-def index():
-    return "hello from hoist"
+APP = '''# A WSGI app with no dependencies: the package holds all it needs, as the
+# pre-flight import (hoist deploy) checks.
+def app(environ, start_response):
+    if environ.get("PATH_INFO", "/") in ("", "/"):
+        start_response("200 OK", [("Content-Type", "text/html; charset=utf-8")])
+        return [b"hello from hoist"]
+    start_response("404 NOT FOUND", [("Content-Type", "text/html; charset=utf-8")])
+    return [b"<h1>Not Found</h1>"]
 '''
 
 TASKS = '''def cleanup(event=None, context=None):

@@ -1,0 +1,511 @@
+/*
+ * preflight.c — catch a broken package before it is uploaded: a virtualenv
+ * made with --system-site-packages, or a site_packages that misses the app's
+ * dependencies, gives a package the cloud fails to import after the upload.
+ *
+ * templates/preflight/preflight.py runs as `python -I -S -c <it> ZIP TAR|-
+ * DIR` with the stage's environment_variables and nothing else: it unpacks
+ * the package into DIR and imports hoist_handler and the app as a cold start
+ * does, then prints one JSON line.  The Python is the local one closest to
+ * the stage's runtime (the `python` setting on local).  What it says:
+ *   ok             fine;
+ *   missing M      M is not in the package: exit 2, saying where M lives on
+ *                  this machine (asked of the virtualenv's python, else this
+ *                  one, with its usual sys.path);
+ *   not_found      app_function names nothing in the package: exit 2;
+ *   missing M that is in the package, or anything else the app raised:
+ *                  a warning (another Python version, native code, the
+ *                  cloud's environment), and the deploy goes on.
+ * No Python, another architecture, or no answer in time: skipped, a warning.
+ *
+ * Cost: Python imports straight from the zip (only native modules are
+ * unpacked), and a package that passed once is not tried again: a file in
+ * <cache dir>/preflight/ named for the package's SHA-256, the Python, the
+ * stage's environment and this check records it (a no-change update or a
+ * re-deploy costs nothing).
+ */
+#include "preflight.h"
+
+#include "err.h"
+#include "interrupt.h"
+#include "log.h"
+#include "package.h"
+#include "path.h"
+#include "settings.h"
+#include "stage.h"
+#include "str.h"
+#include "templates.h"
+#include "clock.h"
+#include "digest.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+/* ---- which Python ------------------------------------------------------- */
+
+/* "python3.12" → 12; -1 when not python3.N. */
+static int minor_of(const char *runtime)
+{
+	int m = -1;
+
+	if (runtime && sscanf(runtime, "python3.%d", &m) == 1)
+		return m;
+	return -1;
+}
+
+#define MAX_PYTHONS 20
+
+/*
+ * The Pythons to try, best first (NULL-terminated, allocated): the `python`
+ * setting (local), else python3.<runtime's minor> on PATH, then the nearer
+ * python3.N, then python3.  A name on PATH may be a shim that cannot run
+ * (pyenv's), so the caller goes on to the next when one does not start.
+ */
+static char **pick_pythons(const struct stage *st)
+{
+	const char *set = settings_str(st->settings, "python");
+	int want = minor_of(settings_str(st->settings, "runtime")), d, n = 0;
+	char **v = xcalloc(MAX_PYTHONS + 1, sizeof(*v)), name[32], *p;
+
+	if (set) {
+		v[0] = path_which(set);
+		return v;
+	}
+	for (d = 0; want >= 0 && d <= 8 && n < MAX_PYTHONS - 1; d++) {
+		int tries[2] = { want - d, want + d }, i;
+
+		for (i = 0; i < (d ? 2 : 1); i++) {
+			snprintf(name, sizeof(name), "python3.%d", tries[i]);
+			if (tries[i] >= 0 && (p = path_which(name)))
+				v[n++] = p;
+		}
+	}
+	if ((p = path_which("python3")))
+		v[n++] = p;
+	return v;
+}
+
+/* The host's architecture as the settings name it (x86_64, arm64, or another). */
+static const char *host_arch(void)
+{
+	struct utsname u;
+
+	if (uname(&u) != 0)
+		return "?";
+	if (!strcmp(u.machine, "aarch64") || !strcmp(u.machine, "arm64"))
+		return "arm64";
+	return !strcmp(u.machine, "x86_64") ? "x86_64" : "other";
+}
+
+/* ---- running it --------------------------------------------------------- */
+
+/* The environment the import sees: PATH, HOME, LANG and the stage's variables. */
+static char **stage_env(const struct stage *st)
+{
+	static const char *const keep[] = { "PATH", "HOME", "LANG", "TMPDIR" };
+	static const char *const keys[] = { "environment_variables", "aws_environment_variables" };
+	size_t n = 0, cap = 8, i;
+	char **env = xcalloc(cap, sizeof(*env));
+	const char *k;
+	json_t *v;
+
+	for (i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
+		if (getenv(keep[i])) {
+			env[n++] = xasprintf("%s=%s", keep[i], getenv(keep[i]));
+		}
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		json_object_foreach(json_object_get(st->settings, keys[i]), k, v) {
+			if (!json_is_string(v))
+				continue;
+			if (n + 2 >= cap)
+				env = xrealloc(env, (cap *= 2) * sizeof(*env));
+			env[n++] = xasprintf("%s=%s", k, json_string_value(v));
+		}
+	env[n] = NULL;
+	return env;
+}
+
+static void free_strv(char **v)
+{
+	for (char **p = v; p && *p; p++)
+		free(*p);
+	free(v);
+}
+
+/*
+ * Run argv with envp (NULL: this environment), stdout into *out, stderr
+ * into *err; *status as waitpid's.  -1 when it could not start or did not
+ * end within timeout_ms (then killed); an interrupt is the error in e.
+ */
+static int run(char *const argv[], char *const envp[], int64_t timeout_ms, struct sbuf *out,
+	       struct sbuf *err, int *status, struct herr *e)
+{
+	int po[2], pe[2], open_fds = 2, rc = 0;
+	double end = clock_now_s() + (double)timeout_ms / 1000.0;
+	pid_t pid;
+
+	if (pipe2(po, O_CLOEXEC) != 0)
+		return -1;
+	if (pipe2(pe, O_CLOEXEC) != 0) {
+		close(po[0]);
+		close(po[1]);
+		return -1;
+	}
+	pid = fork();
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDONLY);
+
+		dup2(null, 0);
+		dup2(po[1], 1);
+		dup2(pe[1], 2);
+		execve(argv[0], argv, envp ? envp : environ);
+		_exit(127);
+	}
+	close(po[1]);
+	close(pe[1]);
+	if (pid < 0) {
+		close(po[0]);
+		close(pe[0]);
+		return -1;
+	}
+	while (open_fds) {
+		struct pollfd pf[2] = { { po[0], POLLIN, 0 }, { pe[0], POLLIN, 0 } };
+		int64_t left = (int64_t)((end - clock_now_s()) * 1000.0);
+		char buf[8192];
+		int i;
+
+		if (left <= 0 || intr_check(e)) {
+			rc = -1;
+			break;
+		}
+		if (poll(pf, 2, left > 200 ? 200 : (int)left) < 0 && errno != EINTR) {
+			rc = -1;
+			break;
+		}
+		for (i = 0; i < 2; i++) {
+			ssize_t k;
+
+			if (pf[i].fd < 0 || !(pf[i].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			k = read(pf[i].fd, buf, sizeof(buf));
+			if (k > 0) {
+				sbuf_add(i ? err : out, buf, (size_t)k);
+			} else if (k == 0 || errno != EINTR) {
+				close(pf[i].fd);
+				*(i ? &pe[0] : &po[0]) = -1;
+				open_fds--;
+			}
+		}
+	}
+	if (po[0] >= 0)
+		close(po[0]);
+	if (pe[0] >= 0)
+		close(pe[0]);
+	if (rc)
+		kill(pid, SIGKILL);
+	while (waitpid(pid, status, 0) < 0 && errno == EINTR)
+		;
+	return rc;
+}
+
+/* The last line of s, parsed (new reference), or NULL. */
+static json_t *last_json_line(const struct sbuf *s)
+{
+	const char *end, *start;
+
+	if (!s->len)
+		return NULL;
+	end = s->s + s->len;
+	while (end > s->s && (end[-1] == '\n' || end[-1] == '\r'))
+		end--;
+	for (start = end; start > s->s && start[-1] != '\n'; start--)
+		;
+	return json_loadb(start, (size_t)(end - start), 0, NULL);
+}
+
+/* ---- where a module lives ---------------------------------------------- */
+
+static const char locate_py[] =
+	"import importlib.util, os, sys\n"
+	"try:\n"
+	"    s = importlib.util.find_spec(sys.argv[1])\n"
+	"except Exception:\n"
+	"    s = None\n"
+	"if s and s.submodule_search_locations:\n"
+	"    print(os.path.dirname(list(s.submodule_search_locations)[0]))\n"
+	"elif s and s.origin and os.path.isabs(s.origin):\n"
+	"    print(os.path.dirname(s.origin))\n";
+
+/*
+ * The directory holding module `name` for this machine's Python (the
+ * virtualenv's when one is active, with its usual sys.path); allocated,
+ * NULL when it is nowhere.
+ */
+static char *locate(const char *python, const char *name)
+{
+	const char *venv = getenv("VIRTUAL_ENV");
+	char *vpy = venv && *venv ? path_join(venv, "bin/python") : NULL;
+	char *py = vpy && access(vpy, X_OK) == 0 ? vpy : (char *)python;
+	char *argv[] = { py, "-c", (char *)locate_py, (char *)name, NULL };
+	struct sbuf out, err;
+	struct herr e = { 0 };
+	char *where = NULL;
+	int st = 0;
+
+	sbuf_init(&out);
+	sbuf_init(&err);
+	intr_defer(true);
+	if (run(argv, NULL, 30000, &out, &err, &st, &e) == 0 && out.len) {
+		while (out.len && (out.s[out.len - 1] == '\n' || out.s[out.len - 1] == '\r'))
+			out.s[--out.len] = '\0';
+		if (*out.s)
+			where = xstrdup(out.s);
+	}
+	intr_defer(false);
+	sbuf_free(&out);
+	sbuf_free(&err);
+	free(vpy);
+	return where;
+}
+
+/* Is `path` `dir` or below it? */
+static bool below(const char *path, const char *dir)
+{
+	size_t n = dir ? strlen(dir) : 0;
+
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	return n && !strncmp(path, dir, n) && (path[n] == '/' || !path[n]);
+}
+
+static int refuse_missing(const struct stage *st, const char *python, const char *module,
+			  const char *error, struct herr *e)
+{
+	const char *venv = getenv("VIRTUAL_ENV");
+	const char *sp = settings_str(st->settings, "site_packages");
+	char *top = xstrdup(module), *where;
+	struct sbuf why;
+
+	top[strcspn(top, ".")] = '\0';
+	where = locate(python, top);
+	sbuf_init(&why);
+	if (!where)
+		sbuf_printf(&why, "%s is not installed on this machine either", top);
+	else if (venv && *venv && below(where, venv))
+		sbuf_printf(&why, "%s is in %s, inside the virtualenv, yet not in the package: "
+			    "is it excluded (exclude, exclude_glob)?", top, where);
+	else if (sp && below(where, sp))
+		sbuf_printf(&why, "%s is in %s, the site_packages setting, yet not in the package: "
+			    "is it excluded (exclude, exclude_glob)?", top, where);
+	else if (venv && *venv)
+		sbuf_printf(&why, "%s is in %s, outside the virtualenv (%s)", top, where, venv);
+	else
+		sbuf_printf(&why, "%s is in %s, but no virtualenv is active and site_packages %s",
+			    top, where, sp ? "does not hold it" : "is not set");
+	herr_set(e, HOIST_USAGE, "pre-flight: the app does not import from the package: %s; %s",
+		 error, why.s);
+	herr_hint(e, "Install %s into the virtualenv that hoist packages (pip install %s), or "
+		  "point site_packages at where it is; nothing was uploaded. --no-preflight "
+		  "skips this check.", top, top);
+	sbuf_free(&why);
+	free(where);
+	free(top);
+	return HOIST_USAGE;
+}
+
+/* What the script said: HOIST_OK (perhaps with a warning) or the refusal. */
+static int judge(const struct stage *st, const char *python, json_t *ans, const char *ver,
+		 double secs, struct herr *e)
+{
+	const char *missing = json_string_value(json_object_get(ans, "missing"));
+	const char *error = json_string_value(json_object_get(ans, "error"));
+	const char *nf = json_string_value(json_object_get(ans, "not_found"));
+
+	if (json_is_true(json_object_get(ans, "ok"))) {
+		out_step("Pre-flight: the app imports from the package alone (%s, %.1f s)", ver, secs);
+		return HOIST_OK;
+	}
+	if (nf) {
+		herr_set(e, HOIST_USAGE, "pre-flight: app_function: %s in the package", nf);
+		return herr_hint(e, "Check app_function and exclude; nothing was uploaded. "
+				 "--no-preflight skips this check.");
+	}
+	if (missing && *missing && !json_is_true(json_object_get(ans, "in_package")))
+		return refuse_missing(st, python, missing, error ? error : missing, e);
+	out_warn("pre-flight: the app raised %s when imported from the package with %s here; "
+		 "the cloud may differ, so hoist goes on (--no-preflight skips this check)",
+		 error ? error : "an error", ver);
+	return HOIST_OK;
+}
+
+/*
+ * The name of the record that this package passed with this Python and
+ * this environment (allocated), or NULL when the package has no hash (a
+ * --zip given).
+ */
+static char *passed_record(const struct stage *st, const struct package_info *pkg,
+			   const char *python, const char *script)
+{
+	json_t *env = json_object(), *what;
+	struct stat sb;
+	char *key, *cache, *dir, *file, hex[65];
+	const char *k;
+	json_t *v;
+
+	if (!pkg->sha256_hex[0] || stat(python, &sb) != 0) {
+		json_decref(env);
+		return NULL;
+	}
+	json_object_foreach(json_object_get(st->settings, "environment_variables"), k, v)
+		json_object_set(env, k, v);
+	json_object_foreach(json_object_get(st->settings, "aws_environment_variables"), k, v)
+		json_object_set(env, k, v);
+	what = json_pack("{s:s, s:s, s:s, s:I, s:I, s:o, s:s}", "zip", pkg->sha256_hex,
+			 "tar", pkg->tar_sha256_hex, "python", python, "mtime", (json_int_t)sb.st_mtime,
+			 "size", (json_int_t)sb.st_size, "env", env, "check", script);
+	key = json_dumps(what, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(what);
+	digest_sha256_hex(key, strlen(key), hex);
+	free(key);
+	cache = path_cache_dir();
+	dir = path_join(cache, "preflight");
+	file = path_join(dir, hex);
+	free(cache);
+	free(dir);
+	return file;
+}
+
+static bool passed_before(const char *record)
+{
+	return record && access(record, F_OK) == 0;
+}
+
+static void remember_pass(const char *record)
+{
+	char *dir = record ? path_dir(record) : NULL;
+	int fd;
+
+	if (dir && path_mkdirs_mode(dir, 0700, NULL) == HOIST_OK &&
+	    (fd = open(record, O_WRONLY | O_CREAT | O_CLOEXEC, 0600)) >= 0)
+		close(fd);
+	free(dir);
+}
+
+/* One try with `python`: 0 an answer in *ans, 1 it did not start (try the next), -1 skip. */
+static int try_python(const struct stage *st, const struct package_info *pkg, char *python,
+		      const char *script, char **env, const char *pkgdir, json_t **ans,
+		      struct herr *e)
+{
+	char *cache = path_cache_dir(), *pyc = path_join(cache, "preflight/pyc");
+	char *argv[] = { python, "-I", "-S", "-c", (char *)script, (char *)pkg->zip_path,
+			 (char *)(pkg->tar_path ? pkg->tar_path : "-"), (char *)pkgdir, pyc, NULL };
+	long long limit = settings_int(st->settings, "timeout_seconds", 30);
+	const char *ver = path_base(python);
+	struct sbuf out, err;
+	int status = 0, r;
+
+	sbuf_init(&out);
+	sbuf_init(&err);
+	r = run(argv, env, (limit > 30 ? limit : 30) * 1000, &out, &err, &status, e);
+	*ans = r ? NULL : last_json_line(&out);
+	if (r && e->code)
+		r = -1;                              /* interrupted: e says so */
+	else if (r)
+		out_warn("pre-flight skipped: importing the app with %s did not finish in time", ver);
+	else if (!*ans && WIFEXITED(status) && WEXITSTATUS(status) == 127)
+		r = 1;
+	else if (!*ans)
+		out_warn("pre-flight skipped: %s could not try the package (exit status %d)%s%.200s",
+			 ver, WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status),
+			 err.len ? ": " : "", err.len ? err.s : "");
+	sbuf_free(&out);
+	sbuf_free(&err);
+	free(pyc);
+	free(cache);
+	return *ans ? 0 : r ? r : -1;
+}
+
+int preflight_run(const struct stage *st, const struct package_info *pkg, struct herr *e)
+{
+	const struct template_file *t = template_find("preflight/preflight.py");
+	const char *arch = settings_str(st->settings, "architecture"), *tmp = getenv("TMPDIR");
+	const char *runtime = settings_str(st->settings, "runtime");
+	char **pythons = pick_pythons(st), *dir = NULL, *pkgdir = NULL, *script = NULL;
+	char **env = NULL;
+	double t0 = clock_now_s();
+	json_t *ans = NULL;
+	int rc = HOIST_OK, r = 1, i;
+
+	if (arch && strcmp(arch, host_arch())) {   /* its native code cannot load here */
+		out_warn("pre-flight skipped: the stage runs on %s, this machine is %s", arch,
+			 host_arch());
+		goto out;
+	}
+	dir = xasprintf("%s/hoist-preflight-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(dir)) {
+		out_warn("pre-flight skipped: cannot create a temporary directory");
+		goto out;
+	}
+	intr_temp_add(dir);
+	pkgdir = path_join(dir, "package");
+	script = xmalloc(t->len + 1);
+	memcpy(script, t->data, t->len);
+	script[t->len] = '\0';
+	env = stage_env(st);
+	for (i = 0; pythons[i]; i++) {   /* any Python that passed it before will do */
+		char *record = passed_record(st, pkg, pythons[i], script);
+		bool hit = passed_before(record);
+
+		free(record);
+		if (hit) {
+			out_step("Pre-flight: this package imported with %s before",
+				 path_base(pythons[i]));
+			goto done;
+		}
+	}
+	for (i = 0; pythons[i] && r == 1; i++) {
+		char *record = passed_record(st, pkg, pythons[i], script);
+
+		path_rmtree(pkgdir, NULL);
+		r = try_python(st, pkg, pythons[i], script, env, pkgdir, &ans, e);
+		if (!r && json_is_true(json_object_get(ans, "ok")))
+			remember_pass(record);
+		free(record);
+	}
+	if (r < 0 && e->code)
+		rc = e->code;
+	else if (r == 1 || !pythons[0])
+		out_warn("pre-flight skipped: no Python 3 here to import the app with (the stage "
+			 "runs %s)", runtime ? runtime : "python3");
+	else if (!r) {
+		const char *ver = path_base(pythons[i - 1]);
+
+		if (runtime && strcmp(runtime, ver))
+			out_info("pre-flight ran %s; the stage runs %s", pythons[i - 1], runtime);
+		rc = judge(st, pythons[i - 1], ans, ver, clock_now_s() - t0, e);
+	}
+done:
+	json_decref(ans);
+	path_rmtree(dir, NULL);
+	intr_temp_forget(dir);
+out:
+	free_strv(env);
+	free_strv(pythons);
+	free(script);
+	free(pkgdir);
+	free(dir);
+	return rc;
+}

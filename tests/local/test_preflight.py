@@ -1,0 +1,73 @@
+"""Pre-flight (issue 12 item 23): before anything is uploaded, deploy and
+update import the app from the package alone, the way the runtime will; a
+dependency the package lacks is refused (exit 2) saying where it lives on
+this machine; --no-preflight skips it."""
+import subprocess
+
+FLASK_APP = "from flask import Flask\napp = Flask(__name__)\n"
+
+
+def test_system_site_packages_virtualenv_is_caught(make_stage, tmp_path):
+    venv = tmp_path / "venv"
+    subprocess.run(["/usr/bin/python3", "-m", "venv", "--system-site-packages", "--without-pip",
+                    str(venv)], check=True, timeout=60)
+    s = make_stage(files={"app.py": FLASK_APP})
+    s.env["VIRTUAL_ENV"] = str(venv)
+    r = s.run("deploy", s.name)
+    assert r.returncode == 2, r.stderr
+    assert "pre-flight: the app does not import from the package: " \
+           "ModuleNotFoundError: No module named 'flask'" in r.stderr
+    assert f"flask is in /usr/lib/python3/dist-packages, outside the virtualenv ({venv})" \
+        in r.stderr
+    assert "pip install flask" in r.stderr and r.stdout == ""
+    assert not s.dir.exists()                       # nothing was started or unpacked
+    # --no-preflight: hoist goes on, and the gateway's own import fails instead (exit 1)
+    r = s.run("deploy", s.name, "--no-preflight")
+    assert r.returncode == 1 and "No module named 'flask'" in r.stderr
+    assert "pre-flight" not in r.stderr
+
+
+def test_app_function_not_in_the_package(make_stage):
+    s = make_stage(settings={"app_function": "nowhere.app"})
+    r = s.run("deploy", s.name)
+    assert r.returncode == 2
+    assert "pre-flight: app_function: no module named 'nowhere'" in r.stderr
+    assert not s.dir.exists()
+
+
+def test_stage_environment_and_other_errors(make_stage, flask_site_packages):
+    # the import sees the stage's environment_variables, as the runtime does
+    app = ("import os\nMODE = os.environ['API_MODE']\n"
+           "if os.path.basename(os.path.dirname(os.getcwd())).startswith('hoist-preflight'):\n"
+           "    raise RuntimeError('no database from here')\n"
+           "def app(environ, start_response):\n"
+           "    start_response('200 OK', [])\n    return [MODE.encode()]\n")
+    s = make_stage(settings={"environment_variables": {"API_MODE": "blue"}}, files={"app.py": app})
+    r = s.run("deploy", s.name)
+    # anything but a missing module is the app's business: a warning, and the deploy goes on
+    assert r.returncode == 0, r.stderr
+    assert "warning: pre-flight: the app raised RuntimeError: no database from here" in r.stderr
+    assert s.get("/")[2] == b"blue"
+    # an update with the import working says so
+    s.write_settings(environment_variables={"API_MODE": "green"})
+    (s.proj / "app.py").write_text(app.replace("raise RuntimeError('no database from here')",
+                                               "pass"))
+    r = s.run("update", s.name)
+    assert r.returncode == 0, r.stderr
+    assert "Pre-flight: the app imports from the package alone" in r.stderr
+    assert s.get("/")[2] == b"green"
+
+
+def test_native_modules_load_and_a_pass_is_remembered(make_stage, flask_site_packages):
+    # markupsafe's C speedups cannot load from a zip: pre-flight unpacks them to import
+    app = ("import markupsafe._speedups\nfrom flask import Flask\napp = Flask(__name__)\n")
+    s = make_stage(settings={"site_packages": str(flask_site_packages), "runtime": "python3.11"},
+                   files={"app.py": app})
+    r = s.run("deploy", s.name)
+    assert r.returncode == 0, r.stderr
+    assert "Pre-flight: the app imports from the package alone (python3.11" in r.stderr
+    # the same package, Python and environment again: not tried twice
+    (s.proj / "hoist.json").write_text((s.proj / "hoist.json").read_text())
+    r = s.run("update", s.name)
+    assert r.returncode == 0, r.stderr
+    assert "Pre-flight: this package imported with python3.11 before" in r.stderr
