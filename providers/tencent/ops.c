@@ -537,20 +537,58 @@ static int precheck(const struct stage *st, struct herr *e)
 	return HOIST_OK;
 }
 
-/* What deploy and update start with: checks, the archive, the context. */
-static int begin(const struct stage *st, const struct deploy_args *a, struct art *art,
-		 struct tc_ctx *x, struct herr *e)
+/* What deploy and update start with, while the package is being built: checks, the context. */
+static int begin(const struct stage *st, struct tc_ctx *x, struct herr *e)
 {
 	int rc;
 
 	if ((rc = precheck(st, e)) != HOIST_OK)
 		return rc;
-	if ((rc = art_from(st, a->pkg, art, &tencent_provider.limits, e)) != HOIST_OK)
+	return tc_ctx_open(x, st, e);
+}
+
+/* The package, once built (packaging's error if it failed): nothing is written before. */
+static int package_ready(const struct stage *st, const struct deploy_args *a, struct art *art,
+			 struct herr *e)
+{
+	int rc = deploy_package(a, e);
+
+	return rc ? rc : art_from(st, a->pkg, art, &tencent_provider.limits, e);
+}
+
+/*
+ * The stage's function (*fn, NULL if none) and, when a deploy finished it —
+ * it has its alias and its function URL, which deploy creates last — the
+ * URL (*url allocated, else NULL).  Reads only.
+ */
+static int stage_url(struct tc_ctx *x, json_t **fn, char **url, struct herr *e)
+{
+	json_t *ts = NULL;
+	char *ver = NULL;
+	int rc = scf_get(x, NULL, fn, e);
+
+	*url = NULL;
+	if (!rc && *fn)
+		rc = scf_alias_get(x, &ver, e);
+	if (!rc && ver && !(rc = scf_triggers(x, &ts, e)))
+		*url = tc_url_of(x, ts, NULL);
+	json_decref(ts);
+	free(ver);
+	return rc;
+}
+
+int tc_deployed(const struct stage *st, char **url, struct herr *e)
+{
+	struct tc_ctx x;
+	json_t *fn = NULL;
+	int rc;
+
+	*url = NULL;
+	if ((rc = begin(st, &x, e)) != HOIST_OK)
 		return rc;
-	if ((rc = tc_ctx_open(x, st, e)) != HOIST_OK)
-		return rc;
-	if ((rc = tc_tasks_check(x, e)) != HOIST_OK)
-		tc_ctx_close(x);
+	rc = stage_url(&x, &fn, url, e);
+	json_decref(fn);
+	tc_ctx_close(&x);
 	return rc;
 }
 
@@ -602,19 +640,20 @@ int tc_deploy(const struct stage *st, const struct deploy_args *a, char **url, s
 {
 	struct tc_ctx x;
 	struct art art;
-	json_t *fn = NULL, *ts = NULL;
-	char *ver = NULL, *old = NULL;
+	json_t *fn = NULL;
+	char *old = NULL;
 	bool existed = false, changed = false;
 	int rc;
 
 	*url = NULL;
-	if ((rc = begin(st, a, &art, &x, e)) != HOIST_OK)
+	if ((rc = begin(st, &x, e)) != HOIST_OK)
 		return rc;
-	rc = scf_get(&x, NULL, &fn, e);
-	if (!rc && fn)
-		rc = scf_alias_get(&x, &ver, e);
-	if (!rc && fn && ver && !(rc = scf_triggers(&x, &ts, e)))
-		old = tc_url_of(&x, ts, NULL);
+	if ((rc = tc_tasks_check(&x, e)) != HOIST_OK)
+		goto done;
+	/* Reads only while the package is being built (package_ready: then the rest). */
+	rc = stage_url(&x, &fn, &old, e);
+	if (!rc && (rc = package_ready(st, a, &art, e)) != HOIST_OK)
+		goto done;                       /* packaging failed: nothing was created */
 	if (rc)
 		goto out;
 	if (old) {
@@ -639,9 +678,8 @@ int tc_deploy(const struct stage *st, const struct deploy_args *a, char **url, s
 out:
 	if (rc && rc != HOIST_USAGE && !strstr(e->msg, "already deployed"))
 		stage_deploy_kept_hint(e, st);
+done:
 	free(old);
-	free(ver);
-	json_decref(ts);
 	json_decref(fn);
 	tc_ctx_close(&x);
 	return rc;
@@ -656,11 +694,16 @@ int tc_update(const struct stage *st, const struct deploy_args *a, char **url, s
 	int rc;
 
 	*url = NULL;
-	if ((rc = begin(st, a, &art, &x, e)) != HOIST_OK)
+	if ((rc = begin(st, &x, e)) != HOIST_OK)
 		return rc;
-	rc = scf_get(&x, NULL, &fn, e);
+	/* Reads only while the package is being built (package_ready: then the rest). */
+	rc = tc_tasks_check(&x, e);
+	if (!rc)
+		rc = scf_get(&x, NULL, &fn, e);
 	if (!rc && !fn)
 		rc = tc_not_deployed(&x, e);
+	if (!rc)
+		rc = package_ready(st, a, &art, e);
 	if (!rc)
 		rc = converge_function(&x, &art, a->no_upload, &changed, e);
 	if (!rc)

@@ -23,7 +23,9 @@ const struct provider tencent_provider = {
 		.objstore = "COS",
 		.slim = false,
 	},
+	.package_beside = true,             /* deploy/update read while it is built */
 	.deploy = tc_deploy,
+	.deployed = tc_deployed,
 	.update = tc_update,
 	.status = tc_status,
 	.invoke = tc_invoke,

@@ -219,6 +219,7 @@ struct request_args;
 struct http_response;
 int tc_deploy(const struct stage *st, const struct deploy_args *a, char **url, struct herr *e);
 int tc_update(const struct stage *st, const struct deploy_args *a, char **url, struct herr *e);
+int tc_deployed(const struct stage *st, char **url, struct herr *e);
 int tc_status(const struct stage *st, json_t **status, struct herr *e);
 int tc_invoke(const struct stage *st, const struct invoke_args *a, json_t **result,
 	      struct herr *e);

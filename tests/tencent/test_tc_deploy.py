@@ -172,9 +172,11 @@ def test_deploy_update_status_invoke_manage_rollback_undeploy(run, tc_env, flask
     assert writes_since(tc_fake, n0) == [("scf", "UpdateAlias")]
     assert fetch(tc_fake, url) == (200, "Hello v2\n")
 
-    # ---- deploy again is refused
+    # ---- deploy again is refused, before anything is packaged (reads only)
+    n0 = len(fake_requests(tc_fake))
     r = run(["deploy", "dev"], cwd=d, env=tc_env)
     assert r.returncode == 1 and "did you mean 'hoist update dev'" in r.stderr
+    assert "Packaging" not in r.stderr and writes_since(tc_fake, n0) == []
 
     # ---- undeploy: nothing of the stage left (CLS only with --remove-logs)
     r = run(["undeploy", "dev", "--yes"], cwd=d, env=tc_env)

@@ -90,8 +90,9 @@ def test_a_call_that_keeps_failing_ends_deploy_then_a_rerun_completes(run, tc_en
     r = run(["deploy", "dev"], cwd=d, env=tc_env)
     assert r.returncode == 1
     assert f"{action} failed: InternalError" in r.stderr
-    assert "run 'hoist deploy dev' again" in r.stderr or "hoist deploy dev" in r.stderr
     had_function = FN in state(tc_fake).get("scf", {})
+    # what was created is named with the way on (nothing created: nothing to say)
+    assert "run 'hoist deploy dev' again" in r.stderr or action == "GetFunction"
     clear_faults(tc_fake)
     n0 = len(fake_requests(tc_fake))
     r = run(["deploy", "dev"], cwd=d, env=tc_env)
