@@ -90,7 +90,11 @@ def test_invalid_input_refused(client):
     assert e.value.response["Error"]["Code"] == "ValidationError"
 
 
-def test_lambda_lifecycle_and_invoke(client, fake_aws):
+def test_lambda_lifecycle_and_invoke(client, fake_aws, monkeypatch):
+    from fakecloud import services
+    # A settle long enough that "still Pending" holds on a loaded machine (tests/aws
+    # sets HOIST_FAKE_SETTLE=0.05 for the whole session).
+    monkeypatch.setattr(services, "SETTLE_SECONDS", 1.0)
     iam, lam = client("iam"), client("lambda")
     iam.create_role(RoleName="r", AssumeRolePolicyDocument="{}")
     code = handler_zip("def handler(event, context):\n    print('in handler')\n"
@@ -101,8 +105,10 @@ def test_lambda_lifecycle_and_invoke(client, fake_aws):
     with pytest.raises(ClientError) as e:
         lam.update_function_code(FunctionName="f", ZipFile=code)
     assert e.value.response["Error"]["Code"] == "ResourceConflictException"
-    time.sleep(0.4)
-    assert lam.get_function_configuration(FunctionName="f")["State"] == "Active"
+    deadline = time.time() + 10
+    while lam.get_function_configuration(FunctionName="f")["State"] != "Active":
+        assert time.time() < deadline, "the function never became Active"
+        time.sleep(0.1)
     out = lam.invoke(FunctionName="f", Payload=b'{"x": 1}', LogType="Tail")
     assert json.loads(out["Payload"].read()) == {"echo": {"x": 1}}
     import base64
