@@ -133,21 +133,34 @@ int cli_deploy_run(const struct stage *st, const struct provider *p, const char 
 
 json_t *cli_live_doc(const char *action, const struct stage *st, const char *url)
 {
-	return json_pack("{s:s, s:s?, s:s}", "stage", st->name, "url", url, "action", action);
+	const char *domain = settings_str(st->settings, "domain");
+	json_t *doc = json_pack("{s:s, s:s?, s:s}", "stage", st->name, "url", url, "action",
+				action);
+
+	if (domain && url)
+		json_object_set_new(doc, "domain_url", json_sprintf("https://%s", domain));
+	return doc;
 }
 
 void cli_show_live(const char *headline, json_t *doc)
 {
 	const char *url = json_string_value(json_object_get(doc, "url"));
+	const char *domain = json_string_value(json_object_get(doc, "domain_url"));
+	char *text;
 
 	if (!url)
 		return;
+	/* Zappa's update line: "https://<domain> (<url>)" once a domain is set. */
+	text = domain && !strcmp(json_string_value(json_object_get(doc, "action")), "update")
+	       ? xasprintf("%s (%s)", domain, url) : xstrdup(url);
 	if (isatty(STDOUT_FILENO)) {
 		out_result("%s%s:%s %s", out_c(stdout, OUT_GREEN), headline,
-			   out_c(stdout, OUT_RESET), url);
+			   out_c(stdout, OUT_RESET), text);
+		free(text);
 		return;
 	}
-	out_step("%s: %s", headline, url);
+	out_step("%s: %s", headline, text);
+	free(text);
 	out_result("%s", url);
 }
 

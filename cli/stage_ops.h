@@ -50,10 +50,12 @@ int cli_deploy_run(const struct stage *st, const struct provider *p, const char 
 		   char **url, struct herr *e);
 
 /*
- * A live URL.  The document: {"stage", "url", "action"} (new reference).
+ * A live URL.  The document: {"stage", "url", "action"}, and "domain_url"
+ * ("https://<domain>") when the stage sets `domain` (new reference).
  * For a human: on stdout the bare URL (so URL=$(hoist deploy dev) works) and
  * "<headline>: <url>" as the last line on stderr; when stdout is a terminal
- * only the headline line, on stdout.
+ * only the headline line, on stdout.  An update of a stage with a domain
+ * shows "https://<domain> (<url>)" there, as Zappa does.
  */
 json_t *cli_live_doc(const char *action, const struct stage *st, const char *url);
 void cli_show_live(const char *headline, json_t *doc);

@@ -218,3 +218,18 @@ def test_update_no_upload_changes_configuration_only(make_stage):
     assert json.loads(s.get("/")[2]) == {"greeting": "one", "version": "v1"}
     assert s.run("update", s.name).returncode == 0
     assert json.loads(s.get("/")[2]) == {"greeting": "two", "version": "v2"}
+
+
+def test_update_line_names_the_domain(make_stage):
+    """SPEC §1: with `domain` set, the update headline is Zappa's
+    "https://<domain> (<url>)"; stdout still carries the bare URL."""
+    s = make_stage(settings={"domain": "api.example.test"})
+    deployed(s)
+    s.write_settings(environment_variables={"V": "2"})
+    r = s.run("update", s.name)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == s.url
+    assert r.stderr.strip().splitlines()[-1] == \
+        "Your updated hoist deployment is live!: https://api.example.test (%s)" % s.url
+    doc = json.loads(s.run("update", s.name, "--json").stdout)
+    assert doc["domain_url"] == "https://api.example.test" and doc["url"] == s.url
