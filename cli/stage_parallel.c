@@ -10,8 +10,13 @@
  * lines together under a "== <stage> ==" header once it has finished, so a
  * CI log reads one stage at a time.  Processes, not threads: each stage has
  * its own output settings, HTTP clients, interrupt state and memory, as it
- * would on its own; a Ctrl-C reaches every child (one process group), each
- * stops at its next safe point and reports 130 like a lone run.
+ * would on its own.  Each child is in a process group of its own, so a
+ * signal reaches it exactly once, from the parent: a Ctrl-C on the terminal
+ * or a SIGTERM sent to hoist's pid alone (a CI runner's timeout) is passed
+ * on to every running child, which stops at its next safe point and reports
+ * 128 + signal like a lone run.  A second signal makes hoist leave at
+ * once; a child whose parent has gone is sent SIGTERM (its own second
+ * signal, so it leaves at once too).
  */
 #include "cli.h"
 #include "stage_parallel.h"
@@ -27,7 +32,9 @@
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -105,6 +112,11 @@ static int start(struct child *c, size_t idx, const struct stage_cmd *sc, void *
 	}
 	if (c->pid == 0) {
 		close(p[0]);
+		/* out of the terminal's group: signals come from the parent, once */
+		setpgid(0, 0);
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() == 1)
+			raise(SIGTERM);
 		child_run(sc, ctx, st, p[1], c->result);
 	}
 	close(p[1]);
@@ -191,6 +203,7 @@ int cli_stages_parallel(const struct stage_cmd *sc, void *ctx, struct stage *sta
 	bool tty = out_get()->err_tty;
 	size_t next = 0, running = 0, width = 0, i;
 	int rc = HOIST_OK;
+	bool passed = false;
 
 	for (i = 0; i < n; i++)
 		width = strlen(stages[i].name) > width ? strlen(stages[i].name) : width;
@@ -211,6 +224,12 @@ int cli_stages_parallel(const struct stage_cmd *sc, void *ctx, struct stage *sta
 		}
 		if (!running)
 			break;
+		if (intr_signal() && !passed) {   /* pass the signal on, once */
+			passed = true;
+			for (k = 0; k < jobs; k++)
+				if (kids[k].err >= 0)
+					kill(kids[k].pid, intr_signal());
+		}
 		for (k = 0; k < jobs; k++) {
 			pfd[k].fd = kids[k].err;
 			pfd[k].events = POLLIN;

@@ -2,13 +2,14 @@
 point with 128 + signal, removes its temporary package (it holds the
 environment variables), releases the stage lock, and a re-run converges.  A
 long upload stops in the middle; a second signal leaves at once."""
+import json
 import os
 import signal
 import subprocess
 import time
 import zipfile
 
-from aws_helpers import (KEY, env_of, fake_post, fake_requests, marker, start, state, wait_for,
+from aws_helpers import (BUCKET, KEY, env_of, fake_post, fake_requests, marker, start, state, wait_for,
                          write_handler)
 
 FN = "hoistapp-dev"
@@ -117,3 +118,42 @@ def test_ctrl_c_during_a_long_invoke_returns_at_once(hoist, run, aws_env, aws_pr
             p.kill()
     assert p.returncode == 130, err
     assert time.time() - t0 < 5 and "interrupted (SIGINT)" in err
+
+
+def test_sigterm_to_hoist_alone_reaches_every_stage_of_all(hoist, run, aws_env, aws_project,
+                                                           fake_aws, tmp_path):
+    """A CI runner's timeout signals hoist's pid, not its process group: with
+    --all the stages run in child processes, and each is told once, stops at
+    its next safe point and releases its lock; no process is left behind."""
+    d = aws_project({"keep_warm": False})
+    one = json.loads((d / "hoist.json").read_text())["dev"]
+    (d / "hoist.json").write_text(json.dumps({"dev": one, "prod": one}))
+    env, tmp = tmp_env(tmp_path, aws_env)
+    fake_post(fake_aws, "/__fake/faults", {"operation": "CreateFunction", "kind": "block",
+                                           "delay": 60, "count": -1})
+    p = start(hoist, ["deploy", "--all", "-j", "2"], d, env)
+    try:
+        wait_for(lambda: len(fake_requests(fake_aws, "lambda", "CreateFunction")) == 2)
+        fake_post(fake_aws, "/__fake/reset-faults", {})
+        kids = [int(x) for x in open("/proc/%d/task/%d/children" % (p.pid, p.pid)).read().split()]
+        assert len(kids) == 2
+        p.send_signal(signal.SIGTERM)
+        time.sleep(0.2)
+        fake_post(fake_aws, "/__fake/release", {})
+        out, err = p.communicate(timeout=30)
+    finally:
+        fake_post(fake_aws, "/__fake/release", {})
+        if p.poll() is None:
+            p.kill()
+    assert p.returncode == 143, err
+    assert err.count("interrupted (SIGTERM)") >= 2, err
+    assert marker(fake_aws) is None
+    assert KEY.replace("-dev.json", "-prod.json") not in \
+        state(fake_aws).get("s3", {}).get(BUCKET, {}).get("objects", {})
+    for k in kids:
+        assert not os.path.exists("/proc/%d" % k) or \
+            open("/proc/%d/stat" % k).read().split()[2] == "Z", "a stage's process is left"
+    assert os.listdir(tmp) == []
+    r = run(["deploy", "--all"], cwd=d, env=aws_env)
+    assert r.returncode == 0, r.stderr
+    assert sorted(state(fake_aws)["lambda"]) == ["hoistapp-dev", "hoistapp-prod"]

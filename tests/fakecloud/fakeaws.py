@@ -90,6 +90,7 @@ SERVICES = {
 
 _session = botocore.session.get_session()
 _models = {}
+_models_lock = threading.Lock()   # botocore's session loads its components lazily, not thread-safely
 
 
 # Members AWS added after the installed botocore's models (real requests carry them):
@@ -105,7 +106,11 @@ NEWER_MEMBERS = {
 
 
 def model(name):
-    if name not in _models:
+    if name in _models:
+        return _models[name]
+    with _models_lock:
+        if name in _models:
+            return _models[name]
         m = _session.get_service_model(name)
         shapes = m._shape_resolver._shape_map
         for sname, members in NEWER_MEMBERS.get(name, {}).items():
