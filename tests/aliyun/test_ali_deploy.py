@@ -73,6 +73,11 @@ def test_deploy_examples_flask(run, flask_example, ali_env, fake_aliyun):
     assert status == 200
     assert json.loads(body) == {"body": '{"x": 1}', "json": {"x": 1},
                                 "query": {"a": ["1"], "b": ["two"]}}
+    # FC's HTTP trigger joins a repeated parameter's values with commas (its event
+    # has no raw query string): the app sees the one value FC gives
+    status, _, body = http(fake_aliyun, url + "/echo?a=1&a=2&b=two", method="POST", body=b"{}",
+                           headers={"Content-Type": "application/json"})
+    assert status == 200 and json.loads(body)["query"] == {"a": ["1,2"], "b": ["two"]}
     r = run(["deploy", "dev"], cwd=flask_example, env=ali_env)
     assert r.returncode == 1 and "did you mean 'hoist update dev'" in r.stderr
 

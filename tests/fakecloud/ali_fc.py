@@ -27,8 +27,9 @@ import time
 import uuid
 import zipfile
 import zlib
+from urllib.parse import unquote
 
-from .fakealiyun import ACCOUNT, AliError, now_iso, op, _query_pairs
+from .fakealiyun import ACCOUNT, AliError, now_iso, op
 from .zipcheck import check_zip
 
 SETTLE_SECONDS = float(os.environ.get("HOIST_FAKE_SETTLE", "0.3"))
@@ -846,16 +847,18 @@ def _http_event(handler, host, parts, body, prefix):
     hdrs = {}
     for k, v in handler.headers.items():
         hdrs[k] = hdrs[k] + "," + v if k in hdrs else v
-    q = {}
-    for k, v in _query_pairs(parts.query).items():
-        q[k] = v or ""
+    q = {}   # FC's docs: a repeated parameter's values joined with commas, like headers
+    for part in (parts.query or "").split("&"):
+        if part:
+            k, _, v = part.partition("=")
+            k, v = unquote(k.replace("+", "%20")), unquote(v.replace("+", "%20"))
+            q[k] = q[k] + "," + v if k in q else v
     text = None
     try:
         text = body.decode("utf-8")
         b64 = False
     except UnicodeDecodeError:
         b64 = True
-    from urllib.parse import unquote
     t = time.time()
     return {
         "version": "v1", "rawPath": parts.path or "/",
