@@ -12,10 +12,32 @@ import time
 import urllib.request
 
 
-def free_port():
-    with socket.socket() as s:
+def free_port(kind=socket.SOCK_STREAM):
+    with socket.socket(socket.AF_INET, kind) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def wait_tcp(port, proc, log, timeout=15):
+    """Until 127.0.0.1:port accepts; a server that exits first fails with its log."""
+    end = time.time() + timeout
+    while time.time() < end:
+        assert proc.poll() is None, f"server exited: {log.read_text()}"
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise AssertionError(f"port {port} never opened: {log.read_text()}")
+
+
+def stop_process(proc):
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def openssl(*args):
@@ -56,22 +78,11 @@ class Pebble:
             stdout=open(self.log, "w"), stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
         self.directory = f"https://127.0.0.1:{self.port}/dir"
         try:
-            self.wait(self.port)
-            self.wait(self.mport)
+            wait_tcp(self.port, self.proc, self.log)
+            wait_tcp(self.mport, self.proc, self.log)
         except BaseException:
             self.stop()
             raise
-
-    def wait(self, port):
-        end = time.time() + 15
-        while time.time() < end:
-            assert self.proc.poll() is None, self.log.read_text()
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                    return
-            except OSError:
-                time.sleep(0.05)
-        raise AssertionError(f"pebble never listened on {port}: {self.log.read_text()}")
 
     def mgmt(self, path):
         ctx = ssl.create_default_context(cafile=str(self.ca))
@@ -79,12 +90,7 @@ class Pebble:
             return r.read().decode()
 
     def stop(self):
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        stop_process(self.proc)
 
 
 def start_pebble(tmp_path, dns_port):

@@ -18,10 +18,11 @@ import ssl
 import stat
 import struct
 import subprocess
-import time
 import urllib.request
 
 import pytest
+
+from pebble_support import free_port, make_tls, stop_process, wait_tcp
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent.parent
 DRIVERS = pathlib.Path(os.environ.get("HOIST_TEST_DRIVERS")
@@ -29,46 +30,9 @@ DRIVERS = pathlib.Path(os.environ.get("HOIST_TEST_DRIVERS")
 ACME_GET = DRIVERS / "acme_get"
 
 
-def free_port(kind=socket.SOCK_STREAM):
-    with socket.socket(socket.AF_INET, kind) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_tcp(port, proc, log, timeout=15):
-    end = time.time() + timeout
-    while time.time() < end:
-        assert proc.poll() is None, f"server exited: {pathlib.Path(log).read_text()}"
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise AssertionError(f"port {port} never opened: {pathlib.Path(log).read_text()}")
-
-
 def openssl(*args, **kw):
     return subprocess.run(["openssl", *map(str, args)], capture_output=True, text=True,
                           timeout=30, **kw)
-
-
-def make_tls_ca(d):
-    """A CA and a localhost/127.0.0.1 server certificate for pebble's HTTPS."""
-    ext = d / "ext.cnf"
-    ext.write_text("subjectAltName=DNS:localhost,IP:127.0.0.1\n"
-                   "extendedKeyUsage=serverAuth\n")
-    for args in (
-        ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-         "-keyout", d / "ca.key", "-out", d / "ca.pem", "-days", "2", "-subj", "/CN=hoist test CA",
-         "-addext", "basicConstraints=critical,CA:TRUE",
-         "-addext", "keyUsage=critical,keyCertSign"],
-        ["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-         "-keyout", d / "tls.key", "-out", d / "tls.csr", "-subj", "/CN=localhost"],
-        ["x509", "-req", "-in", d / "tls.csr", "-CA", d / "ca.pem", "-CAkey", d / "ca.key",
-         "-CAcreateserial", "-out", d / "tls.pem", "-days", "2", "-extfile", ext],
-    ):
-        r = openssl(*args)
-        assert r.returncode == 0, r.stderr
 
 
 def dns_txt_answers(port, name):
@@ -132,12 +96,7 @@ class Pebble:
         self.directory = f"https://127.0.0.1:{self.port}/dir"
 
     def stop(self):
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        stop_process(self.proc)
 
 
 class ChallTest:
@@ -161,18 +120,13 @@ class ChallTest:
         return dns_txt_answers(self.dns_port, fqdn)
 
     def stop(self):
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        stop_process(self.proc)
 
 
 @pytest.fixture(scope="module")
 def tls(tmp_path_factory):
     d = tmp_path_factory.mktemp("tls")
-    make_tls_ca(d)
+    make_tls(d)
     return d
 
 
