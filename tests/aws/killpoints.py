@@ -109,11 +109,15 @@ class Harness:
         if not newest or newest["code"] != f["code"]:
             bad.append("$LATEST is not published")
         bad += self.live_markers(s)
+        return bad + self.serving_problems(version)
+
+    def serving_problems(self, version):
+        """`hoist request dev /` must answer the app of `version`."""
         r = subprocess.run([self.hoist, "request", "dev", "/"], cwd=self.proj, env=self.env,
                            stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
         if r.returncode != 0 or r.stdout.strip() != f"hello {version}":
-            bad.append(f"serves {r.stdout.strip()!r} (exit {r.returncode})")
-        return bad
+            return [f"serves {r.stdout.strip()!r} (exit {r.returncode})"]
+        return []
 
     def gone_problems(self):
         s = self.snapshot()

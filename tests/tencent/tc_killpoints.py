@@ -21,7 +21,6 @@ check) and run on its own for every k, printing the table:
 import json
 import os
 import pathlib
-import subprocess
 import sys
 import tempfile
 
@@ -73,11 +72,7 @@ class TcHarness(Harness):
         if len(topics) != 1:
             bad.append(f"{len(topics)} CLS topics")
         bad += self.live_markers(s)
-        r = subprocess.run([self.hoist, "request", "dev", "/"], cwd=self.proj, env=self.env,
-                           stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
-        if r.returncode != 0 or r.stdout.strip() != f"hello {version}":
-            bad.append(f"serves {r.stdout.strip()!r} (exit {r.returncode})")
-        return bad
+        return bad + self.serving_problems(version)
 
     def gone_problems(self):
         s = self.snapshot()
