@@ -164,6 +164,26 @@ static bool role_not_ready(const struct aws_result *r)
 	       strstr(r->error_message, "cannot be assumed");
 }
 
+/*
+ * Attempt `n` (from 0) refused because IAM has not propagated the execution
+ * role yet: while tries remain, wait HOIST_HTTP_BACKOFF_MS·2^min(n,4), drop
+ * the answer and say so (true: try again); else false.
+ */
+static bool role_retry(struct aws_result *r, int n, struct herr *e)
+{
+	long ms;
+
+	if (!role_not_ready(r) || n + 1 >= CREATE_ROLE_TRIES)
+		return false;
+	ms = env_number("HOIST_HTTP_BACKOFF_MS", 500) << (n < 4 ? n : 4);
+	out_info("the execution role is not usable by Lambda yet (IAM propagation); retrying "
+		 "in %ld ms", ms);
+	aws_result_free(r);
+	herr_clear(e);
+	clock_sleep_ms(ms);
+	return true;
+}
+
 /* A code call's body: `body` as is, or streamed with `zip` base64'd at its mark. */
 static int code_body(struct aws_call *c, json_t *body, const char *zip, struct http_body *sb,
 		     struct herr *e)
@@ -189,7 +209,6 @@ int lambda_create(struct aws_ctx *x, json_t *body, const char *zip, json_t **cfg
 			      .progress = "Uploading" };
 	struct http_body sb = { 0 };
 	struct aws_result r;
-	long base = env_number("HOIST_HTTP_BACKOFF_MS", 500);
 	int rc, i;
 
 	*cfg = NULL;
@@ -198,16 +217,8 @@ int lambda_create(struct aws_ctx *x, json_t *body, const char *zip, json_t **cfg
 		return rc;
 	for (i = 0;; i++) {
 		rc = aws_do(&x->client, &c, &r, e);
-		if (rc && role_not_ready(&r) && i + 1 < CREATE_ROLE_TRIES) {
-			long ms = base << (i < 4 ? i : 4);
-
-			out_info("the execution role is not usable by Lambda yet (IAM "
-				 "propagation); retrying in %ld ms", ms);
-			aws_result_free(&r);
-			herr_clear(e);
-			clock_sleep_ms(ms);
+		if (rc && role_retry(&r, i, e))
 			continue;
-		}
 		break;
 	}
 	if (rc && role_not_ready(&r))
@@ -232,7 +243,6 @@ int lambda_create(struct aws_ctx *x, json_t *body, const char *zip, json_t **cfg
 static int write_call(struct aws_ctx *x, struct aws_call *c, json_t **out, struct herr *e)
 {
 	struct aws_result r;
-	long base = env_number("HOIST_HTTP_BACKOFF_MS", 500);
 	int rc, i, roles = 0;
 
 	for (i = 0;; i++) {
@@ -244,14 +254,8 @@ static int write_call(struct aws_ctx *x, struct aws_call *c, json_t **out, struc
 			herr_clear(e);
 			continue;
 		}
-		if (rc && role_not_ready(&r) && ++roles < CREATE_ROLE_TRIES) {
-			long ms = base << (roles < 5 ? roles - 1 : 4);
-
-			out_info("the execution role is not usable by Lambda yet (IAM "
-				 "propagation); retrying in %ld ms", ms);
-			aws_result_free(&r);
-			herr_clear(e);
-			clock_sleep_ms(ms);
+		if (rc && role_retry(&r, roles, e)) {
+			roles++;
 			continue;
 		}
 		break;
