@@ -16,6 +16,7 @@
 #include "../providers/provider.h"
 
 #include <jansson.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -233,6 +234,13 @@ int main(int argc, char **argv)
 	 * (libzip calls one per archive entry); naming that same zone reads it once.
 	 */
 	setenv("TZ", ":/etc/localtime", 0);
+	/*
+	 * Large buffers (a compressed file, an HTTP body) are mapped and given
+	 * back when freed: with glibc's adaptive threshold, once a 2 MiB buffer
+	 * was freed the next ones came from the heap, whose freed memory stays
+	 * counted, and peak memory grew with the files packaged.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 256 << 10);
 
 	/* Hidden entry points: a provider's own daemon (e.g. the local gateway). */
 	if (argc > 2 && strcmp(argv[1], "__daemon") == 0) {

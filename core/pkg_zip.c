@@ -81,8 +81,8 @@ static int on_cancel(zip_t *za, void *ud)
  * the pool holds is bounded by WINDOW; larger files go through
  * zip_source_file and libzip's own streaming compression.
  */
-#define PRE_MAX (8u << 20)
-#define WINDOW (8u << 20)
+#define PRE_MAX (4u << 20)
+#define WINDOW (4u << 20)
 #define MAX_THREADS 8
 
 struct pool;

@@ -6,14 +6,13 @@ signed up front would be refused; a retried upload is streamed again."""
 import base64
 import hashlib
 import os
-import subprocess
 import zipfile
 
 import pytest
 from aws_helpers import fake_post, fake_requests, state, write_handler
+from peak_rss import RSS_LIMIT_MIB, run_rss, sanitized
 
 FN = "hoistapp-dev"
-RSS_LIMIT_MIB = 20
 
 
 def big_zip(path, mib):
@@ -26,35 +25,6 @@ def big_zip(path, mib):
 
 def code_sha(path):
     return base64.b64encode(hashlib.sha256(path.read_bytes()).digest()).decode()
-
-
-# Peak RSS survives exec on Linux, and a child forked from pytest starts with
-# pytest's: hoist is started from a small fresh interpreter instead, which
-# waits for it and prints its ru_maxrss (KiB) on the last line of stderr.
-LAUNCH = """
-import os, sys
-pid = os.fork()
-if pid == 0:
-    os.execv(sys.argv[1], sys.argv[1:])
-_, status, ru = os.wait4(pid, 0)
-sys.stderr.write("\\n%d\\n" % ru.ru_maxrss)
-sys.exit(os.waitstatus_to_exitcode(status))
-"""
-
-
-def run_rss(hoist, args, cwd, env):
-    """Run hoist; -> (returncode, stderr, peak RSS in MiB)."""
-    e = dict(os.environ)
-    for k, v in env.items():
-        if v is None:
-            e.pop(k, None)
-        else:
-            e[k] = str(v)
-    p = subprocess.run(["/usr/bin/python3", "-c", LAUNCH, hoist, *map(str, args)], cwd=cwd,
-                       env=e, stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                       timeout=120)
-    err, _, kib = p.stderr.rstrip("\n").rpartition("\n")
-    return p.returncode, err, int(kib) / 1024
 
 
 def test_zip_upload_memory_is_flat(hoist, aws_env, aws_project, fake_aws, tmp_path, boto):
@@ -80,7 +50,7 @@ def test_zip_upload_memory_is_flat(hoist, aws_env, aws_project, fake_aws, tmp_pa
     # the 500 was retried: the body streamed again, and signed the same
     assert len(fake_requests(fake_aws, "lambda", "UpdateFunctionCode")) == 2
 
-    if os.environ.get("SANITIZE") == "1":
+    if sanitized():
         pytest.skip("peak memory is not meaningful under AddressSanitizer")
     assert rss45 <= RSS_LIMIT_MIB, f"deploy of a 45 MiB zip peaked at {rss45:.1f} MiB"
     assert rss9 <= RSS_LIMIT_MIB, f"update with a 9 MiB zip peaked at {rss9:.1f} MiB"
