@@ -267,10 +267,24 @@ out:
 	return rc;
 }
 
-char *path_which(const char *name)
+/* A script ("#!"): a version manager's shim rather than the program itself. */
+static bool is_script(const char *p)
+{
+	char head[2] = { 0 };
+	int fd = open(p, O_RDONLY | O_CLOEXEC);
+	bool script;
+
+	if (fd < 0)
+		return false;
+	script = read(fd, head, 2) == 2 && head[0] == '#' && head[1] == '!';
+	close(fd);
+	return script;
+}
+
+static char *which(const char *name, bool native)
 {
 	const char *path = getenv("PATH");
-	char *copy, *dir, *save = NULL, *found = NULL;
+	char *copy, *dir, *save = NULL, *found = NULL, *script = NULL;
 
 	if (strchr(name, '/'))
 		return access(name, X_OK) == 0 ? path_real(name) : NULL;
@@ -278,11 +292,29 @@ char *path_which(const char *name)
 	for (dir = strtok_r(copy, ":", &save); dir && !found; dir = strtok_r(NULL, ":", &save)) {
 		char *p = path_join(dir, name);
 
-		if (access(p, X_OK) == 0)
-			found = p;
-		else
+		if (access(p, X_OK) != 0)
 			free(p);
+		else if (native && is_script(p) && !script)
+			script = p;
+		else if (native && is_script(p))
+			free(p);
+		else
+			found = p;
 	}
 	free(copy);
-	return found;
+	if (found) {
+		free(script);
+		return found;
+	}
+	return script;
+}
+
+char *path_which(const char *name)
+{
+	return which(name, false);
+}
+
+char *path_which_native(const char *name)
+{
+	return which(name, true);
 }

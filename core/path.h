@@ -30,6 +30,12 @@ bool path_is_dir(const char *p);
 bool path_exists(const char *p);
 /* An executable: `name` itself when it has a '/', else found on PATH; absolute, allocated; NULL. */
 char *path_which(const char *name);
+/*
+ * The same, preferring a program to a script of that name further up PATH
+ * (pyenv's and asdf's shims re-resolve the version on every start, ~0.5 s):
+ * the first non-script match, else the first match.
+ */
+char *path_which_native(const char *name);
 
 /* mkdir -p with mode 0755 (path_mkdirs_mode: `mode`) for what it creates. */
 int path_mkdirs(const char *p, struct herr *e);

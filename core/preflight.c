@@ -71,8 +71,10 @@ static int minor_of(const char *runtime)
 /*
  * The Pythons to try, best first (NULL-terminated, allocated): the `python`
  * setting (local), else python3.<runtime's minor> on PATH, then the nearer
- * python3.N, then python3.  A name on PATH may be a shim that cannot run
- * (pyenv's), so the caller goes on to the next when one does not start.
+ * python3.N, then python3 — for each name the interpreter itself rather than
+ * a version manager's shim before it on PATH (a shim costs ~0.5 s a start);
+ * a shim may still be all there is, and may not run (pyenv's, for a version
+ * not installed), so the caller goes on to the next when one does not start.
  */
 static char **pick_pythons(const struct stage *st)
 {
@@ -89,11 +91,11 @@ static char **pick_pythons(const struct stage *st)
 
 		for (i = 0; i < (d ? 2 : 1); i++) {
 			snprintf(name, sizeof(name), "python3.%d", tries[i]);
-			if (tries[i] >= 0 && (p = path_which(name)))
+			if (tries[i] >= 0 && (p = path_which_native(name)))
 				v[n++] = p;
 		}
 	}
-	if ((p = path_which("python3")))
+	if ((p = path_which_native("python3")))
 		v[n++] = p;
 	return v;
 }
@@ -388,12 +390,12 @@ static char *passed_record(const struct stage *st, const struct package_info *pk
 	return file;
 }
 
-static bool passed_before(const char *record)
+static bool record_exists(const char *record)
 {
 	return record && access(record, F_OK) == 0;
 }
 
-static void remember_pass(const char *record)
+static void record_make(const char *record)
 {
 	char *dir = record ? path_dir(record) : NULL;
 	int fd;
@@ -402,6 +404,30 @@ static void remember_pass(const char *record)
 	    (fd = open(record, O_WRONLY | O_CREAT | O_CLOEXEC, 0600)) >= 0)
 		close(fd);
 	free(dir);
+}
+
+/*
+ * Where hoist notes that `python` (as it is now: its size and mtime) did not
+ * start — a version manager's shim for a version not installed, which costs
+ * most of a second each time it is asked — so later runs go straight to the
+ * next; allocated, NULL if it cannot be named.
+ */
+static char *nostart_record(const char *python)
+{
+	struct stat sb;
+	char *key, *cache, *file, hex[65];
+
+	if (stat(python, &sb) != 0)
+		return NULL;
+	key = xasprintf("%s\n%lld\n%lld", python, (long long)sb.st_mtime, (long long)sb.st_size);
+	digest_sha256_hex(key, strlen(key), hex);
+	free(key);
+	cache = path_cache_dir();
+	key = xasprintf("preflight/nostart-%.32s", hex);
+	file = path_join(cache, key);
+	free(key);
+	free(cache);
+	return file;
 }
 
 /* One try with `python`: 0 an answer in *ans, 1 it did not start (try the next), -1 skip. */
@@ -467,7 +493,7 @@ int preflight_run(const struct stage *st, const struct package_info *pkg, struct
 	env = stage_env(st);
 	for (i = 0; pythons[i]; i++) {   /* any Python that passed it before will do */
 		char *record = passed_record(st, pkg, pythons[i], script);
-		bool hit = passed_before(record);
+		bool hit = record_exists(record);
 
 		free(record);
 		if (hit) {
@@ -478,11 +504,20 @@ int preflight_run(const struct stage *st, const struct package_info *pkg, struct
 	}
 	for (i = 0; pythons[i] && r == 1; i++) {
 		char *record = passed_record(st, pkg, pythons[i], script);
+		char *nostart = nostart_record(pythons[i]);
 
+		if (record_exists(nostart) && pythons[i + 1]) {   /* did not start before */
+			free(nostart);
+			free(record);
+			continue;
+		}
 		path_rmtree(pkgdir, NULL);
 		r = try_python(st, pkg, pythons[i], script, env, pkgdir, &ans, e);
 		if (!r && json_is_true(json_object_get(ans, "ok")))
-			remember_pass(record);
+			record_make(record);
+		if (r == 1)
+			record_make(nostart);
+		free(nostart);
 		free(record);
 	}
 	if (r < 0 && e->code)

@@ -12,3 +12,35 @@ def test_missing_dependency_refused_before_any_upload(run, aws_env, aws_project,
     # only the read that says whether the stage is deployed; no upload, nothing created
     assert {q["operation"] for q in fake_requests(fake_aws)} <= {"GetFunction"}
     assert not state(fake_aws).get("lambda") and not state(fake_aws).get("s3")
+
+
+def test_the_interpreter_is_used_not_a_shim_and_a_shim_that_fails_is_not_asked_twice(
+        run, aws_env, aws_project, fake_aws, tmp_path):
+    """Version managers put scripts named python3.N first on PATH (pyenv's
+    shims): each start costs most of a second, and one for a version that is
+    not installed fails.  Pre-flight uses the interpreter itself when PATH has
+    it further on, and remembers a shim that did not start."""
+    import subprocess
+    import sys
+    minor = int(subprocess.run(["/usr/bin/python3", "-c", "import sys; print(sys.version_info[1])"],
+                               capture_output=True, text=True, check=True).stdout)
+    shims, marks = tmp_path / "shims", tmp_path / "marks"
+    shims.mkdir()
+    marks.mkdir()
+    for m, body in ((minor, f'exec /usr/bin/python3.{minor} "$@"'),
+                    (minor + 1, "echo 'pyenv: version not installed' >&2; exit 127")):
+        f = shims / f"python3.{m}"
+        f.write_text(f"#!/bin/sh\necho x >> {marks}/{m}\n{body}\n")
+        f.chmod(0o755)
+    d = aws_project({"keep_warm": False, "runtime": f"python3.{minor + 1}"})
+    env = dict(aws_env, PATH=f"{shims}:/usr/bin:/bin")
+    r = run(["-v", "deploy", "dev"], cwd=d, env=env)
+    assert r.returncode == 0, r.stderr
+    assert f"pre-flight ran /usr/bin/python3.{minor}" in r.stderr, r.stderr
+    assert not (marks / str(minor)).exists(), "the shim ran instead of the interpreter"
+    assert (marks / str(minor + 1)).read_text() == "x\n"
+    (d / "app.py").write_text((d / "app.py").read_text() + "\n# changed\n")
+    r = run(["update", "dev"], cwd=d, env=env)
+    assert r.returncode == 0, r.stderr
+    assert "Pre-flight: the app imports from the package alone" in r.stderr
+    assert (marks / str(minor + 1)).read_text() == "x\n", "the failed shim was asked again"
