@@ -1,7 +1,7 @@
 /*
  * ctx.c — the per-command Tencent context (tencent.h): one signed client
- * for the stage, the alias name, the AppId from CAM GetUserAppId (fetched at
- * most once per process and SecretId), and small helpers every file uses.
+ * for the stage, the alias name, the AppId and owner UIN from CAM GetUserAppId
+ * (fetched at most once per process and SecretId), and small helpers every file uses.
  */
 #include "tencent.h"
 
@@ -35,6 +35,8 @@ void tc_ctx_close(struct tc_ctx *x)
 	tc_client_close(&x->client);
 	free(x->alias);
 	free(x->appid);
+	free(x->uin);
+	free(x->role);
 	memset(x, 0, sizeof(*x));
 }
 
@@ -55,7 +57,7 @@ const char *tc_str(const json_t *o, const char *key)
  * The AppId of the last SecretId asked, for the whole process: the stage
  * lock's marker (lock.c) opens contexts of its own.
  */
-static char *known_id, *known_appid;
+static char *known_id, *known_appid, *known_uin;
 
 int tc_appid(struct tc_ctx *x, const char **appid, struct herr *e)
 {
@@ -63,13 +65,17 @@ int tc_appid(struct tc_ctx *x, const char **appid, struct herr *e)
 	json_t *id;
 	int rc;
 
-	if (!x->appid && known_id && !strcmp(known_id, x->client.cfg.creds.id))
+	if (!x->appid && known_id && !strcmp(known_id, x->client.cfg.creds.id)) {
 		x->appid = xstrdup(known_appid);
+		x->uin = known_uin ? xstrdup(known_uin) : NULL;
+	}
 	if (!x->appid) {
 		rc = tc_call(x, &tc_cam, "GetUserAppId", NULL, &r, e);
 		id = json_object_get(r.data, "AppId");
 		if (!rc && json_is_integer(id))
 			x->appid = xasprintf("%lld", (long long)json_integer_value(id));
+		if (!rc && tc_str(r.data, "OwnerUin"))
+			x->uin = xstrdup(tc_str(r.data, "OwnerUin"));
 		else if (!rc)
 			rc = herr_set(e, HOIST_FAIL, "CAM GetUserAppId: no AppId in the answer");
 		tc_result_free(&r);
@@ -77,8 +83,10 @@ int tc_appid(struct tc_ctx *x, const char **appid, struct herr *e)
 			return rc;
 		free(known_id);
 		free(known_appid);
+		free(known_uin);
 		known_id = xstrdup(x->client.cfg.creds.id);
 		known_appid = xstrdup(x->appid);
+		known_uin = x->uin ? xstrdup(x->uin) : NULL;
 	}
 	*appid = x->appid;
 	return HOIST_OK;

@@ -7,7 +7,8 @@
  *   configuration only when it differs) → a published version when
  *   anything changed → the stage alias on it → timers on the alias → the
  *   task response bucket (tasks.c) → old versions pruned → the function URL
- *   on the alias; remote_env and role_arn are checked first (tasks.c).
+ *   on the alias; remote_env and role_arn are checked first (tasks.c), and
+ *   the execution role hoist manages (cam.c) converges before the function.
  *
  * SCF returns no code hash, so hoist keeps the package's SHA-256 in the
  * function's Description ("hoist code sha256 <hex>", after the user's
@@ -111,13 +112,16 @@ static json_t *env_vars(const struct stage *st)
 	return vars;     /* jansson keeps object keys in insertion order; compare sorted */
 }
 
-/* "qcs::cam::uin/1:roleName/NAME" or "NAME" → NAME (SCF's Role takes the name). */
-static const char *role_of(const struct stage *st)
+/*
+ * "qcs::cam::uin/1:roleName/NAME" or "NAME" → NAME (SCF's Role takes the
+ * name), else the role hoist manages (cam.c), else none.
+ */
+static const char *role_of(const struct tc_ctx *x)
 {
-	const char *r = settings_str(st->settings, "role_arn");
+	const char *r = settings_str(x->st->settings, "role_arn");
 	const char *n = r ? strstr(r, "roleName/") : NULL;
 
-	return n ? n + 9 : r ? r : "";
+	return n ? n + 9 : r ? r : x->role ? x->role : "";
 }
 
 /* dead_letter_arn "qcs::cmq:<region>:uin/<uin>:queueName/<name>" (or topicName). */
@@ -167,7 +171,7 @@ static json_t *desired_config(const struct tc_ctx *x, const char *sha, const cha
 		      "Environment", "Variables", env_vars(x->st),
 		      "VpcConfig", "VpcId", json_string_value(json_object_get(vpc, "VpcId")) ?: "",
 		      "SubnetId", json_string_value(json_object_get(vpc, "SubnetId")) ?: "",
-		      "Role", role_of(x->st), "ClsLogsetId", logset ? logset : "",
+		      "Role", role_of(x), "ClsLogsetId", logset ? logset : "",
 		      "ClsTopicId", topic ? topic : "", "Layers", layers(x->st), "Runtime", rt);
 	json_object_set_new(c, "DeadLetterConfig", dlq ? dlq : json_pack("{s:s, s:s}", "Type", "",
 									 "Name", ""));
@@ -660,11 +664,13 @@ int tc_deploy(const struct stage *st, const struct deploy_args *a, char **url, s
 		rc = stage_already_deployed(e, st, old);
 		goto out;
 	}
-	if (fn) {
+	if (x.role)
+		rc = tc_role_ensure(&x, &x.role_fresh, e);
+	if (!rc && fn) {
 		out_step("Function %s exists (an earlier deploy stopped half-way); finishing it",
 			 x.fn);
 		existed = true;
-	} else {
+	} else if (!rc) {
 		rc = create_function(&x, &art, &existed, e);
 	}
 	if (!rc && existed)
@@ -704,6 +710,8 @@ int tc_update(const struct stage *st, const struct deploy_args *a, char **url, s
 		rc = tc_not_deployed(&x, e);
 	if (!rc)
 		rc = package_ready(st, a, &art, e);
+	if (!rc && x.role)
+		rc = tc_role_ensure(&x, &x.role_fresh, e);
 	if (!rc)
 		rc = converge_function(&x, &art, a->no_upload, &changed, e);
 	if (!rc)
@@ -988,6 +996,9 @@ int tc_undeploy(const struct stage *st, const struct undeploy_args *a, struct he
 		out_step("Deleting SCF function %s", x.fn);
 		rc = scf_delete(&x, e);
 	}
+	if (!rc && !settings_str(st->settings, "role_arn") &&
+	    settings_bool(st->settings, "manage_roles", true))
+		rc = tc_role_remove(&x, e);
 	if (!rc)
 		rc = remove_artifacts(&x, e);
 	if (!rc && a->remove_logs)

@@ -20,6 +20,7 @@
 
 #define WAIT_LIMIT_S 600.0
 #define PAGE 100
+#define ROLE_TRIES 15        /* about 20 s of clock_poll_sleep */
 
 static json_t *named(const struct tc_ctx *x)
 {
@@ -167,11 +168,28 @@ static int send_code(struct tc_ctx *x, const char *action, json_t *p, json_t *sl
 	return rc;
 }
 
+/*
+ * A role CAM created moments ago may not be usable by SCF yet (CAM is
+ * eventually consistent; the code SCF answers is taken to be
+ * InvalidParameterValue.Role, unconfirmed): the call is sent again after a
+ * pause, bounded, only for a role hoist has just created (x->role_fresh).
+ */
+static bool role_pending(struct tc_ctx *x, const struct tc_result *r, int *n, struct herr *e)
+{
+	if (!x->role_fresh || *n >= ROLE_TRIES || !tc_error_is(r, "InvalidParameterValue.Role"))
+		return false;
+	if (*n == 0)
+		out_info("waiting for SCF to accept the new role %s", x->role);
+	clock_poll_sleep((*n)++);
+	herr_clear(e);
+	return true;
+}
+
 int scf_create(struct tc_ctx *x, json_t *body, const char *zip, bool *existed, struct herr *e)
 {
 	json_t *code = json_object_get(body, "Code");
 	struct tc_result r;
-	int rc;
+	int rc, n = 0;
 
 	*existed = false;
 	json_object_set_new(body, "FunctionName", json_string(x->fn));
@@ -180,7 +198,9 @@ int scf_create(struct tc_ctx *x, json_t *body, const char *zip, bool *existed, s
 		code = json_object();
 		json_object_set_new(body, "Code", code);
 	}
-	rc = send_code(x, "CreateFunction", body, code, "ZipFile", zip, true, &r, e);
+	while ((rc = send_code(x, "CreateFunction", body, code, "ZipFile", zip, true, &r, e)) &&
+	       role_pending(x, &r, &n, e))
+		tc_result_free(&r);
 	if (rc && tc_error_is(&r, "ResourceInUse.Function")) {
 		out_info("function %s already exists (an earlier attempt created it)", x->fn);
 		herr_clear(e);
@@ -236,13 +256,15 @@ int scf_update_code(struct tc_ctx *x, json_t *body, const char *zip, struct herr
 int scf_update_config(struct tc_ctx *x, json_t *body, struct herr *e)
 {
 	struct tc_result r;
-	int rc = scf_wait(x, NULL, e);
+	int rc = scf_wait(x, NULL, e), n = 0;
 
 	if (rc)
 		return rc;
 	json_object_set_new(body, "FunctionName", json_string(x->fn));
 	json_object_set_new(body, "Namespace", json_string("default"));
-	rc = tc_call(x, &tc_scf, "UpdateFunctionConfiguration", body, &r, e);
+	while ((rc = tc_call(x, &tc_scf, "UpdateFunctionConfiguration", body, &r, e)) &&
+	       role_pending(x, &r, &n, e))
+		tc_result_free(&r);
 	if (rc && busy_refusal(x, &r)) {
 		tc_result_free(&r);
 		herr_clear(e);

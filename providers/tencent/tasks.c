@@ -19,8 +19,10 @@
  *
  * SCF gives a function credentials (TENCENTCLOUD_SECRETID / SECRETKEY /
  * SESSIONTOKEN in its environment) only for its execution role, the Role
- * of the function (role_arn): with remote_env or async_response_table set,
- * role_arn is required, else exit 2 naming what that role must allow.
+ * of the function: with remote_env or async_response_table set, that is
+ * role_arn when set (hoist leaves it alone), else the role cam.c creates
+ * with exactly tc_task_grants; with manage_roles false and no role_arn,
+ * exit 2 naming what a role must allow.
  */
 #include "tencent.h"
 
@@ -53,29 +55,59 @@ static void cos_url_parse(const char *url, struct cos_url *u)
 	u->key = b[n] ? b + n + 1 : "";
 }
 
-/* What the function's role must allow, as hints on e. */
-static void grants(struct tc_ctx *x, const char *remote, const char *table, struct herr *e)
+/*
+ * What the function's role must allow, one entry per grant:
+ * {"action": ["name/cos:GetObject", …], "resource": "qcs::…", "why"}.  The
+ * AppId and UIN are placeholders until tc_appid has fetched them.
+ */
+json_t *tc_task_grants(const struct tc_ctx *x)
 {
+	const char *remote = settings_str(x->st->settings, "remote_env");
+	const char *table = settings_str(x->st->settings, "async_response_table");
 	const char *appid = x->appid ? x->appid : "<appid>";
+	json_t *out = json_array();
 
 	if (remote) {
 		struct cos_url u;
 
 		cos_url_parse(remote, &u);
-		herr_hint(e, "allow cos:GetObject on qcs::cos:%s:uid/%s:%s/%s (remote_env)",
-			  x->region, u.appid, u.bucket, u.key);
+		json_array_append_new(out, json_pack("{s:[s], s:o, s:s}", "action",
+			"name/cos:GetObject", "resource", json_sprintf("qcs::cos:%s:uid/%s:%s/%s",
+			x->region, u.appid, u.bucket, u.key), "why", "remote_env"));
 		free(u.bucket);
 	}
 	if (table) {
 		char *bucket = cos_bucket_name(x);
 
-		herr_hint(e, "allow cos:GetObject and cos:PutObject on qcs::cos:%s:uid/%s:%s-%s/%s/"
-			  "async-responses/* (async_response_table)", x->region, appid, bucket,
-			  appid, x->fn);
+		json_array_append_new(out, json_pack("{s:[s,s], s:o, s:s}", "action",
+			"name/cos:GetObject", "name/cos:PutObject", "resource", json_sprintf(
+			"qcs::cos:%s:uid/%s:%s-%s/%s/async-responses/*", x->region, appid, bucket,
+			appid, x->fn), "why", "async_response_table"));
 		free(bucket);
 	}
-	herr_hint(e, "allow scf:InvokeFunction on qcs::scf:%s:uin/<your uin>:namespace/default/"
-		  "function/%s (asynchronous tasks)", x->region, x->fn);
+	json_array_append_new(out, json_pack("{s:[s], s:o, s:s}", "action", "name/scf:InvokeFunction",
+		"resource", json_sprintf("qcs::scf:%s:uin/%s:namespace/default/function/%s",
+					 x->region, x->uin ? x->uin : "<your uin>", x->fn),
+		"why", "asynchronous tasks"));
+	return out;
+}
+
+/* The grants as hints on e: "allow cos:GetObject and cos:PutObject on … (why)". */
+static void grants(struct tc_ctx *x, struct herr *e)
+{
+	json_t *gs = tc_task_grants(x), *g, *a;
+	size_t i, j;
+
+	json_array_foreach(gs, i, g) {
+		struct sbuf b;
+
+		sbuf_init(&b);
+		json_array_foreach(json_object_get(g, "action"), j, a)
+			sbuf_printf(&b, "%s%s", j ? " and " : "", json_string_value(a) + 5);
+		herr_hint(e, "allow %s on %s (%s)", b.s, tc_str(g, "resource"), tc_str(g, "why"));
+		sbuf_free(&b);
+	}
+	json_decref(gs);
 }
 
 static int need_role(struct tc_ctx *x, const char *remote, const char *table, struct herr *e)
@@ -85,14 +117,18 @@ static int need_role(struct tc_ctx *x, const char *remote, const char *table, st
 
 	if (settings_str(x->st->settings, "role_arn"))
 		return HOIST_OK;
+	if (settings_bool(x->st->settings, "manage_roles", true)) {
+		x->role = tc_role_name(x);      /* cam.c makes it, with exactly these grants */
+		return HOIST_OK;
+	}
 	if (table && (rc = tc_appid(x, &appid, e)) != HOIST_OK)
 		return rc;
 	herr_set(e, HOIST_USAGE, "%s needs the function to call %s with its own credentials, "
-		 "which SCF gives a function only for its execution role: set role_arn to a CAM "
-		 "role SCF can assume (carrier scf.qcloud.com)",
+		 "which SCF gives a function only for its execution role, and manage_roles is "
+		 "false: set role_arn to a CAM role SCF can assume (carrier scf.qcloud.com)",
 		 remote ? "remote_env" : "async_response_table",
 		 remote && !table ? "COS" : "COS and SCF");
-	grants(x, remote, table, e);
+	grants(x, e);
 	return HOIST_USAGE;
 }
 

@@ -46,11 +46,14 @@ struct tc_ctx {
 	const char *fn;            /* the function name */
 	char *alias;               /* the stage's alias name */
 	char *appid;               /* CAM GetUserAppId, fetched once (tc_appid) */
+	char *uin;                 /* …and its OwnerUin, NULL when not given */
+	char *role;                /* the execution role hoist manages (cam.c), else NULL */
+	bool role_fresh;           /* …created by this run: SCF may not take it at once */
 };
 
 int tc_ctx_open(struct tc_ctx *x, const struct stage *st, struct herr *e);
 void tc_ctx_close(struct tc_ctx *x);
-/* The account's AppId (cached in x). */
+/* The account's AppId (cached in x, with x->uin). */
 int tc_appid(struct tc_ctx *x, const char **appid, struct herr *e);
 /* Make a call with x's client. */
 int tc_call(struct tc_ctx *x, const struct tc_service *svc, const char *action,
@@ -152,10 +155,26 @@ int cls_search(struct tc_ctx *x, const char *topic, long long from_ms, long long
 
 /* ---- tasks.c: remote_env and asynchronous tasks ------------------------------------ */
 
-/* Before anything changes: role_arn for what the function calls, the cos:// object (exit 2). */
-int tc_tasks_check(struct tc_ctx *x, struct herr *e);
 /* async_response_table with async_resources: the response bucket made if missing. */
 int tc_tasks_ensure(struct tc_ctx *x, struct herr *e);
+
+/*
+ * Before anything changes.  With remote_env or async_response_table and no
+ * role_arn: x->role names the execution role hoist manages (cam.c), or with
+ * manage_roles false exit 2 listing each grant.  Then the cos:// object (exit 2).
+ */
+int tc_tasks_check(struct tc_ctx *x, struct herr *e);
+/* What the function's role must allow: [{"action": [...], "resource", "why"}] (new ref). */
+json_t *tc_task_grants(const struct tc_ctx *x);
+
+/* ---- cam.c: the execution role hoist manages ----------------------------------- */
+
+/* hoist-<function>-<region> (allocated). */
+char *tc_role_name(const struct tc_ctx *x);
+/* Converge x->role and its policy; *fresh: the role was just created. */
+int tc_role_ensure(struct tc_ctx *x, bool *fresh, struct herr *e);
+/* Remove the stage's role and policy if hoist created them (absent is fine). */
+int tc_role_remove(struct tc_ctx *x, struct herr *e);
 
 /* ---- frontdoor.c: the function URL ---------------------------------------------- */
 

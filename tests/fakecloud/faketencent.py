@@ -15,6 +15,8 @@ fake in the test session):
   (UnknownParameter / MissingParameter / InvalidParameter), and every answer
   the fake gives against the response model;
 - COS requests carry cos-nodejs-sdk-v5 getAuth signatures;
+- CAM roles and policies (tc_cam.py) bind what a function's role credentials
+  may call, and SCF takes only a role that trusts it;
 - SCF calls are asynchronous: functions go Creating/Updating -> Active over a
   few GetFunction polls, and writes to a function that is not Active fail.
 Errors are Tencent's: {"Response": {"Error": {"Code", "Message"}, "RequestId"}}
@@ -61,6 +63,9 @@ SERVICES = {"scf": "2018-04-16", "cls": "2020-10-16", "cam": "2019-01-16",
             "ssl": "2019-12-05", "dnspod": "2021-03-23", "monitor": "2018-07-24"}
 REGIONAL = {"scf", "cls", "monitor"}
 SKEW = 300
+# The CAM action an API action is authorized as, where the names differ (SCF's
+# authorization list: Invoke is scf:InvokeFunction).
+CAM_ACTIONS = {("scf", "Invoke"): "scf:InvokeFunction"}
 
 HANDLERS = {}        # (service, action) -> fn(fake, params, ctx) -> dict
 
@@ -125,9 +130,10 @@ class Fake(fakeaws.Fake):
     """fakeaws.Fake's server and thread; Tencent's bookkeeping and routing."""
     server_class = _Server
 
-    def __init__(self, keys=None, settle_polls=2):
+    def __init__(self, keys=None, settle_polls=2, role_settle=0.0):
         self.keys = dict(keys or DEFAULT_KEYS)
         self.tokens = {}                 # secret id -> required X-TC-Token
+        self.role_settle = role_settle   # seconds before SCF takes a new CAM role
         self.settle_polls = settle_polls
         self.lock = threading.RLock()
         self.reset()
@@ -138,6 +144,7 @@ class Fake(fakeaws.Fake):
             self.faults = []
             self.state = {}
             self.external_dns = {}       # (name, type) -> [values]
+            self.role_sids = {}          # a function role's secret id -> the role (tc_cam)
             self.run_count = 0
             self.kill = None
 
@@ -226,6 +233,7 @@ class _Handler(fakeaws._Handler):
             errs = Judge.ask(op="validate", service=svc, action=name, params=params)["errors"]
             if errs:
                 raise TCError(errs[0][0], errs[0][1])
+            self.authorize(svc, name, params, ctx)
             handler = HANDLERS.get((svc, name))
             if handler is None:
                 raise TCError("UnsupportedOperation", f"the fake does not implement {svc} {name}")
@@ -247,6 +255,22 @@ class _Handler(fakeaws._Handler):
             if locals().get("kill"):  # it answered with an error: killed all the same
                 return self.kill_client(kill)
             self.send(err.status, {"Content-Type": "application/json"}, answer(rid, err=err))
+
+    def authorize(self, svc, name, params, ctx):
+        """A call signed with a function role's credentials: what the role's policies allow."""
+        from .tc_cam import allowed
+        role = self.fake.role_sids.get(ctx["secret_id"])
+        if role is None:
+            return
+        res, act = "*", CAM_ACTIONS.get((svc, name), f"{svc}:{name}")
+        if svc == "scf" and params.get("FunctionName"):
+            res = (f"qcs::scf:{ctx['region']}:uin/{UIN}:namespace/"
+                   f"{params.get('Namespace') or 'default'}/function/{params['FunctionName']}")
+        with self.fake.lock:
+            ok = allowed(self.fake, role, act, res)
+        if not ok:
+            raise TCError("AuthFailure.UnauthorizedOperation", f"role {role} may not "
+                          f"{act} on {res}")
 
     def apply_fault(self, f, rid, before):
         kind = f["kind"]
@@ -352,7 +376,7 @@ class _Handler(fakeaws._Handler):
         return out
 
 
-from . import tc_scf, tc_cls, tc_misc  # noqa: E402,F401  (register the actions)
+from . import tc_scf, tc_cls, tc_misc, tc_cam  # noqa: E402,F401  (register the actions)
 
 
 def main():

@@ -96,6 +96,18 @@ def _op_name(method, key, query):
             "DELETE": "DeleteObject"}.get(method, method)
 
 
+def _authorize(fake, sid, name, region, bucket, key):
+    """A request signed with a function role's credentials: what its policies allow."""
+    from .tc_cam import allowed
+    role = fake.role_sids.get(sid)
+    res = f"qcs::cos:{region}:uid/{APPID}:{bucket}/{key}"
+    if role is not None:
+        with fake.lock:
+            ok = allowed(fake, role, "cos:" + name, res)
+        if not ok:
+            raise COSError(403, "AccessDenied", f"role {role} may not cos:{name} on {res}")
+
+
 def serve(h, host, parts, body):
     fake = h.fake
     rid = uuid.uuid4().hex
@@ -111,6 +123,7 @@ def serve(h, host, parts, body):
         kill = fake.take_kill()
         if kill and kill["when"] == "before":
             return h.kill_client(kill)
+        _authorize(fake, sid, name, region, bucket, key)
         fault = fake.take_fault("cos:" + name, key)
         if fault and fault["kind"] in ("throttle", "http500", "internal"):
             raise COSError(503 if fault["kind"] == "throttle" else 500,

@@ -73,7 +73,10 @@ def check_memory(m):
 
 
 def check_config(fake, p):
+    from .tc_cam import check_function_role
     check_memory(p.get("MemorySize"))
+    if p.get("Role"):
+        check_function_role(fake, p["Role"])
     if p.get("Timeout") is not None and not 1 <= p["Timeout"] <= 900:
         raise TCError("InvalidParameterValue.Timeout", f"Timeout {p['Timeout']} is not in 1-900")
     if p.get("Runtime") is not None and p["Runtime"] not in RUNTIMES:
@@ -522,6 +525,7 @@ def role_credentials(fake, role):
     with fake.lock:
         fake.keys[sid] = key
         fake.tokens[sid] = token
+        fake.role_sids[sid] = role
     return sid, key, token
 
 

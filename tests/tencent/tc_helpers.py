@@ -49,7 +49,9 @@ def node(script, *args, timeout=60):
 WRITES = {"CreateFunction", "UpdateFunctionCode", "UpdateFunctionConfiguration",
           "PublishVersion", "CreateAlias", "UpdateAlias", "CreateTrigger", "UpdateTrigger",
           "DeleteTrigger", "CreateLogset", "CreateTopic", "PutObject", "PutBucket",
-          "DeleteFunction", "DeleteFunctionVersion", "DeleteObject"}
+          "DeleteFunction", "DeleteFunctionVersion", "DeleteObject", "CreateRole",
+          "UpdateAssumeRolePolicy", "DeleteRole", "CreatePolicy", "UpdatePolicy",
+          "DeletePolicy", "AttachRolePolicy", "DetachRolePolicy"}
 
 
 def writes_since(fake, n0):

@@ -24,7 +24,7 @@ import sys
 import pytest
 
 from tc_helpers import (APPID, REGION, SECRET_ID, SECRET_KEY, fake_post, fake_requests, fetch,
-                        state, writes_since)
+                        node, state, writes_since)
 from fakecloud.polling import wait_until
 
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[2]
@@ -36,6 +36,26 @@ BUCKET = f"hoist-{REGION}-{APPID}"
 CFG = f"cfg-{APPID}"
 ROLE = "qcs::cam::uin/100000000001:roleName/hoist-tasks"
 DLQ = "qcs::cmq:ap-guangzhou:uin/100000000001:queueName/pies-dlq"
+UIN = "100000000001"
+MANAGED = f"hoist-{FN}-{REGION}"          # the execution role (and policy) hoist makes
+
+# The account owner's own grant, through the official CAM client (so the fake's CAM
+# is judged by it): a policy allowing the gate objects, attached to hoist's role.
+GATES = r"""
+const http = require('http'), net = require('net');
+const { Client } = require('tencentcloud-sdk-nodejs').cam.v20190116;
+const [port, id, key, role, resource] = process.argv.slice(1);
+class ToFake extends http.Agent { createConnection(o, cb) { return net.connect(+port, '127.0.0.1', cb); } }
+const c = new Client({ credential: { secretId: id, secretKey: key }, region: '',
+  profile: { httpProfile: { endpoint: 'cam.tencentcloudapi.com', protocol: 'http://', agent: new ToFake() } } });
+(async () => {
+  const doc = { version: '2.0', statement: [{ effect: 'allow', action: ['name/cos:GetObject'],
+                                              resource: [resource] }] };
+  const p = await c.CreatePolicy({ PolicyName: 'pies-gates', PolicyDocument: JSON.stringify(doc) });
+  const attached = await c.AttachRolePolicy({ PolicyId: p.PolicyId, AttachRoleName: role });
+  console.log(JSON.stringify({ policy: p, attached }));
+})().catch((e) => { console.error(e); process.exit(1); });
+"""
 
 APP = r'''import json, os, time
 from urllib.parse import parse_qs
@@ -144,12 +164,12 @@ def test_tasks_and_remote_env_on_tencent(run, tc_env, tc_project, tc_fake, monke
     d = tc_project(settings)
     (d / "app.py").write_text(APP)
 
-    # no role: SCF gives the function no credentials to call COS or SCF with
-    r = run(["deploy", "dev"], cwd=d, env=tc_env)
-    assert r.returncode == 2 and "role_arn" in r.stderr, r.stderr
+    # manage_roles false and no role_arn: SCF gives the function no credentials
+    r = run(["deploy", "dev"], cwd=tc_project(dict(settings, manage_roles=False)), env=tc_env)
+    assert r.returncode == 2 and "role_arn" in r.stderr and "manage_roles" in r.stderr, r.stderr
     assert f"cos:GetObject on qcs::cos:{REGION}:uid/{APPID}:{CFG}/app.json" in r.stderr
     assert "cos:PutObject" in r.stderr and "scf:InvokeFunction" in r.stderr
-    d = tc_project(dict(settings, role_arn=ROLE, dead_letter_arn=DLQ))
+    d = tc_project(dict(settings, dead_letter_arn=DLQ))        # hoist makes the role
     (d / "app.py").write_text(APP)
     r = run(["deploy", "dev"], cwd=d, env=tc_env)
     assert r.returncode == 2, r.stderr
@@ -157,12 +177,33 @@ def test_tasks_and_remote_env_on_tencent(run, tc_env, tc_project, tc_fake, monke
     cos("PUT", CFG, "app.json", b'["DB_URL"]')
     r = run(["deploy", "dev"], cwd=d, env=tc_env)
     assert r.returncode == 2 and "must be a JSON object" in r.stderr, r.stderr
-    assert not state(tc_fake).get("scf")                     # nothing was created
+    assert not state(tc_fake).get("scf") and not state(tc_fake).get("cam_roles")  # nothing made
     cos("PUT", CFG, "app.json", b'{"DB_URL": "mysql://x"}')
+    monkeypatch.setattr(tc_fake, "role_settle", 0.3)       # SCF takes a new role after a while
     r = run(["deploy", "dev"], cwd=d, env=tc_env, timeout=120)
     assert r.returncode == 0, r.stderr
     url = r.stdout.strip()
-    assert state(tc_fake)["scf"][FN]["config"]["Role"] == "hoist-tasks"
+    assert len(fake_requests(tc_fake, "scf", "CreateFunction")) > 1     # waited for the role
+    s = state(tc_fake)
+    assert s["scf"][FN]["config"]["Role"] == MANAGED
+    role = s["cam_roles"][MANAGED]
+    assert json.loads(role["PolicyDocument"]) == {"version": "2.0", "statement": [{
+        "action": "name/sts:AssumeRole", "effect": "allow",
+        "principal": {"service": ["scf.qcloud.com"]}}]}
+    [pid] = role["policies"]
+    policy = s["cam_policies"][str(pid)]
+    assert policy["PolicyName"] == MANAGED
+    assert json.loads(policy["PolicyDocument"])["statement"] == [
+        {"effect": "allow", "action": ["name/cos:GetObject"],
+         "resource": [f"qcs::cos:{REGION}:uid/{APPID}:{CFG}/app.json"]},
+        {"effect": "allow", "action": ["name/cos:GetObject", "name/cos:PutObject"],
+         "resource": [f"qcs::cos:{REGION}:uid/{APPID}:{BUCKET}/{FN}/async-responses/*"]},
+        {"effect": "allow", "action": ["name/scf:InvokeFunction"],
+         "resource": [f"qcs::scf:{REGION}:uin/{UIN}:namespace/default/function/{FN}"]}]
+    # the app's own gates are its owner's business: a policy of theirs, made with the SDK
+    gates = node(GATES, tc_fake.port, SECRET_ID, SECRET_KEY, MANAGED,
+                 f"qcs::cos:{REGION}:uid/{APPID}:{CFG}/gates/*")
+    assert gates["attached"]["RequestId"], gates
 
     assert get(tc_fake, url, "/env") == {"DB_URL": "mysql://x"}
     # throttled and failing-inside calls from the function are signed and sent again
@@ -221,3 +262,85 @@ def test_tasks_and_remote_env_on_tencent(run, tc_env, tc_project, tc_fake, monke
     s = state(tc_fake)
     assert s["scf"] == {} and s["scf_urls"] == {}
     assert not [k for k in s["cos"].get(BUCKET, {}).get("objects", {}) if k.startswith(f"{FN}/")]
+    # hoist's role and policy are gone; the owner's own policy is theirs to keep
+    assert s["cam_roles"] == {}
+    assert [p["PolicyName"] for p in s["cam_policies"].values()] == ["pies-gates"]
+
+
+def test_roles_hoist_did_not_make_are_left_alone(run, tc_env, tc_project, tc_fake, monkeypatch):
+    """role_arn: that role is used as it is (no CAM write, kept at undeploy); a role
+    with hoist's name but not made by hoist is refused (exit 1), never changed."""
+    from fakecloud import tc_cam
+    monkeypatch.setenv("TENCENTCLOUD_ENDPOINT_URL", tc_fake.url)
+    cos("PUT", CFG)
+    cos("PUT", CFG, "app.json", b'{"DB_URL": "mysql://y"}')
+    trust = json.dumps({"version": "2.0", "statement": [{
+        "action": "name/sts:AssumeRole", "effect": "allow",
+        "principal": {"service": ["scf.qcloud.com"]}}]})
+    with tc_fake.lock:
+        tc_cam.create_role(tc_fake, {"RoleName": "mine", "PolicyDocument": trust,
+                                     "Description": "the owner's"}, {})
+        tc_cam.create_role(tc_fake, {"RoleName": MANAGED, "PolicyDocument": trust,
+                                     "Description": "someone else's"}, {})
+    before = json.dumps(state(tc_fake)["cam_roles"], sort_keys=True)
+    settings = {"remote_env": f"cos://{CFG}/app.json", "site_packages": None}
+    d = tc_project(settings)
+    (d / "app.py").write_text(APP)
+
+    r = run(["deploy", "dev"], cwd=d, env=tc_env, timeout=120)
+    assert r.returncode == 1, r.stderr
+    assert f"CAM role {MANAGED} exists and was not created by hoist" in r.stderr, r.stderr
+    assert "role_arn" in r.stderr and not state(tc_fake).get("scf")
+
+    d = tc_project(dict(settings, role_arn=f"qcs::cam::uin/{UIN}:roleName/mine"))
+    (d / "app.py").write_text(APP)
+    n0 = len(fake_requests(tc_fake))
+    r = run(["deploy", "dev"], cwd=d, env=tc_env, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert state(tc_fake)["scf"][FN]["config"]["Role"] == "mine"
+    r = run(["undeploy", "dev", "-y"], cwd=d, env=tc_env, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert [q["action"] for q in fake_requests(tc_fake)[n0:]
+            if q["service"] == "cam" and q["action"] != "GetUserAppId"] == []
+    assert json.dumps(state(tc_fake)["cam_roles"], sort_keys=True) == before
+
+
+def test_managed_role_converges_and_lost_answers_are_read_back(run, tc_env, tc_project, tc_fake,
+                                                                monkeypatch):
+    """CreateRole / CreatePolicy / AttachRolePolicy whose answers are lost (the fake acted,
+    then dropped the connection) are found again, never made twice; a changed remote_env
+    updates the policy in place; undeploy interrupted after the detach finishes on a re-run."""
+    monkeypatch.setenv("TENCENTCLOUD_ENDPOINT_URL", tc_fake.url)
+    cos("PUT", CFG)
+    for key in ("a.json", "b.json"):
+        cos("PUT", CFG, key, b'{"DB_URL": "mysql://z"}')
+    d = tc_project({"remote_env": f"cos://{CFG}/a.json", "site_packages": None})
+    (d / "app.py").write_text(APP)
+    for act in ("CreateRole", "CreatePolicy", "AttachRolePolicy"):
+        fake_post(tc_fake, "/__fake/faults", {"action": act, "kind": "reset_after", "count": 1})
+    r = run(["deploy", "dev"], cwd=d, env=tc_env, timeout=120)
+    assert r.returncode == 0, r.stderr
+    s = state(tc_fake)
+    assert list(s["cam_roles"]) == [MANAGED] and len(s["cam_policies"]) == 1
+    assert len(s["cam_roles"][MANAGED]["policies"]) == 1
+    assert len(fake_requests(tc_fake, "cam", "CreateRole")) == 2     # the retry was refused
+    assert get(tc_fake, r.stdout.strip(), "/env") == {"DB_URL": "mysql://z"}
+
+    d = tc_project({"remote_env": f"cos://{CFG}/b.json", "site_packages": None})
+    (d / "app.py").write_text(APP)
+    n0 = len(fake_requests(tc_fake))
+    r = run(["update", "dev"], cwd=d, env=tc_env, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert [w for w in writes_since(tc_fake, n0) if w[0] == "cam"] == [("cam", "UpdatePolicy")]
+    [policy] = state(tc_fake)["cam_policies"].values()
+    assert f"{CFG}/b.json" in policy["PolicyDocument"] and "a.json" not in policy["PolicyDocument"]
+
+    fake_post(tc_fake, "/__fake/faults", {"action": "DeletePolicy", "kind": "internal",
+                                          "count": -1})
+    r = run(["undeploy", "dev", "-y"], cwd=d, env=tc_env, timeout=120)
+    assert r.returncode == 1 and "DeletePolicy" in r.stderr, r.stderr
+    tc_fake.faults.clear()
+    r = run(["undeploy", "dev", "-y"], cwd=d, env=tc_env, timeout=120)
+    assert r.returncode == 0, r.stderr
+    s = state(tc_fake)
+    assert s["cam_roles"] == {} and s["cam_policies"] == {} and s["scf"] == {}
