@@ -15,9 +15,16 @@ signers in the fake and must carry the role's session token.
   exception in the caller; an unchanged update writes nothing; undeploy
   leaves nothing of the stage;
 - remote_env cos://: visible to the app; a missing object, a non-object
-  JSON, either feature without role_arn, async_source "sns", and an s3:// or
-  oss:// remote_env are refused with exit 2 before anything is sent or
-  created."""
+  JSON, either feature with manage_roles false and no role_arn,
+  async_source "sns", and an s3:// or oss:// remote_env are refused with
+  exit 2 before anything is sent or created;
+- the execution role: without role_arn hoist creates CAM role
+  hoist-<function>-<region> trusted by SCF only, with one policy granting
+  exactly the remote_env object, the response prefix and invoking the
+  function (the fake lets the function's role credentials do only that),
+  waits for SCF to take the new role, reads back creates whose answers were
+  lost, updates the policy in place, and undeploy removes both; a role_arn
+  role, or a role of hoist's name hoist did not make, is never touched."""
 import json
 import sys
 
