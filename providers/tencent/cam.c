@@ -16,8 +16,8 @@
  * Both carry the Description TC_ROLE_MARK; a role or policy of that name
  * without it was not made by hoist and is never changed or deleted.  A
  * create whose answer was lost is found again by name (CreateRole answers
- * InvalidParameter.RoleNameInUse, CreatePolicy *PolicyNameInUse), never made
- * twice.  An unchanged stage costs three reads (GetRole,
+ * InvalidParameter.RoleNameInUse, CreatePolicy
+ * FailedOperation.PolicyNameInUse), never made twice.  An unchanged stage costs three reads (GetRole,
  * ListAttachedRolePolicies, GetPolicy) and no write.
  */
 #include "tencent.h"
@@ -53,11 +53,11 @@ static int cam_p(struct tc_ctx *x, const char *action, json_t *p, struct tc_resu
 	return rc;
 }
 
-/* A CAM error that says "no such thing". */
+/* A CAM error that says "no such thing" (the codes CAM's SDKs list; ResourceNotFound.*). */
 static bool absent(const struct tc_result *r)
 {
 	return tc_error_is(r, "ResourceNotFound") || tc_error_is(r, "InvalidParameter.RoleNotExist")
-	       || tc_error_is(r, "FailedOperation.PolicyNotExist");
+	       || tc_error_is(r, "InvalidParameter.PolicyIdNotExist");
 }
 
 static char *dumps(const json_t *doc)
@@ -215,12 +215,6 @@ static int find_policy(struct tc_ctx *x, const char *role, const char *name, lon
 	return rc;
 }
 
-static bool name_in_use(const struct tc_result *r)
-{
-	return r->error_code && (strstr(r->error_code, "PolicyNameInUse") ||
-				 strstr(r->error_code, "policyName.InUse"));
-}
-
 static int policy_converge(struct tc_ctx *x, const char *role, const char *desc,
 			   struct herr *e)
 {
@@ -247,7 +241,7 @@ static int policy_converge(struct tc_ctx *x, const char *role, const char *desc,
 			   &r, e);
 		if (!rc)
 			id = json_integer_value(json_object_get(r.data, "PolicyId"));
-		else if (name_in_use(&r)) {
+		else if (tc_error_is(&r, "FailedOperation.PolicyNameInUse")) {
 			herr_clear(e);       /* an earlier answer was lost: find it */
 			free(have_desc);
 			rc = find_policy(x, role, role, &id, &attached, &have_desc, e);

@@ -12,9 +12,10 @@ mean to the rest of the fake:
   allows that action on that resource (AuthFailure.UnauthorizedOperation,
   COS: 403 AccessDenied otherwise).
 
-Errors follow CAM's: InvalidParameter.RoleNameInUse,
-FailedOperation.PolicyNameInUse, ResourceNotFound.RoleNotExist,
-ResourceNotFound.PolicyIdNotExist, FailedOperation.PolicyInUse.
+Errors follow CAM's (the codes the CAM SDKs list for these actions):
+InvalidParameter.RoleNameInUse, FailedOperation.PolicyNameInUse,
+InvalidParameter.RoleNotExist, InvalidParameter.PolicyIdNotExist,
+FailedOperation.PolicyInUse.
 """
 import fnmatch
 import json
@@ -60,7 +61,7 @@ def _role(fake, p, key="RoleName"):
         name = next((n for n, r in roles(fake).items() if r["RoleId"] == p["RoleId"]), None)
     r = roles(fake).get(name)
     if r is None:
-        raise TCError("ResourceNotFound.RoleNotExist", f"role {name} does not exist")
+        raise TCError("InvalidParameter.RoleNotExist", f"role {name} does not exist")
     return name, r
 
 
@@ -109,7 +110,7 @@ def delete_role(fake, p, ctx):
 def _policy(fake, pid):
     pol = policies(fake).get(pid)
     if pol is None:
-        raise TCError("ResourceNotFound.PolicyIdNotExist", f"policy {pid} does not exist")
+        raise TCError("InvalidParameter.PolicyIdNotExist", f"policy {pid} does not exist")
     return pol
 
 
@@ -183,7 +184,7 @@ def detach_role_policy(fake, p, ctx):
     _, r = _role(fake, p, "DetachRoleName")
     pid = p.get("PolicyId")
     if pid not in r["policies"]:
-        raise TCError("ResourceNotFound.PolicyIdNotExist", f"policy {pid} is not attached")
+        raise TCError("InvalidParameter.PolicyIdNotExist", f"policy {pid} is not attached")
     r["policies"].remove(pid)
     return {}
 
