@@ -222,8 +222,8 @@ const struct settings_key settings_keys[] = {
 	/* --- identity ------------------------------------------------------ */
 	{ "role_name", T_STR, P_AWS, CK_NONE, NULL, { { 0 } }, { NULL }, AWS_ONLY },
 	{ "role_arn", T_STR, P_CLOUD, CK_NONE, NULL, { { 0 } }, { NULL }, NULL },
-	{ "manage_roles", T_BOOL, P_AWS | P_TENCENT, CK_NONE, NULL, { { 0 } },
-	  { [PV_AWS] = "true", [PV_TENCENT] = "true" }, AWS_ONLY },
+	{ "manage_roles", T_BOOL, P_CLOUD, CK_NONE, NULL, { { 0 } },
+	  CLOUD3("true"), "hoist makes the function's role on aws, aliyun and tencent" },
 	{ "extra_permissions", T_ARR, P_AWS, CK_OBJLIST, NULL, { { 0 } }, { NULL }, AWS_ONLY },
 	{ "assume_policy", T_STR, 0, CK_NONE, NULL, { { 0 } }, { NULL }, ROLE_NOT_IMPL },
 	{ "attach_policy", T_STR, 0, CK_NONE, NULL, { { 0 } }, { NULL }, ROLE_NOT_IMPL },

@@ -37,6 +37,7 @@ struct ali_ctx {
 	const char *region;        /* points into client.cfg */
 	const char *alias;         /* the stage name */
 	char *account_id;          /* account_id setting or STS GetCallerIdentity, once */
+	char *fn_role;             /* the function's RAM role hoist manages (tasks.c), once made */
 };
 
 int ali_ctx_open(struct ali_ctx *x, const struct stage *st, struct herr *e);
@@ -112,6 +113,22 @@ int sls_remove(struct ali_ctx *x, bool *removed, struct herr *e);
  */
 int ali_tasks_check(struct ali_ctx *x, struct herr *e);
 int ali_tasks_ensure(struct ali_ctx *x, struct herr *e);
+/*
+ * The function's own role when hoist manages it (remote_env or
+ * async_response_table, no role_arn, manage_roles not false): made or
+ * converged, its ARN left in x->fn_role; nothing to do otherwise.
+ */
+int ali_tasks_role(struct ali_ctx *x, struct herr *e);
+/* Is `arn` the role ali_tasks_role makes for this stage? */
+bool ali_tasks_is_our_role(const struct ali_ctx *x, const char *arn);
+/* Remove that role and its policy (a role of that name hoist did not make is left). */
+int ali_tasks_role_remove(struct ali_ctx *x, struct herr *e);
+
+/* RAM (ram.c): the function's role hoist-fc-<function>, trusted by fc.aliyuncs.com, with `doc`. */
+char *ram_function_role_name(const struct ali_ctx *x);
+int ram_function_role_ensure(struct ali_ctx *x, const char *doc, char **role_arn,
+			     struct herr *e);
+int ram_function_role_remove(struct ali_ctx *x, struct herr *e);
 
 /* OSS (oss.c): the artifacts bucket. */
 int oss_bucket_name(struct ali_ctx *x, char **bucket, struct herr *e);

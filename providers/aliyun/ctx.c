@@ -33,6 +33,7 @@ void ali_ctx_close(struct ali_ctx *x)
 {
 	ali_client_close(&x->client);
 	free(x->account_id);
+	free(x->fn_role);
 	memset(x, 0, sizeof(*x));
 }
 

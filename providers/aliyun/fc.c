@@ -9,6 +9,11 @@
  * PublishFunctionVersion) are never re-sent blindly when their outcome is
  * unknown (the connection broke after the request went out): their
  * check_effect reads the resource back first, as on AWS.
+ *
+ * A RAM role hoist has just made (tasks.c) may not be assumable by FC for
+ * a few seconds (RAM is eventually consistent; FC answers 403 "No
+ * permission to assume the role"): CreateFunction and UpdateFunction naming
+ * it are retried, bounded, with the HTTP backoff.
  */
 #include "fc.h"
 
@@ -23,6 +28,7 @@
 #include <string.h>
 
 #define WAIT_MAX_S 600
+#define ROLE_TRIES 10             /* RAM propagation: ~1 minute at the default backoff */
 
 const char *fc_str(const json_t *o, const char *k)
 {
@@ -148,6 +154,29 @@ static int code_call(struct ali_ctx *x, struct ali_call *c, json_t *doc, const c
 	return rc;
 }
 
+/* A code call, again while FC cannot assume the role hoist made for the function yet. */
+static int role_call(struct ali_ctx *x, struct ali_call *c, json_t *doc, const char *zip,
+		     struct herr *e)
+{
+	long base = env_number("HOIST_HTTP_BACKOFF_MS", 500);
+	const char *role = fc_str(doc, "role");
+	int rc, i;
+
+	for (i = 1;; i++) {
+		rc = code_call(x, c, doc, zip, NULL, e);
+		if (!rc || !x->fn_role || !role || strcmp(role, x->fn_role) ||
+		    !strstr(e->msg, "assume the role"))
+			return rc;
+		if (i == ROLE_TRIES)
+			return herr_hint(e, "RAM has not propagated the new role yet; run the "
+					 "command again in a minute");
+		out_info("Function Compute cannot assume the new role yet (RAM propagation); "
+			 "retrying in %ld ms", base << (i < 5 ? i - 1 : 4));
+		herr_clear(e);
+		clock_sleep_ms(base << (i < 5 ? i - 1 : 4));
+	}
+}
+
 int fc_create(struct ali_ctx *x, json_t *body, const char *zip, struct herr *e)
 {
 	struct ali_call c = { .action = "CreateFunction", .method = "POST",
@@ -155,7 +184,7 @@ int fc_create(struct ali_ctx *x, json_t *body, const char *zip, struct herr *e)
 			      .check_effect = function_exists, .check_ctx = x,
 			      .progress = zip ? "uploading" : NULL, .timeout_s = 900 };
 
-	return code_call(x, &c, body, zip, NULL, e);
+	return role_call(x, &c, body, zip, e);
 }
 
 int fc_update(struct ali_ctx *x, json_t *body, const char *zip, struct herr *e)
@@ -166,7 +195,7 @@ int fc_update(struct ali_ctx *x, json_t *body, const char *zip, struct herr *e)
 	int rc = fc_wait(x, NULL, e);
 
 	if (!rc)
-		rc = code_call(x, &c, body, zip, NULL, e);
+		rc = role_call(x, &c, body, zip, e);
 	free(path);
 	return rc;
 }

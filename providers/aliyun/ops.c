@@ -16,13 +16,15 @@
  * fail and the command be run again: what exists is reused.
  *
  * The role (decided here, documented in hoist-settings(5)): role_arn when
- * set; else Function Compute's own service-linked role
+ * set; else, when the function itself calls other services (remote_env
+ * from OSS, task responses in OSS, tasks through InvokeFunction), the role
+ * hoist makes for it with exactly those grants (tasks.c, ram.c); else
+ * Function Compute's own service-linked role
  * acs:ram::<account>:role/aliyunserviceroleforfc, which FC 3.0 lets a
  * function use for exactly what hoist configures (log delivery to SLS, VPC
  * attachment) and nothing else — least privilege without creating a RAM
- * role.  Features that need the function itself to call other services
- * (remote_env from OSS, async tasks through InvokeFunction) set role_arn to
- * a role granting them; function_role() is the one place that decides.
+ * role.  function_role() is the one place that decides; a function moved
+ * off hoist's role has that role removed, and so does undeploy.
  */
 #include "fc.h"
 
@@ -108,8 +110,8 @@ static int function_role(struct ali_ctx *x, char **role, struct herr *e)
 	int rc;
 
 	*role = NULL;
-	if (arn) {
-		*role = xstrdup(arn);
+	if (arn || x->fn_role) {
+		*role = xstrdup(arn ? arn : x->fn_role);
 		return HOIST_OK;
 	}
 	if ((rc = ali_account_id(x, &acct, e)) != HOIST_OK)
@@ -370,6 +372,9 @@ static int converge_function(struct ali_ctx *x, const struct art *a, bool no_upl
 			free(key);
 		}
 		*changed = !rc;
+		if (!rc && ali_tasks_is_our_role(x, fc_str(fn, "role")) &&
+		    !ali_tasks_is_our_role(x, fc_str(want, "role")))
+			rc = ali_tasks_role_remove(x, e);   /* no longer used */
 	} else {
 		out_info("configuration unchanged");
 	}
@@ -527,6 +532,8 @@ int ali_deploy(const struct stage *st, const struct deploy_args *a, char **url, 
 		rc = art_from(a->pkg, &art, e);
 	if (!rc)
 		rc = logs_ready(&x, e);
+	if (!rc)
+		rc = ali_tasks_role(&x, e);
 	if (!rc && fn) {
 		out_step("Function %s exists (an earlier deploy stopped half-way); finishing it",
 			 st->function_name);
@@ -567,6 +574,8 @@ int ali_update(const struct stage *st, const struct deploy_args *a, char **url, 
 		rc = art_from(a->pkg, &art, e);
 	if (!rc)
 		rc = logs_ready(&x, e);
+	if (!rc)
+		rc = ali_tasks_role(&x, e);
 	if (!rc)
 		rc = converge_function(&x, &art, a->no_upload, &changed, e);
 	if (!rc)
@@ -828,6 +837,8 @@ int ali_undeploy(const struct stage *st, const struct undeploy_args *a, struct h
 		rc = remove_function(&x, e);
 	if (!rc)
 		rc = remove_artifacts(&x, e);
+	if (!rc)
+		rc = ali_tasks_role_remove(&x, e);
 	if (!rc && a->remove_logs) {
 		rc = sls_remove(&x, &gone, e);
 		if (!rc && gone)

@@ -1,14 +1,21 @@
 /*
  * ram.c — Resource Access Management (RPC 2015-05-01, ram.aliyuncs.com):
- * the role API Gateway assumes to invoke the stage's function (an FC event
- * backend needs one: ServiceConfig.FunctionComputeConfig.roleArn).
+ * the roles hoist makes for a stage, each trusted by one service only and
+ * with one custom policy of the same name:
  *
- * Least privilege: one role per stage, hoist-apigw-<function>, trusted by
- * apigateway.aliyuncs.com only, with one custom policy of the same name
- * that allows fc:InvokeFunction on that function (any qualifier) and
- * nothing else.  Created when missing, the trust policy and the policy
- * document converged when they drift (UpdateRole, CreatePolicyVersion as
- * the default), removed by undeploy.  An unchanged stage costs three reads.
+ *   hoist-apigw-<function>  API Gateway invokes the function with it (an FC
+ *                           event backend needs one: ServiceConfig.
+ *                           FunctionComputeConfig.roleArn); it allows
+ *                           fc:InvokeFunction on that function, nothing else;
+ *   hoist-fc-<function>     the function's own role, when the code calls
+ *                           other services itself (remote_env, tasks): the
+ *                           document is tasks.c's (ram_function_role_ensure).
+ *
+ * Created when missing (described "hoist: ..."; a role of that name hoist
+ * did not describe is never changed or deleted), the trust policy and the
+ * policy document converged when they drift (UpdateRole,
+ * CreatePolicyVersion as the default), removed by undeploy.  An unchanged
+ * stage costs three reads per role.
  */
 #include "cloudapi.h"
 
@@ -21,27 +28,39 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ROLE_PREFIX "hoist-apigw-"
+#define GATEWAY_PREFIX "hoist-apigw-"
+#define FUNCTION_PREFIX "hoist-fc-"
+#define OURS "hoist: "
 #define NO_ROLE "EntityNotExist.Role"
 #define NO_POLICY "EntityNotExist.Policy"
 
 /* RAM names: letters, digits, '.' and '-', at most 64 (roles) and 128 (policies). */
-char *ram_gateway_role_name(const struct ali_ctx *x)
+static char *role_name(const struct ali_ctx *x, const char *prefix)
 {
 	const char *fn = x->st->function_name;
-	size_t room = 64 - strlen(ROLE_PREFIX);
+	size_t room = 64 - strlen(prefix);
 	char hex[65], *out;
 
 	if (strlen(fn) <= room) {
-		out = xasprintf(ROLE_PREFIX "%s", fn);
+		out = xasprintf("%s%s", prefix, fn);
 	} else {
 		digest_sha256_hex(fn, strlen(fn), hex);
-		out = xasprintf(ROLE_PREFIX "%.*s-%.8s", (int)(room - 9), fn, hex);
+		out = xasprintf("%s%.*s-%.8s", prefix, (int)(room - 9), fn, hex);
 	}
 	for (char *p = out; *p; p++)
 		if (*p == '_')
 			*p = '-';
 	return out;
+}
+
+char *ram_gateway_role_name(const struct ali_ctx *x)
+{
+	return role_name(x, GATEWAY_PREFIX);
+}
+
+char *ram_function_role_name(const struct ali_ctx *x)
+{
+	return role_name(x, FUNCTION_PREFIX);
 }
 
 static int ram(struct ali_ctx *x, const char *action, json_t *q, const char *absent,
@@ -54,18 +73,18 @@ static int ram(struct ali_ctx *x, const char *action, json_t *q, const char *abs
 	return rc;
 }
 
-static char *trust_doc(void)
+static char *trust_doc(const char *service)
 {
 	json_t *d = json_pack("{s:[{s:s, s:s, s:{s:[s]}}], s:s}", "Statement", "Action",
 			      "sts:AssumeRole", "Effect", "Allow", "Principal", "Service",
-			      "apigateway.aliyuncs.com", "Version", "1");
+			      service, "Version", "1");
 	char *s = json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS);
 
 	json_decref(d);
 	return s;
 }
 
-static int policy_doc(struct ali_ctx *x, char **doc, struct herr *e)
+static int gateway_doc(struct ali_ctx *x, char **doc, struct herr *e)
 {
 	const char *acct, *fn = x->st->function_name;
 	char *a, *b;
@@ -97,27 +116,48 @@ static bool same_doc(const char *a, const char *b)
 	return same;
 }
 
-static int role_converge(struct ali_ctx *x, const char *name, char **arn, struct herr *e)
+/* What hoist converges for one role: its name, the trusted service, what it is for, its policy. */
+struct role_want {
+	const char *prefix, *service, *purpose, *doc;
+	char *name;                      /* role_ensure's: prefix + function */
+};
+
+/* A role of that name hoist did not make (its description is not ours): never touched. */
+static int not_ours(const json_t *role, const char *name, struct herr *e)
 {
-	char *trust = trust_doc();
+	const char *d = json_string_value(json_object_get(role, "Description"));
+
+	if (d && !strncmp(d, OURS, strlen(OURS)))
+		return HOIST_OK;
+	herr_set(e, HOIST_FAIL, "RAM role %s exists and hoist did not create it; hoist does not "
+		 "change or delete it", name);
+	return herr_hint(e, "set role_arn to use that role as it is, or delete or rename it");
+}
+
+static int role_converge(struct ali_ctx *x, const struct role_want *w, char **arn,
+			 struct herr *e)
+{
+	char *trust = trust_doc(w->service), *desc = xasprintf(OURS "%s", w->purpose);
 	json_t *have = NULL, *role;
-	int rc = ram(x, "GetRole", json_pack("{s:s}", "RoleName", name), NO_ROLE, &have, e);
+	int rc = ram(x, "GetRole", json_pack("{s:s}", "RoleName", w->name), NO_ROLE, &have, e);
 
 	if (!rc && !have) {
-		out_step("Creating RAM role %s (API Gateway invokes %s with it)", name,
-			 x->st->function_name);
-		rc = ram(x, "CreateRole", json_pack("{s:s, s:s, s:s}", "RoleName", name,
+		out_step("Creating RAM role %s (%s)", w->name, w->purpose);
+		rc = ram(x, "CreateRole", json_pack("{s:s, s:s, s:s}", "RoleName", w->name,
 						    "AssumeRolePolicyDocument", trust,
-						    "Description", "hoist: API Gateway invokes the "
-						    "stage's function"), NULL, &have, e);
+						    "Description", desc), NULL, &have, e);
 		if (rc && strstr(e->msg, "EntityAlreadyExists.Role")) {   /* a lost answer */
 			herr_clear(e);
-			rc = ram(x, "GetRole", json_pack("{s:s}", "RoleName", name), NULL, &have, e);
+			rc = ram(x, "GetRole", json_pack("{s:s}", "RoleName", w->name), NULL, &have,
+				 e);
+			if (!rc)
+				rc = not_ours(json_object_get(have, "Role"), w->name, e);
 		}
-	} else if (!rc && !same_doc(json_string_value(json_object_get(json_object_get(have,
-			"Role"), "AssumeRolePolicyDocument")), trust)) {
-		out_step("Restoring the trust policy of RAM role %s", name);
-		rc = ram(x, "UpdateRole", json_pack("{s:s, s:s}", "RoleName", name,
+	} else if (!rc && !(rc = not_ours(json_object_get(have, "Role"), w->name, e)) &&
+		   !same_doc(json_string_value(json_object_get(json_object_get(have, "Role"),
+				"AssumeRolePolicyDocument")), trust)) {
+		out_step("Restoring the trust policy of RAM role %s", w->name);
+		rc = ram(x, "UpdateRole", json_pack("{s:s, s:s}", "RoleName", w->name,
 						    "NewAssumeRolePolicyDocument", trust),
 			 NULL, NULL, e);
 	}
@@ -127,37 +167,37 @@ static int role_converge(struct ali_ctx *x, const char *name, char **arn, struct
 
 		*arn = a ? xstrdup(a) : NULL;
 		if (!*arn)
-			rc = herr_set(e, HOIST_FAIL, "RAM role %s has no Arn", name);
+			rc = herr_set(e, HOIST_FAIL, "RAM role %s has no Arn", w->name);
 	}
 	json_decref(have);
 	free(trust);
+	free(desc);
 	return rc;
 }
 
-static int policy_converge(struct ali_ctx *x, const char *name, struct herr *e)
+static int policy_converge(struct ali_ctx *x, const struct role_want *w, struct herr *e)
 {
+	const char *name = w->name;
 	json_t *have = NULL, *attached = NULL, *p;
-	char *doc = NULL;
+	char *desc = xasprintf(OURS "%s", w->purpose);
 	bool on = false;
 	size_t i;
-	int rc = policy_doc(x, &doc, e);
+	int rc = ram(x, "GetPolicy", json_pack("{s:s, s:s}", "PolicyName", name, "PolicyType",
+					       "Custom"), NO_POLICY, &have, e);
 
-	if (!rc)
-		rc = ram(x, "GetPolicy", json_pack("{s:s, s:s}", "PolicyName", name, "PolicyType",
-						   "Custom"), NO_POLICY, &have, e);
 	if (!rc && !have) {
 		rc = ram(x, "CreatePolicy", json_pack("{s:s, s:s, s:s}", "PolicyName", name,
-						      "PolicyDocument", doc, "Description",
-						      "hoist: invoke one function"), NULL, NULL, e);
+						      "PolicyDocument", w->doc, "Description",
+						      desc), NULL, NULL, e);
 		if (rc && strstr(e->msg, "EntityAlreadyExists.Policy")) {   /* a lost answer */
 			herr_clear(e);
 			rc = HOIST_OK;
 		}
 	} else if (!rc && !same_doc(json_string_value(json_object_get(json_object_get(have,
-			"DefaultPolicyVersion"), "PolicyDocument")), doc)) {
-		out_step("Restoring RAM policy %s", name);
+			"DefaultPolicyVersion"), "PolicyDocument")), w->doc)) {
+		out_step("Updating RAM policy %s", name);
 		rc = ram(x, "CreatePolicyVersion", json_pack("{s:s, s:s, s:s, s:s}", "PolicyName",
-							     name, "PolicyDocument", doc,
+							     name, "PolicyDocument", w->doc,
 							     "SetAsDefault", "true", "RotateStrategy",
 							     "DeleteOldestNonDefaultVersionWhen"
 							     "LimitExceeded"), NULL, NULL, e);
@@ -174,31 +214,41 @@ static int policy_converge(struct ali_ctx *x, const char *name, struct herr *e)
 			 NULL, NULL, e);
 	json_decref(attached);
 	json_decref(have);
-	free(doc);
+	free(desc);
 	return rc;
 }
 
-int ram_gateway_role_ensure(struct ali_ctx *x, char **role_arn, struct herr *e)
+static int role_ensure(struct ali_ctx *x, struct role_want *w, char **role_arn,
+		       struct herr *e)
 {
-	char *name = ram_gateway_role_name(x);
-	int rc = role_converge(x, name, role_arn, e);
+	int rc;
 
+	w->name = role_name(x, w->prefix);
+	rc = role_converge(x, w, role_arn, e);
 	if (!rc)
-		rc = policy_converge(x, name, e);
+		rc = policy_converge(x, w, e);
 	if (rc) {
 		free(*role_arn);
 		*role_arn = NULL;
 	}
-	free(name);
+	free(w->name);
 	return rc;
 }
 
-int ram_gateway_role_remove(struct ali_ctx *x, struct herr *e)
+/* The role prefix + function and its policy, when hoist made them. */
+static int role_remove(struct ali_ctx *x, const char *prefix, struct herr *e)
 {
-	char *name = ram_gateway_role_name(x);
+	char *name = role_name(x, prefix);
 	json_t *role = NULL, *pol = NULL;
 	int rc = ram(x, "GetRole", json_pack("{s:s}", "RoleName", name), NO_ROLE, &role, e);
 
+	if (!rc && role && not_ours(json_object_get(role, "Role"), name, e)) {
+		out_warn("%s; leaving it", e->msg);   /* not ours: nothing to undo */
+		herr_clear(e);
+		json_decref(role);
+		free(name);
+		return HOIST_OK;
+	}
 	if (!rc)
 		rc = ram(x, "GetPolicy", json_pack("{s:s, s:s}", "PolicyName", name, "PolicyType",
 						   "Custom"), NO_POLICY, &pol, e);
@@ -220,4 +270,39 @@ int ram_gateway_role_remove(struct ali_ctx *x, struct herr *e)
 	json_decref(role);
 	free(name);
 	return rc;
+}
+
+int ram_gateway_role_ensure(struct ali_ctx *x, char **role_arn, struct herr *e)
+{
+	char *doc = NULL;
+	int rc = gateway_doc(x, &doc, e);
+	struct role_want w = { .prefix = GATEWAY_PREFIX, .service = "apigateway.aliyuncs.com",
+			       .purpose = "API Gateway invokes the stage's function", .doc = doc };
+
+	*role_arn = NULL;
+	if (!rc)
+		rc = role_ensure(x, &w, role_arn, e);
+	free(doc);
+	return rc;
+}
+
+int ram_gateway_role_remove(struct ali_ctx *x, struct herr *e)
+{
+	return role_remove(x, GATEWAY_PREFIX, e);
+}
+
+int ram_function_role_ensure(struct ali_ctx *x, const char *doc, char **role_arn,
+			     struct herr *e)
+{
+	struct role_want w = { .prefix = FUNCTION_PREFIX, .service = "fc.aliyuncs.com",
+			       .purpose = "the function's own calls (remote_env, tasks)",
+			       .doc = doc };
+
+	*role_arn = NULL;
+	return role_ensure(x, &w, role_arn, e);
+}
+
+int ram_function_role_remove(struct ali_ctx *x, struct herr *e)
+{
+	return role_remove(x, FUNCTION_PREFIX, e);
 }

@@ -143,6 +143,11 @@ def _check_config(fake, b, region):
         raise AliError(400, "InvalidArgument", f"timeout {b['timeout']} must be 1-86400")
     if "instanceConcurrency" in b and not 1 <= b["instanceConcurrency"] <= 200:
         raise AliError(400, "InvalidArgument", "instanceConcurrency must be 1-200")
+    if b.get("role"):
+        from .ali_ram import cannot_assume
+        problem = cannot_assume(fake, b["role"])
+        if problem:
+            raise AliError(403, "AccessDenied", problem)
     lc = b.get("logConfig")
     if lc and (lc.get("project") or lc.get("logstore")):
         from .ali_sls import logstore_exists
@@ -787,9 +792,10 @@ def run(fake, fname, qualifier, event_bytes):
            "HOME": "/tmp"}
     role = cfg.get("role") or ""
     if role and not role.endswith("/aliyunserviceroleforfc"):
-        # FC hands a function with its own role that role's STS credentials (env)
-        from .fakealiyun import STS_KEYS
-        akid, (secret, token) = next(iter(STS_KEYS.items()))
+        # FC hands a function with its own role that role's STS credentials (env);
+        # what the function signs with them is judged by the role's policies
+        from .ali_ram import session
+        akid, secret, token = session(fake, role, fname)
         env.update(ALIBABA_CLOUD_ACCESS_KEY_ID=akid, ALIBABA_CLOUD_ACCESS_KEY_SECRET=secret,
                    ALIBABA_CLOUD_SECURITY_TOKEN=token)
     env["ALIBABA_CLOUD_ENDPOINT_URL"] = getattr(fake, "url", "")   # the fake is the network

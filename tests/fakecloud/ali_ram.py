@@ -10,6 +10,14 @@ on a second create, DeleteConflict when a role still has policies or a policy
 is still attached.  can_invoke() is what the fake API Gateway asks before it
 invokes a function with a role: the role must trust apigateway.aliyuncs.com
 and an attached policy must allow fc:InvokeFunction on the function.
+
+A function's own role (FC's `role`): cannot_assume() is what the fake FC asks
+on CreateFunction / UpdateFunction (the role must exist, trust
+fc.aliyuncs.com, and have propagated: RAM is eventually consistent, and a
+role created after /__fake/ram-settle {"refusals": n} is refused n times); session() mints the role's STS credentials the function runs
+with, and authorize() judges every request signed with them against the
+role's policies (Allow statements, Action and Resource wildcards), so a
+grant the role lacks is an AccessDenied as on the real cloud.
 """
 import fnmatch
 import json
@@ -76,13 +84,14 @@ def create_role(fake, p, ctx):
         roles = _ram(fake)["roles"]
         if name in roles:
             raise AliError(409, "EntityAlreadyExists.Role", f"The role already exists: {name}.")
+        roles_settle = _ram(fake).get("settle", 0)
         t = _now()
         roles[name] = {"RoleId": str(300000000000000000 + len(roles)), "RoleName": name,
                        "Arn": f"acs:ram::{ACCOUNT}:role/{name.lower()}",
                        "Description": q.get("Description", ""),
                        "AssumeRolePolicyDocument": q["AssumeRolePolicyDocument"],
                        "CreateDate": t, "UpdateDate": t, "MaxSessionDuration": 3600,
-                       "policies": []}
+                       "policies": [], "unsettled": roles_settle}
         v = _role_view(roles[name])
         del v["UpdateDate"]
         return {"Role": v}
@@ -230,30 +239,99 @@ def list_for_role(fake, p, ctx):
             for n in r["policies"]]}}
 
 
+def _role_by_arn(ram, role_arn):
+    return next((r for r in ram["roles"].values() if r["Arn"] == role_arn), None)
+
+
+def _trusts(role, service):
+    trust = json.loads(role["AssumeRolePolicyDocument"])
+    return any(s.get("Effect") == "Allow" and service in
+               (s.get("Principal", {}).get("Service") or [])
+               for s in trust.get("Statement", []))
+
+
+def _allows(ram, role, action, resource):
+    for name in role["policies"]:
+        pol = ram["policies"][name]
+        for s in json.loads(pol["versions"][pol["default"]])["Statement"]:
+            acts = s.get("Action") or []
+            res = s.get("Resource") or []
+            acts = [acts] if isinstance(acts, str) else acts
+            res = [res] if isinstance(res, str) else res
+            if s.get("Effect") == "Allow" and \
+                    any(fnmatch.fnmatchcase(action, a) for a in acts) and \
+                    any(fnmatch.fnmatchcase(resource, r) for r in res):
+                return True
+    return False
+
+
+def cannot_assume(fake, role_arn):
+    """Why FC cannot assume the function's role now (a message), or None; the caller holds
+    fake.lock.  FC's own service-linked role is always usable."""
+    if role_arn.lower().endswith("/aliyunserviceroleforfc"):
+        return None
+    ram = _ram(fake)
+    role = _role_by_arn(ram, role_arn)
+    if role is None or not _trusts(role, "fc.aliyuncs.com"):
+        return f"No permission to assume the role '{role_arn}' for you"
+    if role.get("unsettled", 0) > 0:          # not propagated yet
+        role["unsettled"] -= 1
+        return f"No permission to assume the role '{role_arn}' for you"
+    return None
+
+
+def set_settle(fake, refusals):
+    """/__fake/ram-settle: how many times FC is refused a role created from now on
+    before RAM has propagated it (a count, so tests do not race the clock)."""
+    with fake.lock:
+        _ram(fake)["settle"] = int(refusals)
+
+
+def session(fake, role_arn, function):
+    """STS credentials of the function's role: (akid, secret, token), one set per role."""
+    import hashlib
+    h = hashlib.sha256(role_arn.encode()).hexdigest()
+    akid = "STS.NRole" + h[:16]
+    with fake.lock:
+        _ram(fake).setdefault("sessions", {})[akid] = {
+            "arn": role_arn, "secret": "role/" + h[16:40], "token": "CAIS/role+" + h[40:],
+            "function": function}
+        return akid, "role/" + h[16:40], "CAIS/role+" + h[40:]
+
+
+def session_keys(fake, akid):
+    """(secret, token) of a role session, or None; the caller holds fake.lock."""
+    s = _ram(fake).get("sessions", {}).get(akid)
+    return (s["secret"], s["token"]) if s else None
+
+
+def authorize(fake, akid, action, resource):
+    """A request signed with a role session: its role must allow `action` on `resource`
+    (AccessDenied otherwise); requests signed with anything else are not judged here."""
+    with fake.lock:
+        ram = _ram(fake)
+        s = ram.get("sessions", {}).get(akid)
+        if s is None:
+            return
+        role = _role_by_arn(ram, s["arn"])
+        ok = role is not None and _allows(ram, role, action, resource)
+        ram.setdefault("decisions", []).append(
+            {"role": s["arn"], "action": action, "resource": resource, "allowed": ok})
+    if not ok:
+        raise AliError(403, "AccessDenied", f"You are not authorized to do this action. "
+                       f"Resource: {resource} Action: {action} (assumed role {s['arn']})")
+
+
 def can_invoke(fake, role_arn, region, function):
     """Why a role may not invoke the function (a message), or None when it may."""
     with fake.lock:
         ram = _ram(fake)
-        role = next((r for r in ram["roles"].values() if r["Arn"] == role_arn), None)
+        role = _role_by_arn(ram, role_arn)
         if role is None:
             return f"role {role_arn} does not exist"
-        trust = json.loads(role["AssumeRolePolicyDocument"])
-        trusted = any(s.get("Effect") == "Allow" and "apigateway.aliyuncs.com" in
-                      (s.get("Principal", {}).get("Service") or [])
-                      for s in trust.get("Statement", []))
-        if not trusted:
+        if not _trusts(role, "apigateway.aliyuncs.com"):
             return f"role {role_arn} does not trust apigateway.aliyuncs.com"
         want = f"acs:fc:{region}:{ACCOUNT}:functions/{function}"
-        for name in role["policies"]:
-            pol = ram["policies"][name]
-            doc = json.loads(pol["versions"][pol["default"]])
-            for s in doc["Statement"]:
-                acts = s.get("Action") or []
-                res = s.get("Resource") or []
-                acts = [acts] if isinstance(acts, str) else acts
-                res = [res] if isinstance(res, str) else res
-                if s.get("Effect") == "Allow" and any(fnmatch.fnmatchcase("fc:InvokeFunction", a)
-                                                      for a in acts) and \
-                        any(fnmatch.fnmatchcase(want, r) for r in res):
-                    return None
+        if _allows(ram, role, "fc:InvokeFunction", want):
+            return None
         return f"no policy of role {role_arn} allows fc:InvokeFunction on {want}"

@@ -177,7 +177,9 @@ class FakeAliyun(_AwsFake):
             return self.keys[akid], None
         if akid in STS_KEYS:
             return STS_KEYS[akid]
-        return None
+        from .ali_ram import session_keys
+        with self.lock:
+            return session_keys(self, akid)
 
 
 def _query_pairs(query):
@@ -259,6 +261,7 @@ class _Handler(_AwsHandler):
             logged = _jsonable(params)     # (hashes an upload: not under the lock)
             with self.fake.lock:
                 self.fake.requests.append({"product": product, "action": action,
+                                           "access_key": ctx.get("access_key"),
                                            "params": logged, "time": time.time()})
             fault = self.fake.take_fault(action, params)
             if fault and self.apply_fault(fault, product, request_id):
@@ -266,6 +269,7 @@ class _Handler(_AwsHandler):
             handler = HANDLERS.get((product, action))
             if handler is None:
                 raise AliError(501, "NotImplemented", f"the fake does not implement {product} {action}")
+            self.authorize(product, action, params, ctx)
             ctx["rfile_body"] = body
             out = handler(self.fake, params, ctx)
             self.answer(product, action, out, request_id)
@@ -278,6 +282,25 @@ class _Handler(_AwsHandler):
             self.send(err.status, headers, rbody)
 
     _unread = 0
+
+    def authorize(self, product, action, params, ctx):
+        """A request signed with a function role's session is judged by that role's
+        policies (ali_ram.authorize); the resource names are RAM's for the product."""
+        from .ali_ram import authorize
+        akid = ctx.get("access_key")
+        if not akid or not akid.startswith("STS.NRole"):
+            return
+        if product == "oss":
+            res = f"acs:oss:*:{ACCOUNT}:{ctx.get('bucket') or ''}"
+            if ctx.get("key"):
+                res += "/" + ctx["key"]
+        elif product == "fc":
+            fn = (params.get("labels") or {}).get("functionName", "*")
+            q = (params.get("query") or {}).get("qualifier")
+            res = f"acs:fc:{ctx['region']}:{ACCOUNT}:functions/{fn}" + (f"/{q}" if q else "")
+        else:
+            res = f"acs:{product}:{ctx.get('region') or '*'}:{ACCOUNT}:*"
+        authorize(self.fake, akid, f"{product}:{action}", res)
 
     def consumed(self):
         """A handler read the upload body itself."""
@@ -592,6 +615,10 @@ class _Handler(_AwsHandler):
         elif path == "/__fake/dns-zones":
             from .ali_dns import add_zones
             add_zones(f, doc.get("zones", []))
+            out = "{}"
+        elif path == "/__fake/ram-settle":
+            from .ali_ram import set_settle
+            set_settle(f, doc.get("refusals", 0))
             out = "{}"
         elif path == "/__fake/foreign-buckets":
             with f.lock:
