@@ -85,6 +85,7 @@ static int start(struct child *c, size_t idx, const struct stage_cmd *sc, void *
 		 struct stage *st, bool tty, struct herr *e)
 {
 	int p[2];
+	pid_t parent;
 
 	memset(c, 0, sizeof(*c));
 	c->idx = idx;
@@ -100,6 +101,7 @@ static int start(struct child *c, size_t idx, const struct stage_cmd *sc, void *
 	}
 	fflush(stdout);
 	fflush(stderr);
+	parent = getpid();
 	c->pid = fork();
 	if (c->pid < 0) {
 		close(p[0]);
@@ -115,7 +117,7 @@ static int start(struct child *c, size_t idx, const struct stage_cmd *sc, void *
 		/* out of the terminal's group: signals come from the parent, once */
 		setpgid(0, 0);
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		if (getppid() == 1)
+		if (getppid() != parent)   /* hoist went before the line above took effect */
 			raise(SIGTERM);
 		child_run(sc, ctx, st, p[1], c->result);
 	}

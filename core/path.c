@@ -292,12 +292,10 @@ static char *which(const char *name, bool native)
 	for (dir = strtok_r(copy, ":", &save); dir && !found; dir = strtok_r(NULL, ":", &save)) {
 		char *p = path_join(dir, name);
 
-		if (access(p, X_OK) != 0)
+		if (access(p, X_OK) != 0 || (native && is_script(p) && script))
 			free(p);
-		else if (native && is_script(p) && !script)
-			script = p;
 		else if (native && is_script(p))
-			free(p);
+			script = p;   /* the first script: used only if no program follows */
 		else
 			found = p;
 	}
