@@ -18,6 +18,7 @@
 #include "../core/interrupt.h"
 #include "../core/log.h"
 #include "../core/path.h"
+#include "../core/preflight.h"
 #include "../core/stage.h"
 #include "../core/str.h"
 #include "../providers/provider.h"
@@ -72,13 +73,39 @@ static void info_from(const json_t *d, struct package_info *pi)
 	snprintf(pi->tar_sha256_b64, sizeof(pi->tar_sha256_b64), "%s", str_of(d, "tar_sha256_b64"));
 }
 
+/* The pre-flight's outcome as the child told it. */
+static void pf_from(struct package_job *j, const json_t *pf)
+{
+	if (!pf)
+		return;
+	j->pf_done = true;
+	j->pf_rc = (int)json_integer_value(json_object_get(pf, "rc"));
+	if (j->pf_rc)
+		herr_set(&j->pf_e, j->pf_rc, "%s", str_of(pf, "message"));
+}
+
 /* ---- building ---------------------------------------------------------------- */
 
-static int build(const struct stage *st, const struct provider *p, const char *dir, bool cache,
-		 struct package_info *pi, struct herr *e)
+struct listed_ctx {
+	struct package_job *j;
+	const struct stage *st;
+};
+
+/* The entries are known: the pre-flight imports from them while they are compressed. */
+static void listed(void *ctx, const char *manifest, const char key[65], bool slim)
+{
+	struct listed_ctx *c = ctx;
+
+	c->j->pf = preflight_begin_files(c->st, manifest, key, slim);
+}
+
+static int build(struct package_job *j, const struct stage *st, const struct provider *p,
+		 const char *dir, bool cache, struct package_info *pi, struct herr *e)
 {
 	struct package_opts o = { 0 };
+	struct listed_ctx lc = { j, st };
 	char *out = xasprintf("%s/%s.zip", dir, st->function_name);
+	char *manifest = xasprintf("%s/manifest", dir), *gen = preflight_gen_dir();
 	int rc;
 
 	o.slim_location = p->slim_location;
@@ -87,11 +114,26 @@ static int build(const struct stage *st, const struct provider *p, const char *d
 	o.limits = &p->limits;
 	o.runtime_provided = p->runtime_provided;
 	o.cache = cache;
+	if (j->preflight) {
+		o.listed = listed;
+		o.listed_ctx = &lc;
+		o.manifest_path = manifest;
+		o.gen_dir = gen;
+	}
 	out_step("Packaging %s", st->function_name);
 	rc = package_build(&o, pi, e);
-	free(out);
 	if (rc)
 		herr_prefix(e, "package %s: ", st->name);
+	if (j->pf && rc) {
+		preflight_cancel(j->pf);
+	} else if (j->pf) {
+		j->pf_rc = preflight_end(j->pf, pi, &j->pf_e);
+		j->pf_done = true;
+	}
+	j->pf = NULL;
+	free(manifest);
+	free(gen);
+	free(out);
 	return rc;
 }
 
@@ -101,21 +143,25 @@ static void child(struct package_job *j, const struct stage *st, const struct pr
 {
 	struct package_info pi = { 0 };
 	struct herr e = { 0 };
-	int rc = build(st, p, j->tmpdir, cache, &pi, &e);
+	int rc = build(j, st, p, j->tmpdir, cache, &pi, &e);
 	json_t *doc = rc ? json_pack("{s:i, s:s}", "rc", rc, "message", e.msg) : info_doc(&pi);
 
+	if (!rc && j->pf_done)
+		json_object_set_new(doc, "preflight", json_pack("{s:i, s:s}", "rc", j->pf_rc,
+								  "message", j->pf_e.msg));
 	json_dumpf(doc, j->answer, JSON_COMPACT);
 	fflush(j->answer);
 	_exit(0);
 }
 
 int package_job_start(struct package_job *j, const struct stage *st, const struct provider *p,
-		      const char *zip, bool cache, bool beside, struct herr *e)
+		      const char *zip, bool cache, bool beside, bool preflight, struct herr *e)
 {
 	const char *tmp = getenv("TMPDIR");
 	int rc;
 
 	memset(j, 0, sizeof(*j));
+	j->preflight = preflight;
 	if (zip) {
 		if (!path_exists(zip))
 			return herr_set(e, HOIST_USAGE, "--zip %s: no such file", zip);
@@ -144,7 +190,7 @@ int package_job_start(struct package_job *j, const struct stage *st, const struc
 		fclose(j->answer);
 		j->answer = NULL;
 	}
-	j->rc = build(st, p, j->tmpdir, cache, &j->pi, &j->e);
+	j->rc = build(j, st, p, j->tmpdir, cache, &j->pi, &j->e);
 	j->waited = true;
 	return HOIST_OK;
 }
@@ -170,6 +216,7 @@ int package_job_wait(struct package_job *j, struct herr *e)
 					 "%s", str_of(doc, "message"));
 		else
 			info_from(doc, &j->pi);
+		pf_from(j, json_object_get(doc, "preflight"));
 		json_decref(doc);
 	}
 	if (j->rc)

@@ -14,8 +14,15 @@
 struct provider;
 struct stage;
 
+struct preflight;
+
 struct package_job {
 	struct package_info pi;   /* the package, once package_job_wait succeeded */
+	bool preflight;           /* pre-flight the files while they are compressed */
+	struct preflight *pf;     /* that pre-flight, while it runs (in the builder) */
+	bool pf_done;             /* it ran to an outcome: pf_rc, pf_e (once waited) */
+	int pf_rc;
+	struct herr pf_e;
 	char *tmpdir;             /* where it is built (removed by package_job_done) */
 	int pid;                  /* the child building it; 0 once reaped or never forked */
 	FILE *answer;             /* the child's package_info, as JSON */
@@ -28,13 +35,19 @@ struct package_job {
  * Start the stage's package: `zip` when given (--zip FILE), else a fresh one
  * in a temporary directory, using the package cache when `cache`.  With
  * `beside`, it is built in a child process while the caller goes on (the
- * provider's reads); else here, before returning.  An error here is one
- * that stops everything at once (no temporary directory, --zip missing).
+ * provider's reads); else here, before returning.  With `preflight`, the
+ * pre-flight (core/preflight.c) imports the app from the files while they
+ * are compressed and j->pf_done says it decided (not for --zip).  An error
+ * here is one that stops everything at once (no temporary directory, --zip
+ * missing).
  */
 int package_job_start(struct package_job *j, const struct stage *st, const struct provider *p,
-		      const char *zip, bool cache, bool beside, struct herr *e);
+		      const char *zip, bool cache, bool beside, bool preflight, struct herr *e);
 
-/* The package: HOIST_OK with j->pi filled, or packaging's error (the same on every call). */
+/*
+ * The package: HOIST_OK with j->pi filled, or packaging's error (the same on
+ * every call); the pre-flight's outcome in pf_done, pf_rc, pf_e.
+ */
 int package_job_wait(struct package_job *j, struct herr *e);
 
 /* Stop the child if it still runs, remove the temporary directory, free j->pi. */

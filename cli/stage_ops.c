@@ -91,9 +91,14 @@ static int wait_package(void *ctx, struct herr *e)
 
 	if (rc)
 		return rc;
-	if (!r->checked) {
+	if (!r->checked) {   /* tried beside the compression, else now on the zip (--zip) */
 		r->checked = true;
-		r->rc = r->preflight ? preflight_run(r->st, &r->job.pi, &r->e) : HOIST_OK;
+		if (r->job.pf_done) {
+			r->rc = r->job.pf_rc;
+			r->e = r->job.pf_e;
+		} else {
+			r->rc = r->preflight ? preflight_run(r->st, &r->job.pi, &r->e) : HOIST_OK;
+		}
 	}
 	if (r->rc)
 		*e = r->e;
@@ -109,7 +114,7 @@ int cli_deploy_run(const struct stage *st, const struct provider *p, const char 
 	int rc;
 
 	*url = NULL;
-	rc = package_job_start(&r.job, st, p, zip, cache, p->package_beside, e);
+	rc = package_job_start(&r.job, st, p, zip, cache, p->package_beside, preflight, e);
 	if (!rc && !p->package_beside)
 		rc = wait_package(&r, e);
 	if (!rc) {

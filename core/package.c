@@ -560,6 +560,20 @@ out:
 	return rc;
 }
 
+/* The entries are known: write their manifest and say so (package_opts.listed). */
+static void tell_listed(struct build *b)
+{
+	const struct pkg_list *lists[2] = { &b->files, &b->handler };
+	struct herr e = { 0 };
+	char key[65];
+
+	if (pkg_manifest_write(lists, b->slim ? 2 : 1, b->o->manifest_path, b->o->gen_dir, key,
+			       &e) == HOIST_OK)
+		b->o->listed(b->o->listed_ctx, b->o->manifest_path, key, b->slim);
+	else
+		out_debug("no manifest for the pre-flight: %s", e.msg);
+}
+
 static void build_free(struct build *b)
 {
 	free(b->rules.names);
@@ -614,6 +628,8 @@ int package_build(const struct package_opts *o, struct package_info *info, struc
 		pkg_list_finish(&b.handler);
 	else
 		merge_handler(&b);
+	if (o->listed)
+		tell_listed(&b);
 	rc = write_archives(&b, info, e);
 out:
 	build_free(&b);

@@ -41,6 +41,17 @@ struct package_opts {
 	 * bytes as without it.  False: compress everything, leave the cache alone.
 	 */
 	bool cache;
+	/*
+	 * Called once the entries are known, before anything is compressed
+	 * (NULL: never), with a manifest of them written at manifest_path
+	 * (core/pkg_manifest.c: "name NUL file NUL", generated entries copied
+	 * under gen_dir), a key that changes with any of them, and whether the
+	 * package is slim: the pre-flight imports the app meanwhile.  A
+	 * manifest that cannot be written is logged and listed is not called.
+	 */
+	void (*listed)(void *ctx, const char *manifest, const char key[65], bool slim);
+	void *listed_ctx;
+	const char *manifest_path, *gen_dir;
 };
 
 struct package_info {

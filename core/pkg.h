@@ -12,6 +12,7 @@
  *   pkg_zip.c      the deterministic zip (libzip)
  *   pkg_slim.c     the deterministic .tar.gz of the slim bundle (libarchive)
  *   pkg_cache.c    the package cache: unchanged files copied compressed
+ *   pkg_manifest.c the entries' list for the pre-flight, before compression
  */
 #ifndef HOIST_PKG_H
 #define HOIST_PKG_H
@@ -171,5 +172,14 @@ void pkg_cache_close(struct pkg_cache *c, struct pkg_reuse *reuse);
  */
 void pkg_cache_store(const char *dir, const char *zip, const struct pkg_list *l,
 		     const char hex[65], const long long *crcs);
+
+/* ---- the pre-flight's manifest (pkg_manifest.c) ---- */
+
+/*
+ * Write the entries of `lists` as "name NUL file NUL" at `path` (private),
+ * generated entries copied under `gen_dir`; `key` (hex) names their state.
+ */
+int pkg_manifest_write(const struct pkg_list *const *lists, size_t nlists, const char *path,
+		       const char *gen_dir, char key[65], struct herr *e);
 
 #endif

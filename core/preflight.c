@@ -3,11 +3,15 @@
  * made with --system-site-packages, or a site_packages that misses the app's
  * dependencies, gives a package the cloud fails to import after the upload.
  *
- * templates/preflight/preflight.py runs as `python -I -S -c <it> ZIP TAR|-
- * DIR` with the stage's environment_variables and nothing else: it unpacks
- * the package into DIR and imports hoist_handler and the app as a cold start
- * does, then prints one JSON line.  The Python is the local one closest to
- * the stage's runtime (the `python` setting on local).  What it says:
+ * templates/preflight/preflight.py imports hoist_handler and the app as a
+ * cold start does, with `python -I -S` and the stage's environment_variables
+ * and nothing else, from one of:
+ *   files  the files a package is made of, listed before they are compressed
+ *          (core/pkg_manifest.c): preflight_begin_files starts Python as soon
+ *          as the list is known and preflight_end judges once the zip is made,
+ *          so the import runs beside the compression (and the provider's reads);
+ *   zip    a package that exists (--zip FILE): preflight_run.
+ * It prints one JSON line; what it says:
  *   ok             fine;
  *   missing M      M is not in the package: exit 2, saying where M lives on
  *                  this machine (asked of the virtualenv's python, else this
@@ -18,11 +22,11 @@
  *                  cloud's environment), and the deploy goes on.
  * No Python, another architecture, or no answer in time: skipped, a warning.
  *
- * Cost: Python imports straight from the zip (only native modules are
- * unpacked), and a package that passed once is not tried again: a file in
- * <cache dir>/preflight/ named for the package's SHA-256, the Python, the
- * stage's environment and this check records it (a no-change update or a
- * re-deploy costs nothing).
+ * Cost: compiled code is each file's own __pycache__ entry when current,
+ * else kept in <cache dir>/preflight/pyc (private), and what passed once is
+ * not tried again: a file in <cache dir>/preflight/ named for the files'
+ * key (or the zip's SHA-256), the Python, the stage's environment and this
+ * check records it (a no-change update or a re-deploy costs nothing).
  */
 #include "preflight.h"
 
@@ -46,6 +50,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -147,18 +152,21 @@ static void free_strv(char **v)
 	free(v);
 }
 
-/*
- * Run argv with envp (NULL: this environment), stdout into *out, stderr
- * into *err; *status as waitpid's.  -1 when it could not start or did not
- * end within timeout_ms (then killed); an interrupt is the error in e.
- */
-static int run(char *const argv[], char *const envp[], int64_t timeout_ms, struct sbuf *out,
-	       struct sbuf *err, int *status, struct herr *e)
-{
-	int po[2], pe[2], open_fds = 2, rc = 0;
-	double end = clock_now_s() + (double)timeout_ms / 1000.0;
+/* A child whose stdout and stderr hoist reads, until it ends or time is up. */
+struct proc {
 	pid_t pid;
+	int out, err;   /* pipes' read ends, -1 once closed */
+	double end;     /* clock_now_s() deadline */
+};
 
+/* Start argv with envp (NULL: this environment); -1 when it could not start. */
+static int spawn(struct proc *p, char *const argv[], char *const envp[], int64_t timeout_ms)
+{
+	int po[2], pe[2];
+
+	p->pid = -1;
+	p->out = p->err = -1;
+	p->end = clock_now_s() + (double)timeout_ms / 1000.0;
 	if (pipe2(po, O_CLOEXEC) != 0)
 		return -1;
 	if (pipe2(pe, O_CLOEXEC) != 0) {
@@ -166,10 +174,11 @@ static int run(char *const argv[], char *const envp[], int64_t timeout_ms, struc
 		close(po[1]);
 		return -1;
 	}
-	pid = fork();
-	if (pid == 0) {
+	p->pid = fork();
+	if (p->pid == 0) {
 		int null = open("/dev/null", O_RDONLY);
 
+		prctl(PR_SET_PDEATHSIG, SIGKILL);   /* it ends with the process that waits for it */
 		dup2(null, 0);
 		dup2(po[1], 1);
 		dup2(pe[1], 2);
@@ -178,14 +187,29 @@ static int run(char *const argv[], char *const envp[], int64_t timeout_ms, struc
 	}
 	close(po[1]);
 	close(pe[1]);
-	if (pid < 0) {
+	if (p->pid < 0) {
 		close(po[0]);
 		close(pe[0]);
 		return -1;
 	}
-	while (open_fds) {
-		struct pollfd pf[2] = { { po[0], POLLIN, 0 }, { pe[0], POLLIN, 0 } };
-		int64_t left = (int64_t)((end - clock_now_s()) * 1000.0);
+	p->out = po[0];
+	p->err = pe[0];
+	return 0;
+}
+
+/*
+ * Read p's stdout into *out and stderr into *err until it ends; *status as
+ * waitpid's.  -1 when it did not end in time (then killed); an interrupt is
+ * the error in e.
+ */
+static int collect(struct proc *p, struct sbuf *out, struct sbuf *err, int *status,
+		   struct herr *e)
+{
+	int *fds[2] = { &p->out, &p->err }, rc = 0;
+
+	while (p->out >= 0 || p->err >= 0) {
+		struct pollfd pf[2] = { { p->out, POLLIN, 0 }, { p->err, POLLIN, 0 } };
+		int64_t left = (int64_t)((p->end - clock_now_s()) * 1000.0);
 		char buf[8192];
 		int i;
 
@@ -207,20 +231,32 @@ static int run(char *const argv[], char *const envp[], int64_t timeout_ms, struc
 				sbuf_add(i ? err : out, buf, (size_t)k);
 			} else if (k == 0 || errno != EINTR) {
 				close(pf[i].fd);
-				*(i ? &pe[0] : &po[0]) = -1;
-				open_fds--;
+				*fds[i] = -1;
 			}
 		}
 	}
-	if (po[0] >= 0)
-		close(po[0]);
-	if (pe[0] >= 0)
-		close(pe[0]);
+	for (int i = 0; i < 2; i++)
+		if (*fds[i] >= 0) {
+			close(*fds[i]);
+			*fds[i] = -1;
+		}
 	if (rc)
-		kill(pid, SIGKILL);
-	while (waitpid(pid, status, 0) < 0 && errno == EINTR)
+		kill(p->pid, SIGKILL);
+	while (waitpid(p->pid, status, 0) < 0 && errno == EINTR)
 		;
+	p->pid = -1;
 	return rc;
+}
+
+/* Run argv to its end: spawn + collect. */
+static int run(char *const argv[], char *const envp[], int64_t timeout_ms, struct sbuf *out,
+	       struct sbuf *err, int *status, struct herr *e)
+{
+	struct proc p;
+
+	if (spawn(&p, argv, envp, timeout_ms) != 0)
+		return -1;
+	return collect(&p, out, err, status, e);
 }
 
 /* The last line of s, parsed (new reference), or NULL. */
@@ -353,13 +389,21 @@ static int judge(const struct stage *st, const char *python, json_t *ans, const 
 	return HOIST_OK;
 }
 
+/* What is tried: a zip (and slim bundle) that exists, or the files a package is made of. */
+struct input {
+	const char *mode;      /* "zip" or "files" */
+	const char *src;       /* the zip, or the manifest */
+	const char *extra;     /* zip: the slim bundle or "-"; files: "slim" or "-" */
+	const char *key;       /* zip: its SHA-256; files: the manifest's key ("" none) */
+	const char *key2;      /* zip: the slim bundle's SHA-256 */
+};
+
 /*
- * The name of the record that this package passed with this Python and
- * this environment (allocated), or NULL when the package has no hash (a
- * --zip given).
+ * The name of the record that this input passed with this Python and this
+ * environment (allocated), or NULL when the input has no key.
  */
-static char *passed_record(const struct stage *st, const struct package_info *pkg,
-			   const char *python, const char *script)
+static char *passed_record(const struct stage *st, const struct input *in, const char *python,
+			   const char *script)
 {
 	json_t *env = json_object(), *what;
 	struct stat sb;
@@ -367,7 +411,7 @@ static char *passed_record(const struct stage *st, const struct package_info *pk
 	const char *k;
 	json_t *v;
 
-	if (!pkg->sha256_hex[0] || stat(python, &sb) != 0) {
+	if (!in->key[0] || stat(python, &sb) != 0) {
 		json_decref(env);
 		return NULL;
 	}
@@ -375,8 +419,8 @@ static char *passed_record(const struct stage *st, const struct package_info *pk
 		json_object_set(env, k, v);
 	json_object_foreach(json_object_get(st->settings, "aws_environment_variables"), k, v)
 		json_object_set(env, k, v);
-	what = json_pack("{s:s, s:s, s:s, s:I, s:I, s:o, s:s}", "zip", pkg->sha256_hex,
-			 "tar", pkg->tar_sha256_hex, "python", python, "mtime", (json_int_t)sb.st_mtime,
+	what = json_pack("{s:s, s:s, s:s, s:I, s:I, s:o, s:s}", in->mode, in->key,
+			 "tar", in->key2, "python", python, "mtime", (json_int_t)sb.st_mtime,
 			 "size", (json_int_t)sb.st_size, "env", env, "check", script);
 	key = json_dumps(what, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(what);
@@ -430,22 +474,41 @@ static char *nostart_record(const char *python)
 	return file;
 }
 
-/* One try with `python`: 0 an answer in *ans, 1 it did not start (try the next), -1 skip. */
-static int try_python(const struct stage *st, const struct package_info *pkg, char *python,
-		      const char *script, char **env, const char *pkgdir, json_t **ans,
-		      struct herr *e)
+/* A pre-flight under way (preflight_begin) or already decided. */
+struct preflight {
+	const struct stage *st;
+	struct input in, zip;   /* what is tried; the zip it became (files), once known */
+	char *mode, *src, *extra, *key, *key2;   /* in's strings, owned */
+	char **pythons, **env, *script, *dir, *pkgdir, *pyc;
+	int i;                /* pythons[i] is being tried */
+	struct proc p;        /* its process, p.pid > 0 while it runs */
+	double t0;
+	bool decided;         /* rc and e are the outcome */
+	int rc;
+	struct herr e;
+};
+
+/* Start pythons[f->i] on the input: 0 started, 1 it cannot be (try the next). */
+static int try_start(struct preflight *f)
 {
-	char *cache = path_cache_dir(), *pyc = path_join(cache, "preflight/pyc");
-	char *argv[] = { python, "-I", "-S", "-c", (char *)script, (char *)pkg->zip_path,
-			 (char *)(pkg->tar_path ? pkg->tar_path : "-"), (char *)pkgdir, pyc, NULL };
-	long long limit = settings_int(st->settings, "timeout_seconds", 30);
-	const char *ver = path_base(python);
+	char *argv[] = { f->pythons[f->i], "-I", "-S", "-c", f->script, f->mode, f->src,
+			 f->extra, f->pkgdir, f->pyc, NULL };
+	long long limit = settings_int(f->st->settings, "timeout_seconds", 30);
+
+	path_rmtree(f->pkgdir, NULL);
+	return spawn(&f->p, argv, f->env, (limit > 30 ? limit : 30) * 1000) ? 1 : 0;
+}
+
+/* The running try's answer: 0 in *ans, 1 it did not start (try the next), -1 skip. */
+static int try_finish(struct preflight *f, json_t **ans, struct herr *e)
+{
+	const char *ver = path_base(f->pythons[f->i]);
 	struct sbuf out, err;
 	int status = 0, r;
 
 	sbuf_init(&out);
 	sbuf_init(&err);
-	r = run(argv, env, (limit > 30 ? limit : 30) * 1000, &out, &err, &status, e);
+	r = collect(&f->p, &out, &err, &status, e);
 	*ans = r ? NULL : last_json_line(&out);
 	if (r && e->code)
 		r = -1;                              /* interrupted: e says so */
@@ -459,88 +522,215 @@ static int try_python(const struct stage *st, const struct package_info *pkg, ch
 			 err.len ? ": " : "", err.len ? err.s : "");
 	sbuf_free(&out);
 	sbuf_free(&err);
-	free(pyc);
-	free(cache);
 	return *ans ? 0 : r ? r : -1;
 }
 
-int preflight_run(const struct stage *st, const struct package_info *pkg, struct herr *e)
+/* Go on to the first Python from f->i that is not known not to start, and start it. */
+static void start_next(struct preflight *f)
 {
-	const struct template_file *t = template_find("preflight/preflight.py");
-	const char *arch = settings_str(st->settings, "architecture"), *tmp = getenv("TMPDIR");
-	const char *runtime = settings_str(st->settings, "runtime");
-	char **pythons = pick_pythons(st), *dir = NULL, *pkgdir = NULL, *script = NULL;
-	char **env = NULL;
-	double t0 = clock_now_s();
-	json_t *ans = NULL;
-	int rc = HOIST_OK, r = 1, i;
+	for (; f->pythons[f->i]; f->i++) {
+		char *nostart = nostart_record(f->pythons[f->i]);
+		bool skip = record_exists(nostart) && f->pythons[f->i + 1];
 
-	if (arch && strcmp(arch, host_arch())) {   /* its native code cannot load here */
-		out_warn("pre-flight skipped: the stage runs on %s, this machine is %s", arch,
-			 host_arch());
-		goto out;
+		free(nostart);
+		if (!skip && try_start(f) == 0)
+			return;
 	}
-	dir = xasprintf("%s/hoist-preflight-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(dir)) {
-		out_warn("pre-flight skipped: cannot create a temporary directory");
-		goto out;
-	}
-	intr_temp_add(dir);
-	pkgdir = path_join(dir, "package");
-	script = xmalloc(t->len + 1);
-	memcpy(script, t->data, t->len);
-	script[t->len] = '\0';
-	env = stage_env(st);
-	for (i = 0; pythons[i]; i++) {   /* any Python that passed it before will do */
-		char *record = passed_record(st, pkg, pythons[i], script);
+}
+
+static void decide(struct preflight *f, int rc)
+{
+	f->decided = true;
+	f->rc = rc;
+}
+
+/* Did any of the Pythons pass `in` before?  Then that is the outcome. */
+static bool passed_before(struct preflight *f, const struct input *in)
+{
+	int i;
+
+	for (i = 0; f->pythons[i]; i++) {   /* any Python that passed it before will do */
+		char *record = passed_record(f->st, in, f->pythons[i], f->script);
 		bool hit = record_exists(record);
 
 		free(record);
 		if (hit) {
 			out_step("Pre-flight: this package imported with %s before",
-				 path_base(pythons[i]));
-			goto done;
+				 path_base(f->pythons[i]));
+			decide(f, HOIST_OK);
+			return true;
 		}
 	}
-	for (i = 0; pythons[i] && r == 1; i++) {
-		char *record = passed_record(st, pkg, pythons[i], script);
-		char *nostart = nostart_record(pythons[i]);
+	return false;
+}
 
-		if (record_exists(nostart) && pythons[i + 1]) {   /* did not start before */
-			free(nostart);
-			free(record);
-			continue;
-		}
-		path_rmtree(pkgdir, NULL);
-		r = try_python(st, pkg, pythons[i], script, env, pkgdir, &ans, e);
-		if (!r && json_is_true(json_object_get(ans, "ok")))
+static struct preflight *begin(const struct stage *st, const struct input *in)
+{
+	const struct template_file *t = template_find("preflight/preflight.py");
+	const char *arch = settings_str(st->settings, "architecture"), *tmp = getenv("TMPDIR");
+	struct preflight *f = xcalloc(1, sizeof(*f));
+	char *cache;
+
+	f->st = st;
+	f->t0 = clock_now_s();
+	f->p.pid = -1;
+	f->mode = xstrdup(in->mode);
+	f->src = xstrdup(in->src);
+	f->extra = xstrdup(in->extra);
+	f->key = xstrdup(in->key);
+	f->key2 = xstrdup(in->key2);
+	f->in = (struct input){ f->mode, f->src, f->extra, f->key, f->key2 };
+	f->pythons = pick_pythons(st);
+	if (arch && strcmp(arch, host_arch())) {   /* its native code cannot load here */
+		out_warn("pre-flight skipped: the stage runs on %s, this machine is %s", arch,
+			 host_arch());
+		decide(f, HOIST_OK);
+		return f;
+	}
+	f->script = xmalloc(t->len + 1);
+	memcpy(f->script, t->data, t->len);
+	f->script[t->len] = '\0';
+	if (passed_before(f, &f->in))
+		return f;
+	f->dir = xasprintf("%s/hoist-preflight-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(f->dir)) {
+		out_warn("pre-flight skipped: cannot create a temporary directory");
+		free(f->dir);
+		f->dir = NULL;
+		decide(f, HOIST_OK);
+		return f;
+	}
+	intr_temp_add(f->dir);
+	f->pkgdir = path_join(f->dir, "package");
+	cache = path_cache_dir();
+	f->pyc = path_join(cache, "preflight/pyc");
+	free(cache);
+	path_mkdirs_mode(f->pyc, 0700, NULL);   /* compiled code of the app: private */
+	f->env = stage_env(st);
+	start_next(f);
+	return f;
+}
+
+/* Wait for the tries still to make and judge the answer. */
+static int finish(struct preflight *f, struct herr *e)
+{
+	const char *runtime = settings_str(f->st->settings, "runtime");
+	json_t *ans = NULL;
+	int r = 1;
+
+	while (f->pythons[f->i] && f->p.pid > 0) {
+		char *record = passed_record(f->st, &f->in, f->pythons[f->i], f->script);
+
+		r = try_finish(f, &ans, e);
+		if (!r && json_is_true(json_object_get(ans, "ok"))) {
 			record_make(record);
-		if (r == 1)
-			record_make(nostart);
-		free(nostart);
+			free(record);
+			record = f->zip.key ? passed_record(f->st, &f->zip, f->pythons[f->i],
+							    f->script) : NULL;
+			record_make(record);   /* the zip passed too: a re-saved file is the same */
+		}
 		free(record);
+		if (r != 1)
+			break;
+		record = nostart_record(f->pythons[f->i]);
+		record_make(record);
+		free(record);
+		f->i++;
+		start_next(f);
 	}
 	if (r < 0 && e->code)
-		rc = e->code;
-	else if (r == 1 || !pythons[0])
+		decide(f, e->code);
+	else if (r == 1 || !f->pythons[0])
 		out_warn("pre-flight skipped: no Python 3 here to import the app with (the stage "
 			 "runs %s)", runtime ? runtime : "python3");
 	else if (!r) {
-		const char *ver = path_base(pythons[i - 1]);
+		const char *ver = path_base(f->pythons[f->i]);
 
 		if (runtime && strcmp(runtime, ver))
-			out_info("pre-flight ran %s; the stage runs %s", pythons[i - 1], runtime);
-		rc = judge(st, pythons[i - 1], ans, ver, clock_now_s() - t0, e);
+			out_info("pre-flight ran %s; the stage runs %s", f->pythons[f->i], runtime);
+		decide(f, judge(f->st, f->pythons[f->i], ans, ver, clock_now_s() - f->t0, e));
 	}
-done:
 	json_decref(ans);
-	path_rmtree(dir, NULL);
-	intr_temp_forget(dir);
-out:
-	free_strv(env);
-	free_strv(pythons);
-	free(script);
-	free(pkgdir);
-	free(dir);
+	if (!f->decided)
+		decide(f, HOIST_OK);
+	return f->rc;
+}
+
+/* Stop what still runs and free f. */
+static void release(struct preflight *f)
+{
+	int status;
+
+	if (f->p.pid > 0) {
+		kill(f->p.pid, SIGKILL);
+		if (f->p.out >= 0)
+			close(f->p.out);
+		if (f->p.err >= 0)
+			close(f->p.err);
+		while (waitpid(f->p.pid, &status, 0) < 0 && errno == EINTR)
+			;
+	}
+	if (f->dir) {
+		path_rmtree(f->dir, NULL);
+		intr_temp_forget(f->dir);
+	}
+	free_strv(f->env);
+	free_strv(f->pythons);
+	free(f->script);
+	free(f->pkgdir);
+	free(f->pyc);
+	free(f->dir);
+	free(f->mode);
+	free(f->src);
+	free(f->extra);
+	free(f->key);
+	free(f->key2);
+	free(f);
+}
+
+struct preflight *preflight_begin_files(const struct stage *st, const char *manifest,
+					const char *key, bool slim)
+{
+	struct input in = { "files", manifest, slim ? "slim" : "-", key, "" };
+
+	return begin(st, &in);
+}
+
+int preflight_end(struct preflight *f, const struct package_info *pkg, struct herr *e)
+{
+	int rc;
+
+	if (!f)
+		return HOIST_OK;
+	if (pkg && pkg->sha256_hex[0] && f->script) {   /* the same zip passed before? */
+		f->zip = (struct input){ "zip", pkg->zip_path, "-", pkg->sha256_hex,
+					 pkg->tar_sha256_hex };
+		if (!f->decided)
+			passed_before(f, &f->zip);
+	}
+	rc = f->decided ? f->rc : finish(f, e);
+	release(f);
 	return rc;
+}
+
+char *preflight_gen_dir(void)
+{
+	char *cache = path_cache_dir(), *dir = path_join(cache, "preflight/gen");
+
+	free(cache);
+	return dir;
+}
+
+void preflight_cancel(struct preflight *f)
+{
+	if (f)
+		release(f);
+}
+
+int preflight_run(const struct stage *st, const struct package_info *pkg, struct herr *e)
+{
+	struct input in = { "zip", pkg->zip_path, pkg->tar_path ? pkg->tar_path : "-",
+			     pkg->sha256_hex, pkg->tar_sha256_hex };
+
+	return preflight_end(begin(st, &in), NULL, e);
 }

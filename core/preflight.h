@@ -5,8 +5,11 @@
 #ifndef HOIST_PREFLIGHT_H
 #define HOIST_PREFLIGHT_H
 
+#include <stdbool.h>
+
 struct herr;
 struct package_info;
+struct preflight;
 struct stage;
 
 /*
@@ -19,5 +22,22 @@ struct stage;
  * is having no Python to try with (skipped).
  */
 int preflight_run(const struct stage *st, const struct package_info *pkg, struct herr *e);
+
+/*
+ * The same for a package still being built, from the files it is made of:
+ * `manifest` lists each entry as "name NUL file NUL" (core/package.h
+ * package_opts.listed) and `key` names their state, so a list that passed
+ * before is not tried again.  Python starts here and imports while the
+ * caller compresses; preflight_end, given the package they became, waits
+ * for it and judges (as preflight_run) unless that package passed before
+ * (a file saved again unchanged), preflight_cancel stops it.  Never NULL.
+ */
+struct preflight *preflight_begin_files(const struct stage *st, const char *manifest,
+					const char *key, bool slim);
+int preflight_end(struct preflight *f, const struct package_info *pkg, struct herr *e);
+void preflight_cancel(struct preflight *f);
+
+/* Where the pre-flight keeps generated files' copies (allocated; package_opts.gen_dir). */
+char *preflight_gen_dir(void);
 
 #endif

@@ -1,15 +1,26 @@
 """hoist's pre-flight: import the app from the package alone, as the runtime will.
 
 Not shipped in packages: hoist deploy/update runs it before anything is
-uploaded, as ``python3 -I -S -c <this> ZIP TAR|- DIR PYCACHE`` with the
-stage's environment: modules are imported straight from the zip (their
-compiled code kept in PYCACHE, keyed by the entry's name, CRC and size, so
-an unchanged file is not compiled again next time), native extension
-modules are unpacked into DIR when imported (they cannot load from a zip;
-the wheels' bundled ``*.libs/`` with them), a slim bundle's project is
-unpacked into DIR; then hoist_handler and the app are imported the way a
-cold start does.  -I -S: nothing but the standard library and the package
-is importable, as in the cloud.
+uploaded, with the stage's environment, in one of two ways:
+
+  python3 -I -S -c <this> zip ZIP TAR|- DIR PYCACHE
+      a package that exists (--zip FILE): modules are imported straight from
+      the zip (their compiled code kept in PYCACHE, keyed by the entry's
+      name, CRC and size, so an unchanged file is not compiled again next
+      time); native extension modules are unpacked into DIR when imported
+      (they cannot load from a zip; the wheels' bundled ``*.libs/`` with
+      them); a slim bundle's project is unpacked into DIR;
+  python3 -I -S -c <this> files MANIFEST slim|- DIR PYCACHE
+      a package still being compressed: MANIFEST lists each of its entries
+      as "name NUL file NUL" (the file on disk, or hoist's generated copy),
+      and exactly those are importable, from where they are: compiled code
+      is the file's own __pycache__ entry when that is current (as the
+      runtime's import would take it), else PYCACHE's, keyed by the file's
+      path, size, mtime and inode; extension modules load in place.
+
+Then hoist_handler and the app are imported the way a cold start does.
+-I -S: nothing but the standard library and the package is importable, as
+in the cloud.
 
 One line of JSON on stdout says what happened:
   {"ok": true}
@@ -18,22 +29,19 @@ One line of JSON on stdout says what happened:
   {"error": "...", "traceback": "..."}           (the app raised something else)
 """
 
-import hashlib
-import importlib.abc
 import importlib.machinery
 import importlib.util
 import json
 import marshal
 import os
 import sys
-import traceback
-import zipfile
 
 
-class FromZip(importlib.abc.MetaPathFinder, importlib.abc.InspectLoader):
+class FromZip:
     """Python modules of the zip, their compiled code cached on disk across runs."""
 
     def __init__(self, zip_path, cache):
+        import zipfile
         self.zip_path, self.cache = zip_path, cache
         self.zf = zipfile.ZipFile(zip_path)
         self.infos = {i.filename: i for i in self.zf.infolist()}
@@ -68,34 +76,118 @@ class FromZip(importlib.abc.MetaPathFinder, importlib.abc.InspectLoader):
         with open(path, "rb") as f:
             return f.read()
 
+    def create_module(self, spec):
+        return None
+
+    def exec_module(self, module):
+        exec(self.get_code(module.__name__), module.__dict__)
+
     def get_code(self, fullname):
+        import hashlib
         entry = self._entry(fullname)
         info = self.infos[entry]
         key = hashlib.sha256(("%s\0%08x\0%d\0%s" % (entry, info.CRC, info.file_size,
                                                       sys.implementation.cache_tag))
                              .encode()).hexdigest()
-        cached = os.path.join(self.cache, key[:2], key[2:] + ".pyc")
-        magic = importlib.util.MAGIC_NUMBER
+        return cached_code(self.cache, key, lambda: self.zf.read(entry), "<package>/" + entry)
+
+def cached_code(cache, key, source, filename):
+    """The code of `source` (bytes, read only when needed), compiled once per key."""
+    cached = os.path.join(cache, key[:2], key[2:] + ".pyc")
+    magic = importlib.util.MAGIC_NUMBER
+    try:
+        with open(cached, "rb") as f:
+            data = f.read()
+        if data[:len(magic)] == magic:
+            return marshal.loads(data[len(magic):])
+    except (OSError, ValueError, EOFError):
+        pass
+    code = compile(source(), filename, "exec", dont_inherit=True)
+    try:
+        os.makedirs(os.path.dirname(cached), mode=0o700, exist_ok=True)
+        tmp = "%s.%d" % (cached, os.getpid())
+        with open(tmp, "wb") as f:
+            f.write(magic + marshal.dumps(code))
+        os.replace(tmp, cached)
+    except OSError:
+        pass
+    return code
+
+
+class FileLoader(importlib.machinery.SourceFileLoader):
+    """A package file where it lies; compiled code from its own __pycache__ entry when
+    that is current (as the runtime's import would take it), else from the mirror tree
+    under sys.pycache_prefix (Python's own validation and writing); never writes beside it."""
+
+    mirror = None
+
+    def get_code(self, fullname):
+        path = self.path
+        head, base = os.path.split(path)
+        own = os.path.join(head, "__pycache__", "%s.%s.pyc" % (
+            base.rpartition(".")[0], sys.implementation.cache_tag))
         try:
-            with open(cached, "rb") as f:
+            with open(own, "rb") as f:
                 data = f.read()
-            if data[:len(magic)] == magic:
-                return marshal.loads(data[len(magic):])
+            st = os.stat(path)
+            if (data[:4] == importlib.util.MAGIC_NUMBER and data[4:8] == b"\0\0\0\0" and
+                    int.from_bytes(data[8:12], "little") == int(st.st_mtime) & 0xFFFFFFFF and
+                    int.from_bytes(data[12:16], "little") == st.st_size & 0xFFFFFFFF):
+                return marshal.loads(memoryview(data)[16:])
         except (OSError, ValueError, EOFError):
             pass
-        code = compile(self.zf.read(entry), "<package>/" + entry, "exec", dont_inherit=True)
+        sys.pycache_prefix = self.mirror   # for this file only (the stdlib keeps its own)
         try:
-            os.makedirs(os.path.dirname(cached), mode=0o700, exist_ok=True)
-            tmp = "%s.%d" % (cached, os.getpid())
-            with open(tmp, "wb") as f:
-                f.write(magic + marshal.dumps(code))
-            os.replace(tmp, cached)
-        except OSError:
-            pass
-        return code
+            return super().get_code(fullname)
+        finally:
+            sys.pycache_prefix = None
 
 
-class Natives(importlib.abc.MetaPathFinder):
+class FromFiles:
+    """The package's entries as a manifest lists them, each from its file on disk."""
+
+    def __init__(self, manifest, cache):
+        FileLoader.mirror = os.path.join(cache, "tree")
+        sys.dont_write_bytecode = False
+        with open(manifest, "rb") as f:
+            parts = f.read().split(b"\0")
+        self.files = {os.fsdecode(parts[i]): os.fsdecode(parts[i + 1])
+                      for i in range(0, len(parts) - 1, 2)}
+        self.dirs = set()
+        for name in self.files:
+            d = name.rpartition("/")[0]
+            while d and d not in self.dirs:
+                self.dirs.add(d)
+                d = d.rpartition("/")[0]
+
+    def find_spec(self, fullname, path=None, target=None):
+        rel = fullname.replace(".", "/")
+        init = self.files.get(rel + "/__init__.py")
+        if init:
+            return importlib.util.spec_from_file_location(
+                fullname, init, loader=FileLoader(fullname, init),
+                submodule_search_locations=[os.path.dirname(init)])
+        src = self.files.get(rel + ".py")
+        if src:
+            return importlib.util.spec_from_file_location(fullname, src,
+                                                          loader=FileLoader(fullname, src))
+        for suffix in importlib.machinery.EXTENSION_SUFFIXES:
+            src = self.files.get(rel + suffix)
+            if src:
+                return importlib.util.spec_from_file_location(
+                    fullname, src, loader=importlib.machinery.ExtensionFileLoader(fullname, src))
+        if rel in self.dirs:     # a namespace package
+            spec = importlib.machinery.ModuleSpec(fullname, None, is_package=True)
+            spec.submodule_search_locations = []
+            return spec
+        if "." in fullname:      # below a package of ours: not in the package, not elsewhere
+            top = rel.split("/")[0]
+            if top in self.dirs:
+                raise ModuleNotFoundError("No module named %r" % fullname, name=fullname)
+        return None
+
+
+class Natives:
     """Extension modules of the zip, unpacked into a directory when imported."""
 
     def __init__(self, zip_path, names, into):
@@ -103,6 +195,7 @@ class Natives(importlib.abc.MetaPathFinder):
         self.libs_done = False
 
     def unpack(self, entries):
+        import zipfile
         with zipfile.ZipFile(self.zip_path) as z:
             for entry in entries:
                 z.extract(entry, self.into)
@@ -135,28 +228,40 @@ def in_package(names, module):
     return False
 
 
+def trace():
+    import traceback
+    return traceback.format_exc()
+
+
 def main():
-    zip_path, tar_path, root, pycache = sys.argv[1:5]
+    mode, src, extra, root, pycache = sys.argv[1:6]
     os.makedirs(root, exist_ok=True)
-    from_zip = FromZip(zip_path, pycache)
-    names = set(from_zip.infos)
-    if tar_path != "-":
-        import tarfile
-        with tarfile.open(tar_path, "r:*") as tar:
-            if hasattr(tarfile, "data_filter"):
-                tar.extractall(root, filter="data")
-            else:
-                tar.extractall(root)
-        sys.path.insert(0, root)
-    sys.path.insert(0, zip_path)     # what FromZip does not serve (namespaces, data)
-    sys.meta_path[0:0] = [from_zip, Natives(zip_path, names, root)]
+    if mode == "files":
+        finder = FromFiles(src, pycache)
+        names = set(finder.files)
+        sys.meta_path.insert(0, finder)
+        slim = extra == "slim"
+    else:
+        from_zip = FromZip(src, pycache)
+        names = set(from_zip.infos)
+        slim = extra != "-"
+        if slim:
+            import tarfile
+            with tarfile.open(extra, "r:*") as tar:
+                if hasattr(tarfile, "data_filter"):
+                    tar.extractall(root, filter="data")
+                else:
+                    tar.extractall(root)
+            sys.path.insert(0, root)
+        sys.path.insert(0, src)     # what FromZip does not serve (namespaces, data)
+        sys.meta_path[0:0] = [from_zip, Natives(src, names, root)]
     os.chdir(root)
     out = {"ok": True}
     try:
         import hoist_handler
         import hoist_settings
-        if tar_path != "-":
-            # The runtime downloads and unpacks the slim bundle; here it is unpacked already.
+        if slim:
+            # The runtime downloads and unpacks the slim bundle; here it is at hand already.
             import hoist_slim
             hoist_slim.ensure = lambda *a, **k: root
         if getattr(hoist_settings, "APP_FUNCTION", None) or \
@@ -167,21 +272,20 @@ def main():
     except ImportError as exc:
         name = getattr(exc, "name", None) or ""
         out = {"missing": name, "error": "%s: %s" % (type(exc).__name__, exc),
-               "traceback": traceback.format_exc(),
+               "traceback": trace(),
                "in_package": bool(name) and in_package(names, name)}
     except Exception as exc:
         if type(exc).__name__ != "FunctionNotFound":    # hoist_invoke's: the app is not there
             out = {"error": "%s: %s" % (type(exc).__name__, exc),
-                   "traceback": traceback.format_exc()}
+                   "traceback": trace()}
         else:
             out = {"not_found": str(exc)}
     except BaseException as exc:   # the app's own business: reported, not judged
         out = {"error": "%s: %s" % (type(exc).__name__, exc),
-               "traceback": traceback.format_exc()}
+               "traceback": trace()}
     sys.stdout.flush()
     os.write(1, (json.dumps(out) + "\n").encode("utf-8"))
     os._exit(0)
-
 
 if __name__ == "__main__":
     main()

@@ -44,3 +44,22 @@ def test_the_interpreter_is_used_not_a_shim_and_a_shim_that_fails_is_not_asked_t
     assert r.returncode == 0, r.stderr
     assert "Pre-flight: the app imports from the package alone" in r.stderr
     assert (marks / str(minor + 1)).read_text() == "x\n", "the failed shim was asked again"
+
+
+def test_slim_package_is_tried_from_its_files_before_its_bundle_is_uploaded(
+        run, aws_env, aws_project, fake_aws):
+    """A slim package's project is in the bundle, not the zip: the pre-flight imports
+    from the files of both (as the slim handler's cold start would, bundle unpacked)."""
+    d = aws_project({"keep_warm": False, "slim_handler": True,
+                     "s3_bucket": "hoist-test-artifacts"})
+    r = run(["deploy", "dev"], cwd=d, env=aws_env)
+    assert r.returncode == 0, r.stderr
+    assert "Pre-flight: the app imports from the package alone" in r.stderr
+    (d / "app.py").write_text("import yaml_not_here\n" + (d / "app.py").read_text())
+    n0 = len(fake_requests(fake_aws))
+    r = run(["update", "dev"], cwd=d, env=aws_env)
+    assert r.returncode == 2, r.stderr
+    assert "No module named 'yaml_not_here'" in r.stderr and "nothing was uploaded" in r.stderr
+    ops = {q["operation"] for q in fake_requests(fake_aws)[n0:]}
+    assert not ops & {"PutObject", "UploadPart", "CreateMultipartUpload", "UpdateFunctionCode",
+                      "UpdateFunctionConfiguration"}

@@ -2,6 +2,8 @@
 update import the app from the package alone, the way the runtime will; a
 dependency the package lacks is refused (exit 2) saying where it lives on
 this machine; --no-preflight skips it."""
+import pathlib
+import stat
 import subprocess
 
 FLASK_APP = "from flask import Flask\napp = Flask(__name__)\n"
@@ -71,3 +73,38 @@ def test_native_modules_load_and_a_pass_is_remembered(make_stage, flask_site_pac
     r = s.run("update", s.name)
     assert r.returncode == 0, r.stderr
     assert "Pre-flight: this package imported with python3.11 before" in r.stderr
+
+
+def test_tried_from_its_files_while_compressed_and_nothing_written_beside_them(make_stage,
+                                                                               tmp_path):
+    """The pre-flight imports from the files the package is made of (while they are
+    compressed), exactly those: an excluded module stays unimportable though it is on
+    disk beside its package, and nothing is written into the project or site-packages
+    (compiled code goes to hoist's private cache)."""
+    site = tmp_path / "site"
+    (site / "mylib").mkdir(parents=True)
+    (site / "mylib" / "__init__.py").write_text("NAME = 'mylib'\n")
+    (site / "mylib" / "extra.py").write_text("EXTRA = 1\n")
+    app = ("import mylib\nimport mylib.extra\n"
+           "def app(environ, start_response):\n"
+           "    start_response('200 OK', [])\n    return [mylib.NAME.encode()]\n")
+    s = make_stage(settings={"site_packages": str(site), "exclude": ["extra.py"]},
+                   files={"app.py": app})
+    r = s.run("deploy", s.name)
+    # a submodule of a package that is in the package: a warning; then the gateway's own
+    # import of the package fails as the cloud's would (exit 1)
+    assert "pre-flight: the app raised ModuleNotFoundError: No module named 'mylib.extra'" \
+        in r.stderr
+    assert r.returncode == 1, r.stderr
+    # nothing beside the files: no __pycache__ in the project or site-packages
+    assert not list(site.rglob("__pycache__")) and not list(s.proj.rglob("__pycache__"))
+    cache = pathlib.Path(s.env["HOME"]) / ".cache" / "hoist" / "preflight"
+    assert cache.is_dir() and stat.S_IMODE(cache.stat().st_mode) == 0o700
+    # the module excluded no more: the update's pre-flight passes, and remembers it
+    s.write_settings(exclude=[])
+    r = s.run("deploy", s.name)
+    assert r.returncode == 0, r.stderr
+    assert "Pre-flight: the app imports from the package alone" in r.stderr
+    assert list(cache.glob("pyc/tree/**/mylib/extra.*.pyc"))   # compiled once, privately
+    r = s.run("update", s.name)
+    assert r.returncode == 0 and "Pre-flight: this package imported with" in r.stderr
