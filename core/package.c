@@ -560,15 +560,35 @@ out:
 	return rc;
 }
 
+/*
+ * hoist_settings.py as it would be for a stage of another name: stages whose
+ * settings differ only in their names make the same import, so their
+ * pre-flights share one key (a deploy --all tries the app once).
+ */
+static void settings_key(const struct build *b, const char *slim_url, char hex[65])
+{
+	struct stage other = *b->st;
+	struct herr e = { 0 };
+	char *text = NULL;
+
+	other.name = other.function_name = (char *)"";
+	if (pkg_settings_module(&other, slim_url, &text, &e) == HOIST_OK)
+		digest_sha256_hex(text, strlen(text), hex);
+	else
+		digest_sha256_hex(b->settings_py, strlen(b->settings_py), hex);
+	free(text);
+}
+
 /* The entries are known: write their manifest and say so (package_opts.listed). */
-static void tell_listed(struct build *b)
+static void tell_listed(struct build *b, const char *slim_url)
 {
 	const struct pkg_list *lists[2] = { &b->files, &b->handler };
 	struct herr e = { 0 };
-	char key[65];
+	char key[65], skey[65];
 
-	if (pkg_manifest_write(lists, b->slim ? 2 : 1, b->o->manifest_path, b->o->gen_dir, key,
-			       &e) == HOIST_OK)
+	settings_key(b, slim_url, skey);
+	if (pkg_manifest_write(lists, b->slim ? 2 : 1, b->o->manifest_path, b->o->gen_dir, skey,
+			       key, &e) == HOIST_OK)
 		b->o->listed(b->o->listed_ctx, b->o->manifest_path, key, b->slim);
 	else
 		out_debug("no manifest for the pre-flight: %s", e.msg);
@@ -591,6 +611,7 @@ int package_build(const struct package_opts *o, struct package_info *info, struc
 {
 	struct build b = { .o = o, .st = o->stage };
 	char *slim_at = NULL;
+	const char *slim_url;
 	int rc;
 
 	memset(info, 0, sizeof(*info));
@@ -618,10 +639,9 @@ int package_build(const struct package_opts *o, struct package_info *info, struc
 		goto out;
 	if (b.slim && o->slim_location)
 		rc = o->slim_location(o->stage, &slim_at, e);
+	slim_url = b.slim ? (slim_at ? slim_at : path_base(b.tar_path)) : NULL;
 	if (!rc)
-		rc = add_settings_module(&b, b.slim ? (slim_at ? slim_at : path_base(b.tar_path))
-					 : NULL, e);
-	free(slim_at);
+		rc = add_settings_module(&b, slim_url, e);
 	if (rc)
 		goto out;
 	if (b.slim)
@@ -629,9 +649,10 @@ int package_build(const struct package_opts *o, struct package_info *info, struc
 	else
 		merge_handler(&b);
 	if (o->listed)
-		tell_listed(&b);
+		tell_listed(&b, slim_url);
 	rc = write_archives(&b, info, e);
 out:
+	free(slim_at);
 	build_free(&b);
 	if (rc)
 		package_info_free(info);

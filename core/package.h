@@ -45,8 +45,9 @@ struct package_opts {
 	 * Called once the entries are known, before anything is compressed
 	 * (NULL: never), with a manifest of them written at manifest_path
 	 * (core/pkg_manifest.c: "name NUL file NUL", generated entries copied
-	 * under gen_dir), a key that changes with any of them, and whether the
-	 * package is slim: the pre-flight imports the app meanwhile.  A
+	 * under gen_dir), a key that changes with any of them (but not with
+	 * the stage's name), and whether the package is slim: the pre-flight
+	 * imports the app meanwhile.  A
 	 * manifest that cannot be written is logged and listed is not called.
 	 */
 	void (*listed)(void *ctx, const char *manifest, const char key[65], bool slim);

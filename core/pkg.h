@@ -177,9 +177,11 @@ void pkg_cache_store(const char *dir, const char *zip, const struct pkg_list *l,
 
 /*
  * Write the entries of `lists` as "name NUL file NUL" at `path` (private),
- * generated entries copied under `gen_dir`; `key` (hex) names their state.
+ * generated entries copied under `gen_dir`; `key` (hex) names their state,
+ * hoist_settings.py's part of it `settings_key` (hex; NULL: its content).
  */
 int pkg_manifest_write(const struct pkg_list *const *lists, size_t nlists, const char *path,
-		       const char *gen_dir, char key[65], struct herr *e);
+		       const char *gen_dir, const char *settings_key, char key[65],
+		       struct herr *e);
 
 #endif

@@ -8,8 +8,9 @@
  * hoist_settings.py, ...) a private copy under gen_dir/<its SHA-256>/name,
  * written once per content (so its compiled code is reused too).  The key
  * is the SHA-256 of every entry's name, file, size, mtime, ctime, inode and
- * device (a generated entry's content hash instead): any change to what the
- * package would hold changes it.
+ * device (a generated entry's content hash instead; for hoist_settings.py
+ * the caller's, which leaves the stage's name out): any change to what the
+ * package would hold, but for the stage's name, changes it.
  */
 #include "pkg.h"
 
@@ -48,7 +49,7 @@ static char *generated_copy(const char *gen_dir, const struct pkg_entry *en, cha
 }
 
 int pkg_manifest_write(const struct pkg_list *const *lists, size_t nlists, const char *path,
-		       const char *gen_dir, char key[65], struct herr *e)
+		       const char *gen_dir, const char *settings_key, char key[65], struct herr *e)
 {
 	struct sbuf m, k;
 	size_t i, j;
@@ -75,7 +76,8 @@ int pkg_manifest_write(const struct pkg_list *const *lists, size_t nlists, const
 					    en->stamp.mtime_ns, en->stamp.ctime_ns, en->stamp.ino,
 					    en->stamp.dev, en->mode);
 			} else {
-				sbuf_printf(&k, "generated %s\n", hex);
+				sbuf_printf(&k, "generated %s\n", settings_key &&
+					    !strcmp(en->arc, "hoist_settings.py") ? settings_key : hex);
 			}
 			free(copy);
 		}

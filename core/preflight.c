@@ -50,6 +50,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
@@ -482,6 +483,9 @@ struct preflight {
 	char **pythons, **env, *script, *dir, *pkgdir, *pyc;
 	int i;                /* pythons[i] is being tried */
 	struct proc p;        /* its process, p.pid > 0 while it runs */
+	char *lock;           /* the key's lock file (flock), while lock_fd >= 0 */
+	int lock_fd;
+	bool waiting;         /* another run tries the same files: wait for its record */
 	double t0;
 	bool decided;         /* rc and e are the outcome */
 	int rc;
@@ -564,6 +568,43 @@ static bool passed_before(struct preflight *f, const struct input *in)
 	return false;
 }
 
+/*
+ * One try per key at a time: the stages of a deploy --all whose files
+ * differ only in the stage's name share a key; the first takes the lock and
+ * tries, the others wait for its record.  1 when this run holds it (or no
+ * lock can be had: try anyway), 0 when another run does.
+ */
+static int lock_key(struct preflight *f)
+{
+	char *record = f->pythons[0] ? passed_record(f->st, &f->in, f->pythons[0], f->script)
+				     : NULL;
+
+	if (!record)
+		return 1;
+	f->lock = xasprintf("%s.lock", record);
+	free(record);
+	f->lock_fd = open(f->lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (f->lock_fd < 0)
+		return 1;
+	return flock(f->lock_fd, LOCK_EX | LOCK_NB) == 0 || errno != EWOULDBLOCK;
+}
+
+/* Wait (interruptibly, bounded) until the run trying the same key has ended. */
+static int wait_key(struct preflight *f, struct herr *e)
+{
+	double end = clock_now_s() + (double)settings_int(f->st->settings, "timeout_seconds", 30) +
+		     30.0;
+
+	while (flock(f->lock_fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK) {
+		if (intr_check(e))
+			return e->code;
+		if (clock_now_s() > end)
+			break;
+		poll(NULL, 0, 10);
+	}
+	return HOIST_OK;
+}
+
 static struct preflight *begin(const struct stage *st, const struct input *in)
 {
 	const struct template_file *t = template_find("preflight/preflight.py");
@@ -574,6 +615,7 @@ static struct preflight *begin(const struct stage *st, const struct input *in)
 	f->st = st;
 	f->t0 = clock_now_s();
 	f->p.pid = -1;
+	f->lock_fd = -1;
 	f->mode = xstrdup(in->mode);
 	f->src = xstrdup(in->src);
 	f->extra = xstrdup(in->extra);
@@ -607,7 +649,10 @@ static struct preflight *begin(const struct stage *st, const struct input *in)
 	free(cache);
 	path_mkdirs_mode(f->pyc, 0700, NULL);   /* compiled code of the app: private */
 	f->env = stage_env(st);
-	start_next(f);
+	if (lock_key(f))
+		start_next(f);
+	else
+		f->waiting = true;
 	return f;
 }
 
@@ -618,6 +663,16 @@ static int finish(struct preflight *f, struct herr *e)
 	json_t *ans = NULL;
 	int r = 1;
 
+	if (f->waiting) {   /* another stage tried the same files: its record, else try now */
+		f->waiting = false;
+		if (wait_key(f, e)) {
+			decide(f, e->code);
+			return f->rc;
+		}
+		if (passed_before(f, &f->in))
+			return f->rc;
+		start_next(f);
+	}
 	while (f->pythons[f->i] && f->p.pid > 0) {
 		char *record = passed_record(f->st, &f->in, f->pythons[f->i], f->script);
 
@@ -674,6 +729,12 @@ static void release(struct preflight *f)
 		path_rmtree(f->dir, NULL);
 		intr_temp_forget(f->dir);
 	}
+	if (f->lock_fd >= 0) {
+		if (!f->waiting)
+			unlink(f->lock);   /* a run waiting on it goes on; the next makes another */
+		close(f->lock_fd);
+	}
+	free(f->lock);
 	free_strv(f->env);
 	free_strv(f->pythons);
 	free(f->script);

@@ -63,3 +63,21 @@ def test_slim_package_is_tried_from_its_files_before_its_bundle_is_uploaded(
     ops = {q["operation"] for q in fake_requests(fake_aws)[n0:]}
     assert not ops & {"PutObject", "UploadPart", "CreateMultipartUpload", "UpdateFunctionCode",
                       "UpdateFunctionConfiguration"}
+
+
+def test_all_stages_that_differ_only_in_name_import_once(run, aws_env, aws_project, fake_aws):
+    """deploy --all: stages whose packages differ only in the stage's name make the same
+    import, so one of them tries it and the others take its record; a stage whose
+    environment differs tries its own."""
+    import json
+    d = aws_project({"keep_warm": False})
+    base = json.loads((d / "hoist.json").read_text())["dev"]
+    stages = {"s1": base, "s2": base, "s3": dict(base, environment_variables={"MODE": "x"})}
+    (d / "hoist.json").write_text(json.dumps(stages))
+    r = run(["deploy", "--all"], cwd=d, env=aws_env, timeout=120)
+    assert r.returncode == 0, r.stderr
+    tried = r.stderr.count("Pre-flight: the app imports from the package alone")
+    taken = r.stderr.count("Pre-flight: this package imported with")
+    assert (tried, taken) == (2, 1), r.stderr
+    for s in stages:
+        assert run(["undeploy", s, "-y"], cwd=d, env=aws_env).returncode == 0
