@@ -1,6 +1,7 @@
 /*
  * digest.c — hex, SHA-256, SHA-1, MD5, HMAC-SHA256/SHA1, base64 and RFC 3986
- * percent-encoding for request signers, and a file's SHA-256 (see digest.h).
+ * percent-encoding for request signers, and SHA-256 streamed (a file's, or
+ * bytes as they are written: see digest.h).
  */
 #include "digest.h"
 
@@ -35,40 +36,74 @@ void digest_sha256_hex(const void *data, size_t len, char hex[65])
 	digest_hex(md, 32, hex, false);
 }
 
+struct digest_sha256 {
+	EVP_MD_CTX *ctx;
+};
+
+struct digest_sha256 *digest_sha256_begin(void)
+{
+	struct digest_sha256 *d = xcalloc(1, sizeof(*d));
+
+	d->ctx = EVP_MD_CTX_new();
+	if (!d->ctx || EVP_DigestInit_ex(d->ctx, EVP_sha256(), NULL) != 1) {
+		EVP_MD_CTX_free(d->ctx);
+		free(d);
+		return NULL;
+	}
+	return d;
+}
+
+void digest_sha256_add(struct digest_sha256 *d, const void *data, size_t len)
+{
+	EVP_DigestUpdate(d->ctx, data, len);
+}
+
+void digest_sha256_end(struct digest_sha256 *d, char hex[65], char b64[45])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+
+	if (!d)
+		return;
+	if (hex) {
+		EVP_DigestFinal_ex(d->ctx, md, &mdlen);
+		digest_hex(md, mdlen, hex, false);
+		EVP_EncodeBlock((unsigned char *)b64, md, (int)mdlen);
+	}
+	EVP_MD_CTX_free(d->ctx);
+	free(d);
+}
+
 int digest_sha256_file(const char *path, char hex[65], char b64[45], unsigned long long *size,
 		       struct herr *e)
 {
-	unsigned char buf[65536], md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0, i;
+	unsigned char buf[65536];
 	unsigned long long total = 0;
-	EVP_MD_CTX *ctx = NULL;
+	struct digest_sha256 *d = NULL;
 	int fd, rc = HOIST_OK;
 	ssize_t n;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return herr_set(e, HOIST_FAIL, "cannot read %s: %s", path, strerror(errno));
-	ctx = EVP_MD_CTX_new();
-	if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
+	if (!(d = digest_sha256_begin())) {
 		rc = herr_set(e, HOIST_FAIL, "SHA-256 is not available from OpenSSL");
 		goto out;
 	}
 	while ((n = read(fd, buf, sizeof(buf))) > 0) {
-		EVP_DigestUpdate(ctx, buf, (size_t)n);
+		digest_sha256_add(d, buf, (size_t)n);
 		total += (unsigned long long)n;
 	}
 	if (n < 0) {
 		rc = herr_set(e, HOIST_FAIL, "cannot read %s: %s", path, strerror(errno));
 		goto out;
 	}
-	EVP_DigestFinal_ex(ctx, md, &mdlen);
-	for (i = 0; i < mdlen; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
-	EVP_EncodeBlock((unsigned char *)b64, md, (int)mdlen);
+	digest_sha256_end(d, hex, b64);
+	d = NULL;
 	if (size)
 		*size = total;
 out:
-	EVP_MD_CTX_free(ctx);
+	digest_sha256_end(d, NULL, NULL);
 	close(fd);
 	return rc;
 }

@@ -26,6 +26,17 @@ void digest_sha256_hex(const void *data, size_t len, char hex[65]);
 int digest_sha256_file(const char *path, char hex[65], char b64[45], unsigned long long *size,
 		       struct herr *e);
 
+/*
+ * SHA-256 fed in pieces (bytes as they are written): begin (NULL when
+ * OpenSSL has no SHA-256), add, then end, which frees it and, when `hex`
+ * is not NULL, gives hex[65] and b64[45] as digest_sha256_file does; end
+ * with hex NULL (or d NULL) only frees.
+ */
+struct digest_sha256;
+struct digest_sha256 *digest_sha256_begin(void);
+void digest_sha256_add(struct digest_sha256 *d, const void *data, size_t len);
+void digest_sha256_end(struct digest_sha256 *d, char hex[65], char b64[45]);
+
 /* SHA-1 of data as lower-case hex into hex[41] (COS signatures). */
 void digest_sha1_hex(const void *data, size_t len, char hex[41]);
 

@@ -497,10 +497,8 @@ static int write_zip(struct build *b, const struct pkg_list *zl, const char *pat
 	if (same) {
 		rc = pkg_cache_copy(c, path, e);
 	} else {
-		rc = pkg_write_zip(path, zl, &reuse, crcs, e);
-		if (!rc)
-			rc = digest_sha256_file(path, info->sha256_hex, info->sha256_b64,
-						&info->zip_size, e);
+		rc = pkg_write_zip(path, zl, &reuse, crcs, info->sha256_hex, info->sha256_b64,
+				   &info->zip_size, e);
 	}
 	pkg_cache_close(c, &reuse);
 	if (!rc && dir && !same)

@@ -10,6 +10,7 @@
  *   pkg_elf.c      native-code check (ELF machine, Mach-O, PE)
  *   pkg_settings.c the generated hoist_settings.py
  *   pkg_zip.c      the deterministic zip (libzip)
+ *   pkg_zipout.c   the file it is written to, hashed as it is written
  *   pkg_slim.c     the deterministic .tar.gz of the slim bundle (libarchive)
  *   pkg_cache.c    the package cache: unchanged files copied compressed
  *   pkg_manifest.c the entries' list for the pre-flight, before compression
@@ -137,10 +138,27 @@ struct pkg_reuse {
  * Write l as a deterministic zip at `path` (atomically); entries must be
  * finished.  `reuse` may be NULL; the archive is the same bytes either way.
  * `crcs` (may be NULL; l->n entries): each entry's CRC-32, or -1 where it is
- * only in the archive (a big file libzip compressed itself).
+ * only in the archive (a big file libzip compressed itself).  The archive's
+ * SHA-256 (hex, base64 as digest_sha256_file gives them) and size.
  */
 int pkg_write_zip(const char *path, const struct pkg_list *l, const struct pkg_reuse *reuse,
-		  long long *crcs, struct herr *e);
+		  long long *crcs, char hex[65], char b64[45], unsigned long long *size,
+		  struct herr *e);
+
+/*
+ * The archive file pkg_write_zip writes through (pkg_zipout.c): a new zip at
+ * `path` (temporary file beside it until libzip commits), buffered, its
+ * SHA-256 taken as it is written.  *out is set even when NULL is returned
+ * (free it); pkg_zipout_sha256 is true when the committed archive's digest
+ * is known, false when it must be read from the file.
+ */
+struct zip;
+struct zip_error;
+struct pkg_zipout;
+struct zip *pkg_zipout_open(const char *path, struct pkg_zipout **out, struct zip_error *ze);
+bool pkg_zipout_sha256(struct pkg_zipout *o, char hex[65], char b64[45],
+		       unsigned long long *size);
+void pkg_zipout_free(struct pkg_zipout *o);
 /* Write the on-disk entries of l as a deterministic .tar.gz at `path` (atomically). */
 int pkg_write_tar(const char *path, const struct pkg_list *l, struct herr *e);
 

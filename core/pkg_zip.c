@@ -7,8 +7,9 @@
  * compressed are stored).  Same list, same bytes → same archive.
  *
  * Contents are streamed: libzip pulls each entry in turn inside zip_close(),
- * writing to a temporary file beside `path` that it renames into place at
- * the end, so a failed build leaves any previous archive untouched.  Small
+ * writing through pkg_zipout.c to a temporary file beside `path` that is
+ * renamed into place at the end, so a failed build leaves any previous
+ * archive untouched; the archive's SHA-256 is taken on the way.  Small
  * files are deflated ahead by a thread pool (below) within a fixed memory
  * window; big ones stream through zip_source_file.  Entries the package
  * cache (pkg_cache.c) still has are copied compressed from its zip.  Memory
@@ -16,6 +17,7 @@
  */
 #include "pkg.h"
 
+#include "digest.h"
 #include "err.h"
 #include "interrupt.h"
 #include "log.h"
@@ -466,23 +468,26 @@ static void report_crcs(const struct pool *p, long long *crcs)
 }
 
 int pkg_write_zip(const char *path, const struct pkg_list *l, const struct pkg_reuse *reuse,
-		  long long *crcs, struct herr *e)
+		  long long *crcs, char hex[65], char b64[45], unsigned long long *size,
+		  struct herr *e)
 {
 	struct pool pool;
 	const struct job *bad;
+	struct pkg_zipout *out = NULL;
+	zip_error_t ze;
 	zip_t *za;
-	int err = 0, rc = HOIST_OK;
+	int rc = HOIST_OK;
 	size_t i;
 
-	za = zip_open(path, ZIP_CREATE | ZIP_TRUNCATE, &err);
+	zip_error_init(&ze);
+	za = pkg_zipout_open(path, &out, &ze);
 	if (!za) {
-		zip_error_t ze;
-
-		zip_error_init_with_code(&ze, err);
 		rc = herr_set(e, HOIST_FAIL, "cannot create %s: %s", path, zip_error_strerror(&ze));
 		zip_error_fini(&ze);
+		pkg_zipout_free(out);
 		return rc;
 	}
+	zip_error_fini(&ze);
 	pool_start(&pool, l, reuse);
 	for (i = 0; i < l->n && !rc; i++)
 		rc = add_entry(za, &pool.jobs[i], e);
@@ -506,7 +511,11 @@ int pkg_write_zip(const char *path, const struct pkg_list *l, const struct pkg_r
 	out_progress_end();
 	if (!rc)
 		report_crcs(&pool, crcs);
+	/* hashed while written; else (never libzip's way so far) read back */
+	if (!rc && !pkg_zipout_sha256(out, hex, b64, size))
+		rc = digest_sha256_file(path, hex, b64, size, e);
 out:
 	pool_stop(&pool);
+	pkg_zipout_free(out);
 	return rc;
 }

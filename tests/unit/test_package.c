@@ -8,6 +8,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "../../core/digest.h"
 #include "../../core/err.h"
 #include "../../core/package.h"
 #include "../../core/path.h"
@@ -326,6 +327,95 @@ static void test_sorted_fixed_attributes(void **state)
 	}
 	zip_close(za);
 	package_info_free(&info);
+}
+
+/*
+ * The archive's SHA-256 is taken while it is written (pkg_zipout.c), never
+ * read back: it must be the file's, byte for byte, whatever path each entry
+ * took — many small entries (buffer flushed between them), an entry bigger
+ * than the buffer (read back for the hash), one bigger than the threads'
+ * limit (compressed by libzip, its header rewritten after the buffer moved
+ * on), a stored one — and the archive must read back whole.
+ */
+static void test_sha256_taken_while_written(void **state)
+{
+	struct fixture *f = *state;
+	struct package_info info;
+	struct herr e = { 0 };
+	unsigned long long size = 0;
+	char hex[65], b64[45], name[32];
+	size_t big = 5u << 20, len;
+	unsigned char *noise = xmalloc(big);
+	uint32_t x = 12345;
+	zip_t *za;
+	int err = 0;
+
+	for (size_t i = 0; i < big; i++) {
+		x = x * 1103515245u + 12345u;
+		noise[i] = (unsigned char)(x >> 16);
+	}
+	for (int i = 0; i < 300; i++) {
+		snprintf(name, sizeof(name), "many/m%03d.py", i);
+		write_file(f->proj, name, noise + i * 4096, 4096, 0644);
+	}
+	write_file(f->proj, "mid.bin", noise, 200u << 10, 0644);
+	write_file(f->proj, "image.png", noise + 7, 300u << 10, 0644);
+	write_file(f->proj, "huge.bin", noise, big, 0644);
+	assert_int_equal(build(f, "a.zip", NULL, &info, &e), 0);
+	assert_int_equal(digest_sha256_file(info.zip_path, hex, b64, &size, &e), 0);
+	assert_string_equal(info.sha256_hex, hex);
+	assert_string_equal(info.sha256_b64, b64);
+	assert_int_equal(info.zip_size, size);
+
+	za = zip_open(info.zip_path, ZIP_RDONLY | ZIP_CHECKCONS, &err);
+	assert_non_null(za);
+	for (zip_int64_t i = 0; i < zip_get_num_entries(za, 0); i++) {
+		zip_file_t *zf = zip_fopen_index(za, (zip_uint64_t)i, 0);
+		char buf[65536];
+		zip_int64_t n;
+
+		assert_non_null(zf);
+		len = 0;
+		while ((n = zip_fread(zf, buf, sizeof(buf))) > 0)   /* libzip checks the CRC */
+			len += (size_t)n;
+		assert_int_equal(n, 0);
+		assert_int_equal(zip_fclose(zf), 0);
+		if (strcmp(zip_get_name(za, (zip_uint64_t)i, 0), "huge.bin") == 0)
+			assert_int_equal(len, big);
+	}
+	zip_close(za);
+	package_info_free(&info);
+
+	/* the same paths through the output alone: the digest is known, not read back */
+	{
+		char *path = path_join(f->out, "direct.zip");
+		struct pkg_zipout *o = NULL;
+		unsigned long long streamed = 0;
+		char shex[65], sb64[45];
+		zip_error_t ze;
+		const size_t sizes[] = { 100, 600u << 10, 50u << 10, 3u << 20, 10 };
+
+		zip_error_init(&ze);
+		za = pkg_zipout_open(path, &o, &ze);
+		assert_non_null(za);
+		for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+			zip_source_t *zs = zip_source_buffer(za, noise + i, sizes[i], 0);
+
+			snprintf(name, sizeof(name), "e%zu", i);
+			assert_non_null(zs);
+			assert_true(zip_file_add(za, name, zs, 0) >= 0);
+		}
+		assert_int_equal(zip_close(za), 0);
+		assert_true(pkg_zipout_sha256(o, shex, sb64, &streamed));
+		assert_int_equal(digest_sha256_file(path, hex, b64, &size, &e), 0);
+		assert_string_equal(shex, hex);
+		assert_string_equal(sb64, b64);
+		assert_int_equal(streamed, size);
+		pkg_zipout_free(o);
+		zip_error_fini(&ze);
+		free(path);
+	}
+	free(noise);
 }
 
 /* ---- native code ---- */
@@ -677,6 +767,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_walk_excludes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_deterministic, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sorted_fixed_attributes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sha256_taken_while_written, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_native_check_names_file_and_wheel, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_limits, setup, teardown),
