@@ -42,7 +42,10 @@ struct walk {
 	uid_t uid;                 /* who reads the files (readable()) */
 	gid_t gid, groups[256];
 	int ngroups;               /* -1 until asked */
+	char *dbuf;                /* getdents64 buffer, DBUF bytes (list_dir) */
 };
+
+#define DBUF 32768
 
 void pkg_list_free(struct pkg_list *l)
 {
@@ -94,23 +97,42 @@ static bool has_name(char **names, size_t n, const char *name)
 }
 
 /*
- * The sorted entry names of directory `d` (`abs` names it in messages) into
- * *out (allocated), or an error.
+ * The sorted entry names of the directory open as `fd` into *out
+ * (allocated), read with getdents64 into the walk's buffer: no DIR stream,
+ * so none of the fcntl and fstat calls fdopendir makes for each of the
+ * thousands of directories of a site-packages.
  */
-static int list_dir(DIR *d, const char *abs, char ***out, size_t *nout, struct herr *e)
+static int list_dir(struct walk *w, int fd, const char *abs, char ***out, size_t *nout,
+		    struct herr *e)
 {
-	struct dirent *de;
 	char **v = NULL;
 	size_t n = 0, cap = 0;
+	ssize_t got;
 
-	while ((errno = 0, de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 32;
-			v = xrealloc(v, cap * sizeof(*v));
+	if (!w->dbuf)
+		w->dbuf = xmalloc(DBUF);
+	while ((got = getdents64(fd, w->dbuf, DBUF)) > 0) {
+		for (ssize_t at = 0; at < got;) {
+			const struct dirent64 *de = (const struct dirent64 *)(w->dbuf + at);
+
+			at += de->d_reclen;
+			if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+				continue;
+			if (n == cap) {
+				cap = cap ? cap * 2 : 32;
+				v = xrealloc(v, cap * sizeof(*v));
+			}
+			v[n++] = xstrdup(de->d_name);
 		}
-		v[n++] = xstrdup(de->d_name);
+	}
+	if (got < 0) {
+		int rc = herr_set(e, HOIST_USAGE, "cannot read directory %s: %s; nothing was "
+				  "packaged", abs, strerror(errno));
+
+		while (n)
+			free(v[--n]);
+		free(v);
+		return rc;
 	}
 	if (n)
 		qsort(v, n, sizeof(*v), cmp_name);
@@ -288,22 +310,17 @@ static int walk_one(struct walk *w, int dir, const char *abs, const char *rel, c
 /* The directory open as `fd` (taken), named `abs`, at `rel` in the archive. */
 static int walk_dir(struct walk *w, int fd, const char *abs, const char *rel, struct herr *e)
 {
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
 	char **names = NULL;
 	size_t n = 0, i;
-	int rc, dir;
+	int rc;
 
-	if (!d) {
-		rc = herr_set(e, HOIST_USAGE, "cannot read directory %s: %s; nothing was packaged",
-			      abs, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return rc;
-	}
-	dir = dirfd(d);   /* the entries are looked up relative to it while it is open */
-	rc = list_dir(d, abs, &names, &n, e);
+	if (fd < 0)
+		return herr_set(e, HOIST_USAGE, "cannot read directory %s: %s; nothing was packaged",
+				abs, strerror(errno));
+	/* the entries are looked up relative to fd while it is open */
+	rc = list_dir(w, fd, abs, &names, &n, e);
 	if (rc) {
-		closedir(d);
+		close(fd);
 		return rc;
 	}
 	if (*rel && has_name(names, n, "pyvenv.cfg")) {
@@ -314,13 +331,13 @@ static int walk_dir(struct walk *w, int fd, const char *abs, const char *rel, st
 		char *a = xasprintf("%s/%s", abs, names[i]);
 		char *r = *rel ? xasprintf("%s/%s", rel, names[i]) : xstrdup(names[i]);
 
-		rc = walk_one(w, dir, a, r, names[i], names, n, e);
+		rc = walk_one(w, fd, a, r, names[i], names, n, e);
 		free(a);
 		free(r);
 	}
 out:
 	free_names(names, n);
-	closedir(d);
+	close(fd);
 	return rc;
 }
 
@@ -331,6 +348,7 @@ int pkg_walk(const char *root, const char *prefix, enum pkg_origin origin,
 			  .gid = getegid(), .ngroups = -1 };
 	struct stat st;
 	size_t i;
+	int rc;
 
 	for (i = 0; i < r->nskip && w.nskip < sizeof(w.skip) / sizeof(w.skip[0]); i++) {
 		if (stat(r->skip_dirs[i], &st) == 0) {
@@ -356,7 +374,9 @@ int pkg_walk(const char *root, const char *prefix, enum pkg_origin origin,
 	w.stack[0].dev = st.st_dev;
 	w.stack[0].ino = st.st_ino;
 	w.depth = 1;
-	return walk_dir(&w, open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC), root, "", e);
+	rc = walk_dir(&w, open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC), root, "", e);
+	free(w.dbuf);
+	return rc;
 }
 
 /* ---- sorting and collisions ---- */
