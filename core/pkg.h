@@ -11,6 +11,7 @@
  *   pkg_settings.c the generated hoist_settings.py
  *   pkg_zip.c      the deterministic zip (libzip)
  *   pkg_zipout.c   the file it is written to, hashed as it is written
+ *   pkg_zipin.c    the cached zip, read through one buffer
  *   pkg_slim.c     the deterministic .tar.gz of the slim bundle (libarchive)
  *   pkg_cache.c    the package cache: unchanged files copied compressed
  *   pkg_manifest.c the entries' list for the pre-flight, before compression
@@ -159,6 +160,9 @@ struct zip *pkg_zipout_open(const char *path, struct pkg_zipout **out, struct zi
 bool pkg_zipout_sha256(struct pkg_zipout *o, char hex[65], char b64[45],
 		       unsigned long long *size);
 void pkg_zipout_free(struct pkg_zipout *o);
+
+/* The zip at `path` for reading, through a buffered source (pkg_zipin.c); NULL when it cannot be. */
+struct zip *pkg_zipin_open(const char *path);
 /* Write the on-disk entries of l as a deterministic .tar.gz at `path` (atomically). */
 int pkg_write_tar(const char *path, const struct pkg_list *l, struct herr *e);
 

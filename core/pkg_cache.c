@@ -298,7 +298,6 @@ int pkg_cache_open(const char *dir, const struct pkg_list *l, struct pkg_cache *
 	size_t cap = 0, reused = 0;
 	struct stat ist;
 	FILE *f = fopen(index, "r");
-	int err = 0;
 
 	*out = NULL;
 	*same = false;
@@ -321,7 +320,7 @@ int pkg_cache_open(const char *dir, const struct pkg_list *l, struct pkg_cache *
 		memcpy(b64, c->b64, 45);
 		*size = c->size;
 	} else if (reused) {
-		c->za = zip_open(c->zip, ZIP_RDONLY, &err);
+		c->za = pkg_zipin_open(c->zip);
 		if (!c->za || (unsigned long long)zip_get_num_entries(c->za, 0) != count) {
 			why = "its zip cannot be read";
 			goto out;

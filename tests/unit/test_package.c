@@ -413,6 +413,44 @@ static void test_sha256_taken_while_written(void **state)
 		assert_int_equal(streamed, size);
 		pkg_zipout_free(o);
 		zip_error_fini(&ze);
+
+		/* read back through the cache's buffered source: the same compressed bytes */
+		{
+			int zerr = 0;
+			zip_t *plain = zip_open(path, ZIP_RDONLY, &zerr), *buffered = pkg_zipin_open(path);
+			zip_int64_t n = zip_get_num_entries(plain, 0);
+
+			assert_non_null(buffered);
+			assert_int_equal(zip_get_num_entries(buffered, 0), n);
+			for (zip_int64_t i = n - 1; i >= 0; i--) {   /* backwards: seeks too */
+				zip_file_t *a = zip_fopen_index(plain, (zip_uint64_t)i, ZIP_FL_COMPRESSED);
+				zip_file_t *b = zip_fopen_index(buffered, (zip_uint64_t)i,
+								ZIP_FL_COMPRESSED);
+				char ba[70000], bb[70000];
+				zip_int64_t ra, rb;
+
+				assert_non_null(a);
+				assert_non_null(b);
+				do {
+					ra = zip_fread(a, ba, sizeof(ba));
+					rb = zip_fread(b, bb, sizeof(bb));
+					assert_int_equal(ra, rb);
+					assert_true(ra >= 0);
+					assert_memory_equal(ba, bb, (size_t)ra);
+				} while (ra > 0);
+				zip_fclose(a);
+				zip_fclose(b);
+			}
+			zip_close(plain);
+			zip_close(buffered);
+			write_text(f->out, "not.zip", "PK\x03\x04 but nothing more");
+			free(path);
+			path = path_join(f->out, "not.zip");
+			assert_null(pkg_zipin_open(path));
+			free(path);
+			path = path_join(f->out, "missing.zip");
+			assert_null(pkg_zipin_open(path));
+		}
 		free(path);
 	}
 	free(noise);
