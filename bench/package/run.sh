@@ -7,9 +7,11 @@
 #   7k      the same + botocore + 800 generated modules of the project's own
 #           (~7,000 files: the one-changed-file target's tree)
 # Prints median wall time and peak RSS of each, and the ratios
-# warm/cold, one-change/cold and cold/zip.
+# warm/cold, one-change/cold and cold/zip.  BASE=/path/to/other/hoist also
+# measures that hoist's cold and one-change packages (its own cache) in the
+# same run and prints the ratios this/BASE.
 #
-#   sh bench/package/run.sh [HOIST] [RUNS]
+#   [BASE=HOIST2] sh bench/package/run.sh [HOIST] [RUNS]
 #
 # Targets (issue 14): cold <= 0.5 s on the flask tree; warm <= 10 % of cold;
 # one changed file in the 7,000-file tree <= 15 % of cold; <= 20 MiB peak.
@@ -76,4 +78,14 @@ for t in flask 7k; do
 	echo "ratios: warm/cold $(ratio "$(figure "$WARM" median_s)" "$c")," \
 	     "one-change/cold $(ratio "$(figure "$ONE" median_s)" "$c")," \
 	     "cold/zip $(ratio "$c" "$(figure "$ZIP" median_s)")"
+	if [ -n "${BASE:-}" ]; then
+		BOUT="$WORK/$t/base.zip"
+		XDG_CACHE_HOME="$WORK/cache-base" "$BASE" -q package bench -o "$BOUT" >/dev/null 2>&1
+		BCOLD=$($M "$RUNS" "BASE cold (--no-cache)" -- "$BASE" -q package bench -o "$BOUT" --no-cache)
+		BONE=$($M "$RUNS" "BASE one file changed" -- sh -c \
+			"echo '# edit' >> '$WORK/$t/proj/app.py' && XDG_CACHE_HOME='$WORK/cache-base' exec '$BASE' -q package bench -o '$BOUT'")
+		printf '%s\n%s\n' "$BCOLD" "$BONE"
+		echo "ratios to BASE: cold $(ratio "$c" "$(figure "$BCOLD" median_s)")," \
+		     "one-change $(ratio "$(figure "$ONE" median_s)" "$(figure "$BONE" median_s)")"
+	fi
 done
