@@ -29,12 +29,33 @@ struct aws_ctx {
 	const char *region;        /* points into client.cfg */
 	char *account_id;          /* from function_arn or STS, fetched once (aws_account_id) */
 	char *function_arn;        /* unqualified ARN once known (lambda.c fills it) */
+	/*
+	 * Answers read once per command and remembered while they cannot have
+	 * changed: each is dropped or replaced where hoist itself changes what
+	 * it describes (the generations count hoist's writes, aws_call.h).
+	 */
+	json_t *cfg;               /* the function's configuration seen settled (lambda.c) … */
+	unsigned cfg_gen;          /* … while client.fn_writes is still this */
+	json_t *policy;            /* the function's resource policy statements (frontdoor.c) … */
+	unsigned policy_gen;       /* … while client.policy_writes is still this */
+	bool role_read;            /* GetRole of iam_role_name answered (iam.c): */
+	char *role_arn;            /*   its ARN, NULL when absent */
+	bool role_policy_read;     /* GetRolePolicy answered: */
+	json_t *role_policy;       /*   the inline policy, NULL when absent */
+	char *bucket_ok;           /* the artifacts bucket HeadBucket or CreateBucket found ours */
 };
 
 int aws_ctx_open(struct aws_ctx *x, const struct stage *st, struct herr *e);
 void aws_ctx_close(struct aws_ctx *x);
 /* The account id (cached in x); HOIST_FAIL when STS cannot be reached. */
 int aws_account_id(struct aws_ctx *x, const char **id, struct herr *e);
+/*
+ * The reads a deploy or update needs whatever the package holds, made while
+ * it is being built (ops.c): the account, the execution role and its policy,
+ * the artifacts bucket (`bucket`).  Remembered in x; a failure is left for
+ * the step that needs the answer to report, so nothing is said twice.
+ */
+void aws_prefetch(struct aws_ctx *x, bool bucket);
 
 /*
  * Front door (apigw.c, apigwv2.c, function_url.c): create or converge the

@@ -393,6 +393,31 @@ static bool call_writes(const struct aws_call *call)
 	return true;
 }
 
+/*
+ * A Lambda write is about to be sent (its outcome does not matter: it may
+ * have taken effect): count it for the answers struct aws_ctx remembers.
+ */
+static void count_lambda_write(struct aws_client *c, const char *op)
+{
+	static const char *const policy[] = {
+		"AddPermission", "RemovePermission", "CreateFunction", "DeleteFunction",
+	};
+	static const char *const not_fn[] = {   /* leave configuration and state alone */
+		"AddPermission", "RemovePermission", "TagResource", "UntagResource",
+		"PutFunctionConcurrency", "DeleteFunctionConcurrency",
+	};
+	bool fn = true;
+
+	for (size_t i = 0; i < sizeof(policy) / sizeof(*policy); i++)
+		if (!strcmp(op, policy[i]))
+			c->policy_writes++;
+	for (size_t i = 0; i < sizeof(not_fn) / sizeof(*not_fn); i++)
+		if (!strcmp(op, not_fn[i]))
+			fn = false;
+	if (fn)
+		c->fn_writes++;
+}
+
 int aws_do(struct aws_client *c, const struct aws_call *call, struct aws_result *res,
 	   struct herr *e)
 {
@@ -410,6 +435,8 @@ int aws_do(struct aws_client *c, const struct aws_call *call, struct aws_result 
 	memset(res, 0, sizeof(*res));
 	if (c->stage && call_writes(call) && (rc = stage_before_write(c->stage, e)) != HOIST_OK)
 		return rc;
+	if (s == &aws_lambda && call_writes(call))
+		count_lambda_write(c, call->op);
 	resolve_target(c, call, &t);
 	switch (s->proto) {
 	case AWS_QUERY:

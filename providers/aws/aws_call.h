@@ -58,6 +58,9 @@ struct aws_client {
 	struct cloud_config cfg;
 	struct http_client *http;
 	const struct stage *stage;   /* calls that change something: stage_before_write */
+	unsigned fn_writes;          /* Lambda writes that may change a function's configuration
+					or state (not tags, permissions, concurrency), attempted */
+	unsigned policy_writes;      /* Lambda writes that may change a function's policy */
 };
 
 /* Resolve credentials/region (credentials.h) and open the HTTP client. */

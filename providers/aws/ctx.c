@@ -1,9 +1,11 @@
 /*
  * ctx.c — the per-command AWS context (aws.h): one signed client for the
  * stage, and the account id: from the function's ARN once GetFunction has
- * given it, else from STS GetCallerIdentity, fetched at most once per command.
+ * given it, else from STS GetCallerIdentity, fetched at most once per
+ * process for the same access key (the stage lock's own context asks too);
+ * and the reads a deploy or update makes while its package is being built.
  */
-#include "aws.h"
+#include "deploy.h"
 
 #include "../../core/err.h"
 #include "../../core/stage.h"
@@ -31,6 +33,11 @@ void aws_ctx_close(struct aws_ctx *x)
 	aws_client_close(&x->client);
 	free(x->account_id);
 	free(x->function_arn);
+	json_decref(x->cfg);
+	json_decref(x->policy);
+	free(x->role_arn);
+	json_decref(x->role_policy);
+	free(x->bucket_ok);
 	memset(x, 0, sizeof(*x));
 }
 
@@ -46,15 +53,31 @@ static char *arn_account(const char *arn)
 	return xasprintf("%.*s", (int)(strchr(p, ':') - p), p);
 }
 
+/* The account of an access key, once known in this process (an account never changes keys). */
+static char known_key[129], known_account[64];
+
+static void account_known(const struct aws_ctx *x)
+{
+	const char *key = x->client.cfg.creds.id;
+
+	if (key && strlen(key) < sizeof(known_key) && strlen(x->account_id) < sizeof(known_account)) {
+		strcpy(known_key, key);
+		strcpy(known_account, x->account_id);
+	}
+}
+
 int aws_account_id(struct aws_ctx *x, const char **id, struct herr *e)
 {
 	struct aws_call c = { .svc = &aws_sts, .op = "GetCallerIdentity" };
+	const char *key = x->client.cfg.creds.id;
 	struct aws_result r;
 	const char *acct;
 	int rc;
 
-	if (!x->account_id && x->function_arn)
-		x->account_id = arn_account(x->function_arn);
+	if (!x->account_id && x->function_arn && (x->account_id = arn_account(x->function_arn)))
+		account_known(x);
+	if (!x->account_id && key && known_key[0] && !strcmp(key, known_key))
+		x->account_id = xstrdup(known_account);
 	if (x->account_id) {
 		*id = x->account_id;
 		return HOIST_OK;
@@ -73,8 +96,25 @@ int aws_account_id(struct aws_ctx *x, const char **id, struct herr *e)
 		goto out;
 	}
 	x->account_id = xstrdup(acct);
+	account_known(x);
 	*id = x->account_id;
 out:
 	aws_result_free(&r);
 	return rc;
+}
+
+void aws_prefetch(struct aws_ctx *x, bool bucket)
+{
+	struct herr e2 = { 0 };
+	const char *acct;
+	char *name = NULL;
+	bool exists;
+
+	if (aws_account_id(x, &acct, &e2) == HOIST_OK && bucket &&
+	    s3_bucket_name(x, &name, &e2) == HOIST_OK)
+		s3_bucket_exists(x, name, &exists, &e2);
+	herr_clear(&e2);
+	iam_role_read(x, &e2);
+	herr_clear(&e2);
+	free(name);
 }

@@ -31,6 +31,10 @@ json_t *iam_policy(struct aws_ctx *x, const char *account, bool slim);
  * *created says it was just created (IAM propagation still under way).
  */
 int iam_role_ensure(struct aws_ctx *x, bool slim, char **arn, bool *created, struct herr *e);
+/* Is the inline policy of the role hoist manages what iam_role_ensure would put (the no-change update)? */
+int iam_policy_matches(struct aws_ctx *x, bool slim, bool *same, struct herr *e);
+/* Read the role hoist manages and its inline policy into x (aws_prefetch). */
+int iam_role_read(struct aws_ctx *x, struct herr *e);
 /* Will iam_role_ensure create the role (hoist manages it and it does not exist yet)? */
 int iam_role_missing(struct aws_ctx *x, bool *missing, struct herr *e);
 /* Does the role hoist manages exist as `arn` (the no-change update)?  role_arn: yes, unread. */

@@ -54,6 +54,7 @@
  * (the hoist-s3-/hoist-sns- statements' SourceArn) and its mappings.
  */
 #include "ev_common.h"
+#include "frontdoor.h"
 
 #include "../provider.h"
 #include "../../core/err.h"
@@ -434,33 +435,6 @@ static int delete_rule(struct aws_ctx *x, const char *name, struct herr *e)
 
 /* ---- Lambda permissions -------------------------------------------------- */
 
-/* The function's policy statements (new array; empty when there is no policy). */
-static int policy_statements(struct aws_ctx *x, json_t **stmts, struct herr *e)
-{
-	char *fn = aws_path_escape(x->st->function_name);
-	char *path = xasprintf("/2015-03-31/functions/%s/policy", fn);
-	json_t *out = NULL, *pol;
-	int rc;
-
-	*stmts = NULL;
-	rc = ev_rest(x, &aws_lambda, "GetPolicy", "GET", path, NULL, NULL, &out,
-		     "ResourceNotFoundException", e);
-	free(path);
-	free(fn);
-	if (rc)
-		return rc;
-	pol = out ? json_loads(json_string_value(json_object_get(out, "Policy")) ?: "{}", 0, NULL)
-		  : NULL;
-	*stmts = json_incref(json_object_get(pol, "Statement"));
-	if (!json_is_array(*stmts)) {
-		json_decref(*stmts);
-		*stmts = json_array();
-	}
-	json_decref(pol);
-	json_decref(out);
-	return HOIST_OK;
-}
-
 static const char *stmt_source(json_t *s)
 {
 	json_t *c = json_object_get(s, "Condition"), *k;
@@ -833,7 +807,7 @@ static int sources_converge(struct aws_ctx *x, json_t *want, const char *fn_arn,
 	size_t i;
 	int rc;
 
-	if ((rc = policy_statements(x, &stmts, e)) || (rc = esm_list(x, &maps, e)))
+	if ((rc = fd_policy(x, NULL, &stmts, e)) || (rc = esm_list(x, &maps, e)))
 		goto out;
 	/* group wanted S3 sources by bucket, SNS by topic; mappings directly */
 	json_array_foreach(want, i, w) {
@@ -991,7 +965,7 @@ static int rules_converge(struct aws_ctx *x, const struct rules *want, const cha
 	}
 	if (rc)
 		goto out;
-	if ((rc = policy_statements(x, &stmts, e)))
+	if ((rc = fd_policy(x, NULL, &stmts, e)))
 		goto out;
 	if ((rc = drop_zappa_permissions(x, stmts, have, want, e)))
 		goto out;

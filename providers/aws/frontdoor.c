@@ -168,11 +168,17 @@ static char *policy_path(const struct aws_ctx *x, const char *function, const ch
 
 int fd_policy(struct aws_ctx *x, const char *function, json_t **stmts, struct herr *e)
 {
-	char *path = policy_path(x, function, NULL);
+	bool own = !function || !strcmp(function, x->st->function_name);
+	char *path;
 	json_t *out = NULL, *doc;
 	int rc;
 
 	*stmts = NULL;
+	if (own && x->policy && x->policy_gen == x->client.policy_writes) {
+		*stmts = json_deep_copy(x->policy);   /* no permission changed by hoist since */
+		return HOIST_OK;
+	}
+	path = policy_path(x, function, NULL);
 	rc = fd_do(x, &aws_lambda, "GetPolicy", "GET", path, NULL, NULL,
 		   "ResourceNotFoundException", &out, e);
 	free(path);
@@ -186,6 +192,11 @@ int fd_policy(struct aws_ctx *x, const char *function, json_t **stmts, struct he
 	}
 	json_decref(doc);
 	json_decref(out);
+	if (own) {
+		json_decref(x->policy);
+		x->policy = json_deep_copy(*stmts);
+		x->policy_gen = x->client.policy_writes;
+	}
 	return HOIST_OK;
 }
 

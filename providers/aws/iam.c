@@ -144,16 +144,37 @@ static const json_t *result_of(const struct aws_result *r, const char *op)
 	return v;
 }
 
-/* GetRole: *arn (allocated) or NULL when the role does not exist. */
+/* What hoist now knows the role (`arn`, NULL: absent) and its inline policy (`doc`) to be. */
+static void role_known(struct aws_ctx *x, const char *arn)
+{
+	free(x->role_arn);
+	x->role_arn = arn ? xstrdup(arn) : NULL;
+	x->role_read = true;
+}
+
+static void role_policy_known(struct aws_ctx *x, bool known, const json_t *doc)
+{
+	json_decref(x->role_policy);
+	x->role_policy = known && doc ? json_deep_copy(doc) : NULL;
+	x->role_policy_read = known;
+}
+
+/* GetRole (once per command: x remembers it): *arn (allocated) or NULL when absent. */
 static int get_role(struct aws_ctx *x, const char *name, char **arn, struct herr *e)
 {
 	struct aws_result r;
-	int rc = iam_call(x, "GetRole", json_pack("{s:s}", "RoleName", name), &r, e);
+	int rc;
 
 	*arn = NULL;
+	if (x->role_read) {
+		*arn = x->role_arn ? xstrdup(x->role_arn) : NULL;
+		return HOIST_OK;
+	}
+	rc = iam_call(x, "GetRole", json_pack("{s:s}", "RoleName", name), &r, e);
 	if (rc && aws_error_is(&r, "NoSuchEntity")) {
 		herr_clear(e);
 		rc = HOIST_OK;
+		role_known(x, NULL);
 	} else if (!rc) {
 		const char *a = json_string_value(json_object_get(
 			json_object_get(result_of(&r, "GetRole"), "Role"), "Arn"));
@@ -161,6 +182,8 @@ static int get_role(struct aws_ctx *x, const char *name, char **arn, struct herr
 		*arn = a ? xstrdup(a) : NULL;
 		if (!a)
 			rc = herr_set(e, HOIST_FAIL, "IAM GetRole %s: no Arn in the answer", name);
+		else
+			role_known(x, a);
 	}
 	aws_result_free(&r);
 	return rc;
@@ -174,14 +197,19 @@ static char *policy_text(json_t *doc)
 	return s;
 }
 
-/* The inline policy as stored (URL-decoded JSON text), or NULL. */
+/* The inline policy as stored (URL-decoded JSON text), or NULL; once per command. */
 static int get_policy(struct aws_ctx *x, const char *role, json_t **doc, struct herr *e)
 {
 	struct aws_result r;
-	int rc = iam_call(x, "GetRolePolicy", json_pack("{s:s, s:s}", "RoleName", role,
-							"PolicyName", POLICY_NAME), &r, e);
+	int rc;
 
 	*doc = NULL;
+	if (x->role_policy_read) {
+		*doc = x->role_policy ? json_deep_copy(x->role_policy) : NULL;
+		return HOIST_OK;
+	}
+	rc = iam_call(x, "GetRolePolicy", json_pack("{s:s, s:s}", "RoleName", role,
+						    "PolicyName", POLICY_NAME), &r, e);
 	if (rc && aws_error_is(&r, "NoSuchEntity")) {
 		herr_clear(e);
 		rc = HOIST_OK;
@@ -210,6 +238,8 @@ static int get_policy(struct aws_ctx *x, const char *role, json_t **doc, struct 
 		}
 		free(dec);
 	}
+	if (!rc)
+		role_policy_known(x, true, *doc);
 	aws_result_free(&r);
 	return rc;
 }
@@ -233,10 +263,14 @@ static int put_policy_if_changed(struct aws_ctx *x, const char *role, bool slim,
 	}
 	json_decref(have);
 	out_step("Setting the permissions of role %s", role);
-	text = policy_text(want);
+	role_policy_known(x, false, NULL);   /* whatever becomes of the write */
+	text = policy_text(json_incref(want));
 	rc = iam_call(x, "PutRolePolicy", json_pack("{s:s, s:s, s:s}", "RoleName", role,
 						    "PolicyName", POLICY_NAME, "PolicyDocument", text),
 		      &r, e);
+	if (!rc)
+		role_policy_known(x, true, want);
+	json_decref(want);
 	free(text);
 	aws_result_free(&r);
 	return rc;
@@ -249,6 +283,8 @@ static int create_role(struct aws_ctx *x, const char *name, char **arn, struct h
 	int rc;
 
 	out_step("Creating IAM role %s", name);
+	x->role_read = false;   /* whatever becomes of the write */
+	role_policy_known(x, false, NULL);
 	rc = iam_call(x, "CreateRole", json_pack("{s:s, s:s, s:s, s:s, s:s}", "RoleName", name,
 						 "AssumeRolePolicyDocument", trust,
 						 "Description", "Lambda execution role (hoist)",
@@ -265,6 +301,8 @@ static int create_role(struct aws_ctx *x, const char *name, char **arn, struct h
 			json_object_get(result_of(&r, "CreateRole"), "Role"), "Arn"));
 
 		*arn = xstrdup(a ? a : "");
+		role_known(x, *arn);
+		role_policy_known(x, true, NULL);   /* a new role has no inline policy */
 	}
 	aws_result_free(&r);
 	return rc;
@@ -301,6 +339,47 @@ int iam_role_ensure(struct aws_ctx *x, bool slim, char **arn, bool *created, str
 		free(*arn);
 		*arn = NULL;
 	}
+	return rc;
+}
+
+int iam_role_read(struct aws_ctx *x, struct herr *e)
+{
+	char *name, *arn = NULL;
+	json_t *doc = NULL;
+	int rc;
+
+	if (settings_str(x->st->settings, "role_arn"))
+		return HOIST_OK;   /* given: never read */
+	name = iam_role_name(x);
+	rc = get_role(x, name, &arn, e);
+	if (!rc && arn && settings_bool(x->st->settings, "manage_roles", true))
+		rc = get_policy(x, name, &doc, e);
+	json_decref(doc);
+	free(arn);
+	free(name);
+	return rc;
+}
+
+int iam_policy_matches(struct aws_ctx *x, bool slim, bool *same, struct herr *e)
+{
+	const char *account;
+	json_t *want, *have = NULL;
+	char *name;
+	int rc;
+
+	*same = true;
+	if (settings_str(x->st->settings, "role_arn") ||
+	    !settings_bool(x->st->settings, "manage_roles", true))
+		return HOIST_OK;   /* not hoist's to converge */
+	if ((rc = aws_account_id(x, &account, e)) != HOIST_OK)
+		return rc;
+	name = iam_role_name(x);
+	want = iam_policy(x, account, slim);
+	rc = get_policy(x, name, &have, e);
+	*same = !rc && json_equal(want, have);
+	json_decref(have);
+	json_decref(want);
+	free(name);
 	return rc;
 }
 
@@ -379,6 +458,8 @@ int iam_role_remove(struct aws_ctx *x, struct herr *e)
 		names = xml_list(json_object_get(result_of(&r, "ListRolePolicies"), "PolicyNames"),
 				 "member");
 	aws_result_free(&r);
+	x->role_read = false;   /* about to change */
+	role_policy_known(x, false, NULL);
 	json_array_foreach(names, i, n) {
 		if (rc)
 			break;

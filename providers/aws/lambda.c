@@ -47,6 +47,28 @@ static void remember_arn(struct aws_ctx *x, const json_t *cfg)
 		x->function_arn = xstrdup(arn);
 }
 
+static const char *jstr(const json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k));
+}
+
+/* Neither Pending nor InProgress, nor failed: a write may follow without waiting. */
+static bool settled(const json_t *cfg)
+{
+	const char *state = jstr(cfg, "State"), *upd = jstr(cfg, "LastUpdateStatus");
+
+	return (!state || (strcmp(state, "Pending") && strcmp(state, "Failed"))) &&
+	       (!upd || (strcmp(upd, "InProgress") && strcmp(upd, "Failed")));
+}
+
+/* The configuration just read, settled: lambda_wait answers with it until hoist changes the function. */
+static void cfg_seen(struct aws_ctx *x, const json_t *cfg)
+{
+	json_decref(x->cfg);
+	x->cfg = json_is_object(cfg) && settled(cfg) ? json_deep_copy(cfg) : NULL;
+	x->cfg_gen = x->client.fn_writes;
+}
+
 int lambda_get(struct aws_ctx *x, const char *qualifier, json_t **fn, struct herr *e)
 {
 	struct sbuf q;
@@ -67,8 +89,10 @@ int lambda_get(struct aws_ctx *x, const char *qualifier, json_t **fn, struct her
 		rc = HOIST_OK;
 	} else if (!rc) {
 		*fn = json_incref(r.data);
-		if (!qualifier)
+		if (!qualifier) {
 			remember_arn(x, json_object_get(r.data, "Configuration"));
+			cfg_seen(x, json_object_get(r.data, "Configuration"));
+		}
 	}
 	aws_result_free(&r);
 	sbuf_free(&q);
@@ -90,17 +114,17 @@ static int get_config(struct aws_ctx *x, json_t **cfg, struct herr *e)
 	return rc;
 }
 
-static const char *jstr(const json_t *o, const char *k)
-{
-	return json_string_value(json_object_get(o, k));
-}
-
 int lambda_wait(struct aws_ctx *x, json_t **out, struct herr *e)
 {
 	time_t deadline = time(NULL) + WAIT_LIMIT_S;
 	json_t *cfg = NULL;
 	int rc, n = 0;
 
+	if (x->cfg && x->cfg_gen == x->client.fn_writes) {   /* settled, unchanged by hoist since */
+		if (out)
+			*out = json_deep_copy(x->cfg);
+		return HOIST_OK;
+	}
 	for (;;) {
 		const char *state, *upd;
 
@@ -136,8 +160,10 @@ int lambda_wait(struct aws_ctx *x, json_t **out, struct herr *e)
 				 x->st->function_name, state ?: "-", upd ?: "-");
 		clock_poll_sleep(n++);
 	}
-	if (!rc)
+	if (!rc) {
 		remember_arn(x, cfg);
+		cfg_seen(x, cfg);
+	}
 	if (out && !rc)
 		*out = cfg;
 	else

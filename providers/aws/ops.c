@@ -742,7 +742,8 @@ static bool function_matches(const struct aws_ctx *x, const struct art *a, bool 
  * the function still there — its role, its permissions, the front door,
  * the rules and event sources — proven with reads only (GetRole, GetPolicy,
  * one per front door, ListRuleNamesByTarget, ListEventSourceMappings when
- * there are mappings).  Asked while the package is still being built, of a
+ * there are mappings; the role's inline policy, read by aws_prefetch, is
+ * compared once the package says whether it is slim).  Asked while the package is still being built, of a
  * function that carries a digest; function_matches decides once it is
  * there.  *url: the live URL when present.
  */
@@ -1028,6 +1029,8 @@ int aws_deploy(const struct stage *st, const struct deploy_args *a, char **url, 
 	rc = remote_env_s3_check(&x, e);
 	if (!rc)
 		rc = lambda_get(&x, NULL, &fn, e);
+	if (!rc && !jstr(json_object_get(fn, "Tags"), DIGEST_TAG))   /* else: deployed already */
+		aws_prefetch(&x, !fn);
 	if (!rc)
 		rc = deploy_package(a, e);
 	if (!rc)
@@ -1115,12 +1118,16 @@ int aws_update(const struct stage *st, const struct deploy_args *a, char **url, 
 	if (!rc)
 		rc = stage_present(&x, fn, url, &present, e);
 	if (!rc)
+		aws_prefetch(&x, false);
+	if (!rc)
 		rc = deploy_package(a, e);
 	if (!rc)
 		rc = art_from(a->pkg, &art, e);
 	if (!rc) {
 		digest = stage_digest(&x, &art);
 		same = present && function_matches(&x, &art, a->no_upload, fn, digest);
+		if (same)   /* its permissions too: read while the package was built */
+			rc = iam_policy_matches(&x, art.slim, &same, e);
 		if (!same && present)
 			out_info("the stage differs from its last deploy: converging everything");
 		if (!same) {

@@ -77,6 +77,13 @@ static int foreign_bucket(struct aws_ctx *x, const char *bucket, const char *why
 			 x->st->settings_path);
 }
 
+/* HeadBucket or CreateBucket found the bucket ours: not asked again in this command. */
+static void bucket_ours(struct aws_ctx *x, const char *bucket)
+{
+	free(x->bucket_ok);
+	x->bucket_ok = xstrdup(bucket);
+}
+
 int s3_bucket_exists(struct aws_ctx *x, const char *bucket, bool *exists, struct herr *e)
 {
 	struct aws_call c = { .svc = &aws_s3, .op = "HeadBucket", .method = "HEAD",
@@ -85,6 +92,8 @@ int s3_bucket_exists(struct aws_ctx *x, const char *bucket, bool *exists, struct
 	int rc = aws_do(&x->client, &c, &r, e);
 
 	*exists = !rc;
+	if (!rc)
+		bucket_ours(x, bucket);
 	if (rc && (r.status == 404 || r.status == 403 || r.status == 301)) {
 		herr_clear(e);
 		rc = HOIST_OK;
@@ -99,8 +108,11 @@ int s3_bucket_ensure(struct aws_ctx *x, const char *bucket, struct herr *e)
 			      .bucket = bucket };
 	struct aws_result r;
 	char *body = NULL;
-	int rc = aws_do(&x->client, &c, &r, e);
+	int rc;
 
+	if (x->bucket_ok && !strcmp(x->bucket_ok, bucket))
+		return HOIST_OK;
+	rc = aws_do(&x->client, &c, &r, e);
 	/*
 	 * Missing: creating it is a write, so the stage lock comes first — and
 	 * its marker, stored in this bucket, may have just created it.
@@ -113,6 +125,8 @@ int s3_bucket_ensure(struct aws_ctx *x, const char *bucket, struct herr *e)
 		rc = aws_do(&x->client, &c, &r, e);
 	}
 	if (!rc || r.status != 404) {
+		if (!rc)
+			bucket_ours(x, bucket);
 		if (rc && r.status == 403)
 			rc = foreign_bucket(x, bucket, "belongs to another AWS account or denies "
 					    "this one access (HeadBucket: 403 Forbidden)", e);
@@ -137,7 +151,10 @@ int s3_bucket_ensure(struct aws_ctx *x, const char *bucket, struct herr *e)
 	if (rc && aws_error_is(&r, "BucketAlreadyOwnedByYou")) {
 		herr_clear(e);
 		rc = HOIST_OK;
-	} else if (rc && aws_error_is(&r, "BucketAlreadyExists")) {
+	}
+	if (!rc)
+		bucket_ours(x, bucket);
+	else if (rc && aws_error_is(&r, "BucketAlreadyExists")) {
 		rc = foreign_bucket(x, bucket, "already exists in another AWS account "
 				    "(CreateBucket: BucketAlreadyExists)", e);
 	}

@@ -9,8 +9,10 @@ def test_missing_dependency_refused_before_any_upload(run, aws_env, aws_project,
     r = run(["deploy", "dev"], cwd=d, env=aws_env)
     assert r.returncode == 2, r.stderr
     assert "No module named 'flask'" in r.stderr and "nothing was uploaded" in r.stderr
-    # only the read that says whether the stage is deployed; no upload, nothing created
-    assert {q["operation"] for q in fake_requests(fake_aws)} <= {"GetFunction"}
+    # reads only (whether the stage is deployed, what the deploy reads while the
+    # package is built: account, role, bucket); no upload, nothing created
+    ops = {q["operation"] for q in fake_requests(fake_aws)}
+    assert "GetFunction" in ops and all(o.startswith(("Get", "Head")) for o in ops), ops
     assert not state(fake_aws).get("lambda") and not state(fake_aws).get("s3")
 
 

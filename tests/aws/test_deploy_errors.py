@@ -44,8 +44,10 @@ def test_package_over_the_unzipped_limit(run, aws_env, aws_project, fake_aws):
     assert r.returncode == 2, r.stderr
     assert "unzipped" in r.stderr and "huge.bin" not in r.stdout
     ops = {(q["service"], q["operation"]) for q in fake_requests(fake_aws)}
-    # reads only: whether the stage is deployed is asked before packaging (item 22)
-    assert ops <= {("sts", "GetCallerIdentity"), ("lambda", "GetFunction")}
+    # reads only: whether the stage is deployed is asked before packaging (item 22),
+    # the account, role and bucket while it is built
+    assert ops <= {("sts", "GetCallerIdentity"), ("lambda", "GetFunction"), ("iam", "GetRole"),
+                   ("s3", "HeadBucket")}, ops
     assert not state(fake_aws).get("lambda")
 
 

@@ -1,14 +1,15 @@
 """The no-change update on AWS: when the package, the configuration, the
 tags and the stage digest (hoist:digest, recorded once everything has
 converged) all match, hoist only proves that what the last converge made is
-still there — five reads, no write, nothing uploaded — and a stage that
-drifted (a rule deleted by hand, the REST API deleted) or a changed setting
-gets the full converge again."""
+still there — six reads, no write, nothing uploaded — and a stage that
+drifted (a rule deleted by hand, the REST API deleted, the role's policy
+edited) or a changed setting gets the full converge again."""
 from aws_helpers import fake_requests, state
 
 FN = "hoistapp-dev"
 NO_CHANGE = [("lambda", "GetFunction"), ("iam", "GetRole"), ("lambda", "GetPolicy"),
-             ("apigateway", "GetStage"), ("events", "ListRuleNamesByTarget")]
+             ("apigateway", "GetStage"), ("events", "ListRuleNamesByTarget"),
+             ("iam", "GetRolePolicy")]
 EVENTS = [{"function": "tasks.cleanup", "expression": "rate(1 hour)"}]
 
 
@@ -54,6 +55,19 @@ def test_no_change_update_is_reads_only(run, aws_env, aws_project, fake_aws, bot
     r, ops = update(run, d, aws_env, fake_aws)
     assert ops == NO_CHANGE and r.stdout.strip() == url
 
+    # drift: the role's inline policy edited by hand is put back, nothing else sent
+    iam = boto("iam")
+    role = f"{FN}-HoistLambdaExecutionRole"
+    iam.put_role_policy(RoleName=role, PolicyName="hoist-permissions", PolicyDocument=(
+        '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", '
+        '"Action": "s3:*", "Resource": "*"}]}'))
+    r, ops = update(run, d, aws_env, fake_aws)
+    assert ops.count(("iam", "PutRolePolicy")) == 1
+    doc = iam.get_role_policy(RoleName=role, PolicyName="hoist-permissions")["PolicyDocument"]
+    assert "s3:*" not in str(doc) and "logs:CreateLogStream" in str(doc)
+    assert ("lambda", "UpdateFunctionCode") not in ops and ("iam", "CreateRole") not in ops
+    assert update(run, d, aws_env, fake_aws)[1] == NO_CHANGE
+
     # a changed setting: the full converge, then the new digest is recorded
     d = aws_project({"events": EVENTS, "touch": True, "timeout_seconds": 60})
     r, ops = update(run, d, aws_env, fake_aws)
@@ -73,5 +87,5 @@ def test_no_change_update_without_front_door_or_rules(run, aws_env, aws_project,
     url = r.stdout.strip()
     r, ops = update(run, d, aws_env, fake_aws)
     assert ops == [("lambda", "GetFunction"), ("iam", "GetRole"), ("lambda", "GetPolicy"),
-                   ("lambda", "GetFunctionUrlConfig")]
+                   ("lambda", "GetFunctionUrlConfig"), ("iam", "GetRolePolicy")]
     assert r.stdout.strip() == url
