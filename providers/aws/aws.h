@@ -43,6 +43,9 @@ struct aws_ctx {
 	bool role_policy_read;     /* GetRolePolicy answered: */
 	json_t *role_policy;       /*   the inline policy, NULL when absent */
 	char *bucket_ok;           /* the artifacts bucket HeadBucket or CreateBucket found ours */
+	json_t *rule_names;        /* ListRuleNamesByTarget of rule_target (events.c) … */
+	char *rule_target;
+	unsigned rule_names_gen;   /* … while client.events_writes is still this */
 };
 
 int aws_ctx_open(struct aws_ctx *x, const struct stage *st, struct herr *e);

@@ -437,6 +437,8 @@ int aws_do(struct aws_client *c, const struct aws_call *call, struct aws_result 
 		return rc;
 	if (s == &aws_lambda && call_writes(call))
 		count_lambda_write(c, call->op);
+	if (s == &aws_events && call_writes(call))
+		c->events_writes++;
 	resolve_target(c, call, &t);
 	switch (s->proto) {
 	case AWS_QUERY:

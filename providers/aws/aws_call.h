@@ -61,6 +61,7 @@ struct aws_client {
 	unsigned fn_writes;          /* Lambda writes that may change a function's configuration
 					or state (not tags, permissions, concurrency), attempted */
 	unsigned policy_writes;      /* Lambda writes that may change a function's policy */
+	unsigned events_writes;      /* EventBridge writes (rules, targets) */
 };
 
 /* Resolve credentials/region (credentials.h) and open the HTTP client. */

@@ -38,6 +38,8 @@ void aws_ctx_close(struct aws_ctx *x)
 	free(x->role_arn);
 	json_decref(x->role_policy);
 	free(x->bucket_ok);
+	json_decref(x->rule_names);
+	free(x->rule_target);
 	memset(x, 0, sizeof(*x));
 }
 

@@ -328,8 +328,19 @@ static int existing_rules(struct aws_ctx *x, const char *arn, bool orphans, json
 	int rc;
 
 	*names = json_array();
-	rc = ev_json_pages(x, &aws_events, "ListRuleNamesByTarget",
-			   json_pack("{s:s}", "TargetArn", arn), "RuleNames", &all, e);
+	if (x->rule_names && !strcmp(x->rule_target, arn) &&
+	    x->rule_names_gen == x->client.events_writes) {   /* no rule changed by hoist since */
+		all = json_deep_copy(x->rule_names);
+		rc = HOIST_OK;
+	} else {
+		rc = ev_json_pages(x, &aws_events, "ListRuleNamesByTarget",
+				   json_pack("{s:s}", "TargetArn", arn), "RuleNames", &all, e);
+		json_decref(x->rule_names);
+		free(x->rule_target);
+		x->rule_names = rc ? NULL : json_deep_copy(all);
+		x->rule_target = xstrdup(arn);
+		x->rule_names_gen = x->client.events_writes;
+	}
 	json_array_foreach(all, i, n)
 		if (str_starts(json_string_value(n), dash) ||
 		    zappa_rule(x->st->function_name, json_string_value(n)))

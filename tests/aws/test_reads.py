@@ -41,7 +41,8 @@ def test_update_reads_once_and_waits_only_for_its_own_writes(
         f.write("\n# one file changed\n")
     ops = ops_of(run, d, aws_env, fake_aws, "update", "dev")
     w = first_write(ops)
-    for op in ("GetRole", "GetRolePolicy", "GetPolicy"):    # GetPolicy: no permission changed
+    # GetPolicy, ListRuleNamesByTarget: no permission, no rule changed since stage_present
+    for op in ("GetRole", "GetRolePolicy", "GetPolicy", "ListRuleNamesByTarget"):
         assert ops.count(op) == 1 and ops.index(op) < w, (op, ops)
     assert "GetCallerIdentity" not in ops                   # the function's ARN names the account
     # GetFunction said the function had settled: no GetFunctionConfiguration before the upload
