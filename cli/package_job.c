@@ -89,23 +89,40 @@ static void pf_from(struct package_job *j, const json_t *pf)
 struct listed_ctx {
 	struct package_job *j;
 	const struct stage *st;
+	const char *manifest;
 };
 
-/* The entries are known: the pre-flight imports from them while they are compressed. */
-static void listed(void *ctx, const char *manifest, const char key[65], bool slim)
+/*
+ * The entries are known: the pre-flight imports from them while they are
+ * compressed, unless these files passed before (then no manifest is written).
+ */
+static void listed(void *ctx, const struct package_listing *l, const char key[65], bool slim)
 {
 	struct listed_ctx *c = ctx;
+	struct herr e = { 0 };
+	char *gen;
 
-	c->j->pf = preflight_begin_files(c->st, manifest, key, slim);
+	c->j->pf = preflight_begin_files(c->st, key, slim);
+	if (!preflight_wants_files(c->j->pf))
+		return;
+	gen = preflight_gen_dir();
+	if (package_listing_write(l, c->manifest, gen, &e) == HOIST_OK) {
+		preflight_start_files(c->j->pf, c->manifest);
+	} else {
+		out_debug("pre-flight after packaging: %s", e.msg);
+		preflight_cancel(c->j->pf);   /* tried on the zip instead */
+		c->j->pf = NULL;
+	}
+	free(gen);
 }
 
 static int build(struct package_job *j, const struct stage *st, const struct provider *p,
 		 const char *dir, bool cache, struct package_info *pi, struct herr *e)
 {
 	struct package_opts o = { 0 };
-	struct listed_ctx lc = { j, st };
 	char *out = xasprintf("%s/%s.zip", dir, st->function_name);
-	char *manifest = xasprintf("%s/manifest", dir), *gen = preflight_gen_dir();
+	char *manifest = xasprintf("%s/manifest", dir);
+	struct listed_ctx lc = { j, st, manifest };
 	int rc;
 
 	o.slim_location = p->slim_location;
@@ -117,8 +134,6 @@ static int build(struct package_job *j, const struct stage *st, const struct pro
 	if (j->preflight) {
 		o.listed = listed;
 		o.listed_ctx = &lc;
-		o.manifest_path = manifest;
-		o.gen_dir = gen;
 	}
 	out_step("Packaging %s", st->function_name);
 	rc = package_build(&o, pi, e);
@@ -132,7 +147,6 @@ static int build(struct package_job *j, const struct stage *st, const struct pro
 	}
 	j->pf = NULL;
 	free(manifest);
-	free(gen);
 	free(out);
 	return rc;
 }

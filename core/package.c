@@ -577,19 +577,26 @@ static void settings_key(const struct build *b, const char *slim_url, char hex[6
 	free(text);
 }
 
-/* The entries are known: write their manifest and say so (package_opts.listed). */
+struct package_listing {
+	const struct pkg_list *lists[2];
+	size_t n;
+};
+
+int package_listing_write(const struct package_listing *l, const char *path,
+			  const char *gen_dir, struct herr *e)
+{
+	return pkg_manifest_write(l->lists, l->n, path, gen_dir, e);
+}
+
+/* The entries are known: say so, with their key (package_opts.listed). */
 static void tell_listed(struct build *b, const char *slim_url)
 {
-	const struct pkg_list *lists[2] = { &b->files, &b->handler };
-	struct herr e = { 0 };
+	struct package_listing l = { { &b->files, &b->handler }, b->slim ? 2 : 1 };
 	char key[65], skey[65];
 
 	settings_key(b, slim_url, skey);
-	if (pkg_manifest_write(lists, b->slim ? 2 : 1, b->o->manifest_path, b->o->gen_dir, skey,
-			       key, &e) == HOIST_OK)
-		b->o->listed(b->o->listed_ctx, b->o->manifest_path, key, b->slim);
-	else
-		out_debug("no manifest for the pre-flight: %s", e.msg);
+	pkg_manifest_key(l.lists, l.n, skey, key);
+	b->o->listed(b->o->listed_ctx, &l, key, b->slim);
 }
 
 static void build_free(struct build *b)

@@ -24,6 +24,8 @@ struct package_limits {
 	bool slim;                        /* slim bundle possible (AWS) */
 };
 
+struct package_listing;
+
 struct package_opts {
 	const struct stage *stage;
 	const char *out_path;                 /* zip to write */
@@ -43,16 +45,13 @@ struct package_opts {
 	bool cache;
 	/*
 	 * Called once the entries are known, before anything is compressed
-	 * (NULL: never), with a manifest of them written at manifest_path
-	 * (core/pkg_manifest.c: "name NUL file NUL", generated entries copied
-	 * under gen_dir), a key that changes with any of them (but not with
-	 * the stage's name), and whether the package is slim: the pre-flight
-	 * imports the app meanwhile.  A
-	 * manifest that cannot be written is logged and listed is not called.
+	 * (NULL: never), with a key that changes with any of them (but not
+	 * with the stage's name) and whether the package is slim; the listing
+	 * can be written out as a manifest (package_listing_write) while it is
+	 * called: the pre-flight imports the app meanwhile.
 	 */
-	void (*listed)(void *ctx, const char *manifest, const char key[65], bool slim);
+	void (*listed)(void *ctx, const struct package_listing *l, const char key[65], bool slim);
 	void *listed_ctx;
-	const char *manifest_path, *gen_dir;
 };
 
 struct package_info {
@@ -78,6 +77,14 @@ struct package_info {
  * with package_info_free); needs_objstore is not an error.
  */
 int package_build(const struct package_opts *o, struct package_info *info, struct herr *e);
+
+/*
+ * Write the entries a package_opts.listed call was given as a manifest at
+ * `path` (private): "name NUL file NUL" for each, the file on disk or, for a
+ * generated entry, a private copy under `gen_dir` (core/pkg_manifest.c).
+ */
+int package_listing_write(const struct package_listing *l, const char *path,
+			  const char *gen_dir, struct herr *e);
 void package_info_free(struct package_info *info);
 
 /*

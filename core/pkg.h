@@ -198,12 +198,15 @@ void pkg_cache_store(const char *dir, const char *zip, const struct pkg_list *l,
 /* ---- the pre-flight's manifest (pkg_manifest.c) ---- */
 
 /*
- * Write the entries of `lists` as "name NUL file NUL" at `path` (private),
- * generated entries copied under `gen_dir`; `key` (hex) names their state,
- * hoist_settings.py's part of it `settings_key` (hex; NULL: its content).
+ * What names the state of the entries of `lists` (SHA-256 hex into key):
+ * each name, file, size, mtime, ctime, inode, device and mode, a generated
+ * entry's content hash, hoist_settings.py's given as `settings_key` (NULL:
+ * its content's).
  */
+void pkg_manifest_key(const struct pkg_list *const *lists, size_t nlists,
+		      const char *settings_key, char key[65]);
+/* Write them as "name NUL file NUL" at `path` (private), generated ones copied under gen_dir. */
 int pkg_manifest_write(const struct pkg_list *const *lists, size_t nlists, const char *path,
-		       const char *gen_dir, const char *settings_key, char key[65],
-		       struct herr *e);
+		       const char *gen_dir, struct herr *e);
 
 #endif

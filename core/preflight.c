@@ -404,7 +404,7 @@ struct input {
  * environment (allocated), or NULL when the input has no key.
  */
 static char *passed_record(const struct stage *st, const struct input *in, const char *python,
-			   const char *script)
+			   const char *check)
 {
 	json_t *env = json_object(), *what;
 	struct stat sb;
@@ -422,7 +422,7 @@ static char *passed_record(const struct stage *st, const struct input *in, const
 		json_object_set(env, k, v);
 	what = json_pack("{s:s, s:s, s:s, s:I, s:I, s:o, s:s}", in->mode, in->key,
 			 "tar", in->key2, "python", python, "mtime", (json_int_t)sb.st_mtime,
-			 "size", (json_int_t)sb.st_size, "env", env, "check", script);
+			 "size", (json_int_t)sb.st_size, "env", env, "check", check);
 	key = json_dumps(what, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(what);
 	digest_sha256_hex(key, strlen(key), hex);
@@ -481,6 +481,7 @@ struct preflight {
 	struct input in, zip;   /* what is tried; the zip it became (files), once known */
 	char *mode, *src, *extra, *key, *key2;   /* in's strings, owned */
 	char **pythons, **env, *script, *dir, *pkgdir, *pyc;
+	char check[65];       /* the script's SHA-256: a record names the check it passed */
 	int i;                /* pythons[i] is being tried */
 	struct proc p;        /* its process, p.pid > 0 while it runs */
 	char *lock;           /* the key's lock file (flock), while lock_fd >= 0 */
@@ -554,7 +555,7 @@ static bool passed_before(struct preflight *f, const struct input *in)
 	int i;
 
 	for (i = 0; f->pythons[i]; i++) {   /* any Python that passed it before will do */
-		char *record = passed_record(f->st, in, f->pythons[i], f->script);
+		char *record = passed_record(f->st, in, f->pythons[i], f->check);
 		bool hit = record_exists(record);
 
 		free(record);
@@ -576,7 +577,7 @@ static bool passed_before(struct preflight *f, const struct input *in)
  */
 static int lock_key(struct preflight *f)
 {
-	char *record = f->pythons[0] ? passed_record(f->st, &f->in, f->pythons[0], f->script)
+	char *record = f->pythons[0] ? passed_record(f->st, &f->in, f->pythons[0], f->check)
 				     : NULL;
 
 	if (!record)
@@ -605,7 +606,8 @@ static int wait_key(struct preflight *f, struct herr *e)
 	return HOIST_OK;
 }
 
-static struct preflight *begin(const struct stage *st, const struct input *in)
+/* Decide from the records, or get ready to try (and start now when `start`). */
+static struct preflight *begin(const struct stage *st, const struct input *in, bool start)
 {
 	const struct template_file *t = template_find("preflight/preflight.py");
 	const char *arch = settings_str(st->settings, "architecture"), *tmp = getenv("TMPDIR");
@@ -632,6 +634,7 @@ static struct preflight *begin(const struct stage *st, const struct input *in)
 	f->script = xmalloc(t->len + 1);
 	memcpy(f->script, t->data, t->len);
 	f->script[t->len] = '\0';
+	digest_sha256_hex(t->data, t->len, f->check);
 	if (passed_before(f, &f->in))
 		return f;
 	f->dir = xasprintf("%s/hoist-preflight-XXXXXX", tmp && *tmp ? tmp : "/tmp");
@@ -649,10 +652,9 @@ static struct preflight *begin(const struct stage *st, const struct input *in)
 	free(cache);
 	path_mkdirs_mode(f->pyc, 0700, NULL);   /* compiled code of the app: private */
 	f->env = stage_env(st);
-	if (lock_key(f))
+	f->waiting = !lock_key(f);
+	if (start && !f->waiting)
 		start_next(f);
-	else
-		f->waiting = true;
 	return f;
 }
 
@@ -674,14 +676,14 @@ static int finish(struct preflight *f, struct herr *e)
 		start_next(f);
 	}
 	while (f->pythons[f->i] && f->p.pid > 0) {
-		char *record = passed_record(f->st, &f->in, f->pythons[f->i], f->script);
+		char *record = passed_record(f->st, &f->in, f->pythons[f->i], f->check);
 
 		r = try_finish(f, &ans, e);
 		if (!r && json_is_true(json_object_get(ans, "ok"))) {
 			record_make(record);
 			free(record);
 			record = f->zip.key ? passed_record(f->st, &f->zip, f->pythons[f->i],
-							    f->script) : NULL;
+							    f->check) : NULL;
 			record_make(record);   /* the zip passed too: a re-saved file is the same */
 		}
 		free(record);
@@ -749,12 +751,24 @@ static void release(struct preflight *f)
 	free(f);
 }
 
-struct preflight *preflight_begin_files(const struct stage *st, const char *manifest,
-					const char *key, bool slim)
+struct preflight *preflight_begin_files(const struct stage *st, const char *key, bool slim)
 {
-	struct input in = { "files", manifest, slim ? "slim" : "-", key, "" };
+	struct input in = { "files", "", slim ? "slim" : "-", key, "" };
 
-	return begin(st, &in);
+	return begin(st, &in, false);
+}
+
+bool preflight_wants_files(const struct preflight *f)
+{
+	return f && !f->decided;
+}
+
+void preflight_start_files(struct preflight *f, const char *manifest)
+{
+	free(f->src);
+	f->in.src = f->src = xstrdup(manifest);
+	if (!f->waiting)
+		start_next(f);
 }
 
 int preflight_end(struct preflight *f, const struct package_info *pkg, struct herr *e)
@@ -793,5 +807,5 @@ int preflight_run(const struct stage *st, const struct package_info *pkg, struct
 	struct input in = { "zip", pkg->zip_path, pkg->tar_path ? pkg->tar_path : "-",
 			     pkg->sha256_hex, pkg->tar_sha256_hex };
 
-	return preflight_end(begin(st, &in), NULL, e);
+	return preflight_end(begin(st, &in, true), NULL, e);
 }

@@ -24,20 +24,22 @@ struct stage;
 int preflight_run(const struct stage *st, const struct package_info *pkg, struct herr *e);
 
 /*
- * The same for a package still being built, from the files it is made of:
- * `manifest` lists each entry as "name NUL file NUL" (core/package.h
- * package_opts.listed) and `key` names their state, so a list that passed
- * before is not tried again.  Python starts here and imports while the
- * caller compresses; preflight_end, given the package they became, waits
- * for it and judges (as preflight_run) unless that package passed before
- * (a file saved again unchanged), preflight_cancel stops it.  Never NULL.
+ * The same for a package still being built, from the files it is made of,
+ * whose state `key` names (core/package.h package_opts.listed): files that
+ * passed before are not tried again; else preflight_wants_files, and once
+ * their manifest ("name NUL file NUL") is written, preflight_start_files
+ * starts Python, which imports while the caller compresses.  preflight_end,
+ * given the package they became, waits for it and judges (as preflight_run)
+ * unless that package passed before (a file saved again unchanged);
+ * preflight_cancel stops it.  Never NULL.
  */
-struct preflight *preflight_begin_files(const struct stage *st, const char *manifest,
-					const char *key, bool slim);
+struct preflight *preflight_begin_files(const struct stage *st, const char *key, bool slim);
+bool preflight_wants_files(const struct preflight *f);
+void preflight_start_files(struct preflight *f, const char *manifest);
 int preflight_end(struct preflight *f, const struct package_info *pkg, struct herr *e);
 void preflight_cancel(struct preflight *f);
 
-/* Where the pre-flight keeps generated files' copies (allocated; package_opts.gen_dir). */
+/* Where the pre-flight keeps generated files' copies (allocated; package_listing_write). */
 char *preflight_gen_dir(void);
 
 #endif
