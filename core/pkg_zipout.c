@@ -35,7 +35,7 @@
 #include <unistd.h>
 #include <zip.h>
 
-#define BUF (256u << 10)
+#define BUF (64u << 10)
 
 struct pkg_zipout {
 	char *path, *tmp;
