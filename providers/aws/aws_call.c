@@ -6,6 +6,7 @@
  */
 #include "aws_call.h"
 
+#include "../../core/clock.h"
 #include "../../core/cloud_call.h"
 #include "../../core/err.h"
 #include "../../core/log.h"
@@ -396,8 +397,9 @@ static bool call_writes(const struct aws_call *call)
 /*
  * A Lambda write is about to be sent (its outcome does not matter: it may
  * have taken effect): count it for the answers struct aws_ctx remembers.
+ * True: it may change the function's configuration or state.
  */
-static void count_lambda_write(struct aws_client *c, const char *op)
+static bool count_lambda_write(struct aws_client *c, const char *op)
 {
 	static const char *const policy[] = {
 		"AddPermission", "RemovePermission", "CreateFunction", "DeleteFunction",
@@ -416,6 +418,7 @@ static void count_lambda_write(struct aws_client *c, const char *op)
 			fn = false;
 	if (fn)
 		c->fn_writes++;
+	return fn;
 }
 
 int aws_do(struct aws_client *c, const struct aws_call *call, struct aws_result *res,
@@ -430,13 +433,14 @@ int aws_do(struct aws_client *c, const struct aws_call *call, struct aws_result 
 	char *body = NULL, *url, *target = NULL, *what, *root = NULL;
 	size_t body_len = 0;
 	const char *ctype = call->content_type;
+	bool fn_write = false;
 	int rc;
 
 	memset(res, 0, sizeof(*res));
 	if (c->stage && call_writes(call) && (rc = stage_before_write(c->stage, e)) != HOIST_OK)
 		return rc;
 	if (s == &aws_lambda && call_writes(call))
-		count_lambda_write(c, call->op);
+		fn_write = count_lambda_write(c, call->op);
 	if (s == &aws_events && call_writes(call))
 		c->events_writes++;
 	resolve_target(c, call, &t);
@@ -508,6 +512,8 @@ int aws_do(struct aws_client *c, const struct aws_call *call, struct aws_result 
 	};
 
 	rc = http_do(c->http, &rq, &rs, e);
+	if (fn_write)
+		c->fn_write_at = clock_now_s();
 	if (rc == HOIST_OK) {
 		res->status = rs.status;
 		res->effect_done = rs.effect_done;

@@ -60,6 +60,8 @@ struct aws_client {
 	const struct stage *stage;   /* calls that change something: stage_before_write */
 	unsigned fn_writes;          /* Lambda writes that may change a function's configuration
 					or state (not tags, permissions, concurrency), attempted */
+	double fn_write_at;          /* when the last of them was answered (clock_now_s; 0: none):
+					a function settles counting from there (lambda_wait) */
 	unsigned policy_writes;      /* Lambda writes that may change a function's policy */
 	unsigned events_writes;      /* EventBridge writes (rules, targets) */
 };

@@ -114,6 +114,23 @@ static int get_config(struct aws_ctx *x, json_t **cfg, struct herr *e)
 	return rc;
 }
 
+/*
+ * A function hoist changed in this run is not asked before HOIST_POLL_MS has
+ * passed since the change was answered (Lambda takes longer than that, so an
+ * earlier poll would only cost a request and a full poll interval): the time
+ * spent meanwhile on the front door and the rules counts toward the wait.
+ */
+static void settle_floor(const struct aws_ctx *x)
+{
+	double at = x->client.fn_write_at;
+	long ms;
+
+	if (at <= 0)
+		return;
+	ms = (long)((at - clock_now_s()) * 1000) + env_number("HOIST_POLL_MS", 50);
+	clock_sleep_ms(ms);
+}
+
 int lambda_wait(struct aws_ctx *x, json_t **out, struct herr *e)
 {
 	time_t deadline = time(NULL) + WAIT_LIMIT_S;
@@ -125,6 +142,7 @@ int lambda_wait(struct aws_ctx *x, json_t **out, struct herr *e)
 			*out = json_deep_copy(x->cfg);
 		return HOIST_OK;
 	}
+	settle_floor(x);
 	for (;;) {
 		const char *state, *upd;
 

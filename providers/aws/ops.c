@@ -2,9 +2,10 @@
  * ops.c — the AWS provider's operations: deploy, update, status, invoke,
  * rollback, undeploy, and the slim-bundle location the package step asks
  * for.  Each reads what exists (nothing is stored locally), then converges
- * it: role → artifacts → function (code, configuration, tags, version) →
- * front door (frontdoor.c) → rules (events.c) → task resources (tasks.c) →
- * old versions pruned; remote_env is checked before anything changes.  Any
+ * it: role → artifacts → function (code, configuration, tags) → front door
+ * (frontdoor.c) → rules (events.c) → task resources (tasks.c), these three
+ * while the function settles → the new version published → old versions
+ * pruned → the stage digest; remote_env is checked before anything changes.  Any
  * step can fail and the command be run again: what exists is reused, what
  * is unchanged is not sent again.  After a deploy or update with a front
  * door, `touch` warms the function with one API Gateway-shaped GET of
@@ -505,13 +506,12 @@ static int create_function(struct aws_ctx *x, const struct art *a, struct herr *
 		json_object_set(body, "Tags", tags);
 	json_decref(tags);
 	out_step("Creating Lambda function %s", x->st->function_name);
-	rc = lambda_create(x, body, zip, &cfg, e);
+	rc = lambda_create(x, body, zip, &cfg, e);   /* Publish: version 1 with it */
 	if (!rc) {
 		drop_uploaded(x, bucket, key);
 		bucket = key = NULL;
-		rc = lambda_wait(x, NULL, e);
 	}
-	if (!rc)
+	if (!rc)   /* not one of the calls a Pending function refuses: no wait (settle()) */
 		rc = lambda_concurrency(x, -1, want_concurrency(x->st), e);
 out:
 	free(bucket);
@@ -570,13 +570,15 @@ static int latest_unpublished(struct aws_ctx *x, const json_t *cfg, bool *unpubl
 /*
  * Bring an existing function to the package and settings: code only when
  * its hash (or architecture, or the slim bundle) changed, configuration only
- * when it differs, tags, and a new version when anything changed — or when
- * $LATEST is ahead of the newest published version (latest_unpublished).
+ * when it differs, tags; *publish: a new version is due, because anything
+ * changed or $LATEST is ahead of the newest published version
+ * (latest_unpublished) — settle() publishes it once the front door and the
+ * rules are converged, while the function settles.
  */
 static int converge_function(struct aws_ctx *x, const struct art *a, bool no_upload,
-			     json_t *fn, struct herr *e)
+			     json_t *fn, bool *publish, struct herr *e)
 {
-	char *role = NULL, *version = NULL;
+	char *role = NULL;
 	json_t *cfg = NULL, *want = NULL, *tags = NULL;
 	const char *have_arch;
 	bool created, changed = false, tar_sent = false, clean_after = false;
@@ -630,13 +632,8 @@ static int converge_function(struct aws_ctx *x, const struct art *a, bool no_upl
 		rc = lambda_concurrency(x, have_concurrency(fn), want_concurrency(x->st), e);
 	if (!rc && !changed)
 		rc = latest_unpublished(x, cfg, &changed, e);
-	if (!rc && changed) {
-		rc = lambda_publish(x, &version, e);
-		if (!rc)
-			out_info("published version %s", version);
-	}
+	*publish = !rc && changed;
 out:
-	free(version);
 	json_decref(tags);
 	json_decref(want);
 	json_decref(cfg);
@@ -971,10 +968,13 @@ static void keep_local_zip(const struct stage *st, const struct package_info *pi
 	free(name);
 }
 
-/* Front door, rules, old versions: the steps after the function is Active. */
+/*
+ * Front door, rules, task resources: they need the function's ARN only
+ * (they point at the function, not at a version), so they are converged
+ * while a function just created or changed settles.
+ */
 static int finish(struct aws_ctx *x, char **url, struct herr *e)
 {
-	long long keep = settings_int(x->st->settings, "num_retained_versions", 0);
 	int rc;
 
 	rc = aws_frontdoor_ensure(x, url, e);
@@ -982,10 +982,33 @@ static int finish(struct aws_ctx *x, char **url, struct herr *e)
 		rc = aws_events_ensure(x, e);
 	if (!rc)
 		rc = aws_tasks_ensure(x, e);
-	if (!rc && keep > 0)
-		rc = lambda_prune(x, keep, e);
 	if (!rc && !*url)
 		*url = xstrdup(x->function_arn);
+	return rc;
+}
+
+/*
+ * After finish(): the function settled (a deploy's function Active, an
+ * update's LastUpdateStatus Successful; Failed is the run's error), the
+ * version converge_function found due published, old versions pruned.
+ * Only then is the stage recorded as converged (record_digest).
+ */
+static int settle(struct aws_ctx *x, bool publish, struct herr *e)
+{
+	long long keep = settings_int(x->st->settings, "num_retained_versions", 0);
+	char *version = NULL;
+	int rc;
+
+	if (publish) {   /* PublishVersion waits for the function itself */
+		rc = lambda_publish(x, &version, e);
+		if (!rc)
+			out_info("published version %s", version);
+		free(version);
+	} else {
+		rc = lambda_wait(x, NULL, e);
+	}
+	if (!rc && keep > 0)
+		rc = lambda_prune(x, keep, e);
 	return rc;
 }
 
@@ -1018,6 +1041,7 @@ int aws_deploy(const struct stage *st, const struct deploy_args *a, char **url, 
 	struct art art;
 	json_t *fn = NULL;
 	char *old = NULL, *digest = NULL;
+	bool publish = false;
 	int rc;
 
 	*url = NULL;
@@ -1058,7 +1082,7 @@ int aws_deploy(const struct stage *st, const struct deploy_args *a, char **url, 
 		}
 		out_step("Function %s exists but no deploy of it finished (an earlier run "
 			 "stopped half-way); finishing it", st->function_name);
-		rc = converge_function(&x, &art, false, fn, e);
+		rc = converge_function(&x, &art, false, fn, &publish, e);
 	} else {
 		rc = create_function(&x, &art, e);
 		if (rc && strstr(e->msg, "ResourceConflictException") && strstr(e->msg, "exist")) {
@@ -1068,7 +1092,7 @@ int aws_deploy(const struct stage *st, const struct deploy_args *a, char **url, 
 			if (!rc && fn) {
 				out_step("Function %s exists already; converging it",
 					 st->function_name);
-				rc = converge_function(&x, &art, false, fn, e);
+				rc = converge_function(&x, &art, false, fn, &publish, e);
 			} else if (!rc) {
 				rc = herr_set(e, HOIST_FAIL, "Lambda says function %s exists and "
 					      "that it does not", st->function_name);
@@ -1077,6 +1101,8 @@ int aws_deploy(const struct stage *st, const struct deploy_args *a, char **url, 
 	}
 	if (!rc)
 		rc = finish(&x, url, e);
+	if (!rc)
+		rc = settle(&x, publish, e);
 	if (!rc) {
 		digest = stage_digest(&x, &art);
 		rc = record_digest(&x, json_object_get(fn, "Tags"), digest, e);
@@ -1101,7 +1127,7 @@ int aws_update(const struct stage *st, const struct deploy_args *a, char **url, 
 	struct art art;
 	json_t *fn = NULL;
 	char *digest = NULL;
-	bool same = false, present = false;
+	bool same = false, present = false, publish = false;
 	int rc;
 
 	*url = NULL;
@@ -1144,9 +1170,11 @@ int aws_update(const struct stage *st, const struct deploy_args *a, char **url, 
 	if (!rc && !same && !hoist_function(fn))   /* another tool's function: Zappa's? */
 		rc = aws_zappa_adopt(&x, e);
 	if (!rc)
-		rc = converge_function(&x, &art, a->no_upload, fn, e);
+		rc = converge_function(&x, &art, a->no_upload, fn, &publish, e);
 	if (!rc)
 		rc = finish(&x, url, e);
+	if (!rc)
+		rc = settle(&x, publish, e);
 	if (!rc)
 		rc = record_digest(&x, json_object_get(fn, "Tags"), digest, e);
 	if (!rc) {
