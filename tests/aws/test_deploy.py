@@ -204,3 +204,35 @@ def test_deploy_update_status_invoke_rollback_undeploy(run, aws_env, flask_proje
     assert not [r for r in s.get("events_rules", {}) if FN in r]
     assert all(not [k for k in b["objects"] if k.startswith(FN + "/")] for b in s.get("s3", {}).values())
     assert ("logs", "DeleteLogGroup") in between(fake_aws, 0)
+
+
+def test_a_zip_over_4_mib_goes_through_s3_and_is_removed(run, aws_env, aws_project, fake_aws):
+    """Above 4 MiB the code goes through S3 (raw bytes, a quarter fewer than an inline
+    base64 body; its SHA-256 the package's), on update as on deploy, and the object is
+    deleted once Lambda has it; below, one inline request."""
+    import os
+    d = aws_project({"keep_warm": False})
+    r = run(["deploy", "dev"], cwd=d, env=aws_env)
+    assert r.returncode == 0, r.stderr
+    (d / "blob.bin").write_bytes(os.urandom(5 * 1024 * 1024))   # stored as is: a 5 MiB zip
+    n0 = len(fake_requests(fake_aws))
+    r = run(["update", "dev"], cwd=d, env=aws_env)
+    assert r.returncode == 0, r.stderr
+    reqs = fake_requests(fake_aws)[n0:]
+    code = [q for q in reqs if q["operation"] == "UpdateFunctionCode"]
+    assert len(code) == 1 and "S3Key" in code[0]["params"] and "ZipFile" not in code[0]["params"]
+    key = code[0]["params"]["S3Key"]
+    puts = [q for q in reqs if q["operation"] == "PutObject" and q["params"]["Key"] == key]
+    dels = [q for q in reqs if q["operation"] == "DeleteObject" and q["params"]["Key"] == key]
+    assert len(puts) == 1 and len(dels) == 1
+    assert all(key not in b["objects"] for b in state(fake_aws)["s3"].values())
+    # the function runs that code: its hash is the package's
+    fn = state(fake_aws)["lambda"][next(iter(state(fake_aws)["lambda"]))]
+    assert fn["config"]["CodeSize"] > 5 * 1024 * 1024
+    # back under 4 MiB: inline again
+    (d / "blob.bin").unlink()
+    n0 = len(fake_requests(fake_aws))
+    r = run(["update", "dev"], cwd=d, env=aws_env)
+    assert r.returncode == 0, r.stderr
+    code = [q for q in fake_requests(fake_aws)[n0:] if q["operation"] == "UpdateFunctionCode"]
+    assert len(code) == 1 and "ZipFile" in code[0]["params"]
