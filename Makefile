@@ -27,10 +27,11 @@ BUILD     ?= build
 SANFLAGS  :=
 endif
 
-PKGS      := libcurl openssl jansson libzip libarchive libmicrohttpd libxml-2.0 zlib yaml-0.1
+PKGS      := libcurl openssl jansson libzip libarchive libmicrohttpd libxml-2.0 zlib yaml-0.1 \
+             libdeflate
 DEB_BUILD := build-essential pkg-config libcurl4-openssl-dev libssl-dev libjansson-dev \
              libzip-dev libarchive-dev libmicrohttpd-dev libcmocka-dev libxml2-dev zlib1g-dev \
-             libyaml-dev
+             libyaml-dev libdeflate-dev
 DEB_TEST  := python3 python3-pytest python3-flask python3-django python3-botocore \
              python3-werkzeug python3-blinker python3-cryptography python3-venv python3-yaml \
              pebble wrk bash-completion zsh fish zip unzip curl openssl man-db

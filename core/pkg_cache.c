@@ -13,7 +13,7 @@
  * it, even one that puts the mtime back.
  *
  * The index, text, in archive order:
- *   hoist-pkgcache 1 <hoist version> zlib <version> libzip <version>
+ *   hoist-pkgcache 2 <hoist version> zlib <version> libzip <version> libdeflate <version>
  *   zip <size> <mtime ns> <ctime ns> <inode> <sha256 hex> <sha256 base64> <entries>
  *   <mode octal> <size> <crc32 hex> f <mtime ns> <ctime ns> <inode> <device> <path>
  *   <mode octal> <size> <crc32 hex> g <sha256 hex of the content> <path>
@@ -21,9 +21,10 @@
  * handler templates and settings — and the archive path %-escaped).
  *
  * Never trusted blindly.  The cache is ignored (and rebuilt by this build)
- * when its first line is not this hoist's, zlib's and libzip's (their bytes
- * would differ from a cold build), when package.zip's stat is not the one
- * recorded, or when a line cannot be read.  An entry is copied only when its
+ * when its first line is not this hoist's, zlib's, libzip's and libdeflate's
+ * (their bytes would differ from a cold build; libdeflate's version is the
+ * one built against, as the library reports none at run time), when
+ * package.zip's stat is not the one recorded, or when a line cannot be read.  An entry is copied only when its
  * path, mode, size and key match, when the file did not change at or after
  * the index was written (mtime and ctime older than the index: git's "racy"
  * rule, so a change within the clock's granularity is not missed), and when
@@ -40,6 +41,7 @@
 #include "str.h"
 
 #include <errno.h>
+#include <libdeflate.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,7 +51,7 @@
 #include <zip.h>
 #include <zlib.h>
 
-#define FORMAT 1
+#define FORMAT 2   /* 1: zlib only, before libdeflate compressed small files */
 #define ZIP_NAME "package.zip"
 #define INDEX_NAME "index"
 
@@ -74,8 +76,9 @@ char *pkg_cache_dir(const struct stage *st)
 
 static char *first_line(void)
 {
-	return xasprintf("hoist-pkgcache %d %s zlib %s libzip %s", FORMAT, HOIST_VERSION,
-			 zlibVersion(), zip_libzip_version());
+	return xasprintf("hoist-pkgcache %d %s zlib %s libzip %s libdeflate %s", FORMAT,
+			 HOIST_VERSION, zlibVersion(), zip_libzip_version(),
+			 LIBDEFLATE_VERSION_STRING);
 }
 
 static long long ns(const struct timespec *t)
@@ -217,7 +220,7 @@ static bool read_header(FILE *f, struct pkg_cache *c, unsigned long long *count,
 
 	if (getline(buf, cap, f) < 0 || strncmp(*buf, want, strlen(want)) ||
 	    (*buf)[strlen(want)] != '\n')
-		*why = "made by another version of hoist, zlib or libzip";
+		*why = "made by another version of hoist, zlib, libzip or libdeflate";
 	else if (getline(buf, cap, f) < 0 ||
 		 sscanf(*buf, "zip %llu %lld %lld %llu %64s %44s %llu", &zsize, &zmtime, &zctime,
 			&zino, c->hex, c->b64, count) != 7 || strlen(c->hex) != 64)

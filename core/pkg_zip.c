@@ -11,7 +11,8 @@
  * renamed into place at the end, so a failed build leaves any previous
  * archive untouched; the archive's SHA-256 is taken on the way.  Small
  * files are deflated ahead by a thread pool (below) within a fixed memory
- * window; big ones stream through zip_source_file.  Entries the package
+ * window (libdeflate up to LD_MAX, zlib above); big ones stream through
+ * zip_source_file.  Entries the package
  * cache (pkg_cache.c) still has are copied compressed from its zip.  Memory
  * does not grow with the size of the project.
  */
@@ -25,6 +26,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -32,10 +34,13 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <libdeflate.h>
 #include <zip.h>
 #include <zlib.h>
 
-#define PKG_ZIP_LEVEL 6
+#define PKG_ZIP_LEVEL 6   /* zlib: libzip's streaming and the pool's files above LD_MAX */
+#define PKG_LD_LEVEL 7    /* libdeflate: the pool's files up to LD_MAX; 7, not 6: a zip no
+                            * bigger than zlib 6 gave (6 was 0.2-0.5 % bigger on botocore) */
 #define DOS_DATE_1980 0x0021  /* 1980-01-01 */
 #define DOS_TIME_0 0x0000     /* 00:00:00 */
 
@@ -78,13 +83,23 @@ static int on_cancel(zip_t *za, void *ud)
  * the other.  To use every core, files up to PRE_MAX are read and deflated
  * ahead of time by a small pool of threads, in archive order, and handed to
  * libzip as sources that are already compressed (their stat reports
- * method, sizes and CRC, so libzip copies the bytes as they are).  A job
- * reads its file in 64 KiB steps and keeps only the compressed bytes; what
- * the pool holds is bounded by WINDOW; larger files go through
- * zip_source_file and libzip's own streaming compression.
+ * method, sizes and CRC, so libzip copies the bytes as they are).  A file
+ * up to LD_MAX is read whole into the worker's buffer and compressed at
+ * once by libdeflate (2-3 times faster than zlib at a similar ratio); a
+ * bigger one is read in 64 KiB steps through zlib's deflate.  Which of the
+ * two depends on the file's size only, so the same tree gives the same
+ * bytes.  A job keeps only the compressed bytes; what the pool holds is
+ * bounded by WINDOW; files above PRE_MAX go through zip_source_file and
+ * libzip's own streaming compression.  Memory: each worker's compressor
+ * (~0.65 MiB) is paid for by a smaller window (2 MiB, was 4 with zlib
+ * alone), a bound of 512 KiB on the files read whole, and zlib's state and
+ * big read buffers given back as soon as their file is done: the 7,000-file
+ * bench tree's cold build peaks within 1 MiB of the zlib-only one's.
  */
 #define PRE_MAX (4u << 20)
-#define WINDOW (4u << 20)
+#define LD_MAX (512u << 10)
+#define BUF_KEEP (64u << 10)
+#define WINDOW (2u << 20)
 #define MAX_THREADS 8
 
 struct pool;
@@ -123,14 +138,22 @@ static bool precompress(const struct job *j)
 	return !j->from && en->src && en->size <= PRE_MAX && !already_compressed(en->arc);
 }
 
+/* What a worker keeps from one file to the next: libdeflate's compressor (set up on first use). */
+struct worker_state {
+	struct libdeflate_compressor *ld;
+	unsigned char *buf;         /* the file being compressed by libdeflate, up to BUF_KEEP kept */
+	size_t cap;
+};
+
 /*
- * Read and deflate one file, 64 KiB at a time (no lock held), with the
- * worker's deflate state `zs`: set up for the first file, reset for each
- * next one (the same stream as a fresh one, without allocating and freeing
- * its ~270 KiB for every file).
+ * Read and deflate one file above LD_MAX, 64 KiB at a time (no lock held),
+ * through zlib: a stream of its own, ended with the file, so that its
+ * ~300 KiB are not held beside the compressor for the rest of the build
+ * (files this big are few).
  */
-static void compress_job(struct job *j, z_stream *zs, bool *ready)
+static void zlib_job(struct job *j)
 {
+	z_stream zs = { 0 }, *z = &zs;
 	unsigned char in[65536];
 	size_t cap = (size_t)(j->en->size / 4) + 1024;
 	int fd = open(j->en->src, O_RDONLY | O_CLOEXEC), flush = Z_NO_FLUSH, zr = Z_OK;
@@ -141,13 +164,11 @@ static void compress_job(struct job *j, z_stream *zs, bool *ready)
 		j->err = errno;
 		return;
 	}
-	if (*ready ? deflateReset(zs) != Z_OK
-		   : deflateInit2(zs, PKG_ZIP_LEVEL, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+	if (deflateInit2(z, PKG_ZIP_LEVEL, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
 		j->err = ENOMEM;
 		close(fd);
 		return;
 	}
-	*ready = true;
 	j->out = xmalloc(cap);
 	while (flush != Z_FINISH) {
 		r = read(fd, in, sizeof(in));
@@ -160,31 +181,86 @@ static void compress_job(struct job *j, z_stream *zs, bool *ready)
 		j->in_len += (unsigned long long)r;
 		crc = crc32(crc, in, (uInt)r);
 		flush = r == 0 ? Z_FINISH : Z_NO_FLUSH;
-		zs->next_in = in;
-		zs->avail_in = (uInt)r;
+		z->next_in = in;
+		z->avail_in = (uInt)r;
 		do {
-			if (zs->total_out == cap) {
+			if (z->total_out == cap) {
 				cap *= 2;
 				j->out = xrealloc(j->out, cap);
 			}
-			zs->next_out = j->out + zs->total_out;
-			zs->avail_out = (uInt)(cap - zs->total_out);
-			zr = deflate(zs, flush);
+			z->next_out = j->out + z->total_out;
+			z->avail_out = (uInt)(cap - z->total_out);
+			zr = deflate(z, flush);
 		} while (zr != Z_STREAM_ERROR &&
-			 (zs->avail_out == 0 || (flush == Z_FINISH && zr != Z_STREAM_END)));
+			 (z->avail_out == 0 || (flush == Z_FINISH && zr != Z_STREAM_END)));
 	}
 	close(fd);
 	if (!j->err && zr != Z_STREAM_END)
 		j->err = EIO;
 	j->crc = (uint32_t)crc;
-	j->out_len = zs->total_out;
+	j->out_len = z->total_out;
+	deflateEnd(z);
+}
+
+
+/*
+ * Read one file whole into the worker's buffer (grown as needed, kept for
+ * the next file) and compress it with libdeflate in one call.
+ */
+static void ld_job(struct job *j, struct worker_state *w)
+{
+	int fd = open(j->en->src, O_RDONLY | O_CLOEXEC);
+	size_t n = 0, bound;
+	ssize_t r;
+
+	if (fd < 0) {
+		j->err = errno;
+		return;
+	}
+	if (!w->ld && !(w->ld = libdeflate_alloc_compressor(PKG_LD_LEVEL))) {
+		j->err = ENOMEM;
+		close(fd);
+		return;
+	}
+	for (;;) {
+		if (n == w->cap) {
+			w->cap = n < (size_t)j->en->size ? (size_t)j->en->size + 1 : n * 2 + 65536;
+			w->buf = xrealloc(w->buf, w->cap);
+		}
+		r = read(fd, w->buf + n, w->cap - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			j->err = errno;
+			break;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	close(fd);
+	if (j->err)
+		return;
+	j->in_len = n;
+	j->crc = libdeflate_crc32(0, w->buf, n);
+	bound = libdeflate_deflate_compress_bound(w->ld, n);
+	j->out = xmalloc(bound);
+	j->out_len = libdeflate_deflate_compress(w->ld, w->buf, n, j->out, bound);
+	if (!j->out_len)
+		j->err = EIO;
+	else if (j->out_len < bound)
+		j->out = xrealloc(j->out, j->out_len);
+	if (w->cap > BUF_KEEP) {    /* a big file's buffer is not kept for the next one */
+		free(w->buf);
+		w->buf = NULL;
+		w->cap = 0;
+	}
 }
 
 static void *worker(void *arg)
 {
 	struct pool *p = arg;
-	z_stream zs = { 0 };
-	bool ready = false;
+	struct worker_state w = { 0 };
 
 	pthread_mutex_lock(&p->mu);
 	while (!p->stop) {
@@ -195,7 +271,8 @@ static void *worker(void *arg)
 		if (p->next >= p->n)
 			break;
 		j = &p->jobs[p->next];
-		j->charge = (size_t)j->en->size + 65536;   /* at most: input-sized output + buffer */
+		/* at most: input-sized output + buffer (libdeflate: the whole file) */
+		j->charge = (size_t)j->en->size + (j->en->size <= LD_MAX ? (size_t)j->en->size : 65536);
 		/* stay inside the window unless libzip is already waiting for this one */
 		if (p->inflight && p->inflight + j->charge > WINDOW && p->next > p->wanted) {
 			pthread_cond_wait(&p->cv, &p->mu);
@@ -205,7 +282,10 @@ static void *worker(void *arg)
 		j->state = JOB_WORKING;
 		p->inflight += j->charge;
 		pthread_mutex_unlock(&p->mu);
-		compress_job(j, &zs, &ready);
+		if (j->en->size <= LD_MAX)
+			ld_job(j, &w);
+		else
+			zlib_job(j);
 		pthread_mutex_lock(&p->mu);
 		p->inflight -= j->charge;
 		j->charge = j->out_len;
@@ -214,8 +294,8 @@ static void *worker(void *arg)
 		pthread_cond_broadcast(&p->cv);
 	}
 	pthread_mutex_unlock(&p->mu);
-	if (ready)
-		deflateEnd(&zs);
+	libdeflate_free_compressor(w.ld);
+	free(w.buf);
 	return NULL;
 }
 
@@ -370,6 +450,13 @@ static void pool_start(struct pool *p, const struct pkg_list *l, const struct pk
 	size_t i;
 
 	memset(p, 0, sizeof(*p));
+	/*
+	 * Blocks of 64 KiB and more (a file read whole, its compressed bytes,
+	 * zlib's buffers) are mapped on their own and unmapped when freed, so
+	 * what a finished job held leaves the process at once instead of
+	 * staying in a thread's heap.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 64 << 10);
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->cv, NULL);
 	p->n = l->n;

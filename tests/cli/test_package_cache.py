@@ -132,9 +132,20 @@ def test_damaged_or_foreign_cache_is_rebuilt(run, tmp_path):
     err = package(run, d, out)
     assert "not used" in err and sha(out) == ref
 
-    # a cache from another hoist (or zlib, libzip) is not used
+    # a cache from another hoist (or zlib, libzip, libdeflate) is not used
     lines = pathlib.Path(index).read_text().splitlines(keepends=True)
-    lines[0] = lines[0].replace("hoist-pkgcache 1 ", "hoist-pkgcache 1 0.0.0-other ")
+    assert re.fullmatch(r"hoist-pkgcache 2 \S+ zlib \S+ libzip \S+ libdeflate \S+\n", lines[0])
+    good = lines[0]
+    lines[0] = good.replace("hoist-pkgcache 2 ", "hoist-pkgcache 2 0.0.0-other ")
+    pathlib.Path(index).write_text("".join(lines))
+    err = package(run, d, out)
+    assert "made by another version" in err and sha(out) == ref
+
+    # nor one made when zlib compressed every file (format 1, no libdeflate):
+    # its entries' bytes are not what this hoist's cold build gives
+    lines = pathlib.Path(index).read_text().splitlines(keepends=True)
+    assert lines[0] == good
+    lines[0] = re.sub(r" libdeflate \S+", "", good.replace("hoist-pkgcache 2 ", "hoist-pkgcache 1 "))
     pathlib.Path(index).write_text("".join(lines))
     err = package(run, d, out)
     assert "made by another version" in err and sha(out) == ref
