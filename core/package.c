@@ -534,10 +534,10 @@ static int write_archives(struct build *b, struct package_info *info, struct her
 	info->file_count = b->files.n + (b->slim ? b->handler.n : 0);
 	info->slim = b->slim;
 	rc = check_zip_size(b, info, e);
-	if (!rc && ttar && !(tar_placed = rename(ttar, b->tar_path) == 0))
+	if (!rc && ttar && !(tar_placed = path_replace(ttar, b->tar_path) == 0))
 		rc = herr_set(e, HOIST_FAIL, "cannot rename %s to %s: %s", ttar, b->tar_path,
 			      strerror(errno));
-	if (!rc && rename(tzip, b->o->out_path) != 0)
+	if (!rc && path_replace(tzip, b->o->out_path) != 0)
 		rc = herr_set(e, HOIST_FAIL, "cannot rename %s to %s: %s", tzip, b->o->out_path,
 			      strerror(errno));
 	if (!rc) {

@@ -252,7 +252,7 @@ int path_copy(const char *from, const char *to, unsigned mode, struct herr *e)
 		rc = herr_set(e, HOIST_FAIL, "cannot copy %s to %s: %s", from, to, strerror(errno));
 		goto out;
 	}
-	if (close(out) != 0 || rename(tmp, to) != 0)
+	if (close(out) != 0 || path_replace(tmp, to) != 0)
 		rc = herr_set(e, HOIST_FAIL, "cannot write %s: %s", to, strerror(errno));
 	out = -1;
 out:
@@ -315,4 +315,16 @@ char *path_which(const char *name)
 char *path_which_native(const char *name)
 {
 	return which(name, true);
+}
+
+int path_replace(const char *from, const char *to)
+{
+	struct stat sb;
+
+	if (lstat(to, &sb) == 0 && S_ISREG(sb.st_mode) &&
+	    renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_EXCHANGE) == 0) {
+		unlink(from);   /* the old file, now under the temporary name */
+		return 0;
+	}
+	return rename(from, to);
 }

@@ -796,6 +796,37 @@ static void test_include_and_venv(void **state)
 	free(site);
 }
 
+/* path_replace: a file replaced (never missing), a new name made, a directory never swapped. */
+static void test_path_replace(void **state)
+{
+	struct fixture *f = *state;
+	char *a = path_join(f->out, "a"), *b = path_join(f->out, "b"), *d = path_join(f->out, "d");
+	char *c = path_join(f->out, "c"), *text = NULL;
+	struct herr e = { 0 };
+	size_t n;
+
+	assert_int_equal(path_write_atomic(a, "new", 3, &e), 0);
+	assert_int_equal(path_write_atomic(b, "old", 3, &e), 0);
+	assert_int_equal(path_replace(a, b), 0);
+	assert_int_equal(path_read(b, &text, &n, &e), 0);
+	assert_string_equal(text, "new");
+	assert_int_equal(access(a, F_OK), -1);   /* the old file is gone, not left at `a` */
+	free(text);
+	assert_int_equal(path_replace(b, c), 0);   /* nothing there: a plain rename */
+	assert_int_equal(access(b, F_OK), -1);
+	assert_int_equal(access(c, F_OK), 0);
+	assert_int_equal(path_mkdirs(d, &e), 0);   /* a directory: refused as rename refuses */
+	assert_int_not_equal(path_replace(c, d), 0);
+	assert_int_equal(access(c, F_OK), 0);
+	struct stat sb;
+	assert_int_equal(stat(d, &sb), 0);
+	assert_true(S_ISDIR(sb.st_mode));
+	free(a);
+	free(b);
+	free(c);
+	free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -806,6 +837,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_deterministic, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sorted_fixed_attributes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sha256_taken_while_written, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_path_replace, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_native_check_names_file_and_wheel, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_limits, setup, teardown),
