@@ -7,6 +7,7 @@
  * permissions with deterministic statement ids, the CORS settings.
  */
 #include "frontdoor.h"
+#include "deploy.h"
 
 #include "../../core/cors.h"
 #include "../../core/err.h"
@@ -304,11 +305,24 @@ int fd_permission(struct aws_ctx *x, const json_t *stmts, const struct fd_perm *
 	if (p->via_function_url)
 		json_object_set_new(body, "InvokedViaFunctionUrl", json_true());
 	path = policy_path(x, p->function, NULL);
-	{
+	for (int tries = 0;; tries++) {
 		struct aws_call c = { .svc = &aws_lambda, .op = "AddPermission", .method = "POST",
 				      .path = path, .json = body };
 
 		rc = aws_do(&x->client, &c, &r, e);
+		/*
+		 * The function is still Pending or being updated (this runs while it
+		 * settles, ops.c settle()): wait for it, then once more.
+		 */
+		if (rc && tries == 0 && aws_error_is(&r, "ResourceConflictException") &&
+		    !(r.error_message && strstr(r.error_message, "already exists"))) {
+			aws_result_free(&r);
+			herr_clear(e);
+			if ((rc = lambda_wait(x, NULL, e)) != HOIST_OK)
+				break;
+			continue;
+		}
+		break;
 	}
 	/* Already there (a retried call that took effect, or a concurrent run): fine. */
 	if (rc && aws_error_is(&r, "ResourceConflictException") && r.error_message &&

@@ -56,3 +56,19 @@ def test_update_publishes_after_the_front_door_once_the_code_settled(
         assert ops.count("GetFunctionConfiguration") == 1, ops   # the wait began at the write
         assert poll < ops.index("PublishVersion") < ops.index("TagResource", code), ops
     # pruning (num_retained_versions) follows the publish: test_deploy_update.py
+
+
+def test_a_permission_refused_while_the_function_is_pending_waits_and_goes_on(
+        run, aws_env, aws_project, fake_aws):
+    """Real Lambda may refuse calls on a function still Pending (409, "currently in the
+    following state: Pending"): the permission, sent while the function settles, waits for
+    it and is sent again; the deploy goes on."""
+    from aws_helpers import fake_post
+    d = aws_project({})
+    fake_post(fake_aws, "/__fake/faults", {"operation": "AddPermission", "kind": "pending",
+                                           "count": 1})
+    reqs = run_ops(run, d, aws_env, fake_aws, "deploy", "dev")
+    ops = [q["operation"] for q in reqs]
+    first = ops.index("AddPermission")
+    assert ops.count("AddPermission") >= 2, ops
+    assert "GetFunctionConfiguration" in ops[first:ops.index("AddPermission", first + 1)], ops

@@ -22,7 +22,7 @@ Side channel (unsigned, same port):
                                   took (seconds the fake spent on it, once answered)}]
   POST /__fake/reset             forget requests, state and faults
   POST /__fake/faults            {"operation": "ListFunctions", "kind": "throttle"|"500"|
-                                  "reset"|"slow"|"block"|"echo_token", "count": N, "delay": s}
+                                  "reset"|"slow"|"block"|"echo_token"|"pending", "count": N, "delay": s}
                                  (count -1 = always; "block" holds the request, before it
                                  acts, until POST /__fake/release)
                                  {"match": "partNumber=", "kind": "stall_body"}: for a request
@@ -740,6 +740,11 @@ class _Handler(BaseHTTPRequestHandler):
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             self.connection.close()
             self.close_connection = True
+            return True
+        if kind == "pending":   # Lambda's answer to a call on a function not yet Active
+            self.send(*serialize_error(proto, svc, AWSError(
+                409, "ResourceConflictException", "The operation cannot be performed at this "
+                "time. The function is currently in the following state: Pending"), request_id))
             return True
         if kind == "denied":
             code = "AccessDenied" if proto in ("query", "rest-xml") else "AccessDeniedException"
