@@ -148,7 +148,8 @@ class FromFiles:
 
     def __init__(self, manifest, cache):
         FileLoader.mirror = os.path.join(cache, "tree")
-        sys.dont_write_bytecode = False
+        # before 3.8 there is no sys.pycache_prefix: compile, never write beside the files
+        sys.dont_write_bytecode = sys.version_info < (3, 8)
         with open(manifest, "rb") as f:
             parts = f.read().split(b"\0")
         self.files = {os.fsdecode(parts[i]): os.fsdecode(parts[i + 1])
