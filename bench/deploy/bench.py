@@ -173,6 +173,9 @@ def main():
         for k in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "VIRTUAL_ENV"):
             env.pop(k, None)
         b = Bench(fake, work, env)
+        # BASE keeps its own caches: a hoist of another version distrusts the package cache
+        # (and pre-flight records) the other one made, so sharing one would make both cold
+        bb = Bench(fake, work, dict(env, XDG_CACHE_HOME=str(work / "cache-base")))
         new, old = [], []
         for n in range(runs + 1):           # the first round warms up (and the package cache)
             fake.reset()
@@ -181,7 +184,7 @@ def main():
                 new.append(r)
             if base:
                 fake.reset()
-                r = one_round(b, base, app, n)
+                r = one_round(bb, base, app, n)
                 if n:
                     old.append(r)
         z = sorted((work / "cache").glob("hoist/flaskdemo-bench-*/package.zip"))
