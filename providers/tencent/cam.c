@@ -60,6 +60,20 @@ static bool absent(const struct tc_result *r)
 	       || tc_error_is(r, "InvalidParameter.PolicyIdNotExist");
 }
 
+/* A removal: HOIST_OK when it is done or the thing was not there. */
+static int cam_remove(struct tc_ctx *x, const char *action, json_t *p, struct herr *e)
+{
+	struct tc_result r = { 0 };
+	int rc = cam_p(x, action, p, &r, e);
+
+	if (rc && absent(&r)) {
+		herr_clear(e);
+		rc = HOIST_OK;
+	}
+	tc_result_free(&r);
+	return rc;
+}
+
 static char *dumps(const json_t *doc)
 {
 	return json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
@@ -292,7 +306,6 @@ int tc_role_remove(struct tc_ctx *x, struct herr *e)
 {
 	char *name = tc_role_name(x), *desc = mark(x), *pdesc = NULL;
 	json_t *info = NULL;
-	struct tc_result r;
 	long long id = 0;
 	bool attached = false;
 	int rc = get_role(x, name, &info, e);
@@ -307,33 +320,18 @@ int tc_role_remove(struct tc_ctx *x, struct herr *e)
 		out_info("CAM policy %s was not created by hoist: left as it is", name);
 		id = 0;
 	}
-	if (!rc && id && attached) {
-		rc = cam_p(x, "DetachRolePolicy", json_pack("{s:I, s:s}", "PolicyId", (json_int_t)id,
-							    "DetachRoleName", name), &r, e);
-		if (rc && absent(&r)) {
-			herr_clear(e);
-			rc = HOIST_OK;
-		}
-		tc_result_free(&r);
-	}
+	if (!rc && id && attached)
+		rc = cam_remove(x, "DetachRolePolicy", json_pack("{s:I, s:s}", "PolicyId",
+								 (json_int_t)id, "DetachRoleName",
+								 name), e);
 	if (!rc && id) {
 		out_step("Deleting CAM policy %s", name);
-		rc = cam_p(x, "DeletePolicy", json_pack("{s:[I]}", "PolicyId", (json_int_t)id), &r,
-			   e);
-		if (rc && absent(&r)) {
-			herr_clear(e);
-			rc = HOIST_OK;
-		}
-		tc_result_free(&r);
+		rc = cam_remove(x, "DeletePolicy", json_pack("{s:[I]}", "PolicyId", (json_int_t)id),
+				e);
 	}
 	if (!rc && info) {
 		out_step("Deleting CAM role %s", name);
-		rc = cam_p(x, "DeleteRole", json_pack("{s:s}", "RoleName", name), &r, e);
-		if (rc && absent(&r)) {
-			herr_clear(e);
-			rc = HOIST_OK;
-		}
-		tc_result_free(&r);
+		rc = cam_remove(x, "DeleteRole", json_pack("{s:s}", "RoleName", name), e);
 	}
 out:
 	json_decref(info);
