@@ -488,9 +488,8 @@ struct preflight {
 	int lock_fd;
 	bool waiting;         /* another run tries the same files: wait for its record */
 	double t0;
-	bool decided;         /* rc and e are the outcome */
+	bool decided;         /* rc is the outcome */
 	int rc;
-	struct herr e;
 };
 
 /* Start pythons[f->i] on the input: 0 started, 1 it cannot be (try the next). */
