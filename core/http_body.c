@@ -9,6 +9,7 @@
 #include "err.h"
 #include "str.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <openssl/evp.h>
 #include <stdio.h>
@@ -103,6 +104,31 @@ int http_body_file(struct http_body *b, const char *file, unsigned long long off
 	b->offset = offset;
 	b->length = length;
 	set_size(b);
+	return HOIST_OK;
+}
+
+int http_body_sha256_known(struct http_body *b, const char *hex, struct herr *e)
+{
+	unsigned char sum[32];
+
+	if (!b->file || b->base64 || b->prefix_len || b->suffix_len || b->offset ||
+	    b->length != b->file_size)
+		return herr_set(e, HOIST_FAIL, "internal: a known SHA-256 is for a whole file only");
+	for (int i = 0; i < 32; i++) {
+		unsigned int v;
+
+		if (!isxdigit((unsigned char)hex[2 * i]) ||
+		    !isxdigit((unsigned char)hex[2 * i + 1]) ||
+		    sscanf(hex + 2 * i, "%2x", &v) != 1)
+			return herr_set(e, HOIST_FAIL, "internal: '%s' is not a SHA-256", hex);
+		sum[i] = (unsigned char)v;
+	}
+	if (hex[64])
+		return herr_set(e, HOIST_FAIL, "internal: '%s' is not a SHA-256", hex);
+	memcpy(b->sha256, sum, sizeof(sum));
+	for (int i = 0; i < 32; i++)
+		snprintf(b->sha256_hex + 2 * i, 3, "%02x", sum[i]);
+	b->hashed = true;
 	return HOIST_OK;
 }
 

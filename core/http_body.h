@@ -16,7 +16,7 @@
  * The length (Content-Length) is known up front from a stat; the SHA-256 of
  * the whole body, which SigV4, Alibaba ACS3 and Tencent TC3 all sign, comes
  * from one streaming pass over the file (http_body_sha256, computed once and
- * kept).  http_do() sends the body through a libcurl read callback, reading
+ * kept), or from the caller when it knows it (http_body_sha256_known).  http_do() sends the body through a libcurl read callback, reading
  * and encoding 48 KiB of the file at a time, so memory stays flat whatever
  * the file's size; every retry re-streams it from the start.  A file that
  * changes size between the hash and the send fails the request (HOIST_FAIL,
@@ -92,6 +92,16 @@ int http_body_file(struct http_body *b, const char *file, unsigned long long off
 
 /* Compute b->sha256 / b->sha256_hex in one streaming pass (once; later calls return at once). */
 int http_body_sha256(struct http_body *b, struct herr *e);
+
+/*
+ * The body is the whole of a file whose SHA-256 (`hex`) the caller knows
+ * already (hoist's package: hashed as it was written): take it, so
+ * http_body_sha256 does not read the file again.  A file changed since is
+ * still caught: by its size when sent, and by the service's own check of
+ * the signed payload hash.  HOIST_FAIL (nothing set) when the body is not
+ * exactly the file or `hex` is not 64 hex digits.
+ */
+int http_body_sha256_known(struct http_body *b, const char *hex, struct herr *e);
 
 void http_body_free(struct http_body *b);
 

@@ -53,7 +53,10 @@ char *s3_zip_key(const struct aws_ctx *x, const char *sha256_hex);
 int s3_bucket_ensure(struct aws_ctx *x, const char *bucket, struct herr *e);
 /* Does the bucket exist and is it ours?  (*exists false on 404 and 403.) */
 int s3_bucket_exists(struct aws_ctx *x, const char *bucket, bool *exists, struct herr *e);
-/* Upload a file (PutObject, multipart above AWS_MULTIPART_MIN); sha256 goes in metadata. */
+/*
+ * Upload a file (PutObject, multipart above AWS_MULTIPART_MIN); sha256_hex is
+ * the file's SHA-256: its metadata, and the payload hash a PutObject signs.
+ */
 int s3_upload(struct aws_ctx *x, const char *bucket, const char *key, const char *file,
 	      unsigned long long size, const char *sha256_hex, struct herr *e);
 /* The object's x-amz-meta-sha256 (allocated), NULL when absent or without it. */

@@ -176,6 +176,8 @@ static int put_object(struct aws_ctx *x, const char *bucket, const char *key, co
 	struct aws_result r;
 	int rc = http_body_file(&b, file, 0, 0, e);
 
+	if (!rc && sha)   /* the file's own: the payload hash SigV4 signs, without a second read */
+		rc = http_body_sha256_known(&b, sha, e);
 	if (!rc) {
 		rc = aws_do(&x->client, &c, &r, e);
 		aws_result_free(&r);

@@ -219,6 +219,48 @@ static void changed_file(void **state)
 	free(data);
 }
 
+/* A whole file's known SHA-256 is taken as the body's; anything else is refused. */
+static void known_sha256(void **state)
+{
+	size_t n = HTTP_BODY_CHUNK + 5;
+	unsigned char *data = pattern(n), md[32];
+	char *file = scratch_file(data, n), hex[65];
+	json_t *doc = json_pack("{s:o}", "ZipFile", http_body_mark());
+	struct http_body whole, part, json;
+	struct herr e = { 0 };
+
+	SHA256(data, n, md);
+	for (int i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02X", md[i]);   /* either case */
+	assert_int_equal(http_body_file(&whole, file, 0, 0, &e), HOIST_OK);
+	assert_int_equal(http_body_sha256_known(&whole, "abc", &e), HOIST_FAIL);
+	assert_false(whole.hashed);
+	assert_int_equal(http_body_sha256_known(&whole, hex, &e), HOIST_OK);
+	assert_memory_equal(whole.sha256, md, 32);
+	assert_int_equal(truncate(file, 1), 0);   /* not read again: taken as given */
+	assert_int_equal(http_body_sha256(&whole, &e), HOIST_OK);
+	assert_memory_equal(whole.sha256, md, 32);
+	for (int i = 0; i < 32; i++)
+		assert_int_equal(strtol((char[]){ whole.sha256_hex[2 * i],
+						  whole.sha256_hex[2 * i + 1], 0 }, NULL, 16),
+				 md[i]);
+	assert_int_equal(truncate(file, (off_t)n), 0);
+
+	assert_int_equal(http_body_file(&part, file, 1, 0, &e), HOIST_OK);
+	assert_int_equal(http_body_sha256_known(&part, hex, &e), HOIST_FAIL);
+	assert_int_equal(http_body_json(&json, doc, file, &e), HOIST_OK);
+	assert_int_equal(http_body_sha256_known(&json, hex, &e), HOIST_FAIL);
+	assert_false(part.hashed || json.hashed);
+
+	http_body_free(&whole);
+	http_body_free(&part);
+	http_body_free(&json);
+	json_decref(doc);
+	unlink(file);
+	free(file);
+	free(data);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -226,6 +268,7 @@ int main(void)
 		cmocka_unit_test(file_range),
 		cmocka_unit_test(mark_exactly_once),
 		cmocka_unit_test(changed_file),
+		cmocka_unit_test(known_sha256),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
