@@ -14,6 +14,7 @@
  * start, as before.
  */
 #include "package_job.h"
+#include "cli.h"
 
 #include "../core/interrupt.h"
 #include "../core/log.h"
@@ -102,7 +103,8 @@ static void listed(void *ctx, const struct package_listing *l, const char key[65
 	struct herr e = { 0 };
 	char *gen;
 
-	c->j->pf = preflight_begin_files(c->st, key, slim);
+	c->j->pf = preflight_begin_files(c->j->pf_early, c->st, key, slim);
+	c->j->pf_early = NULL;   /* now c->j->pf */
 	if (!preflight_wants_files(c->j->pf))
 		return;
 	gen = preflight_gen_dir();
@@ -136,9 +138,18 @@ static int build(struct package_job *j, const struct stage *st, const struct pro
 		o.listed_ctx = &lc;
 	}
 	out_step("Packaging %s", st->function_name);
+	/*
+	 * Python starts before the walk, unless stages run side by side (--all):
+	 * there one stage tries the files its siblings share, and the others'
+	 * early starts would only take CPU from the packaging.
+	 */
+	if (j->preflight && !cli_g.all)
+		j->pf_early = preflight_prestart(st);
 	rc = package_build(&o, pi, e);
 	if (rc)
 		herr_prefix(e, "package %s: ", st->name);
+	preflight_cancel(j->pf_early);   /* the files were never listed: tried on the zip */
+	j->pf_early = NULL;
 	if (j->pf && rc) {
 		preflight_cancel(j->pf);
 	} else if (j->pf) {

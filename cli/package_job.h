@@ -20,6 +20,7 @@ struct package_job {
 	struct package_info pi;   /* the package, once package_job_wait succeeded */
 	bool preflight;           /* pre-flight the files while they are compressed */
 	struct preflight *pf;     /* that pre-flight, while it runs (in the builder) */
+	struct preflight *pf_early;   /* its Python, started before the files are listed */
 	bool pf_done;             /* it ran to an outcome: pf_rc, pf_e (once waited) */
 	int pf_rc;
 	struct herr pf_e;

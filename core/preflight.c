@@ -7,9 +7,12 @@
  * cold start does, with `python -I -S` and the stage's environment_variables
  * and nothing else, from one of:
  *   files  the files a package is made of, listed before they are compressed
- *          (core/pkg_manifest.c): preflight_begin_files starts Python as soon
- *          as the list is known and preflight_end judges once the zip is made,
- *          so the import runs beside the compression (and the provider's reads);
+ *          (core/pkg_manifest.c): preflight_prestart starts Python before the
+ *          walk, importing meanwhile the standard-library modules the last
+ *          pass of this project imported (<cache dir>/preflight/warm-*);
+ *          preflight_begin_files hands it the list as soon as it is known and
+ *          preflight_end judges once the zip is made, so the import runs
+ *          beside the walk, the compression and the provider's reads;
  *   zip    a package that exists (--zip FILE): preflight_run.
  * It prints one JSON line; what it says:
  *   ok             fine;
@@ -157,30 +160,49 @@ static void free_strv(char **v)
 struct proc {
 	pid_t pid;
 	int out, err;   /* pipes' read ends, -1 once closed */
+	int in;         /* its stdin's write end (spawn with `feed`), else -1 */
 	double end;     /* clock_now_s() deadline */
 };
 
-/* Start argv with envp (NULL: this environment); -1 when it could not start. */
-static int spawn(struct proc *p, char *const argv[], char *const envp[], int64_t timeout_ms)
+static void close_fd(int *fd)
 {
-	int po[2], pe[2];
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+/*
+ * Start argv with envp (NULL: this environment), stdin a pipe p->in writes
+ * to when `feed`, else /dev/null; -1 when it could not start.
+ */
+static int spawn(struct proc *p, char *const argv[], char *const envp[], int64_t timeout_ms,
+		 bool feed)
+{
+	int po[2], pe[2], pi[2] = { -1, -1 };
 
 	p->pid = -1;
-	p->out = p->err = -1;
+	p->out = p->err = p->in = -1;
 	p->end = clock_now_s() + (double)timeout_ms / 1000.0;
-	if (pipe2(po, O_CLOEXEC) != 0)
+	if (feed && pipe2(pi, O_CLOEXEC) != 0)
 		return -1;
+	if (pipe2(po, O_CLOEXEC) != 0) {
+		close_fd(&pi[0]);
+		close_fd(&pi[1]);
+		return -1;
+	}
 	if (pipe2(pe, O_CLOEXEC) != 0) {
 		close(po[0]);
 		close(po[1]);
+		close_fd(&pi[0]);
+		close_fd(&pi[1]);
 		return -1;
 	}
 	p->pid = fork();
 	if (p->pid == 0) {
-		int null = open("/dev/null", O_RDONLY);
+		int in = feed ? pi[0] : open("/dev/null", O_RDONLY);
 
 		prctl(PR_SET_PDEATHSIG, SIGKILL);   /* it ends with the process that waits for it */
-		dup2(null, 0);
+		dup2(in, 0);
 		dup2(po[1], 1);
 		dup2(pe[1], 2);
 		execve(argv[0], argv, envp ? envp : environ);
@@ -188,13 +210,16 @@ static int spawn(struct proc *p, char *const argv[], char *const envp[], int64_t
 	}
 	close(po[1]);
 	close(pe[1]);
+	close_fd(&pi[0]);
 	if (p->pid < 0) {
 		close(po[0]);
 		close(pe[0]);
+		close_fd(&pi[1]);
 		return -1;
 	}
 	p->out = po[0];
 	p->err = pe[0];
+	p->in = pi[1];
 	return 0;
 }
 
@@ -237,10 +262,8 @@ static int collect(struct proc *p, struct sbuf *out, struct sbuf *err, int *stat
 		}
 	}
 	for (int i = 0; i < 2; i++)
-		if (*fds[i] >= 0) {
-			close(*fds[i]);
-			*fds[i] = -1;
-		}
+		close_fd(fds[i]);
+	close_fd(&p->in);
 	if (rc)
 		kill(p->pid, SIGKILL);
 	while (waitpid(p->pid, status, 0) < 0 && errno == EINTR)
@@ -255,7 +278,7 @@ static int run(char *const argv[], char *const envp[], int64_t timeout_ms, struc
 {
 	struct proc p;
 
-	if (spawn(&p, argv, envp, timeout_ms) != 0)
+	if (spawn(&p, argv, envp, timeout_ms, false) != 0)
 		return -1;
 	return collect(&p, out, err, status, e);
 }
@@ -487,20 +510,118 @@ struct preflight {
 	char *lock;           /* the key's lock file (flock), while lock_fd >= 0 */
 	int lock_fd;
 	bool waiting;         /* another run tries the same files: wait for its record */
+	bool early;           /* p started before its input was known: it waits on stdin */
 	double t0;
 	bool decided;         /* rc is the outcome */
 	int rc;
 };
+
+static int64_t try_limit_ms(const struct preflight *f)
+{
+	long long limit = settings_int(f->st->settings, "timeout_seconds", 30);
+
+	return (limit > 30 ? limit : 30) * 1000;
+}
+
+/* Hand the input to the Python started early (preflight_prestart), which waits for it. */
+static void feed(struct preflight *f)
+{
+	const char *a[] = { f->mode, f->src, f->extra, f->pkgdir, f->pyc };
+	struct sbuf b;
+	size_t done = 0;
+	ssize_t k;
+
+	sbuf_init(&b);
+	for (size_t i = 0; i < sizeof(a) / sizeof(a[0]); i++)
+		sbuf_add(&b, a[i], strlen(a[i]) + 1);   /* each NUL-terminated */
+	while (done < b.len && ((k = write(f->p.in, b.s + done, b.len - done)) > 0 ||
+				(k < 0 && errno == EINTR)))
+		done += k > 0 ? (size_t)k : 0;
+	close_fd(&f->p.in);   /* a Python that did not start: its exit status says so */
+	sbuf_free(&b);
+}
 
 /* Start pythons[f->i] on the input: 0 started, 1 it cannot be (try the next). */
 static int try_start(struct preflight *f)
 {
 	char *argv[] = { f->pythons[f->i], "-I", "-S", "-c", f->script, f->mode, f->src,
 			 f->extra, f->pkgdir, f->pyc, NULL };
-	long long limit = settings_int(f->st->settings, "timeout_seconds", 30);
 
+	if (f->early) {
+		f->early = false;
+		feed(f);
+		return 0;
+	}
 	path_rmtree(f->pkgdir, NULL);
-	return spawn(&f->p, argv, f->env, (limit > 30 ? limit : 30) * 1000) ? 1 : 0;
+	return spawn(&f->p, argv, f->env, try_limit_ms(f), false) ? 1 : 0;
+}
+
+/* Stop the Python started early, before it was given anything to try. */
+static void stop_early(struct preflight *f)
+{
+	int status;
+
+	if (!f->early)
+		return;
+	f->early = false;
+	kill(f->p.pid, SIGKILL);
+	close_fd(&f->p.in);
+	close_fd(&f->p.out);
+	close_fd(&f->p.err);
+	while (waitpid(f->p.pid, &status, 0) < 0 && errno == EINTR)
+		;
+	f->p.pid = -1;
+}
+
+/*
+ * Where the standard-library modules that the last pass of this project
+ * with `python` imported are listed, one per line (allocated, NULL if it
+ * cannot be named): the next Python started early imports them while it
+ * waits for its input.
+ */
+static char *warm_file(const struct stage *st, const char *python)
+{
+	char *key = xasprintf("%s\n%s", python, st->project_dir ? st->project_dir : ""), hex[65];
+	char *cache = path_cache_dir(), *name, *file;
+
+	digest_sha256_hex(key, strlen(key), hex);
+	name = xasprintf("preflight/warm-%.32s", hex);
+	file = path_join(cache, name);
+	free(name);
+	free(key);
+	free(cache);
+	return file;
+}
+
+/* Keep the list of modules a pass imported (its answer's "warm") for the next one. */
+static void warm_save(const struct preflight *f, const json_t *names)
+{
+	char *file = warm_file(f->st, f->pythons[f->i]), *tmp;
+	size_t i;
+	json_t *v;
+	FILE *out;
+	int fd;
+
+	if (!file || !json_is_array(names))
+		goto done;
+	tmp = xasprintf("%s.%ld", file, (long)getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	out = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (out) {
+		json_array_foreach(names, i, v)
+			if (json_is_string(v) && !strchr(json_string_value(v), '\n'))
+				fprintf(out, "%s\n", json_string_value(v));
+		if (fclose(out) == 0 && rename(tmp, file) == 0) {
+			free(tmp);
+			goto done;
+		}
+	} else if (fd >= 0) {
+		close(fd);
+	}
+	unlink(tmp);
+	free(tmp);
+done:
+	free(file);
 }
 
 /* The running try's answer: 0 in *ans, 1 it did not start (try the next), -1 skip. */
@@ -605,24 +726,33 @@ static int wait_key(struct preflight *f, struct herr *e)
 	return HOIST_OK;
 }
 
-/* Decide from the records, or get ready to try (and start now when `start`). */
-static struct preflight *begin(const struct stage *st, const struct input *in, bool start)
+static void set_input(struct preflight *f, const struct input *in)
 {
-	const struct template_file *t = template_find("preflight/preflight.py");
-	const char *arch = settings_str(st->settings, "architecture"), *tmp = getenv("TMPDIR");
-	struct preflight *f = xcalloc(1, sizeof(*f));
-	char *cache;
-
-	f->st = st;
-	f->t0 = clock_now_s();
-	f->p.pid = -1;
-	f->lock_fd = -1;
+	free(f->mode);
+	free(f->src);
+	free(f->extra);
+	free(f->key);
+	free(f->key2);
 	f->mode = xstrdup(in->mode);
 	f->src = xstrdup(in->src);
 	f->extra = xstrdup(in->extra);
 	f->key = xstrdup(in->key);
 	f->key2 = xstrdup(in->key2);
 	f->in = (struct input){ f->mode, f->src, f->extra, f->key, f->key2 };
+}
+
+/* The Pythons to try with and the check; decided already when it cannot run here. */
+static struct preflight *create(const struct stage *st)
+{
+	const struct template_file *t = template_find("preflight/preflight.py");
+	const char *arch = settings_str(st->settings, "architecture");
+	struct preflight *f = xcalloc(1, sizeof(*f));
+
+	f->st = st;
+	f->t0 = clock_now_s();
+	f->p.pid = -1;
+	f->p.in = f->p.out = f->p.err = -1;
+	f->lock_fd = -1;
 	f->pythons = pick_pythons(st);
 	if (arch && strcmp(arch, host_arch())) {   /* its native code cannot load here */
 		out_warn("pre-flight skipped: the stage runs on %s, this machine is %s", arch,
@@ -634,15 +764,24 @@ static struct preflight *begin(const struct stage *st, const struct input *in, b
 	memcpy(f->script, t->data, t->len);
 	f->script[t->len] = '\0';
 	digest_sha256_hex(t->data, t->len, f->check);
-	if (passed_before(f, &f->in))
-		return f;
+	return f;
+}
+
+/* Its private directories and environment; false when it is skipped instead (decided). */
+static bool prepare(struct preflight *f)
+{
+	const char *tmp = getenv("TMPDIR");
+	char *cache;
+
+	if (f->dir)
+		return true;
 	f->dir = xasprintf("%s/hoist-preflight-XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(f->dir)) {
 		out_warn("pre-flight skipped: cannot create a temporary directory");
 		free(f->dir);
 		f->dir = NULL;
 		decide(f, HOIST_OK);
-		return f;
+		return false;
 	}
 	intr_temp_add(f->dir);
 	f->pkgdir = path_join(f->dir, "package");
@@ -650,7 +789,20 @@ static struct preflight *begin(const struct stage *st, const struct input *in, b
 	f->pyc = path_join(cache, "preflight/pyc");
 	free(cache);
 	path_mkdirs_mode(f->pyc, 0700, NULL);   /* compiled code of the app: private */
-	f->env = stage_env(st);
+	f->env = stage_env(f->st);
+	return true;
+}
+
+/* Decide from the records, or get ready to try (and start now when `start`). */
+static struct preflight *begin(const struct stage *st, const struct input *in, bool start)
+{
+	struct preflight *f = create(st);
+
+	if (f->decided)
+		return f;
+	set_input(f, in);
+	if (passed_before(f, &f->in) || !prepare(f))
+		return f;
 	f->waiting = !lock_key(f);
 	if (start && !f->waiting)
 		start_next(f);
@@ -678,7 +830,16 @@ static int finish(struct preflight *f, struct herr *e)
 		char *record = passed_record(f->st, &f->in, f->pythons[f->i], f->check);
 
 		r = try_finish(f, &ans, e);
+		if (!r && json_is_true(json_object_get(ans, "cold"))) {
+			/* it warmed up a module the package has too: again, without warming */
+			free(record);
+			json_decref(ans);
+			ans = NULL;
+			start_next(f);
+			continue;
+		}
 		if (!r && json_is_true(json_object_get(ans, "ok"))) {
+			warm_save(f, json_object_get(ans, "warm"));
 			record_make(record);
 			free(record);
 			record = f->zip.key ? passed_record(f->st, &f->zip, f->pythons[f->i],
@@ -719,10 +880,9 @@ static void release(struct preflight *f)
 
 	if (f->p.pid > 0) {
 		kill(f->p.pid, SIGKILL);
-		if (f->p.out >= 0)
-			close(f->p.out);
-		if (f->p.err >= 0)
-			close(f->p.err);
+		close_fd(&f->p.in);
+		close_fd(&f->p.out);
+		close_fd(&f->p.err);
 		while (waitpid(f->p.pid, &status, 0) < 0 && errno == EINTR)
 			;
 	}
@@ -750,11 +910,53 @@ static void release(struct preflight *f)
 	free(f);
 }
 
-struct preflight *preflight_begin_files(const struct stage *st, const char *key, bool slim)
+struct preflight *preflight_prestart(const struct stage *st)
+{
+	struct preflight *f = create(st);
+	char *warm, *argv[9];
+
+	if (f->decided || !prepare(f))
+		return f;
+	for (; f->pythons[f->i] && f->pythons[f->i + 1]; f->i++) {   /* as start_next */
+		char *nostart = nostart_record(f->pythons[f->i]);
+		bool skip = record_exists(nostart);
+
+		free(nostart);
+		if (!skip)
+			break;
+	}
+	if (!f->pythons[f->i])
+		return f;
+	warm = warm_file(f->st, f->pythons[f->i]);
+	argv[0] = f->pythons[f->i];
+	argv[1] = "-I";
+	argv[2] = "-S";
+	argv[3] = "-c";
+	argv[4] = f->script;
+	argv[5] = "stdin";
+	argv[6] = warm ? warm : "-";
+	argv[7] = f->pkgdir;
+	argv[8] = NULL;
+	path_rmtree(f->pkgdir, NULL);
+	f->early = spawn(&f->p, argv, f->env, try_limit_ms(f), true) == 0;
+	free(warm);
+	return f;
+}
+
+struct preflight *preflight_begin_files(struct preflight *early, const struct stage *st,
+					 const char *key, bool slim)
 {
 	struct input in = { "files", "", slim ? "slim" : "-", key, "" };
+	struct preflight *f = early ? early : create(st);
 
-	return begin(st, &in, false);
+	if (f->decided)
+		return f;
+	set_input(f, &in);
+	if (passed_before(f, &f->in))
+		stop_early(f);   /* its CPU is the packaging's now */
+	else if (prepare(f))
+		f->waiting = !lock_key(f);
+	return f;
 }
 
 bool preflight_wants_files(const struct preflight *f)

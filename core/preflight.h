@@ -24,16 +24,22 @@ struct stage;
 int preflight_run(const struct stage *st, const struct package_info *pkg, struct herr *e);
 
 /*
- * The same for a package still being built, from the files it is made of,
- * whose state `key` names (core/package.h package_opts.listed): files that
- * passed before are not tried again; else preflight_wants_files, and once
- * their manifest ("name NUL file NUL") is written, preflight_start_files
- * starts Python, which imports while the caller compresses.  preflight_end,
- * given the package they became, waits for it and judges (as preflight_run)
- * unless that package passed before (a file saved again unchanged);
- * preflight_cancel stops it.  Never NULL.
+ * The same for a package still being built, from the files it is made of.
+ * preflight_prestart, before the project is walked, starts Python, which
+ * warms up meanwhile (the standard-library modules this project's last
+ * pass imported).  Once the files' state `key` is known (core/package.h
+ * package_opts.listed), preflight_begin_files, with that early start or
+ * NULL: files that passed before are not tried again (a Python started
+ * early is stopped); else preflight_wants_files, and
+ * once their manifest ("name NUL file NUL") is written, preflight_start_files
+ * hands it to Python, which imports while the caller compresses.
+ * preflight_end, given the package they became, waits for it and judges (as
+ * preflight_run) unless that package passed before (a file saved again
+ * unchanged); preflight_cancel stops it.  Never NULL.
  */
-struct preflight *preflight_begin_files(const struct stage *st, const char *key, bool slim);
+struct preflight *preflight_prestart(const struct stage *st);
+struct preflight *preflight_begin_files(struct preflight *early, const struct stage *st,
+					 const char *key, bool slim);
 bool preflight_wants_files(const struct preflight *f);
 void preflight_start_files(struct preflight *f, const char *manifest);
 int preflight_end(struct preflight *f, const struct package_info *pkg, struct herr *e);

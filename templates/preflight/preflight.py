@@ -18,12 +18,21 @@ uploaded, with the stage's environment, in one of two ways:
       runtime's import would take it), else PYCACHE's, keyed by the file's
       path, size, mtime and inode; extension modules load in place.
 
+  python3 -I -S -c <this> stdin WARM DIR
+      started while hoist is still walking the project: Python's own start
+      and the standard-library modules in WARM (one name per line, those the
+      last pass of this project imported; may be empty) happen meanwhile; the
+      arguments of one of the forms above then come on stdin, NUL-separated
+      (nothing: exit).  A warmed module the package itself provides would be
+      shadowed here and not in the cloud: the answer is then {"cold": true}
+      and hoist starts Python again without warming.
+
 Then hoist_handler and the app are imported the way a cold start does.
 -I -S: nothing but the standard library and the package is importable, as
 in the cloud.
 
 One line of JSON on stdout says what happened:
-  {"ok": true}
+  {"ok": true, "warm": [...]}     (the standard-library modules it imported)
   {"missing": "flask", "error": "...", "traceback": "...", "in_package": false}
   {"not_found": "..."}                 (app_function names nothing in the package)
   {"error": "...", "traceback": "..."}           (the app raised something else)
@@ -234,8 +243,74 @@ def trace():
     return traceback.format_exc()
 
 
+def stdlib_modules(before):
+    """Names of the standard-library modules imported since `before`, in order."""
+    import sysconfig
+    dirs = tuple(os.path.join(sysconfig.get_paths()[k], "") for k in ("stdlib", "platstdlib"))
+    out = []
+    for name, mod in list(sys.modules.items()):
+        if name in before:
+            continue
+        spec = getattr(mod, "__spec__", None)
+        origin = getattr(spec, "origin", None) or ""
+        if origin in ("built-in", "frozen") or origin.startswith(dirs):
+            if "site-packages" not in origin and "dist-packages" not in origin:
+                out.append(name)
+    return out
+
+
+def warm(path):
+    """Import the standard-library modules named in `path` (one per line)."""
+    try:
+        with open(path) as f:
+            names = [n.strip() for n in f]
+    except OSError:
+        return
+    for name in names:
+        if not name or not all(p.isidentifier() for p in name.split(".")):
+            continue
+        try:
+            __import__(name)
+        except BaseException:   # the app's own import decides; this was only a head start
+            pass
+
+
+def args_from_stdin():
+    data = b""
+    while True:
+        chunk = os.read(0, 65536)
+        if not chunk:
+            break
+        data += chunk
+    parts = [os.fsdecode(p) for p in data.split(b"\0")]
+    if len(parts) < 5:
+        os._exit(0)   # hoist needed no try after all
+    return parts[:5]
+
+
+def top_names(names):
+    """The top-level names the package's entries provide."""
+    return {n.split("/", 1)[0].split(".", 1)[0] for n in names}
+
+
+def shadowed(tops, warmed):
+    """A module warmed up front that the package provides too: start again, cold."""
+    if any(m.split(".", 1)[0] in tops for m in warmed):
+        os.write(1, b'{"cold": true}\n')
+        os._exit(0)
+
+
 def main():
-    mode, src, extra, root, pycache = sys.argv[1:6]
+    before = set(sys.modules)
+    warmed = set()
+    if sys.argv[1] == "stdin":
+        os.makedirs(sys.argv[3], exist_ok=True)
+        os.chdir(sys.argv[3])
+        warm(sys.argv[2])
+        warmed = set(sys.modules) - before   # with what they imported in turn
+        mode, src, extra, root, pycache = args_from_stdin()
+    else:
+        mode, src, extra, root, pycache = sys.argv[1:6]
     os.makedirs(root, exist_ok=True)
     if mode == "files":
         finder = FromFiles(src, pycache)
@@ -256,6 +331,8 @@ def main():
             sys.path.insert(0, root)
         sys.path.insert(0, src)     # what FromZip does not serve (namespaces, data)
         sys.meta_path[0:0] = [from_zip, Natives(src, names, root)]
+    tops = top_names(names)
+    shadowed(tops, warmed)
     os.chdir(root)
     out = {"ok": True}
     try:
@@ -284,6 +361,11 @@ def main():
     except BaseException as exc:   # the app's own business: reported, not judged
         out = {"error": "%s: %s" % (type(exc).__name__, exc),
                "traceback": trace()}
+    if out.get("ok"):
+        # a package with a module of the standard library's name is never warmed up for
+        std = getattr(sys, "stdlib_module_names", ())
+        out["warm"] = [] if tops & set(std) else \
+            [m for m in stdlib_modules(before) if m.split(".", 1)[0] not in tops]
     sys.stdout.flush()
     os.write(1, (json.dumps(out) + "\n").encode("utf-8"))
     os._exit(0)

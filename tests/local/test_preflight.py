@@ -108,3 +108,35 @@ def test_tried_from_its_files_while_compressed_and_nothing_written_beside_them(m
     assert list(cache.glob("pyc/tree/**/mylib/extra.*.pyc"))   # compiled once, privately
     r = s.run("update", s.name)
     assert r.returncode == 0 and "Pre-flight: this package imported with" in r.stderr
+
+
+def test_python_starts_early_warmed_up_but_never_with_a_module_the_package_has(make_stage):
+    """Python starts before the project is walked and meanwhile imports the standard-library
+    modules the last pass of this project imported (listed, privately, in hoist's cache); a
+    module the package has itself is never taken from the standard library for it."""
+    app = ("import colorsys\n"
+           "def app(environ, start_response):\n"
+           "    start_response('200 OK', [])\n"
+           "    return [getattr(colorsys, 'MARK', 'stdlib').encode()]\n")
+    s = make_stage(files={"app.py": app})
+    r = s.run("deploy", s.name)
+    assert r.returncode == 0, r.stderr
+    assert "Pre-flight: the app imports from the package alone" in r.stderr
+    cache = pathlib.Path(s.env["HOME"]) / ".cache" / "hoist" / "preflight"
+    warm = list(cache.glob("warm-*"))
+    assert len(warm) == 1 and stat.S_IMODE(warm[0].stat().st_mode) == 0o600
+    names = warm[0].read_text().split()
+    assert "colorsys" in names                          # the app's, from the standard library
+    assert not [n for n in names if n.startswith("hoist_") or n == "app"]   # never the package's
+    assert s.get("/")[2] == b"stdlib"
+    # now the package has a colorsys of its own: the app must get it, as in the cloud, though
+    # the early Python warmed up with the standard library's
+    (s.proj / "colorsys.py").write_text("MARK = 'mine'\n")
+    (s.proj / "app.py").write_text(app + "assert colorsys.MARK == 'mine'\n")
+    r = s.run("update", s.name)
+    assert r.returncode == 0, r.stderr
+    assert "Pre-flight: the app imports from the package alone" in r.stderr
+    assert "pre-flight: the app raised" not in r.stderr
+    assert s.get("/")[2] == b"mine"
+    # and a package that shadows the standard library is not warmed up for again
+    assert warm[0].read_text() == ""
