@@ -81,6 +81,16 @@ int lambda_get(struct aws_ctx *x, const char *qualifier, json_t **fn, struct her
 /* Poll until State is Active and LastUpdateStatus is not InProgress; *cfg (may be NULL). */
 int lambda_wait(struct aws_ctx *x, json_t **cfg, struct herr *e);
 /*
+ * aws_do for a call that may reach a function hoist has just changed (the
+ * front door, rules, triggers and settings converged while it settles):
+ * a Lambda call refused because the function is still Pending or being
+ * updated (409 ResourceConflictException, "The operation cannot be
+ * performed at this time…") waits for it to settle and is sent once more.
+ * Any other answer, and any other service's call, as aws_do.
+ */
+int lambda_do(struct aws_ctx *x, const struct aws_call *c, struct aws_result *r,
+	      struct herr *e);
+/*
  * CreateFunction (body without FunctionName), retried while the new role
  * cannot be assumed yet (IAM propagation).  *cfg: the answer.  With `zip`,
  * the body's http_body_mark() (Code.ZipFile) is that file's base64, streamed.

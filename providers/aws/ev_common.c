@@ -4,6 +4,7 @@
  * function ARN lookup, hashing and small settings accessors.
  */
 #include "ev_common.h"
+#include "deploy.h"
 
 #include "../../core/err.h"
 #include "../../core/stage.h"
@@ -80,7 +81,7 @@ int ev_rest(struct aws_ctx *x, const struct aws_service *svc, const char *op, co
 	struct aws_result res = { 0 };
 	int rc;
 
-	rc = aws_do(&x->client, &c, &res, e);
+	rc = lambda_do(x, &c, &res, e);   /* a rule's permission, a trigger: it may be settling */
 	json_decref(req);
 	return finish(&res, rc, out, absent, e);
 }

@@ -30,7 +30,7 @@ static int do_call(struct aws_ctx *x, struct aws_call *c, const char *absent, js
 
 	if (out)
 		*out = NULL;
-	rc = aws_do(&x->client, c, &r, e);
+	rc = lambda_do(x, c, &r, e);   /* the function may still be settling */
 	if (rc && absent && aws_error_is(&r, absent)) {
 		herr_clear(e);
 		rc = HOIST_OK;
@@ -305,24 +305,11 @@ int fd_permission(struct aws_ctx *x, const json_t *stmts, const struct fd_perm *
 	if (p->via_function_url)
 		json_object_set_new(body, "InvokedViaFunctionUrl", json_true());
 	path = policy_path(x, p->function, NULL);
-	for (int tries = 0;; tries++) {
+	{
 		struct aws_call c = { .svc = &aws_lambda, .op = "AddPermission", .method = "POST",
 				      .path = path, .json = body };
 
-		rc = aws_do(&x->client, &c, &r, e);
-		/*
-		 * The function is still Pending or being updated (this runs while it
-		 * settles, ops.c settle()): wait for it, then once more.
-		 */
-		if (rc && tries == 0 && aws_error_is(&r, "ResourceConflictException") &&
-		    !(r.error_message && strstr(r.error_message, "already exists"))) {
-			aws_result_free(&r);
-			herr_clear(e);
-			if ((rc = lambda_wait(x, NULL, e)) != HOIST_OK)
-				break;
-			continue;
-		}
-		break;
+		rc = lambda_do(x, &c, &r, e);   /* sent while the function settles (ops.c settle()) */
 	}
 	/* Already there (a retried call that took effect, or a concurrent run): fine. */
 	if (rc && aws_error_is(&r, "ResourceConflictException") && r.error_message &&

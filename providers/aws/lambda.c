@@ -189,6 +189,30 @@ int lambda_wait(struct aws_ctx *x, json_t **out, struct herr *e)
 	return rc;
 }
 
+/* A 409 that means "not now": the function is Pending, or an update is in progress. */
+static bool busy(const struct aws_result *r)
+{
+	return aws_error_is(r, "ResourceConflictException") && r->error_message &&
+	       strstr(r->error_message, "cannot be performed at this time");
+}
+
+int lambda_do(struct aws_ctx *x, const struct aws_call *c, struct aws_result *r,
+	      struct herr *e)
+{
+	int rc = aws_do(&x->client, c, r, e);
+
+	if (!rc || c->svc != &aws_lambda || !busy(r))
+		return rc;
+	aws_result_free(r);
+	herr_clear(e);
+	cfg_seen(x, NULL);   /* what hoist knew of it is not so: ask */
+	if ((rc = lambda_wait(x, NULL, e)) != HOIST_OK) {
+		memset(r, 0, sizeof(*r));
+		return rc;
+	}
+	return aws_do(&x->client, c, r, e);
+}
+
 /* Did a CreateFunction whose answer was lost take effect? */
 static int create_effect(const struct http_request *rq, enum http_effect *eff, void *ctx,
 			 struct herr *e)
@@ -609,13 +633,13 @@ int lambda_concurrency(struct aws_ctx *x, long long have, long long want, struct
 			 x->st->function_name);
 		body = json_pack("{s:I}", "ReservedConcurrentExecutions", (json_int_t)want);
 		c.json = body;
-		rc = aws_do(&x->client, &c, &r, e);
+		rc = lambda_do(x, &c, &r, e);
 	} else {
 		struct aws_call c = { .svc = &aws_lambda, .op = "DeleteFunctionConcurrency",
 				      .method = "DELETE", .path = path };
 
 		out_step("Removing the reserved concurrency of %s", x->st->function_name);
-		rc = aws_do(&x->client, &c, &r, e);
+		rc = lambda_do(x, &c, &r, e);
 	}
 	aws_result_free(&r);
 	json_decref(body);

@@ -518,7 +518,7 @@ static int create_function(struct aws_ctx *x, const struct art *a, struct herr *
 		drop_uploaded(x, bucket, key);
 		bucket = key = NULL;
 	}
-	if (!rc)   /* not one of the calls a Pending function refuses: no wait (settle()) */
+	if (!rc)   /* not waited for: refused while Pending, lambda_do waits and sends it again */
 		rc = lambda_concurrency(x, -1, want_concurrency(x->st), e);
 out:
 	free(bucket);

@@ -4,6 +4,8 @@ the write).  The front door and the rules need only the function's ARN, so
 they are converged meanwhile; the wait counts from the write (the first
 GetFunctionConfiguration comes HOIST_POLL_MS after it, and finds the function
 settled); PublishVersion, then the stage digest (TagResource) come last."""
+import pytest
+
 from aws_helpers import fake_requests
 
 EVENTS = [{"function": "tasks.cleanup", "expression": "rate(1 hour)"}]
@@ -58,17 +60,28 @@ def test_update_publishes_after_the_front_door_once_the_code_settled(
     # pruning (num_retained_versions) follows the publish: test_deploy_update.py
 
 
-def test_a_permission_refused_while_the_function_is_pending_waits_and_goes_on(
-        run, aws_env, aws_project, fake_aws):
+QUEUE = "arn:aws:sqs:us-east-1:123456789012:jobs"
+
+
+@pytest.mark.parametrize("op,settings", [
+    ("AddPermission", {}),                                            # the API's
+    ("AddPermission", {"apigateway_enabled": False, "events": EVENTS}),   # a rule's
+    ("CreateFunctionUrlConfig", {"apigateway_enabled": False, "function_url_enabled": True}),
+    ("PutFunctionConcurrency", {"lambda_concurrency": 5}),
+    ("CreateEventSourceMapping", {"events": [{"function": "tasks.cleanup",
+                                              "event_source": {"arn": QUEUE}}]}),
+])
+def test_a_call_refused_while_the_function_is_pending_waits_and_goes_on(
+        run, aws_env, aws_project, fake_aws, op, settings):
     """Real Lambda may refuse calls on a function still Pending (409, "currently in the
-    following state: Pending"): the permission, sent while the function settles, waits for
-    it and is sent again; the deploy goes on."""
+    following state: Pending"): each call sent while the function settles (the front door's
+    and the rules' permissions, its URL, its reserved concurrency, its triggers) waits for it
+    and is sent again; the deploy goes on."""
     from aws_helpers import fake_post
-    d = aws_project({})
-    fake_post(fake_aws, "/__fake/faults", {"operation": "AddPermission", "kind": "pending",
-                                           "count": 1})
+    d = aws_project(settings)
+    fake_post(fake_aws, "/__fake/faults", {"operation": op, "kind": "pending", "count": 1})
     reqs = run_ops(run, d, aws_env, fake_aws, "deploy", "dev")
     ops = [q["operation"] for q in reqs]
-    first = ops.index("AddPermission")
-    assert ops.count("AddPermission") >= 2, ops
-    assert "GetFunctionConfiguration" in ops[first:ops.index("AddPermission", first + 1)], ops
+    first = ops.index(op)
+    assert ops.count(op) >= 2, ops
+    assert "GetFunctionConfiguration" in ops[first:ops.index(op, first + 1)], ops
