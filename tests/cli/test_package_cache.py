@@ -25,6 +25,7 @@ def project(tmp_path, **extra):
         (d / "pkg" / "sub" / f"data{i}.json").write_text(json.dumps({"n": i, "v": [i] * i}))
     (d / "pkg" / "logo.png").write_bytes(os.urandom(3000))       # stored, not deflated
     (d / "pkg" / "empty.py").write_text("")
+    (d / "pkg" / "odd name 100%.txt").write_text("escaped in the index\n")
     (d / "run.sh").write_text("#!/bin/sh\necho hi\n")
     (d / "run.sh").chmod(0o755)
     stage = {"provider": "local", "project_name": "cachetest", "app_function": "app.app"}
