@@ -25,7 +25,7 @@ char *path_join(const char *a, const char *b)
 		return xstrdup(b);
 	if (b[0] == '/')
 		b++;
-	return xasprintf("%s%s%s", a, a[n - 1] == '/' ? "" : "/", b);
+	return xstrjoin(a, a[n - 1] == '/' ? "" : "/", b);
 }
 
 const char *path_base(const char *p)

@@ -246,7 +246,7 @@ static int walk_file(struct walk *w, const char *abs, const char *rel, const str
 	if (!readable(w, st))
 		return herr_set(e, HOIST_USAGE, "cannot read %s: %s; nothing was packaged",
 				abs, strerror(EACCES));
-	arc = w->prefix ? xasprintf("%s/%s", w->prefix, rel) : xstrdup(rel);
+	arc = w->prefix ? xstrjoin(w->prefix, "/", rel) : xstrdup(rel);
 	pkg_stamp_set(pkg_list_add(w->l, arc, xstrdup(abs), (unsigned long long)st->st_size,
 				   st->st_mode & 0111 ? 0755 : 0644, w->origin), st);
 	return HOIST_OK;
@@ -328,8 +328,8 @@ static int walk_dir(struct walk *w, int fd, const char *abs, const char *rel, st
 		goto out;
 	}
 	for (i = 0; i < n && !rc; i++) {
-		char *a = xasprintf("%s/%s", abs, names[i]);
-		char *r = *rel ? xasprintf("%s/%s", rel, names[i]) : xstrdup(names[i]);
+		char *a = xstrjoin(abs, "/", names[i]);
+		char *r = *rel ? xstrjoin(rel, "/", names[i]) : xstrdup(names[i]);
 
 		rc = walk_one(w, fd, a, r, names[i], names, n, e);
 		free(a);

@@ -48,6 +48,17 @@ char *xstrdup(const char *s)
 	return memcpy(xmalloc(n), s, n);
 }
 
+char *xstrjoin(const char *a, const char *sep, const char *b)
+{
+	size_t na = strlen(a), ns = strlen(sep), nb = strlen(b) + 1;
+	char *s = xmalloc(na + ns + nb);
+
+	memcpy(s, a, na);
+	memcpy(s + na, sep, ns);
+	memcpy(s + na + ns, b, nb);
+	return s;
+}
+
 char *xasprintf(const char *fmt, ...)
 {
 	struct sbuf b;

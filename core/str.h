@@ -28,6 +28,8 @@ char *sbuf_detach(struct sbuf *b);
 /* Allocating printf; aborts on out-of-memory like the other x* helpers. */
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *xstrdup(const char *s);
+/* a + sep + b, allocated (no printf: the package walk makes two per file). */
+char *xstrjoin(const char *a, const char *sep, const char *b);
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);
