@@ -47,7 +47,21 @@ WARN      := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wno-unused-parameter -W
 CFLAGS    ?= -O2 -g
 ALLCFLAGS  = -std=c17 -D_GNU_SOURCE -DHOIST_VERSION='"$(VERSION)"' $(WARN) $(SANFLAGS) \
              $(CFLAGS) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LIBS       = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -lpthread
+# Linked at start; the others (LAZY_PKGS) are opened when first called (core/lazylib.h).
+EAGER_PKGS := openssl jansson libzip zlib yaml-0.1 libdeflate
+LIBS       = $(shell pkg-config --libs $(EAGER_PKGS) 2>/dev/null) -lm -lpthread -ldl
+# Unit tests may call a lazy library directly too (reading a slim bundle back).
+TEST_LIBS  = $(LIBS) $(shell pkg-config --libs libcurl libarchive libmicrohttpd libxml-2.0 \
+               2>/dev/null)
+# The soname a link against lib $(1) would have recorded, for lazy_*.c.
+soname     = $(shell objdump -p $$($(CC) -print-file-name=$(1).so) 2>/dev/null | \
+               awk '/SONAME/ { print $$2 }')
+$(BUILD)/core/lazy_curl.o:           LAZY = $(call soname,libcurl)
+$(BUILD)/core/lazy_xml.o:            LAZY = $(call soname,libxml2)
+$(BUILD)/core/lazy_archive.o:        LAZY = $(call soname,libarchive)
+$(BUILD)/providers/local/lazy_mhd.o: LAZY = $(call soname,libmicrohttpd)
+$(BUILD)/core/lazy_%.o $(BUILD)/providers/local/lazy_%.o: \
+  ALLCFLAGS += -DLAZY_SONAME='"$(LAZY)"'
 
 CORE_SRC  := $(sort $(wildcard core/*.c providers/*.c providers/*/*.c))
 CLI_SRC   := $(sort $(wildcard cli/*.c))
@@ -111,7 +125,7 @@ $(BUILD)/hoist: $(CLI_OBJ) $(CORE_OBJ)
 $(BUILD)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(CORE_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALLCFLAGS) $(shell pkg-config --cflags cmocka) -o $@ $< $(CORE_OBJ) \
-	  $(LIBS) $(shell pkg-config --libs cmocka)
+	  $(TEST_LIBS) $(shell pkg-config --libs cmocka)
 
 # Test drivers: small programs that run core/ code for pytest (HOIST_TEST_DRIVERS).
 $(BUILD)/tests/drivers/%: tests/drivers/%.c $(CORE_OBJ)

@@ -4,6 +4,7 @@
  */
 #include "xml.h"
 
+#include "lazylib.h"
 #include "str.h"
 
 #include <libxml/parser.h>
@@ -27,7 +28,7 @@ static json_t *xml_value(xmlNode *n)
 		xmlChar *t = xmlNodeGetContent(n);
 		json_t *s = json_string(t ? (const char *)t : "");
 
-		xmlFree(t);
+		lazy_xml_free(t);
 		return s ? s : json_string("");
 	}
 }
