@@ -23,6 +23,7 @@
 
 #include "../core/err.h"
 #include "../core/interrupt.h"
+#include "../core/lazylib.h"
 #include "../core/log.h"
 #include "../core/stage.h"
 #include "../core/str.h"
@@ -213,6 +214,11 @@ int cli_stages_parallel(const struct stage_cmd *sc, void *ctx, struct stage *sta
 		prefix[i] = tty ? prefix_of(&stages[i], width) : xstrdup("");
 	for (i = 0; i < (size_t)jobs; i++)
 		kids[i].err = -1;
+	for (i = 0; i < n; i++)   /* a cloud's stages all make requests: open what they need once */
+		if (stages[i].provider && strcmp(stages[i].provider, "local")) {
+			lazylib_preload_net();
+			break;
+		}
 	while (next < n || running) {
 		int k;
 

@@ -39,20 +39,20 @@ static void load(void)
 	LAZYLIB_SYM(&lib, f, curl_slist_free_all);
 }
 
-static void ready(void)
+void lazy_curl_ready(void)
 {
 	pthread_once(&once, load);
 }
 
 CURLcode curl_global_init(long flags)
 {
-	ready();
+	lazy_curl_ready();
 	return f.curl_global_init(flags);
 }
 
 CURL *curl_easy_init(void)
 {
-	ready();
+	lazy_curl_ready();
 	return f.curl_easy_init();
 }
 
@@ -62,7 +62,7 @@ CURLcode curl_easy_setopt(CURL *h, CURLoption opt, ...)
 	va_list ap;
 	CURLcode rc;
 
-	ready();
+	lazy_curl_ready();
 	va_start(ap, opt);
 	if (opt < CURLOPTTYPE_OBJECTPOINT)
 		rc = f.curl_easy_setopt(h, opt, va_arg(ap, long));
@@ -81,7 +81,7 @@ CURLcode curl_easy_getinfo(CURL *h, CURLINFO info, ...)
 	va_list ap;
 	CURLcode rc;
 
-	ready();
+	lazy_curl_ready();
 	va_start(ap, info);
 	rc = f.curl_easy_getinfo(h, info, va_arg(ap, void *));   /* always where to put it */
 	va_end(ap);
@@ -90,36 +90,36 @@ CURLcode curl_easy_getinfo(CURL *h, CURLINFO info, ...)
 
 CURLcode curl_easy_perform(CURL *h)
 {
-	ready();
+	lazy_curl_ready();
 	return f.curl_easy_perform(h);
 }
 
 void curl_easy_reset(CURL *h)
 {
-	ready();
+	lazy_curl_ready();
 	f.curl_easy_reset(h);
 }
 
 void curl_easy_cleanup(CURL *h)
 {
-	ready();
+	lazy_curl_ready();
 	f.curl_easy_cleanup(h);
 }
 
 const char *curl_easy_strerror(CURLcode code)
 {
-	ready();
+	lazy_curl_ready();
 	return f.curl_easy_strerror(code);
 }
 
 struct curl_slist *curl_slist_append(struct curl_slist *l, const char *s)
 {
-	ready();
+	lazy_curl_ready();
 	return f.curl_slist_append(l, s);
 }
 
 void curl_slist_free_all(struct curl_slist *l)
 {
-	ready();
+	lazy_curl_ready();
 	f.curl_slist_free_all(l);
 }

@@ -28,7 +28,7 @@ static void load(void)
 	LAZYLIB_SYM(&lib, f, xmlFree);
 }
 
-static void ready(void)
+void lazy_xml_ready(void)
 {
 	pthread_once(&once, load);
 }
@@ -36,30 +36,30 @@ static void ready(void)
 xmlDocPtr xmlReadMemory(const char *buffer, int size, const char *url, const char *encoding,
 			int options)
 {
-	ready();
+	lazy_xml_ready();
 	return f.xmlReadMemory(buffer, size, url, encoding, options);
 }
 
 xmlNodePtr xmlDocGetRootElement(const xmlDoc *doc)
 {
-	ready();
+	lazy_xml_ready();
 	return f.xmlDocGetRootElement(doc);
 }
 
 xmlChar *xmlNodeGetContent(const xmlNode *cur)
 {
-	ready();
+	lazy_xml_ready();
 	return f.xmlNodeGetContent(cur);
 }
 
 void xmlFreeDoc(xmlDocPtr doc)
 {
-	ready();
+	lazy_xml_ready();
 	f.xmlFreeDoc(doc);
 }
 
 void lazy_xml_free(void *p)
 {
-	ready();
+	lazy_xml_ready();
 	(*f.xmlFree)(p);
 }

@@ -29,6 +29,12 @@ static void open_it(void)
 	opening->handle = dlopen(opening->soname, RTLD_NOW | RTLD_LOCAL);
 }
 
+void lazylib_preload_net(void)
+{
+	lazy_curl_ready();
+	lazy_xml_ready();
+}
+
 void *lazylib_sym(struct lazylib *l, const char *name)
 {
 	void *p;

@@ -33,6 +33,15 @@ struct lazylib {
  */
 void *lazylib_sym(struct lazylib *l, const char *name);
 
+/*
+ * Open the network's libraries (libcurl, libxml2) now: a process that
+ * forks workers which will all call them (--all's stages) opens them once,
+ * before forking, rather than once in each.
+ */
+void lazylib_preload_net(void);
+void lazy_curl_ready(void);
+void lazy_xml_ready(void);
+
 /* libxml2's xmlFree (a variable of the library's, so not defined by lazy_xml.c). */
 void lazy_xml_free(void *p);
 
