@@ -539,6 +539,7 @@ static void feed(struct preflight *f)
 		done += k > 0 ? (size_t)k : 0;
 	close_fd(&f->p.in);   /* a Python that did not start: its exit status says so */
 	sbuf_free(&b);
+	f->p.end = clock_now_s() + (double)try_limit_ms(f) / 1000.0;   /* its time counts from now */
 }
 
 /* Start pythons[f->i] on the input: 0 started, 1 it cannot be (try the next). */

@@ -245,8 +245,11 @@ def trace():
 
 def stdlib_modules(before):
     """Names of the standard-library modules imported since `before`, in order."""
-    import sysconfig
-    dirs = tuple(os.path.join(sysconfig.get_paths()[k], "") for k in ("stdlib", "platstdlib"))
+    if getattr(os, "__file__", None):   # the standard library's directory (and lib-dynload)
+        dirs = (os.path.join(os.path.dirname(os.__file__), ""),)
+    else:
+        import sysconfig
+        dirs = tuple(os.path.join(sysconfig.get_paths()[k], "") for k in ("stdlib", "platstdlib"))
     out = []
     for name, mod in list(sys.modules.items()):
         if name in before:
