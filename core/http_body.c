@@ -6,6 +6,7 @@
  */
 #include "http_body.h"
 
+#include "digest.h"
 #include "err.h"
 #include "str.h"
 
@@ -126,8 +127,7 @@ int http_body_sha256_known(struct http_body *b, const char *hex, struct herr *e)
 	if (hex[64])
 		return herr_set(e, HOIST_FAIL, "internal: '%s' is not a SHA-256", hex);
 	memcpy(b->sha256, sum, sizeof(sum));
-	for (int i = 0; i < 32; i++)
-		snprintf(b->sha256_hex + 2 * i, 3, "%02x", sum[i]);
+	digest_hex(sum, sizeof(sum), b->sha256_hex, false);
 	b->hashed = true;
 	return HOIST_OK;
 }

@@ -21,14 +21,6 @@ static void die(const struct lazylib *l, const char *sym)
 	exit(1);
 }
 
-/* pthread_once has no argument: the library being opened is passed here. */
-static __thread struct lazylib *opening;
-
-static void open_it(void)
-{
-	opening->handle = dlopen(opening->soname, RTLD_NOW | RTLD_LOCAL);
-}
-
 void lazylib_preload_net(void)
 {
 	lazy_curl_ready();
@@ -39,9 +31,7 @@ void *lazylib_sym(struct lazylib *l, const char *name)
 {
 	void *p;
 
-	opening = l;
-	pthread_once(&l->once, open_it);
-	if (!l->handle)
+	if (!l->handle && !(l->handle = dlopen(l->soname, RTLD_NOW | RTLD_LOCAL)))
 		die(l, NULL);
 	dlerror();
 	if (!(p = dlsym(l->handle, name)))

@@ -20,16 +20,17 @@
 struct lazylib {
 	const char *soname;    /* e.g. "libcurl.so.4" */
 	const char *package;   /* the Debian package that has it, for the message */
-	pthread_once_t once;
 	void *handle;          /* once opened */
 };
 
-#define LAZYLIB(soname, package) { (soname), (package), PTHREAD_ONCE_INIT, NULL }
+#define LAZYLIB(soname, package) { (soname), (package), NULL }
 
 /*
  * The address of `name` in l (opened the first time); a library or symbol
  * that is not there ends hoist (exit 1) with a message naming the package
- * to install — as the dynamic loader would have at start.
+ * to install — as the dynamic loader would have at start.  Called from a
+ * lazy_*.c file's load(), which its pthread_once runs once, so not twice
+ * at a time for one library.
  */
 void *lazylib_sym(struct lazylib *l, const char *name);
 

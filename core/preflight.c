@@ -272,6 +272,20 @@ static int collect(struct proc *p, struct sbuf *out, struct sbuf *err, int *stat
 	return rc;
 }
 
+/* Kill p, close its pipes and reap it. */
+static void proc_kill(struct proc *p)
+{
+	int status;
+
+	kill(p->pid, SIGKILL);
+	close_fd(&p->in);
+	close_fd(&p->out);
+	close_fd(&p->err);
+	while (waitpid(p->pid, &status, 0) < 0 && errno == EINTR)
+		;
+	p->pid = -1;
+}
+
 /* Run argv to its end: spawn + collect. */
 static int run(char *const argv[], char *const envp[], int64_t timeout_ms, struct sbuf *out,
 	       struct sbuf *err, int *status, struct herr *e)
@@ -560,25 +574,16 @@ static int try_start(struct preflight *f)
 /* Stop the Python started early, before it was given anything to try. */
 static void stop_early(struct preflight *f)
 {
-	int status;
-
 	if (!f->early)
 		return;
 	f->early = false;
-	kill(f->p.pid, SIGKILL);
-	close_fd(&f->p.in);
-	close_fd(&f->p.out);
-	close_fd(&f->p.err);
-	while (waitpid(f->p.pid, &status, 0) < 0 && errno == EINTR)
-		;
-	f->p.pid = -1;
+	proc_kill(&f->p);
 }
 
 /*
  * Where the standard-library modules that the last pass of this project
- * with `python` imported are listed, one per line (allocated, NULL if it
- * cannot be named): the next Python started early imports them while it
- * waits for its input.
+ * with `python` imported are listed, one per line (allocated): the next
+ * Python started early imports them while it waits for its input.
  */
 static char *warm_file(const struct stage *st, const char *python)
 {
@@ -597,31 +602,21 @@ static char *warm_file(const struct stage *st, const char *python)
 /* Keep the list of modules a pass imported (its answer's "warm") for the next one. */
 static void warm_save(const struct preflight *f, const json_t *names)
 {
-	char *file = warm_file(f->st, f->pythons[f->i]), *tmp;
+	char *file = warm_file(f->st, f->pythons[f->i]);
+	struct herr ignored = { 0 };   /* no list: the next Python only starts colder */
+	struct sbuf b;
 	size_t i;
 	json_t *v;
-	FILE *out;
-	int fd;
 
-	if (!file || !json_is_array(names))
-		goto done;
-	tmp = xasprintf("%s.%ld", file, (long)getpid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	out = fd >= 0 ? fdopen(fd, "w") : NULL;
-	if (out) {
-		json_array_foreach(names, i, v)
-			if (json_is_string(v) && !strchr(json_string_value(v), '\n'))
-				fprintf(out, "%s\n", json_string_value(v));
-		if (fclose(out) == 0 && rename(tmp, file) == 0) {
-			free(tmp);
-			goto done;
+	sbuf_init(&b);
+	json_array_foreach(names, i, v)
+		if (json_is_string(v) && !strchr(json_string_value(v), '\n')) {
+			sbuf_adds(&b, json_string_value(v));
+			sbuf_addc(&b, '\n');
 		}
-	} else if (fd >= 0) {
-		close(fd);
-	}
-	unlink(tmp);
-	free(tmp);
-done:
+	if (json_is_array(names))
+		path_write_private(file, b.s ? b.s : "", b.len, &ignored);
+	sbuf_free(&b);
 	free(file);
 }
 
@@ -652,16 +647,21 @@ static int try_finish(struct preflight *f, json_t **ans, struct herr *e)
 }
 
 /* Go on to the first Python from f->i that is not known not to start, and start it. */
+/* pythons[f->i] is known not to start and another comes after it (the last is always tried). */
+static bool known_not_to_start(const struct preflight *f)
+{
+	char *nostart = f->pythons[f->i + 1] ? nostart_record(f->pythons[f->i]) : NULL;
+	bool skip = record_exists(nostart);
+
+	free(nostart);
+	return skip;
+}
+
 static void start_next(struct preflight *f)
 {
-	for (; f->pythons[f->i]; f->i++) {
-		char *nostart = nostart_record(f->pythons[f->i]);
-		bool skip = record_exists(nostart) && f->pythons[f->i + 1];
-
-		free(nostart);
-		if (!skip && try_start(f) == 0)
+	for (; f->pythons[f->i]; f->i++)
+		if (!known_not_to_start(f) && try_start(f) == 0)
 			return;
-	}
 }
 
 static void decide(struct preflight *f, int rc)
@@ -877,16 +877,8 @@ static int finish(struct preflight *f, struct herr *e)
 /* Stop what still runs and free f. */
 static void release(struct preflight *f)
 {
-	int status;
-
-	if (f->p.pid > 0) {
-		kill(f->p.pid, SIGKILL);
-		close_fd(&f->p.in);
-		close_fd(&f->p.out);
-		close_fd(&f->p.err);
-		while (waitpid(f->p.pid, &status, 0) < 0 && errno == EINTR)
-			;
-	}
+	if (f->p.pid > 0)
+		proc_kill(&f->p);
 	if (f->dir) {
 		path_rmtree(f->dir, NULL);
 		intr_temp_forget(f->dir);
@@ -914,32 +906,22 @@ static void release(struct preflight *f)
 struct preflight *preflight_prestart(const struct stage *st)
 {
 	struct preflight *f = create(st);
-	char *warm, *argv[9];
+	char *warm;
 
 	if (f->decided || !prepare(f))
 		return f;
-	for (; f->pythons[f->i] && f->pythons[f->i + 1]; f->i++) {   /* as start_next */
-		char *nostart = nostart_record(f->pythons[f->i]);
-		bool skip = record_exists(nostart);
-
-		free(nostart);
-		if (!skip)
-			break;
-	}
+	while (f->pythons[f->i] && known_not_to_start(f))   /* the one start_next would try */
+		f->i++;
 	if (!f->pythons[f->i])
 		return f;
 	warm = warm_file(f->st, f->pythons[f->i]);
-	argv[0] = f->pythons[f->i];
-	argv[1] = "-I";
-	argv[2] = "-S";
-	argv[3] = "-c";
-	argv[4] = f->script;
-	argv[5] = "stdin";
-	argv[6] = warm ? warm : "-";
-	argv[7] = f->pkgdir;
-	argv[8] = NULL;
-	path_rmtree(f->pkgdir, NULL);
-	f->early = spawn(&f->p, argv, f->env, try_limit_ms(f), true) == 0;
+	{
+		char *argv[] = { f->pythons[f->i], "-I", "-S", "-c", f->script, "stdin", warm,
+				 f->pkgdir, NULL };
+
+		path_rmtree(f->pkgdir, NULL);
+		f->early = spawn(&f->p, argv, f->env, try_limit_ms(f), true) == 0;
+	}
 	free(warm);
 	return f;
 }
