@@ -673,7 +673,7 @@ class _Handler(BaseHTTPRequestHandler):
             logged = _jsonable(params)     # (hashes an upload: not under the lock)
             with self.fake.lock:
                 record = {"service": svc, "operation": op.name, "params": logged,
-                          "time": time.time()}
+                          "time": time.time(), "started": started}
                 self.fake.requests.append(record)
                 kill = getattr(self.fake, "kill", None)
                 if kill and kill["at"] == len(self.fake.requests) - 1:
