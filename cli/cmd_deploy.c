@@ -26,6 +26,18 @@ const struct opt deploy_opts[] = {
 	{ NULL, 0, OPT_BOOL, NULL, NULL, NULL },
 };
 
+/* Before packaging: a deployed stage is refused at once. */
+static int not_deployed(const struct stage *st, const struct provider *p, struct herr *e)
+{
+	char *url = NULL;
+	int rc = p->deployed ? p->deployed(st, &url, e) : HOIST_OK;
+
+	if (!rc && url)
+		rc = stage_already_deployed(e, st, url);
+	free(url);
+	return rc;
+}
+
 static int deploy_stage(struct stage *st, void *ctx, json_t **doc, struct herr *e)
 {
 	const struct provider *p;
@@ -38,16 +50,9 @@ static int deploy_stage(struct stage *st, void *ctx, json_t **doc, struct herr *
 		return rc;
 	if (!p->deploy)
 		return cli_no_op(p, "deploy", e);
-	/* Before packaging: a deployed stage is refused at once. */
-	if (p->deployed && (rc = p->deployed(st, &url, e)) == HOIST_OK && url) {
-		rc = stage_already_deployed(e, st, url);
-		free(url);
-	}
-	if (rc)
-		return herr_prefix(e, "deploy %s: ", st->name);
 	step = xasprintf("Deploying %s to %s", st->function_name, p->name);
-	rc = cli_deploy_run(st, p, zip_opt, !no_cache_opt, !no_preflight_opt, &a, p->deploy, step,
-			    &url, e);
+	rc = cli_deploy_run(st, p, zip_opt, !no_cache_opt, !no_preflight_opt, not_deployed, &a,
+			    p->deploy, step, &url, e);
 	if (!rc)
 		*doc = cli_live_doc("deploy", st, url);
 	else

@@ -42,7 +42,7 @@ static int update_stage(struct stage *st, void *ctx, json_t **doc, struct herr *
 		return cli_no_op(p, "update", e);
 	step = xasprintf("Updating %s on %s", st->function_name, p->name);
 	rc = cli_deploy_run(st, p, zip_opt, !no_cache_opt, !no_preflight_opt && !no_upload_opt,
-			    &a, p->update, step, &url, e);
+			    NULL, &a, p->update, step, &url, e);
 	if (!rc)
 		*doc = cli_live_doc("update", st, url);
 	else

@@ -25,6 +25,7 @@
 #include "../providers/provider.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -118,6 +119,25 @@ static void listed(void *ctx, const struct package_listing *l, const char key[65
 	free(gen);
 }
 
+/*
+ * Held (package_job_start): wait for package_job_go; without it (the stage
+ * was refused, or the parent is gone) leave unseen, Python stopped.
+ */
+static void await_go(struct package_job *j)
+{
+	ssize_t n;
+	char c;
+
+	while ((n = read(j->go, &c, 1)) < 0 && errno == EINTR)
+		;
+	close(j->go);
+	j->go = -1;
+	if (n != 1) {
+		preflight_cancel(j->pf_early);
+		_exit(0);
+	}
+}
+
 static int build(struct package_job *j, const struct stage *st, const struct provider *p,
 		 const char *dir, bool cache, struct package_info *pi, struct herr *e)
 {
@@ -137,7 +157,6 @@ static int build(struct package_job *j, const struct stage *st, const struct pro
 		o.listed = listed;
 		o.listed_ctx = &lc;
 	}
-	out_step("Packaging %s", st->function_name);
 	/*
 	 * Python starts before the walk, unless stages run side by side (--all):
 	 * there one stage tries the files its siblings share, and the others'
@@ -145,6 +164,10 @@ static int build(struct package_job *j, const struct stage *st, const struct pro
 	 */
 	if (j->preflight && !cli_g.all)
 		j->pf_early = preflight_prestart(st);
+	if (j->go >= 0)
+		await_go(j);   /* package_job_go said "Packaging" */
+	else
+		out_step("Packaging %s", st->function_name);
 	rc = package_build(&o, pi, e);
 	if (rc)
 		herr_prefix(e, "package %s: ", st->name);
@@ -180,13 +203,15 @@ static void child(struct package_job *j, const struct stage *st, const struct pr
 }
 
 int package_job_start(struct package_job *j, const struct stage *st, const struct provider *p,
-		      const char *zip, bool cache, bool beside, bool preflight, struct herr *e)
+		      const char *zip, bool cache, bool beside, bool preflight, bool held,
+		      struct herr *e)
 {
 	const char *tmp = getenv("TMPDIR");
-	int rc;
+	int rc, gate[2] = { -1, -1 };
 
 	memset(j, 0, sizeof(*j));
 	j->preflight = preflight;
+	j->go = j->hold = -1;
 	if (zip) {
 		if (!path_exists(zip))
 			return herr_set(e, HOIST_USAGE, "--zip %s: no such file", zip);
@@ -206,11 +231,23 @@ int package_job_start(struct package_job *j, const struct stage *st, const struc
 	if (beside && (j->answer = tmpfile())) {
 		fflush(stdout);
 		fflush(stderr);
+		if (held && pipe2(gate, O_CLOEXEC) != 0)
+			gate[0] = gate[1] = -1;   /* not held, then: it goes at once */
 		j->pid = fork();
-		if (j->pid == 0)
+		if (j->pid == 0) {
+			if (gate[1] >= 0)
+				close(gate[1]);
+			j->go = gate[0];
 			child(j, st, p, cache);
-		if (j->pid > 0)
+		}
+		if (gate[0] >= 0)
+			close(gate[0]);
+		if (j->pid > 0) {
+			j->hold = gate[1];
 			return HOIST_OK;
+		}
+		if (gate[1] >= 0)
+			close(gate[1]);
 		j->pid = 0;   /* no child: build it here */
 		fclose(j->answer);
 		j->answer = NULL;
@@ -218,6 +255,17 @@ int package_job_start(struct package_job *j, const struct stage *st, const struc
 	j->rc = build(j, st, p, j->tmpdir, cache, &j->pi, &j->e);
 	j->waited = true;
 	return HOIST_OK;
+}
+
+void package_job_go(struct package_job *j, const struct stage *st)
+{
+	if (j->hold < 0)
+		return;
+	out_step("Packaging %s", st->function_name);   /* here, in order with what follows */
+	if (write(j->hold, "g", 1) != 1)
+		out_debug("package: the builder did not take its go-ahead: %s", strerror(errno));
+	close(j->hold);
+	j->hold = -1;
 }
 
 int package_job_wait(struct package_job *j, struct herr *e)
@@ -253,6 +301,8 @@ void package_job_done(struct package_job *j)
 {
 	struct herr ignored;
 
+	if (j->hold >= 0)   /* never let go: it leaves unseen */
+		close(j->hold);
 	if (!j->waited && j->pid > 0) {   /* the provider stopped first: stop the build too */
 		kill(j->pid, SIGTERM);
 		package_job_wait(j, &ignored);

@@ -28,6 +28,7 @@ struct package_job {
 	int pid;                  /* the child building it; 0 once reaped or never forked */
 	FILE *answer;             /* the child's package_info, as JSON */
 	bool waited;
+	int go, hold;             /* held: the child's read end, the parent's write end, else -1 */
 	int rc;                   /* packaging's outcome, once waited */
 	struct herr e;
 };
@@ -40,10 +41,18 @@ struct package_job {
  * pre-flight (core/preflight.c) imports the app from the files while they
  * are compressed and j->pf_done says it decided (not for --zip).  An error
  * here is one that stops everything at once (no temporary directory, --zip
- * missing).
+ * missing).  `held` (beside only): the child starts the pre-flight's Python
+ * and then waits, showing nothing, for package_job_go, so that a check the
+ * caller makes meanwhile (deploy: is the stage deployed already?) can still
+ * refuse the stage before anything is packaged: package_job_done without a
+ * go stops it unseen.
  */
 int package_job_start(struct package_job *j, const struct stage *st, const struct provider *p,
-		      const char *zip, bool cache, bool beside, bool preflight, struct herr *e);
+		      const char *zip, bool cache, bool beside, bool preflight, bool held,
+		      struct herr *e);
+
+/* Let a held child go on ("Packaging …"); nothing when it is not held. */
+void package_job_go(struct package_job *j, const struct stage *st);
 
 /*
  * The package: HOIST_OK with j->pi filled, or packaging's error (the same on

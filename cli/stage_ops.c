@@ -106,15 +106,20 @@ static int wait_package(void *ctx, struct herr *e)
 }
 
 int cli_deploy_run(const struct stage *st, const struct provider *p, const char *zip, bool cache,
-		   bool preflight, struct deploy_args *a, deploy_op op, const char *step,
-		   char **url, struct herr *e)
+		   bool preflight, deploy_check check, struct deploy_args *a, deploy_op op,
+		   const char *step, char **url, struct herr *e)
 {
 	struct ready r = { .st = st, .preflight = preflight };
+	bool held = check && p->package_beside && !zip;
 	struct herr pe;
 	int rc;
 
 	*url = NULL;
-	rc = package_job_start(&r.job, st, p, zip, cache, p->package_beside, preflight, e);
+	if (check && !held && (rc = check(st, p, e)) != HOIST_OK)
+		return rc;
+	rc = package_job_start(&r.job, st, p, zip, cache, p->package_beside, preflight, held, e);
+	if (!rc && held && (rc = check(st, p, e)) == HOIST_OK)   /* its Python starts meanwhile */
+		package_job_go(&r.job, st);
 	if (!rc && !p->package_beside)
 		rc = wait_package(&r, e);
 	if (!rc) {

@@ -36,6 +36,9 @@ struct deploy_args;
 typedef int (*deploy_op)(const struct stage *st, const struct deploy_args *a, char **url,
 			 struct herr *e);
 
+/* A check that may refuse the stage before anything is packaged (deploy: deployed already?). */
+typedef int (*deploy_check)(const struct stage *st, const struct provider *p, struct herr *e);
+
 /*
  * deploy or update (`op`, announced by the step line `step`) with its
  * package: `zip` when given (--zip FILE), else a fresh one in a temporary
@@ -43,11 +46,13 @@ typedef int (*deploy_op)(const struct stage *st, const struct deploy_args *a, ch
  * first reads when the provider can (package_beside), else before.  With
  * `preflight`, the app must import from the package before the provider
  * gets it (core/preflight.h).  A package that failed, or its pre-flight, is
- * the error reported.
+ * the error reported.  `check` (or NULL) comes first: nothing is packaged
+ * or shown unless it passes; beside, the pre-flight's Python starts
+ * meanwhile (package_job_start's `held`).
  */
 int cli_deploy_run(const struct stage *st, const struct provider *p, const char *zip, bool cache,
-		   bool preflight, struct deploy_args *a, deploy_op op, const char *step,
-		   char **url, struct herr *e);
+		   bool preflight, deploy_check check, struct deploy_args *a, deploy_op op,
+		   const char *step, char **url, struct herr *e);
 
 /*
  * A live URL.  The document: {"stage", "url", "action"}, and "domain_url"

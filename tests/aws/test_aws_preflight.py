@@ -83,3 +83,56 @@ def test_all_stages_that_differ_only_in_name_import_once(run, aws_env, aws_proje
     assert (tried, taken) == (2, 1), r.stderr
     for s in stages:
         assert run(["undeploy", s, "-y"], cwd=d, env=aws_env).returncode == 0
+
+
+def test_its_python_starts_while_deploy_asks_whether_the_stage_is_deployed(
+        hoist, aws_env, aws_project, fake_aws, tmp_path):
+    """Whether the stage is deployed already is a round trip (on AWS itself a TLS
+    handshake too) before anything is packaged: the pre-flight's Python starts
+    meanwhile, and nothing is shown or packaged until the answer is in.  A
+    deployed stage is refused as before: not packaged, that Python stopped."""
+    import os
+    import subprocess
+    from aws_helpers import env_of, fake_post, start, wait_for
+    minor = int(subprocess.run(["/usr/bin/python3", "-c", "import sys; print(sys.version_info[1])"],
+                               capture_output=True, text=True, check=True).stdout)
+    shims, marks, tmp = tmp_path / "shims", tmp_path / "marks", tmp_path / "tmp"
+    for p in (shims, marks, tmp):
+        p.mkdir()
+    shim = shims / f"python3.{minor}"     # all there is on PATH: it runs, and says when
+    shim.write_text(f'#!/bin/sh\necho $$ >> {marks}/started\nexec /usr/bin/python3.{minor} "$@"\n')
+    shim.chmod(0o755)
+    d = aws_project({"keep_warm": False, "runtime": f"python3.{minor}"})
+    env = dict(env_of(tmp_path, aws_env), PATH=str(shims), TMPDIR=str(tmp))
+
+    def pids():
+        f = marks / "started"
+        return [int(x) for x in f.read_text().split()] if f.exists() else []
+
+    def held_deploy():
+        """deploy, its first GetFunction held until Python has started; -> (rc, stderr, pid)"""
+        n0 = len(pids())
+        fake_post(fake_aws, "/__fake/reset-faults", {})
+        fake_post(fake_aws, "/__fake/faults", {"operation": "GetFunction", "kind": "block",
+                                               "count": 1, "delay": 60})
+        k0 = len(fake_requests(fake_aws, "lambda", "GetFunction"))
+        p = start(hoist, ["deploy", "dev"], d, env)
+        try:
+            wait_for(lambda: fake_requests(fake_aws, "lambda", "GetFunction")[k0:])
+            wait_for(lambda: len(pids()) > n0, timeout=20)   # while the answer is held
+            held = fake_requests(fake_aws, "lambda", "GetFunction")[k0:]
+            assert len(held) == 1 and "took" not in held[0], "answered already"
+        finally:
+            fake_post(fake_aws, "/__fake/release", {})
+        out, err = p.communicate(timeout=60)
+        return p.returncode, err, pids()[-1]
+
+    rc, err, _ = held_deploy()
+    assert rc == 0, err
+    assert "Pre-flight: the app imports from the package alone" in err
+
+    rc, err, pid = held_deploy()
+    assert rc == 1 and "is already deployed at" in err, err
+    assert "Packaging" not in err and "Pre-flight" not in err
+    wait_for(lambda: not os.path.exists(f"/proc/{pid}"), timeout=10)   # stopped, reaped
+    assert os.listdir(tmp) == []

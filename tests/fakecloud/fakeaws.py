@@ -19,12 +19,13 @@ Host are served as the deployed stage's front door serves them.
 
 Side channel (unsigned, same port):
   GET  /__fake/requests          every signed request: [{service, operation, params, time,
-                                  took (seconds the fake spent on it, once answered)}]
+                                  started (when it came in), took (seconds the fake spent on
+                                  it, once answered)}]
   POST /__fake/reset             forget requests, state and faults
   POST /__fake/faults            {"operation": "ListFunctions", "kind": "throttle"|"500"|
                                   "reset"|"slow"|"block"|"echo_token"|"pending", "count": N, "delay": s}
                                  (count -1 = always; "block" holds the request, before it
-                                 acts, until POST /__fake/release)
+                                 acts, until the next POST /__fake/release)
                                  {"match": "partNumber=", "kind": "stall_body"}: for a request
                                  whose path contains `match`, read 1 MiB of its body, then
                                  stop reading until POST /__fake/release (an upload in
@@ -875,6 +876,8 @@ class _Handler(BaseHTTPRequestHandler):
                 out = json.dumps(_jsonable(f.state))
         elif path == "/__fake/faults":
             with f.lock:
+                if doc["kind"] == "block":   # held until the next /__fake/release
+                    f.released.clear()
                 f.faults.append(dict(self.fault_match(doc), kind=doc["kind"],
                                      count=int(doc.get("count", 1)), delay=doc.get("delay", 2)))
             out = "{}"
