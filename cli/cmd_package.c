@@ -91,6 +91,7 @@ static int package_stage(struct stage *st, void *ctx, json_t **doc, struct herr 
 	o.limits = &p->limits;
 	o.runtime_provided = p->runtime_provided;
 	o.cache = !no_cache_opt;
+	o.keep_output = true;
 	rc = package_build(&o, &pi, e);
 	if (rc) {
 		herr_prefix(e, "package %s: ", st->name);

@@ -480,43 +480,83 @@ static char *temp_dir_beside(const char *out, struct herr *e)
 	return t;
 }
 
-/* The zip at `path`, from the package cache where it can be (not the slim bundle's small zip). */
-static int write_zip(struct build *b, const struct pkg_list *zl, const char *path,
+/* The stage's package cache (not for the slim bundle's small zip), matched against `zl`. */
+struct cached {
+	char *dir;               /* NULL: not used */
+	struct pkg_cache *c;     /* open, until write_zip or done_cached closes it */
+	struct pkg_reuse reuse;
+	bool same;               /* its zip is this package, byte for byte */
+};
+
+static void open_cached(struct build *b, const struct pkg_list *zl, struct cached *k,
+			struct package_info *info)
+{
+	memset(k, 0, sizeof(*k));
+	if (!b->o->cache || b->slim)
+		return;
+	k->dir = pkg_cache_dir(b->st);
+	pkg_cache_open(k->dir, zl, &k->c, &k->reuse, &k->same, info->sha256_hex,
+		       info->sha256_b64, &info->zip_size);
+}
+
+static void done_cached(struct cached *k)
+{
+	pkg_cache_close(k->c, &k->reuse);
+	k->c = NULL;
+	free(k->dir);
+	k->dir = NULL;
+}
+
+/* The zip at `path`, copying what the cache `k` has (which it closes). */
+static int write_zip(const struct pkg_list *zl, struct cached *k, const char *path,
 		     struct package_info *info, struct herr *e)
 {
-	char *dir = b->o->cache && !b->slim ? pkg_cache_dir(b->st) : NULL;
-	struct pkg_reuse reuse = { 0 };
-	struct pkg_cache *c = NULL;
-	long long *crcs = dir ? xmalloc((zl->n ? zl->n : 1) * sizeof(*crcs)) : NULL;
-	bool same = false;
+	long long *crcs = k->dir ? xmalloc((zl->n ? zl->n : 1) * sizeof(*crcs)) : NULL;
 	int rc;
 
-	if (dir)
-		pkg_cache_open(dir, zl, &c, &reuse, &same, info->sha256_hex, info->sha256_b64,
-			       &info->zip_size);
-	if (same) {
-		rc = pkg_cache_copy(c, path, e);
+	if (k->same) {
+		rc = pkg_cache_copy(k->c, path, e);
 	} else {
-		rc = pkg_write_zip(path, zl, &reuse, crcs, info->sha256_hex, info->sha256_b64,
+		rc = pkg_write_zip(path, zl, &k->reuse, crcs, info->sha256_hex, info->sha256_b64,
 				   &info->zip_size, e);
 	}
-	pkg_cache_close(c, &reuse);
-	if (!rc && dir && !same)
-		pkg_cache_store(dir, path, zl, info->sha256_hex, crcs);
+	pkg_cache_close(k->c, &k->reuse);
+	k->c = NULL;
+	if (!rc && k->dir && !k->same)
+		pkg_cache_store(k->dir, path, zl, info->sha256_hex, crcs);
 	free(crcs);
-	free(dir);
 	return rc;
+}
+
+static void describe(const struct build *b, struct package_info *info)
+{
+	info->unzipped_size = b->slim ? b->disk_size + b->handler_size : list_size(&b->files);
+	info->file_count = b->files.n + (b->slim ? b->handler.n : 0);
+	info->slim = b->slim;
 }
 
 static int write_archives(struct build *b, struct package_info *info, struct herr *e)
 {
 	const struct pkg_list *zl = b->slim ? &b->handler : &b->files;
-	char *tdir, *tzip = NULL, *ttar = NULL;
+	char *tdir = NULL, *tzip = NULL, *ttar = NULL;
 	bool tar_placed = false;
+	struct cached k;
 	int rc;
 
-	if (!(tdir = temp_dir_beside(b->o->out_path, e)))
-		return e->code;
+	open_cached(b, zl, &k, info);
+	if (k.same && b->o->keep_output && pkg_cache_output_is(k.dir, b->o->out_path,
+							       info->sha256_hex)) {
+		out_info("%s is this package already: left as it is", b->o->out_path);
+		describe(b, info);
+		rc = check_zip_size(b, info, e);
+		if (!rc)
+			info->zip_path = xstrdup(b->o->out_path);
+		goto out;
+	}
+	if (!(tdir = temp_dir_beside(b->o->out_path, e))) {
+		rc = e->code;
+		goto out;
+	}
 	tzip = path_join(tdir, path_base(b->o->out_path));
 	if (b->slim) {
 		ttar = path_join(tdir, path_base(b->tar_path));
@@ -527,12 +567,10 @@ static int write_archives(struct build *b, struct package_info *info, struct her
 		if (rc)
 			goto out;
 	}
-	rc = write_zip(b, zl, tzip, info, e);
+	rc = write_zip(zl, &k, tzip, info, e);
 	if (rc)
 		goto out;
-	info->unzipped_size = b->slim ? b->disk_size + b->handler_size : list_size(&b->files);
-	info->file_count = b->files.n + (b->slim ? b->handler.n : 0);
-	info->slim = b->slim;
+	describe(b, info);
 	rc = check_zip_size(b, info, e);
 	if (!rc && ttar && !(tar_placed = path_replace(ttar, b->tar_path) == 0))
 		rc = herr_set(e, HOIST_FAIL, "cannot rename %s to %s: %s", ttar, b->tar_path,
@@ -542,6 +580,8 @@ static int write_archives(struct build *b, struct package_info *info, struct her
 			      strerror(errno));
 	if (!rc) {
 		info->zip_path = xstrdup(b->o->out_path);
+		if (k.dir && b->o->keep_output)
+			pkg_cache_mark_output(k.dir, b->o->out_path, info->sha256_hex);
 		if (b->slim) {
 			info->tar_path = b->tar_path;
 			b->tar_path = NULL;
@@ -550,8 +590,11 @@ static int write_archives(struct build *b, struct package_info *info, struct her
 		unlink(b->tar_path);   /* renamed already, the zip was not */
 	}
 out:
-	path_rmtree(tdir, NULL);
-	intr_temp_forget(tdir);
+	done_cached(&k);
+	if (tdir) {
+		path_rmtree(tdir, NULL);
+		intr_temp_forget(tdir);
+	}
 	free(tdir);
 	free(tzip);
 	free(ttar);

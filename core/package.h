@@ -44,6 +44,12 @@ struct package_opts {
 	 */
 	bool cache;
 	/*
+	 * With `cache`: an output that is still the very file an earlier build
+	 * of the same package renamed into place (pkg_cache.c "output") is left
+	 * as it is (hoist package; not for a build into a fresh directory).
+	 */
+	bool keep_output;
+	/*
 	 * Called once the entries are known, before anything is compressed
 	 * (NULL: never), with a key that changes with any of them (but not
 	 * with the stage's name) and whether the package is slim; the listing

@@ -184,6 +184,12 @@ char *pkg_cache_dir(const struct stage *st);
 int pkg_cache_open(const char *dir, const struct pkg_list *l, struct pkg_cache **c,
 		   struct pkg_reuse *reuse, bool *same, char hex[65], char b64[45],
 		   unsigned long long *size);
+/*
+ * `hoist package` again: is `path` still the file pkg_cache_mark_output
+ * recorded, holding the zip whose SHA-256 is `hex`?  Then it is left as it is.
+ */
+bool pkg_cache_output_is(const char *dir, const char *path, const char hex[65]);
+void pkg_cache_mark_output(const char *dir, const char *path, const char hex[65]);
 /* Copy the cached zip to `path` (when *same). */
 int pkg_cache_copy(const struct pkg_cache *c, const char *path, struct herr *e);
 void pkg_cache_close(struct pkg_cache *c, struct pkg_reuse *reuse);

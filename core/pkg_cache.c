@@ -29,6 +29,12 @@
  * the index was written (mtime and ctime older than the index: git's "racy"
  * rule, so a change within the clock's granularity is not missed), and when
  * the zip's own directory agrees on its name, size and CRC.
+ *
+ * `output` (hoist package only): the stat (device, inode, size, mtime, ctime)
+ * of the file it last renamed into place and the SHA-256 it holds; the same
+ * package again leaves a file with exactly that stat as it is, as it trusts
+ * package.zip — anything written to, touched, replaced or renamed over since
+ * has another ctime or inode.
  */
 #include "pkg.h"
 
@@ -394,6 +400,50 @@ out:
 int pkg_cache_copy(const struct pkg_cache *c, const char *path, struct herr *e)
 {
 	return path_copy(c->zip, path, 0644, e);
+}
+
+/* ---- `hoist package`'s output ------------------------------------------------------ */
+
+#define OUTPUT_NAME "output"
+
+/* The line that says `st` is a copy of the zip with SHA-256 `hex` (allocated). */
+static char *output_line(const struct stat *st, const char *hex)
+{
+	return xasprintf("hoist-output 1 %llu %llu %lld %lld %lld %s\n",
+			 (unsigned long long)st->st_dev, (unsigned long long)st->st_ino,
+			 (long long)st->st_size, ns(&st->st_mtim), ns(&st->st_ctim), hex);
+}
+
+bool pkg_cache_output_is(const char *dir, const char *path, const char hex[65])
+{
+	char *record = path_join(dir, OUTPUT_NAME), *want = NULL, got[256];
+	struct stat st;
+	bool same = false;
+	FILE *f;
+
+	if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && (f = fopen(record, "r"))) {
+		want = output_line(&st, hex);
+		same = fgets(got, sizeof(got), f) && !strcmp(got, want);
+		fclose(f);
+	}
+	free(want);
+	free(record);
+	return same;
+}
+
+void pkg_cache_mark_output(const char *dir, const char *path, const char hex[65])
+{
+	char *record = path_join(dir, OUTPUT_NAME), *line = NULL;
+	struct herr e = { 0 };
+	struct stat st;
+
+	if (stat(path, &st) == 0) {
+		line = output_line(&st, hex);
+		if (path_write_private(record, line, strlen(line), &e))
+			out_debug("package cache: %s", e.msg);
+	}
+	free(line);
+	free(record);
 }
 
 void pkg_cache_close(struct pkg_cache *c, struct pkg_reuse *reuse)

@@ -163,3 +163,45 @@ def test_no_cache_leaves_the_cache_alone(run, tmp_path):
     assert "package cache" not in err
     after = {n: os.stat(os.path.join(cdir, n)).st_mtime_ns for n in os.listdir(cdir)}
     assert before == after
+
+
+def test_the_same_package_again_leaves_its_output_as_it_is(run, tmp_path):
+    """Nothing changed and the output is still the file hoist renamed into place
+    (the stat the cache recorded then): it is not written again — its inode,
+    mtime and ctime stay.  An output written to since (even with its mtime put
+    back), replaced, or of a changed tree is written afresh."""
+    d = project(tmp_path)
+    out = tmp_path / "out.zip"
+    ref = cold(run, d, tmp_path)
+    package(run, d, out)
+
+    def ident():
+        st = out.stat()
+        return st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns
+
+    before = ident()
+    err = package(run, d, out)
+    assert "is this package already: left as it is" in err, err
+    assert ident() == before and sha(out) == ref
+    assert not list(tmp_path.glob(".hoist-tmp*"))
+
+    data = bytearray(out.read_bytes())            # written to; size and mtime kept
+    data[100] ^= 0xFF
+    out.write_bytes(bytes(data))
+    os.utime(out, ns=(before[2], before[2]))
+    err = package(run, d, out)
+    assert "left as it is" not in err and sha(out) == ref
+
+    other = tmp_path / "other.zip"                # replaced by another file
+    other.write_bytes(out.read_bytes())
+    os.replace(other, out)
+    err = package(run, d, out)
+    assert "left as it is" not in err and sha(out) == ref
+    assert "left as it is" in package(run, d, out)
+
+    package(run, d, out, "--no-cache")            # --no-cache writes it, always
+    assert "left as it is" not in package(run, d, out)
+
+    (d / "app.py").write_text((d / "app.py").read_text() + "# changed\n")
+    err = package(run, d, out)
+    assert "left as it is" not in err and sha(out) == cold(run, d, tmp_path, "cold2.zip")
