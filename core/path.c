@@ -141,6 +141,26 @@ int path_read(const char *p, char **out, size_t *len, struct herr *e)
 	return HOIST_OK;
 }
 
+int path_fd_write_all(int fd, const void *data, size_t len)
+{
+	const char *at = data;
+
+	while (len) {
+		ssize_t k = write(fd, at, len);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0) {
+			if (k == 0)
+				errno = EIO;
+			return -1;
+		}
+		at += k;
+		len -= (size_t)k;
+	}
+	return 0;
+}
+
 static int write_atomic(const char *p, const void *data, size_t len, mode_t mode,
 			struct herr *e)
 {
@@ -153,7 +173,7 @@ static int write_atomic(const char *p, const void *data, size_t len, mode_t mode
 		rc = herr_set(e, HOIST_FAIL, "cannot write %s: %s", tmp, strerror(errno));
 		goto out;
 	}
-	if (write(fd, data, len) != (ssize_t)len || fsync(fd) != 0) {
+	if (path_fd_write_all(fd, data, len) != 0 || fsync(fd) != 0) {
 		rc = herr_set(e, HOIST_FAIL, "cannot write %s: %s", tmp, strerror(errno));
 		close(fd);
 		unlink(tmp);
@@ -232,7 +252,7 @@ static int copy_fd(int in, int out)
 	if (lseek(in, 0, SEEK_SET) < 0 || lseek(out, 0, SEEK_SET) < 0 || ftruncate(out, 0) < 0)
 		return -1;
 	while ((n = read(in, buf, sizeof(buf))) > 0)
-		if (write(out, buf, (size_t)n) != n)
+		if (path_fd_write_all(out, buf, (size_t)n) != 0)
 			return -1;
 	return n < 0 ? -1 : 0;
 }

@@ -45,6 +45,8 @@ int path_rmtree(const char *p, struct herr *e);
 
 /* Read a whole (small) file; allocates *out (NUL-terminated) and sets *len. */
 int path_read(const char *p, char **out, size_t *len, struct herr *e);
+/* Write all `len` bytes to `fd` (again after a partial write or EINTR): 0, or -1 with errno. */
+int path_fd_write_all(int fd, const void *data, size_t len);
 /* Write a whole file atomically (temp file + rename), mode 0644 (private: 0600). */
 int path_write_atomic(const char *p, const void *data, size_t len, struct herr *e);
 int path_write_private(const char *p, const void *data, size_t len, struct herr *e);

@@ -542,15 +542,11 @@ static void feed(struct preflight *f)
 {
 	const char *a[] = { f->mode, f->src, f->extra, f->pkgdir, f->pyc };
 	struct sbuf b;
-	size_t done = 0;
-	ssize_t k;
 
 	sbuf_init(&b);
 	for (size_t i = 0; i < sizeof(a) / sizeof(a[0]); i++)
 		sbuf_add(&b, a[i], strlen(a[i]) + 1);   /* each NUL-terminated */
-	while (done < b.len && ((k = write(f->p.in, b.s + done, b.len - done)) > 0 ||
-				(k < 0 && errno == EINTR)))
-		done += k > 0 ? (size_t)k : 0;
+	path_fd_write_all(f->p.in, b.s, b.len);
 	close_fd(&f->p.in);   /* a Python that did not start: its exit status says so */
 	sbuf_free(&b);
 	f->p.end = clock_now_s() + (double)try_limit_ms(f) / 1000.0;   /* its time counts from now */

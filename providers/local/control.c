@@ -19,6 +19,7 @@
 #include "local.h"
 
 #include "../../core/err.h"
+#include "../../core/path.h"
 #include "../../core/str.h"
 
 #include <errno.h>
@@ -89,16 +90,8 @@ static char *read_all(int fd, int timeout_ms)
 static void send_json(int fd, json_t *j)
 {
 	char *s = json_dumps(j, JSON_COMPACT);
-	size_t n = strlen(s), off = 0;
 
-	while (off < n) {
-		ssize_t k = write(fd, s + off, n - off);
-
-		if (k <= 0 && errno != EINTR)
-			break;
-		if (k > 0)
-			off += (size_t)k;
-	}
+	path_fd_write_all(fd, s, strlen(s));   /* a client gone: nothing to tell */
 	free(s);
 }
 

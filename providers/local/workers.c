@@ -228,31 +228,16 @@ static int read_frame(struct worker *w, int64_t deadline, json_t **out, size_t *
 	}
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t k = write(fd, p, n);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return -1;
-		p += k;
-		n -= (size_t)k;
-	}
-	return 0;
-}
-
 static int write_frame(struct worker *w, json_t *obj)
 {
 	char *s = json_dumps(obj, JSON_COMPACT);
 	size_t n = strlen(s);
 	unsigned char head[4] = { (unsigned char)(n >> 24), (unsigned char)(n >> 16),
 				  (unsigned char)(n >> 8), (unsigned char)n };
-	int rc = write_all(w->in_fd, (const char *)head, 4);
+	int rc = path_fd_write_all(w->in_fd, head, 4);
 
 	if (!rc)
-		rc = write_all(w->in_fd, s, n);
+		rc = path_fd_write_all(w->in_fd, s, n);
 	free(s);
 	return rc;
 }
