@@ -161,7 +161,7 @@ int path_fd_write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
-static int write_atomic(const char *p, const void *data, size_t len, mode_t mode,
+static int write_atomic(const char *p, const void *data, size_t len, mode_t mode, bool sync,
 			struct herr *e)
 {
 	char *dir = path_dir(p);
@@ -173,7 +173,7 @@ static int write_atomic(const char *p, const void *data, size_t len, mode_t mode
 		rc = herr_set(e, HOIST_FAIL, "cannot write %s: %s", tmp, strerror(errno));
 		goto out;
 	}
-	if (path_fd_write_all(fd, data, len) != 0 || fsync(fd) != 0) {
+	if (path_fd_write_all(fd, data, len) != 0 || (sync && fsync(fd) != 0)) {
 		rc = herr_set(e, HOIST_FAIL, "cannot write %s: %s", tmp, strerror(errno));
 		close(fd);
 		unlink(tmp);
@@ -192,12 +192,17 @@ out:
 
 int path_write_atomic(const char *p, const void *data, size_t len, struct herr *e)
 {
-	return write_atomic(p, data, len, 0644, e);
+	return write_atomic(p, data, len, 0644, true, e);
 }
 
 int path_write_private(const char *p, const void *data, size_t len, struct herr *e)
 {
-	return write_atomic(p, data, len, 0600, e);
+	return write_atomic(p, data, len, 0600, true, e);
+}
+
+int path_write_scratch(const char *p, const void *data, size_t len, struct herr *e)
+{
+	return write_atomic(p, data, len, 0600, false, e);
 }
 
 char *path_state_dir(void)

@@ -50,6 +50,12 @@ int path_fd_write_all(int fd, const void *data, size_t len);
 /* Write a whole file atomically (temp file + rename), mode 0644 (private: 0600). */
 int path_write_atomic(const char *p, const void *data, size_t len, struct herr *e);
 int path_write_private(const char *p, const void *data, size_t len, struct herr *e);
+/*
+ * The same, private, without waiting for the disk (no fsync): for a file read
+ * at once and thrown away, or a cache its reader checks (after a crash it may
+ * be lost or empty, never a mix of two).
+ */
+int path_write_scratch(const char *p, const void *data, size_t len, struct herr *e);
 
 /*
  * rename(from, to) for a file just written: when `to` is a regular file it

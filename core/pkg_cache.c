@@ -439,7 +439,7 @@ void pkg_cache_mark_output(const char *dir, const char *path, const char hex[65]
 
 	if (stat(path, &st) == 0) {
 		line = output_line(&st, hex);
-		if (path_write_private(record, line, strlen(line), &e))
+		if (path_write_scratch(record, line, strlen(line), &e))
 			out_debug("package cache: %s", e.msg);
 	}
 	free(line);

@@ -109,7 +109,7 @@ int pkg_manifest_write(const struct pkg_list *const *lists, size_t nlists, const
 			free(copy);
 		}
 	if (!rc)
-		rc = path_write_private(path, m.s ? m.s : "", m.len, e);
+		rc = path_write_scratch(path, m.s ? m.s : "", m.len, e);
 	sbuf_free(&m);
 	return rc;
 }

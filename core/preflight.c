@@ -611,7 +611,7 @@ static void warm_save(const struct preflight *f, const json_t *names)
 			sbuf_addc(&b, '\n');
 		}
 	if (json_is_array(names))
-		path_write_private(file, b.s ? b.s : "", b.len, &ignored);
+		path_write_scratch(file, b.s ? b.s : "", b.len, &ignored);
 	sbuf_free(&b);
 	free(file);
 }
