@@ -528,7 +528,8 @@ static int write_zip(const struct pkg_list *zl, struct cached *k, const char *pa
 	return rc;
 }
 
-static void describe(const struct build *b, struct package_info *info)
+/* What the package holds, unzipped. */
+static void set_counts(const struct build *b, struct package_info *info)
 {
 	info->unzipped_size = b->slim ? b->disk_size + b->handler_size : list_size(&b->files);
 	info->file_count = b->files.n + (b->slim ? b->handler.n : 0);
@@ -547,7 +548,7 @@ static int write_archives(struct build *b, struct package_info *info, struct her
 	if (k.same && b->o->keep_output && pkg_cache_output_is(k.dir, b->o->out_path,
 							       info->sha256_hex)) {
 		out_info("%s is this package already: left as it is", b->o->out_path);
-		describe(b, info);
+		set_counts(b, info);
 		rc = check_zip_size(b, info, e);
 		if (!rc)
 			info->zip_path = xstrdup(b->o->out_path);
@@ -570,7 +571,7 @@ static int write_archives(struct build *b, struct package_info *info, struct her
 	rc = write_zip(zl, &k, tzip, info, e);
 	if (rc)
 		goto out;
-	describe(b, info);
+	set_counts(b, info);
 	rc = check_zip_size(b, info, e);
 	if (!rc && ttar && !(tar_placed = path_replace(ttar, b->tar_path) == 0))
 		rc = herr_set(e, HOIST_FAIL, "cannot rename %s to %s: %s", ttar, b->tar_path,
