@@ -20,6 +20,7 @@
  */
 #include "cli.h"
 #include "stage_parallel.h"
+#include "stage_ops.h"
 
 #include "../core/err.h"
 #include "../core/interrupt.h"
@@ -27,6 +28,7 @@
 #include "../core/log.h"
 #include "../core/stage.h"
 #include "../core/str.h"
+#include "../providers/provider.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -214,11 +216,15 @@ int cli_stages_parallel(const struct stage_cmd *sc, void *ctx, struct stage *sta
 		prefix[i] = tty ? prefix_of(&stages[i], width) : xstrdup("");
 	for (i = 0; i < (size_t)jobs; i++)
 		kids[i].err = -1;
-	for (i = 0; i < n; i++)   /* a cloud's stages all make requests: open what they need once */
-		if (stages[i].provider && strcmp(stages[i].provider, "local")) {
+	for (i = 0; i < n; i++) {   /* a cloud's stages all make requests: open what they need once */
+		const struct provider *p;
+		struct herr ignored = { 0 };
+
+		if (cli_provider(&stages[i], &p, &ignored) == HOIST_OK && p->remote) {
 			lazylib_preload_net();
 			break;
 		}
+	}
 	while (next < n || running) {
 		int k;
 

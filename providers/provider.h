@@ -108,6 +108,11 @@ struct provider {
 	 */
 	bool package_beside;
 	/*
+	 * Its commands talk to the cloud over HTTP (libcurl, libxml2): --all
+	 * opens those once, before it forks the stages (core/lazylib.h).
+	 */
+	bool remote;
+	/*
 	 * The settings keys this provider honours or refuses beyond the central
 	 * table of core/settings_keys.c (see struct settings_honour there); NULL
 	 * when the central table says it all.
@@ -119,8 +124,9 @@ struct provider {
 	/*
 	 * Is the stage deployed (a deploy of it finished)?  *url (allocated) is
 	 * its live URL when it is, NULL when not.  Read-only; deploy asks it
-	 * before packaging so a deployed stage is refused at once.  NULL: deploy
-	 * itself refuses, after packaging.
+	 * before anything is packaged (while the pre-flight's Python starts) so
+	 * a deployed stage is refused at once.  NULL: deploy itself refuses,
+	 * after packaging.
 	 */
 	int (*deployed)(const struct stage *st, char **url, struct herr *e);
 	int (*update)(const struct stage *st, const struct deploy_args *a, char **url, struct herr *e);

@@ -17,6 +17,7 @@ const struct provider aliyun_provider = {
 		.slim = false,
 	},
 	.package_beside = true,            /* ops.c: deploy_package() after the first reads */
+	.remote = true,
 	.deploy = ali_deploy,
 	.update = ali_update,
 	.status = ali_status,

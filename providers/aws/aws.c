@@ -20,6 +20,7 @@ const struct provider aws_provider = {
 	},
 	.runtime_provided = aws_runtime_provided,
 	.package_beside = true,
+	.remote = true,
 	.settings = aws_settings,           /* settings.c */
 	.deploy = aws_deploy,
 	.deployed = aws_deployed,

@@ -24,6 +24,7 @@ const struct provider tencent_provider = {
 		.slim = false,
 	},
 	.package_beside = true,             /* deploy/update read while it is built */
+	.remote = true,
 	.deploy = tc_deploy,
 	.deployed = tc_deployed,
 	.update = tc_update,
