@@ -1,6 +1,9 @@
 /*
- * http.c — the libcurl wrapper: one easy handle per client (its connection
- * cache gives keep-alive), verified TLS, timeouts, bodies from memory, a
+ * http.c — the libcurl wrapper: one easy handle per client, the process's
+ * clients sharing one connection cache, DNS cache and TLS sessions (a
+ * provider's lock, its "deployed?" check and its deploy each have a client,
+ * and on a cloud each new connection is a TCP and TLS handshake), verified
+ * TLS, timeouts, bodies from memory, a
  * file or a struct http_body stream (http_body.c), responses into memory or a file, retries with backoff, -vv traces.
  *
  * The retry loop lives in http_do(); each attempt is attempt_once().
@@ -19,6 +22,7 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <openssl/rand.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +40,7 @@
 
 struct http_client {
 	CURL *easy;
+	CURLSH *share;   /* the process's, when it has one */
 	char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -127,6 +132,45 @@ int http_url_split(const char *url, char **authority, char **path_query, struct 
 
 /* ---- client -------------------------------------------------------------- */
 
+/*
+ * The process's share (NULL: none could be made; each client keeps its own
+ * connections then).  A forked child makes its own: the connections it
+ * inherits are its parent's sockets.  Its locks make it safe from threads.
+ */
+static CURLSH *share, *parents;   /* parents: inherited over a fork, never used */
+static pid_t share_pid;
+static pthread_mutex_t share_mu[CURL_LOCK_DATA_LAST];   /* one per kind: libcurl nests them */
+
+static void share_lock(CURL *h, curl_lock_data data, curl_lock_access access, void *u)
+{
+	pthread_mutex_lock(&share_mu[data]);
+}
+
+static void share_unlock(CURL *h, curl_lock_data data, void *u)
+{
+	pthread_mutex_unlock(&share_mu[data]);
+}
+
+static CURLSH *process_share(void)
+{
+	if (share && share_pid == getpid())
+		return share;
+	parents = share;
+	share = curl_share_init();
+	share_pid = getpid();
+	for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
+		pthread_mutex_init(&share_mu[i], NULL);
+	if (share && (curl_share_setopt(share, CURLSHOPT_LOCKFUNC, share_lock) ||
+		      curl_share_setopt(share, CURLSHOPT_UNLOCKFUNC, share_unlock) ||
+		      curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT) ||
+		      curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) ||
+		      curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION))) {
+		curl_share_cleanup(share);
+		share = NULL;
+	}
+	return share;
+}
+
 struct http_client *http_client_new(void)
 {
 	static bool global_done;
@@ -142,6 +186,7 @@ struct http_client *http_client_new(void)
 		free(c);
 		return NULL;
 	}
+	c->share = process_share();
 	return c;
 }
 
@@ -396,6 +441,8 @@ static CURLcode attempt_once(struct http_client *c, const struct http_request *r
 	curl_easy_reset(h);
 	c->errbuf[0] = '\0';
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->errbuf);
+	if (c->share)
+		curl_easy_setopt(h, CURLOPT_SHARE, c->share);
 	if (rq->connect_to) {
 		char *auth, *pq, *host;
 

@@ -1,7 +1,9 @@
 /*
  * http.h — the one HTTP client every provider uses (the only libcurl user).
  *
- * A client keeps one connection cache (keep-alive) across requests.  TLS is
+ * The clients of a process share one connection cache (keep-alive), DNS
+ * cache and TLS sessions: a new client reuses what an earlier one opened;
+ * a forked child starts its own.  TLS is
  * always verified; a CA bundle can be named with HOIST_CA_BUNDLE (else
  * CURL_CA_BUNDLE, else SSL_CERT_FILE), e.g. pebble's in tests.
  *

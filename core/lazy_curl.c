@@ -23,6 +23,9 @@ static struct {
 	__typeof__(&curl_easy_strerror) curl_easy_strerror;
 	__typeof__(&curl_slist_append) curl_slist_append;
 	__typeof__(&curl_slist_free_all) curl_slist_free_all;
+	__typeof__(&curl_share_init) curl_share_init;
+	__typeof__(&curl_share_setopt) curl_share_setopt;
+	__typeof__(&curl_share_cleanup) curl_share_cleanup;
 } f;
 
 static void load(void)
@@ -37,6 +40,9 @@ static void load(void)
 	LAZYLIB_SYM(&lib, f, curl_easy_strerror);
 	LAZYLIB_SYM(&lib, f, curl_slist_append);
 	LAZYLIB_SYM(&lib, f, curl_slist_free_all);
+	LAZYLIB_SYM(&lib, f, curl_share_init);
+	LAZYLIB_SYM(&lib, f, curl_share_setopt);
+	LAZYLIB_SYM(&lib, f, curl_share_cleanup);
 }
 
 void lazy_curl_ready(void)
@@ -122,4 +128,32 @@ void curl_slist_free_all(struct curl_slist *l)
 {
 	lazy_curl_ready();
 	f.curl_slist_free_all(l);
+}
+
+CURLSH *curl_share_init(void)
+{
+	lazy_curl_ready();
+	return f.curl_share_init();
+}
+
+/* The one argument after the option: a long (what to share), else a function. */
+CURLSHcode curl_share_setopt(CURLSH *sh, CURLSHoption opt, ...)
+{
+	va_list ap;
+	CURLSHcode rc;
+
+	lazy_curl_ready();
+	va_start(ap, opt);
+	if (opt == CURLSHOPT_SHARE || opt == CURLSHOPT_UNSHARE)
+		rc = f.curl_share_setopt(sh, opt, va_arg(ap, long));
+	else
+		rc = f.curl_share_setopt(sh, opt, va_arg(ap, void *));
+	va_end(ap);
+	return rc;
+}
+
+CURLSHcode curl_share_cleanup(CURLSH *sh)
+{
+	lazy_curl_ready();
+	return f.curl_share_cleanup(sh);
 }

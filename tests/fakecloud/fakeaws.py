@@ -20,7 +20,7 @@ Host are served as the deployed stage's front door serves them.
 Side channel (unsigned, same port):
   GET  /__fake/requests          every signed request: [{service, operation, params, time,
                                   started (when it came in), took (seconds the fake spent on
-                                  it, once answered)}]
+                                  it, once answered), conn (the client's port: its connection)}]
   POST /__fake/reset             forget requests, state and faults
   POST /__fake/faults            {"operation": "ListFunctions", "kind": "throttle"|"500"|
                                   "reset"|"slow"|"block"|"echo_token"|"pending", "count": N, "delay": s}
@@ -674,7 +674,8 @@ class _Handler(BaseHTTPRequestHandler):
             logged = _jsonable(params)     # (hashes an upload: not under the lock)
             with self.fake.lock:
                 record = {"service": svc, "operation": op.name, "params": logged,
-                          "time": time.time(), "started": started}
+                          "time": time.time(), "started": started,
+                          "conn": self.client_address[1]}
                 self.fake.requests.append(record)
                 kill = getattr(self.fake, "kill", None)
                 if kill and kill["at"] == len(self.fake.requests) - 1:
