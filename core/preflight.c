@@ -272,15 +272,21 @@ static int collect(struct proc *p, struct sbuf *out, struct sbuf *err, int *stat
 	return rc;
 }
 
+/* Kill p and close its pipes; proc_kill reaps it (its teardown takes a few ms). */
+static void proc_stop(struct proc *p)
+{
+	kill(p->pid, SIGKILL);
+	close_fd(&p->in);
+	close_fd(&p->out);
+	close_fd(&p->err);
+}
+
 /* Kill p, close its pipes and reap it. */
 static void proc_kill(struct proc *p)
 {
 	int status;
 
-	kill(p->pid, SIGKILL);
-	close_fd(&p->in);
-	close_fd(&p->out);
-	close_fd(&p->err);
+	proc_stop(p);
 	while (waitpid(p->pid, &status, 0) < 0 && errno == EINTR)
 		;
 	p->pid = -1;
@@ -567,13 +573,16 @@ static int try_start(struct preflight *f)
 	return spawn(&f->p, argv, f->env, try_limit_ms(f), false) ? 1 : 0;
 }
 
-/* Stop the Python started early, before it was given anything to try. */
+/*
+ * Stop the Python started early, before it was given anything to try; it is
+ * reaped by release(), once the packaging is done, not waited for here.
+ */
 static void stop_early(struct preflight *f)
 {
 	if (!f->early)
 		return;
 	f->early = false;
-	proc_kill(&f->p);
+	proc_stop(&f->p);
 }
 
 /*
