@@ -40,7 +40,6 @@
 
 struct http_client {
 	CURL *easy;
-	CURLSH *share;   /* the process's, when it has one */
 	char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -153,8 +152,8 @@ static void share_unlock(CURL *h, curl_lock_data data, void *u)
 
 static CURLSH *process_share(void)
 {
-	if (share && share_pid == getpid())
-		return share;
+	if (share_pid == getpid())
+		return share;   /* (NULL when it could not be made: not tried again) */
 	parents = share;
 	share = curl_share_init();
 	share_pid = getpid();
@@ -186,7 +185,6 @@ struct http_client *http_client_new(void)
 		free(c);
 		return NULL;
 	}
-	c->share = process_share();
 	return c;
 }
 
@@ -390,6 +388,7 @@ static CURLcode attempt_once(struct http_client *c, const struct http_request *r
 			     bool *sent, struct herr *e)
 {
 	CURL *h = c->easy;
+	CURLSH *sh;
 	struct xfer x = { .rq = rq, .rs = rs, .e = e };
 	struct curl_slist *hl = NULL;
 	char *part = NULL, *via = NULL;
@@ -441,8 +440,9 @@ static CURLcode attempt_once(struct http_client *c, const struct http_request *r
 	curl_easy_reset(h);
 	c->errbuf[0] = '\0';
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->errbuf);
-	if (c->share)
-		curl_easy_setopt(h, CURLOPT_SHARE, c->share);
+	sh = process_share();   /* this process's, also for a client made before a fork */
+	if (sh)
+		curl_easy_setopt(h, CURLOPT_SHARE, sh);
 	if (rq->connect_to) {
 		char *auth, *pq, *host;
 
