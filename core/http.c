@@ -134,11 +134,13 @@ int http_url_split(const char *url, char **authority, char **path_query, struct 
 /*
  * The process's share (NULL: none could be made; each client keeps its own
  * connections then).  A forked child makes its own: the connections it
- * inherits are its parent's sockets.  Its locks make it safe from threads.
+ * inherits are its parent's sockets.  Its locks make it safe from threads
+ * (beside.h: reads side by side), and so does made_mu for making it.
  */
 static CURLSH *share, *parents;   /* parents: inherited over a fork, never used */
 static pid_t share_pid;
 static pthread_mutex_t share_mu[CURL_LOCK_DATA_LAST];   /* one per kind: libcurl nests them */
+static pthread_mutex_t made_mu = PTHREAD_MUTEX_INITIALIZER;
 
 static void share_lock(CURL *h, curl_lock_data data, curl_lock_access access, void *u)
 {
@@ -150,7 +152,7 @@ static void share_unlock(CURL *h, curl_lock_data data, void *u)
 	pthread_mutex_unlock(&share_mu[data]);
 }
 
-static CURLSH *process_share(void)
+static CURLSH *make_share(void)
 {
 	if (share_pid == getpid())
 		return share;   /* (NULL when it could not be made: not tried again) */
@@ -168,6 +170,16 @@ static CURLSH *process_share(void)
 		share = NULL;
 	}
 	return share;
+}
+
+static CURLSH *process_share(void)
+{
+	CURLSH *sh;
+
+	pthread_mutex_lock(&made_mu);
+	sh = make_share();
+	pthread_mutex_unlock(&made_mu);
+	return sh;
 }
 
 struct http_client *http_client_new(void)

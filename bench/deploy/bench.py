@@ -7,6 +7,10 @@ Flask and Django vendored (a ~9 MiB zip, like issue 14's app):
   no-change update    right after the deploy
   one-file update     app.py changed
   status
+  no-change update +20ms, status +20ms   the same with every answer 20 ms late
+                      (the fake's "slow" fault on every call), as a cloud's round
+                      trip: reads that do not need each other's answers go side
+                      by side, so these grow by 20 ms per round trip, not per call
   deploy --no-preflight   the deploy without its pre-flight import (its cost)
   --all (4 stages)    deploy --all of four such stages, against one stage
                       deployed alone and the four one at a time (--jobs 1);
@@ -44,6 +48,7 @@ DIST = pathlib.Path("/usr/lib/python3/dist-packages")
 VENDORED = ("flask", "werkzeug", "jinja2", "markupsafe", "itsdangerous", "click", "blinker",
             "django")
 READS = ("Get", "List", "Describe", "Head")
+LATENCY = 0.02   # seconds added to each answer in the "+20ms" scenarios
 MEASURE = ROOT / "bench" / "measure.py"
 
 
@@ -55,6 +60,17 @@ def fake_requests(fake):
 class Bench:
     def __init__(self, fake, work, env):
         self.fake, self.work, self.env = fake, work, env
+
+    def latency(self, seconds):
+        """Every request answered `seconds` late (0: the fake's own pace)."""
+        def post(path, doc):
+            rq = urllib.request.Request(self.fake.url + path, data=json.dumps(doc).encode(),
+                                        method="POST")
+            urllib.request.urlopen(rq).read()
+        post("/__fake/reset-faults", {})
+        if seconds:
+            post("/__fake/faults", {"operation": "*", "kind": "slow", "count": -1,
+                                    "delay": seconds})
 
     def run(self, hoist, *args, cwd=None, must=True):
         """-> (wall s, peak RSS MiB, requests, writes, the fake's time s, hoist's CPU s,
@@ -112,6 +128,12 @@ def one_round(b, hoist, app, n):
     edit("one")
     out["one-file update"] = b.run(hoist, "update", "bench")
     out["status"] = b.run(hoist, "status", "bench")
+    # the same two with every answer LATENCY late, as a cloud's round trip: what reads
+    # made side by side save (the fake answers each call on a thread of its own)
+    b.latency(LATENCY)
+    out[f"no-change update +{LATENCY * 1000:.0f}ms"] = b.run(hoist, "update", "bench")
+    out[f"status +{LATENCY * 1000:.0f}ms"] = b.run(hoist, "status", "bench")
+    b.latency(0)
     b.run(hoist, "undeploy", "bench", "-y")
     edit("np")   # a package not pre-flighted before: what --no-preflight saves
     out["deploy --no-preflight"] = b.run(hoist, "deploy", "bench", "--no-preflight")
@@ -140,7 +162,7 @@ def report(name, rounds):
           f"{'requests':>9} {'writes':>7} {'hoist cpu':>9} {'fake cpu':>8}")
     for key in rounds[0]:
         own = statistics.median(r[key][0] - r[key][4] for r in rounds)
-        split = "--all" not in key
+        split = "--all" not in key and "ms" not in key   # requests side by side: no split
         print(f"  {key:24} {med(rounds, key, 0):8.3f} "
               f"{(f'{med(rounds, key, 4):7.3f}' if split else '      -')} "
               f"{(f'{own:8.3f}' if split else '       -')} "
@@ -153,6 +175,7 @@ def report(name, rounds):
           f"one-file update/deploy {ratio('one-file update', 'deploy'):.2f}, "
           f"--all 4/1 stage {ratio('deploy --all (4)', 'deploy 1 of 4 stages'):.2f}, "
           f"--all 4/one at a time {ratio('deploy --all (4)', 'deploy --all --jobs 1'):.2f}, "
+          f"no-change update +20ms/+0 {ratio('no-change update +20ms', 'no-change update'):.2f}, "
           f"deploy/deploy --no-preflight {ratio('deploy', 'deploy --no-preflight'):.2f}")
 
 

@@ -15,6 +15,7 @@
 #define HOIST_AWS_H
 
 #include "aws_call.h"
+#include "../../core/beside.h"
 #include "../../core/settings_keys.h"
 
 #include <jansson.h>
@@ -61,6 +62,30 @@ int aws_account_id(struct aws_ctx *x, const char **id, struct herr *e);
 void aws_prefetch(struct aws_ctx *x, bool bucket);
 
 /*
+ * Reads made beside the command's own calls (core/beside.h), each on a copy
+ * of x with an HTTP client of its own (the process's connections shared)
+ * that knows the account and the function's ARN and has no answer
+ * remembered yet.  `read` only reads; what it learns goes into the copy's
+ * remembered answers, or into what `arg` points to, and nothing is shown
+ * from its thread.  aws_beside_join keeps in x each remembered answer x did
+ * not get meanwhile.  A prefetch (aws_beside_start) reports nothing: a read
+ * that failed is made again by the step that needs its answer, which says
+ * why.  A field added to struct aws_ctx is adopted (or freed) in ctx.c.
+ */
+struct aws_beside {
+	struct aws_ctx copy;
+	void (*prefetch)(struct aws_ctx *x);          /* aws_beside_start's */
+	void (*read)(struct aws_ctx *x, void *arg);   /* aws_beside_read's */
+	void *arg;
+	bool borrowed;   /* no client of its own could be made: x's, in the join */
+	struct beside job;
+};
+void aws_beside_read(struct aws_ctx *x, struct aws_beside *b,
+		     void (*read)(struct aws_ctx *x, void *arg), void *arg);
+void aws_beside_start(struct aws_ctx *x, struct aws_beside *b, void (*read)(struct aws_ctx *x));
+void aws_beside_join(struct aws_ctx *x, struct aws_beside *b);
+
+/*
  * Front door (apigw.c, apigwv2.c, function_url.c): create or converge the
  * stage's HTTP entry points for x->function_arn per the settings
  * (apigateway_enabled / apigateway_version / function_url_enabled, cors,
@@ -98,6 +123,8 @@ int aws_events_status(struct aws_ctx *x, json_t *status, struct herr *e);
  * ListEventSourceMappings: at most two reads.
  */
 int aws_events_present(struct aws_ctx *x, const json_t *stmts, bool *present, struct herr *e);
+/* The names of the rules that target the function into x, when rules are wanted (aws_beside read). */
+void aws_events_read(struct aws_ctx *x);
 
 /*
  * The provider operations behind aws.c's table.  ops.c:

@@ -8,6 +8,7 @@
 #include "deploy.h"
 
 #include "../../core/err.h"
+#include "../../core/http.h"
 #include "../../core/stage.h"
 #include "../../core/str.h"
 
@@ -119,4 +120,109 @@ void aws_prefetch(struct aws_ctx *x, bool bucket)
 	iam_role_read(x, &e2);
 	herr_clear(&e2);
 	free(name);
+}
+
+/* ---- reads side by side ----------------------------------------------------- */
+
+static void beside_run(void *p)
+{
+	struct aws_beside *b = p;
+
+	if (b->prefetch)
+		b->prefetch(&b->copy);
+	else
+		b->read(&b->copy, b->arg);
+}
+
+static void start(struct aws_ctx *x, struct aws_beside *b, void (*prefetch)(struct aws_ctx *x),
+		  void (*read)(struct aws_ctx *x, void *arg), void *arg)
+{
+	const char *acct;
+	struct herr e2 = { 0 };
+
+	/* the account from the ARN when it is known: the copy never asks STS for it */
+	if (x->function_arn)
+		aws_account_id(x, &acct, &e2);
+	herr_clear(&e2);
+	memset(b, 0, sizeof(*b));
+	b->prefetch = prefetch;
+	b->read = read;
+	b->arg = arg;
+	b->copy.client = x->client;   /* the configuration and credentials, borrowed */
+	b->copy.client.http = http_client_new();
+	b->copy.st = x->st;
+	b->copy.region = x->region;
+	b->copy.account_id = x->account_id ? xstrdup(x->account_id) : NULL;
+	b->copy.function_arn = x->function_arn ? xstrdup(x->function_arn) : NULL;
+	if (b->copy.client.http) {
+		beside_start(&b->job, beside_run, b);
+	} else {   /* no client of its own: it reads in the join, after the caller, with x's */
+		b->copy.client.http = x->client.http;
+		b->borrowed = true;
+		b->job.fn = beside_run;
+		b->job.arg = b;
+	}
+}
+
+void aws_beside_read(struct aws_ctx *x, struct aws_beside *b,
+		     void (*read)(struct aws_ctx *x, void *arg), void *arg)
+{
+	start(x, b, NULL, read, arg);
+}
+
+void aws_beside_start(struct aws_ctx *x, struct aws_beside *b, void (*read)(struct aws_ctx *x))
+{
+	start(x, b, read, NULL, NULL);
+}
+
+/* Move *from into *to when *to is not set; clear *from either way (a string or a json_t). */
+#define ADOPT(to, from, drop) do {                      \
+		if (!(to)) {                            \
+			(to) = (from);                  \
+		} else {                                \
+			drop(from);                     \
+		}                                       \
+		(from) = NULL;                          \
+	} while (0)
+
+static void json_drop(json_t *j)
+{
+	json_decref(j);
+}
+
+void aws_beside_join(struct aws_ctx *x, struct aws_beside *b)
+{
+	struct aws_ctx *c = &b->copy;
+
+	beside_join(&b->job);
+	if (c->cfg && !x->cfg)
+		x->cfg_gen = c->cfg_gen;
+	ADOPT(x->cfg, c->cfg, json_drop);
+	if (c->policy && !x->policy)
+		x->policy_gen = c->policy_gen;
+	ADOPT(x->policy, c->policy, json_drop);
+	if (c->role_read && !x->role_read) {
+		x->role_read = true;
+		ADOPT(x->role_arn, c->role_arn, free);
+	}
+	if (c->role_policy_read && !x->role_policy_read) {
+		x->role_policy_read = true;
+		ADOPT(x->role_policy, c->role_policy, json_drop);
+	}
+	ADOPT(x->bucket_ok, c->bucket_ok, free);
+	if (c->rule_names && !x->rule_names) {
+		x->rule_names_gen = c->rule_names_gen;
+		free(x->rule_target);
+		x->rule_target = c->rule_target;
+		c->rule_target = NULL;
+	}
+	ADOPT(x->rule_names, c->rule_names, json_drop);
+	ADOPT(x->account_id, c->account_id, free);
+	ADOPT(x->function_arn, c->function_arn, free);
+	if (!b->borrowed)
+		http_client_free(c->client.http);
+	free(c->role_arn);
+	json_decref(c->role_policy);
+	free(c->rule_target);
+	memset(b, 0, sizeof(*b));
 }

@@ -35,6 +35,9 @@ int iam_role_ensure(struct aws_ctx *x, bool slim, char **arn, bool *created, str
 int iam_policy_matches(struct aws_ctx *x, bool slim, bool *same, struct herr *e);
 /* Read the role hoist manages and its inline policy into x (aws_prefetch). */
 int iam_role_read(struct aws_ctx *x, struct herr *e);
+/* The same, each on its own (aws_beside reads: failures left to the step that needs it). */
+void iam_role_read_role(struct aws_ctx *x);
+void iam_role_read_policy(struct aws_ctx *x);
 /* Will iam_role_ensure create the role (hoist manages it and it does not exist yet)? */
 int iam_role_missing(struct aws_ctx *x, bool *missing, struct herr *e);
 /* Does the role hoist manages exist as `arn` (the no-change update)?  role_arn: yes, unread. */

@@ -1088,6 +1088,21 @@ static int sources_present(struct aws_ctx *x, json_t *stmts, const json_t *want,
 	return rc;
 }
 
+void aws_events_read(struct aws_ctx *x)
+{
+	struct rules want = { 0 };
+	struct herr e = { 0 };
+	json_t *names = NULL;
+	const char *arn;
+
+	if (wanted_rules(x->st, &want, &e) == HOIST_OK && want.n &&
+	    ev_function_arn(x, &arn, &e) == HOIST_OK)
+		existing_rules(x, arn, false, &names, &e);
+	herr_clear(&e);
+	json_decref(names);
+	rules_free(&want);
+}
+
 int aws_events_present(struct aws_ctx *x, const json_t *stmts, bool *present, struct herr *e)
 {
 	struct rules want = { 0 };

@@ -201,6 +201,16 @@ int fd_policy(struct aws_ctx *x, const char *function, json_t **stmts, struct he
 	return HOIST_OK;
 }
 
+void fd_policy_read(struct aws_ctx *x)
+{
+	struct herr e = { 0 };
+	json_t *stmts = NULL;
+
+	fd_policy(x, NULL, &stmts, &e);
+	herr_clear(&e);
+	json_decref(stmts);
+}
+
 const json_t *fd_statement(const json_t *stmts, const char *sid)
 {
 	size_t i;

@@ -78,6 +78,8 @@ bool fd_tagged(const struct aws_ctx *x, const json_t *tags);
  * (new reference; empty when there is none or the function is absent).
  */
 int fd_policy(struct aws_ctx *x, const char *function, json_t **stmts, struct herr *e);
+/* The stage's function's policy into x, a failure left to fd_policy (aws_beside read). */
+void fd_policy_read(struct aws_ctx *x);
 
 struct fd_perm {
 	const char *function;      /* NULL: the stage's function */

@@ -360,6 +360,36 @@ int iam_role_read(struct aws_ctx *x, struct herr *e)
 	return rc;
 }
 
+void iam_role_read_role(struct aws_ctx *x)
+{
+	struct herr e = { 0 };
+	char *name, *arn = NULL;
+
+	if (settings_str(x->st->settings, "role_arn"))
+		return;   /* given: never read */
+	name = iam_role_name(x);
+	get_role(x, name, &arn, &e);
+	herr_clear(&e);
+	free(arn);
+	free(name);
+}
+
+void iam_role_read_policy(struct aws_ctx *x)
+{
+	struct herr e = { 0 };
+	json_t *doc = NULL;
+	char *name;
+
+	if (settings_str(x->st->settings, "role_arn") ||
+	    !settings_bool(x->st->settings, "manage_roles", true))
+		return;   /* not hoist's to converge */
+	name = iam_role_name(x);
+	get_policy(x, name, &doc, &e);   /* a role that is not there has no policy either */
+	herr_clear(&e);
+	json_decref(doc);
+	free(name);
+}
+
 int iam_policy_matches(struct aws_ctx *x, bool slim, bool *same, struct herr *e)
 {
 	const char *account;

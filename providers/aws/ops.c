@@ -766,8 +766,13 @@ static int stage_present(struct aws_ctx *x, const json_t *fn, char **url, bool *
 	rc = iam_role_present(x, jstr(cfg, "Role"), &ok, e);
 	if (!rc && ok)
 		rc = fd_policy(x, NULL, &stmts, e);
-	if (!rc && ok)
+	if (!rc && ok) {   /* the front door's read and the rules' side by side */
+		struct aws_beside rules;
+
+		aws_beside_start(x, &rules, aws_events_read);
 		rc = aws_frontdoor_present(x, stmts, url, &ok, e);
+		aws_beside_join(x, &rules);
+	}
 	if (!rc && ok)
 		rc = aws_events_present(x, stmts, &ok, e);
 	if (!rc && ok)
@@ -1130,6 +1135,7 @@ out:
 
 int aws_update(const struct stage *st, const struct deploy_args *a, char **url, struct herr *e)
 {
+	struct aws_beside side[3];
 	struct aws_ctx x;
 	struct art art;
 	json_t *fn = NULL;
@@ -1142,10 +1148,19 @@ int aws_update(const struct stage *st, const struct deploy_args *a, char **url, 
 		return rc;
 	if ((rc = aws_ctx_open(&x, st, e)) != HOIST_OK)
 		return rc;
-	/* Reads only while the package is being built (deploy_package: then the rest). */
+	/*
+	 * Reads only while the package is being built (deploy_package: then the
+	 * rest); the role, its policy and the function's policy beside the
+	 * function's own: a no-change update is these and two more.
+	 */
+	aws_beside_start(&x, &side[0], iam_role_read_role);
+	aws_beside_start(&x, &side[1], iam_role_read_policy);
+	aws_beside_start(&x, &side[2], fd_policy_read);
 	rc = remote_env_s3_check(&x, e);
 	if (!rc)
 		rc = lambda_get(&x, NULL, &fn, e);
+	for (size_t i = 0; i < sizeof(side) / sizeof(*side); i++)
+		aws_beside_join(&x, &side[i]);
 	if (!rc && !fn)
 		rc = not_deployed(&x, e);
 	if (!rc)
@@ -1237,13 +1252,99 @@ static void zappa_status(struct aws_ctx *x, json_t *j)
 	free(api);
 }
 
+/* A part of the status, read beside the others: what it found, or why it could not. */
+struct status_part {
+	json_t *doc;      /* the keys it adds */
+	char *domain;
+	long long sum;
+	struct herr e;
+	int rc;
+};
+
+static void frontdoor_part(struct aws_ctx *x, void *arg)
+{
+	struct status_part *p = arg;
+
+	p->rc = aws_frontdoor_status(x, p->doc, &p->e);
+}
+
+static void domain_part(struct aws_ctx *x, void *arg)
+{
+	struct status_part *p = arg;
+
+	p->rc = aws_domain_url(x, &p->domain, &p->e);
+}
+
+static void events_part(struct aws_ctx *x, void *arg)
+{
+	struct status_part *p = arg;
+
+	p->rc = aws_events_status(x, p->doc, &p->e);
+}
+
+static void invocations_part(struct aws_ctx *x, void *arg)
+{
+	struct status_part *p = arg;
+
+	p->rc = cw_sum_24h(x, "Invocations", &p->sum, &p->e);
+}
+
+static void errors_part(struct aws_ctx *x, void *arg)
+{
+	struct status_part *p = arg;
+
+	p->rc = cw_sum_24h(x, "Errors", &p->sum, &p->e);
+}
+
+/*
+ * The front door, the domain, the rules and the metrics, read side by side
+ * once the function is known; added to `j` in that order, a warning for
+ * each that could not be read.
+ */
+static void status_parts(struct aws_ctx *x, const json_t *fn, json_t *j)
+{
+	static void (*const reads[])(struct aws_ctx *, void *) = {
+		frontdoor_part, domain_part, events_part, invocations_part, errors_part,
+	};
+	enum { FD, DOMAIN, EVENTS, INV, ERRS, N };
+	struct status_part p[N] = { { 0 } };
+	struct aws_beside side[N];
+
+	for (int i = 0; i < N; i++) {
+		p[i].doc = json_object();
+		aws_beside_read(x, &side[i], reads[i], &p[i]);
+	}
+	for (int i = 0; i < N; i++)
+		aws_beside_join(x, &side[i]);
+	if (p[FD].rc)
+		out_warn("front door: %s", p[FD].e.code ? p[FD].e.msg : "status unavailable");
+	json_object_update(j, p[FD].doc);
+	if (!hoist_function(fn))
+		zappa_status(x, j);
+	if (!p[DOMAIN].rc && p[DOMAIN].domain)
+		json_object_set_new(j, "domain_url", json_string(p[DOMAIN].domain));
+	else if (p[DOMAIN].e.code)
+		out_warn("custom domain: %s", p[DOMAIN].e.msg);
+	if (p[EVENTS].rc)
+		out_warn("rules: %s", p[EVENTS].e.msg);
+	json_object_update(j, p[EVENTS].doc);
+	if (p[INV].rc || p[ERRS].rc) {
+		out_warn("CloudWatch metrics unavailable: %s", p[INV].rc ? p[INV].e.msg : p[ERRS].e.msg);
+	} else {
+		json_object_set_new(j, "invocations_24h", json_integer(p[INV].sum));
+		json_object_set_new(j, "errors_24h", json_integer(p[ERRS].sum));
+	}
+	for (int i = 0; i < N; i++) {
+		json_decref(p[i].doc);
+		free(p[i].domain);
+		herr_clear(&p[i].e);
+	}
+}
+
 int aws_status(const struct stage *st, json_t **status, struct herr *e)
 {
 	struct aws_ctx x;
 	json_t *fn = NULL, *vs = NULL, *j = NULL, *cfg, *nums, *v;
-	char *domain = NULL;
-	long long inv = 0, errs = 0;
-	struct herr e2 = { 0 };
 	size_t i;
 	int rc;
 
@@ -1268,29 +1369,10 @@ int aws_status(const struct stage *st, json_t **status, struct herr *e)
 	if (json_array_size(nums))
 		json_object_set(j, "version", json_array_get(nums, json_array_size(nums) - 1));
 	json_object_set_new(j, "versions", nums);
-	if (aws_frontdoor_status(&x, j, &e2) != HOIST_OK)
-		out_warn("front door: %s", e2.code ? e2.msg : "status unavailable");
-	herr_clear(&e2);
-	if (!hoist_function(fn))
-		zappa_status(&x, j);
-	if (aws_domain_url(&x, &domain, &e2) == HOIST_OK && domain)
-		json_object_set_new(j, "domain_url", json_string(domain));
-	else if (e2.code)
-		out_warn("custom domain: %s", e2.msg);
-	herr_clear(&e2);
-	if (aws_events_status(&x, j, &e2) != HOIST_OK)
-		out_warn("rules: %s", e2.msg);
-	herr_clear(&e2);
-	if (cw_sum_24h(&x, "Invocations", &inv, &e2) || cw_sum_24h(&x, "Errors", &errs, &e2)) {
-		out_warn("CloudWatch metrics unavailable: %s", e2.msg);
-	} else {
-		json_object_set_new(j, "invocations_24h", json_integer(inv));
-		json_object_set_new(j, "errors_24h", json_integer(errs));
-	}
+	status_parts(&x, fn, j);
 	*status = j;
 	j = NULL;
 out:
-	free(domain);
 	json_decref(j);
 	json_decref(vs);
 	json_decref(fn);
