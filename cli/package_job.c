@@ -175,9 +175,10 @@ static int build(struct package_job *j, const struct stage *st, const struct pro
 	j->pf_early = NULL;
 	if (j->pf && rc) {
 		preflight_cancel(j->pf);
-	} else if (j->pf) {
-		j->pf_rc = preflight_end(j->pf, pi, &j->pf_e);
+	} else if (j->pf) {   /* its clean-up once the answer is given (child) */
+		j->pf_rc = preflight_outcome(j->pf, pi, &j->pf_e);
 		j->pf_done = true;
+		j->pf_after = j->pf;
 	}
 	j->pf = NULL;
 	free(manifest);
@@ -185,9 +186,13 @@ static int build(struct package_job *j, const struct stage *st, const struct pro
 	return rc;
 }
 
-/* The child: build, answer, and leave the directory to the parent. */
+/*
+ * The child: build, answer, and leave the directory to the parent.  The
+ * parent goes on once it is told the answer is written (`ready`); the
+ * pre-flight's clean-up (its Python's exit) happens after that.
+ */
 static void child(struct package_job *j, const struct stage *st, const struct provider *p,
-		  bool cache)
+		  bool cache, int ready)
 {
 	struct package_info pi = { 0 };
 	struct herr e = { 0 };
@@ -198,7 +203,9 @@ static void child(struct package_job *j, const struct stage *st, const struct pr
 		json_object_set_new(doc, "preflight", json_pack("{s:i, s:s}", "rc", j->pf_rc,
 								  "message", j->pf_e.msg));
 	json_dumpf(doc, j->answer, JSON_COMPACT);
-	fflush(j->answer);
+	if (fflush(j->answer) == 0 && ready >= 0 && write(ready, "a", 1) != 1)
+		ready = -1;   /* the parent is gone: nobody to tell */
+	preflight_cancel(j->pf_after);
 	_exit(0);
 }
 
@@ -207,11 +214,11 @@ int package_job_start(struct package_job *j, const struct stage *st, const struc
 		      struct herr *e)
 {
 	const char *tmp = getenv("TMPDIR");
-	int rc, gate[2] = { -1, -1 };
+	int rc, gate[2] = { -1, -1 }, ready[2] = { -1, -1 };
 
 	memset(j, 0, sizeof(*j));
 	j->preflight = preflight;
-	j->go = j->hold = -1;
+	j->go = j->hold = j->ready = -1;
 	if (zip) {
 		if (!path_exists(zip))
 			return herr_set(e, HOIST_USAGE, "--zip %s: no such file", zip);
@@ -233,26 +240,37 @@ int package_job_start(struct package_job *j, const struct stage *st, const struc
 		fflush(stderr);
 		if (held && pipe2(gate, O_CLOEXEC) != 0)
 			gate[0] = gate[1] = -1;   /* not held, then: it goes at once */
+		if (pipe2(ready, O_CLOEXEC) != 0)
+			ready[0] = ready[1] = -1;   /* then its exit says it has answered */
 		j->pid = fork();
 		if (j->pid == 0) {
 			if (gate[1] >= 0)
 				close(gate[1]);
+			if (ready[0] >= 0)
+				close(ready[0]);
 			j->go = gate[0];
-			child(j, st, p, cache);
+			child(j, st, p, cache, ready[1]);
 		}
 		if (gate[0] >= 0)
 			close(gate[0]);
+		if (ready[1] >= 0)
+			close(ready[1]);
 		if (j->pid > 0) {
 			j->hold = gate[1];
+			j->ready = ready[0];
 			return HOIST_OK;
 		}
 		if (gate[1] >= 0)
 			close(gate[1]);
+		if (ready[0] >= 0)
+			close(ready[0]);
 		j->pid = 0;   /* no child: build it here */
 		fclose(j->answer);
 		j->answer = NULL;
 	}
 	j->rc = build(j, st, p, j->tmpdir, cache, &j->pi, &j->e);
+	preflight_cancel(j->pf_after);
+	j->pf_after = NULL;
 	j->waited = true;
 	return HOIST_OK;
 }
@@ -274,10 +292,18 @@ int package_job_wait(struct package_job *j, struct herr *e)
 	int status = 0;
 
 	if (!j->waited) {
+		ssize_t n = 0;
+		char c;
+
 		j->waited = true;
-		while (waitpid(j->pid, &status, 0) < 0 && errno == EINTR)
+		/* told it has answered: its exit (the pre-flight's clean-up) is reaped later */
+		while (j->ready >= 0 && (n = read(j->ready, &c, 1)) < 0 && errno == EINTR)
 			;
-		j->pid = 0;
+		if (n != 1) {
+			while (waitpid(j->pid, &status, 0) < 0 && errno == EINTR)
+				;
+			j->pid = 0;
+		}
 		rewind(j->answer);
 		doc = json_loadf(j->answer, 0, NULL);
 		if (!doc)
@@ -307,6 +333,14 @@ void package_job_done(struct package_job *j)
 		kill(j->pid, SIGTERM);
 		package_job_wait(j, &ignored);
 	}
+	if (j->pid > 0) {   /* it answered; its clean-up is done by now, or nearly */
+		int status;
+
+		while (waitpid(j->pid, &status, 0) < 0 && errno == EINTR)
+			;
+	}
+	if (j->ready >= 0)
+		close(j->ready);
 	if (j->answer)
 		fclose(j->answer);
 	package_info_free(&j->pi);

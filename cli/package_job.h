@@ -20,6 +20,7 @@ struct package_job {
 	struct package_info pi;   /* the package, once package_job_wait succeeded */
 	bool preflight;           /* pre-flight the files while they are compressed */
 	struct preflight *pf;     /* that pre-flight, while it runs (in the builder) */
+	struct preflight *pf_after;   /* decided: its clean-up, once the answer is given */
 	struct preflight *pf_early;   /* its Python, started before the files are listed */
 	bool pf_done;             /* it ran to an outcome: pf_rc, pf_e (once waited) */
 	int pf_rc;
@@ -27,6 +28,7 @@ struct package_job {
 	char *tmpdir;             /* where it is built (removed by package_job_done) */
 	int pid;                  /* the child building it; 0 once reaped or never forked */
 	FILE *answer;             /* the child's package_info, as JSON */
+	int ready;                /* the parent's read end of the child's "answered" pipe, else -1 */
 	bool waited;
 	int go, hold;             /* held: the child's read end, the parent's write end, else -1 */
 	int rc;                   /* packaging's outcome, once waited */

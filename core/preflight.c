@@ -226,10 +226,13 @@ static int spawn(struct proc *p, char *const argv[], char *const envp[], int64_t
 /*
  * Read p's stdout into *out and stderr into *err until it ends; *status as
  * waitpid's.  -1 when it did not end in time (then killed); an interrupt is
- * the error in e.
+ * the error in e.  With `answered`, output that ends a line when both pipes
+ * have closed is an answer: p is reaped if it has ended, else left to
+ * proc_kill (it closes them once it has answered, and its exit, the teardown
+ * of all it imported, takes a few ms) with *status 0.
  */
 static int collect(struct proc *p, struct sbuf *out, struct sbuf *err, int *status,
-		   struct herr *e)
+		   bool answered, struct herr *e)
 {
 	int *fds[2] = { &p->out, &p->err }, rc = 0;
 
@@ -266,6 +269,12 @@ static int collect(struct proc *p, struct sbuf *out, struct sbuf *err, int *stat
 	close_fd(&p->in);
 	if (rc)
 		kill(p->pid, SIGKILL);
+	if (!rc && answered && out->len && out->s[out->len - 1] == '\n') {
+		*status = 0;
+		if (waitpid(p->pid, status, WNOHANG) == p->pid)
+			p->pid = -1;
+		return rc;
+	}
 	while (waitpid(p->pid, status, 0) < 0 && errno == EINTR)
 		;
 	p->pid = -1;
@@ -300,7 +309,7 @@ static int run(char *const argv[], char *const envp[], int64_t timeout_ms, struc
 
 	if (spawn(&p, argv, envp, timeout_ms, false) != 0)
 		return -1;
-	return collect(&p, out, err, status, e);
+	return collect(&p, out, err, status, false, e);
 }
 
 /* The last line of s, parsed (new reference), or NULL. */
@@ -569,6 +578,8 @@ static int try_start(struct preflight *f)
 		feed(f);
 		return 0;
 	}
+	if (f->p.pid > 0)   /* the last try's, answered and not reaped yet */
+		proc_kill(&f->p);
 	path_rmtree(f->pkgdir, NULL);
 	return spawn(&f->p, argv, f->env, try_limit_ms(f), false) ? 1 : 0;
 }
@@ -634,8 +645,13 @@ static int try_finish(struct preflight *f, json_t **ans, struct herr *e)
 
 	sbuf_init(&out);
 	sbuf_init(&err);
-	r = collect(&f->p, &out, &err, &status, e);
+	r = collect(&f->p, &out, &err, &status, true, e);
 	*ans = r ? NULL : last_json_line(&out);
+	if (!r && !*ans && f->p.pid > 0) {   /* lines, and no answer: how it ended says why */
+		while (waitpid(f->p.pid, &status, 0) < 0 && errno == EINTR)
+			;
+		f->p.pid = -1;
+	}
 	if (r && e->code)
 		r = -1;                              /* interrupted: e says so */
 	else if (r)
@@ -960,10 +976,8 @@ void preflight_start_files(struct preflight *f, const char *manifest)
 		start_next(f);
 }
 
-int preflight_end(struct preflight *f, const struct package_info *pkg, struct herr *e)
+int preflight_outcome(struct preflight *f, const struct package_info *pkg, struct herr *e)
 {
-	int rc;
-
 	if (!f)
 		return HOIST_OK;
 	if (pkg && pkg->sha256_hex[0] && f->script) {   /* the same zip passed before? */
@@ -972,8 +986,15 @@ int preflight_end(struct preflight *f, const struct package_info *pkg, struct he
 		if (!f->decided)
 			passed_before(f, &f->zip);
 	}
-	rc = f->decided ? f->rc : finish(f, e);
-	release(f);
+	return f->decided ? f->rc : finish(f, e);
+}
+
+int preflight_end(struct preflight *f, const struct package_info *pkg, struct herr *e)
+{
+	int rc = preflight_outcome(f, pkg, e);
+
+	if (f)
+		release(f);
 	return rc;
 }
 

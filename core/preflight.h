@@ -35,7 +35,10 @@ int preflight_run(const struct stage *st, const struct package_info *pkg, struct
  * hands it to Python, which imports while the caller compresses.
  * preflight_end, given the package they became, waits for it and judges (as
  * preflight_run) unless that package passed before (a file saved again
- * unchanged); preflight_cancel stops it.  Never NULL.
+ * unchanged); preflight_cancel stops it.  Never NULL.  preflight_outcome is
+ * preflight_end without the clean-up after the answer (reaping its Python,
+ * whose exit takes a few ms, and removing its directory): preflight_cancel
+ * does that, once the answer has been passed on.
  */
 struct preflight *preflight_prestart(const struct stage *st);
 struct preflight *preflight_begin_files(struct preflight *early, const struct stage *st,
@@ -43,6 +46,7 @@ struct preflight *preflight_begin_files(struct preflight *early, const struct st
 bool preflight_wants_files(const struct preflight *f);
 void preflight_start_files(struct preflight *f, const char *manifest);
 int preflight_end(struct preflight *f, const struct package_info *pkg, struct herr *e);
+int preflight_outcome(struct preflight *f, const struct package_info *pkg, struct herr *e);
 void preflight_cancel(struct preflight *f);
 
 /* Where the pre-flight keeps generated files' copies (allocated; package_listing_write). */
