@@ -56,16 +56,17 @@ int aws_account_id(struct aws_ctx *x, const char **id, struct herr *e);
 /*
  * The reads a deploy or update needs whatever the package holds, made while
  * it is being built (ops.c): the account, the execution role and its policy,
- * the artifacts bucket (`bucket`).  Remembered in x; a failure is left for
- * the step that needs the answer to report, so nothing is said twice.
+ * the artifacts bucket (`bucket`); the role and its policy beside the
+ * account and the bucket.  Remembered in x; a failure is left for the step
+ * that needs the answer to report, so nothing is said twice.
  */
 void aws_prefetch(struct aws_ctx *x, bool bucket);
 
 /*
  * Reads made beside the command's own calls (core/beside.h), each on a copy
  * of x with an HTTP client of its own (the process's connections shared)
- * that knows the account and the function's ARN and has no answer
- * remembered yet.  `read` only reads; what it learns goes into the copy's
+ * that knows the account, the function's ARN and the role (when read) and
+ * has no other answer remembered yet.  `read` only reads; what it learns goes into the copy's
  * remembered answers, or into what `arg` points to, and nothing is shown
  * from its thread.  aws_beside_join keeps in x each remembered answer x did
  * not get meanwhile.  A prefetch (aws_beside_start) reports nothing: a read

@@ -9,9 +9,11 @@
 
 #include "../../core/err.h"
 #include "../../core/http.h"
+#include "../../core/settings.h"
 #include "../../core/stage.h"
 #include "../../core/str.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -56,17 +58,35 @@ static char *arn_account(const char *arn)
 	return xasprintf("%.*s", (int)(strchr(p, ':') - p), p);
 }
 
-/* The account of an access key, once known in this process (an account never changes keys). */
+/*
+ * The account of an access key, once known in this process (an account never
+ * changes keys); under a mutex, as reads beside others may ask.
+ */
 static char known_key[129], known_account[64];
+static pthread_mutex_t known_mu = PTHREAD_MUTEX_INITIALIZER;
 
 static void account_known(const struct aws_ctx *x)
 {
 	const char *key = x->client.cfg.creds.id;
 
+	pthread_mutex_lock(&known_mu);
 	if (key && strlen(key) < sizeof(known_key) && strlen(x->account_id) < sizeof(known_account)) {
 		strcpy(known_key, key);
 		strcpy(known_account, x->account_id);
 	}
+	pthread_mutex_unlock(&known_mu);
+}
+
+/* The account known for this access key, allocated, or NULL. */
+static char *account_of_key(const char *key)
+{
+	char *acct = NULL;
+
+	pthread_mutex_lock(&known_mu);
+	if (key && known_key[0] && !strcmp(key, known_key))
+		acct = xstrdup(known_account);
+	pthread_mutex_unlock(&known_mu);
+	return acct;
 }
 
 int aws_account_id(struct aws_ctx *x, const char **id, struct herr *e)
@@ -79,8 +99,8 @@ int aws_account_id(struct aws_ctx *x, const char **id, struct herr *e)
 
 	if (!x->account_id && x->function_arn && (x->account_id = arn_account(x->function_arn)))
 		account_known(x);
-	if (!x->account_id && key && known_key[0] && !strcmp(key, known_key))
-		x->account_id = xstrdup(known_account);
+	if (!x->account_id)
+		x->account_id = account_of_key(key);
 	if (x->account_id) {
 		*id = x->account_id;
 		return HOIST_OK;
@@ -106,19 +126,34 @@ out:
 	return rc;
 }
 
+static void role_read(struct aws_ctx *x)
+{
+	struct herr e2 = { 0 };
+
+	iam_role_read(x, &e2);   /* what failed is read again where it is needed */
+	herr_clear(&e2);
+}
+
 void aws_prefetch(struct aws_ctx *x, bool bucket)
 {
+	const json_t *s = x->st->settings;
+	bool mine = !settings_str(s, "role_arn"), policy = settings_bool(s, "manage_roles", true);
+	struct aws_beside role;
 	struct herr e2 = { 0 };
 	const char *acct;
 	char *name = NULL;
-	bool exists;
+	bool exists, beside;
 
+	/* the role and its policy beside the account and the bucket, unless known already */
+	beside = mine && (!x->role_read || (policy && !x->role_policy_read && x->role_arn));
+	if (beside)
+		aws_beside_start(x, &role, role_read);
 	if (aws_account_id(x, &acct, &e2) == HOIST_OK && bucket &&
 	    s3_bucket_name(x, &name, &e2) == HOIST_OK)
 		s3_bucket_exists(x, name, &exists, &e2);
 	herr_clear(&e2);
-	iam_role_read(x, &e2);
-	herr_clear(&e2);
+	if (beside)
+		aws_beside_join(x, &role);
 	free(name);
 }
 
@@ -154,6 +189,8 @@ static void start(struct aws_ctx *x, struct aws_beside *b, void (*prefetch)(stru
 	b->copy.region = x->region;
 	b->copy.account_id = x->account_id ? xstrdup(x->account_id) : NULL;
 	b->copy.function_arn = x->function_arn ? xstrdup(x->function_arn) : NULL;
+	b->copy.role_read = x->role_read;   /* what it may ask next: the role's policy */
+	b->copy.role_arn = x->role_arn ? xstrdup(x->role_arn) : NULL;
 	if (b->copy.client.http) {
 		beside_start(&b->job, beside_run, b);
 	} else {   /* no client of its own: it reads in the join, after the caller, with x's */

@@ -56,6 +56,8 @@ char *s3_zip_key(const struct aws_ctx *x, const char *sha256_hex);
 int s3_bucket_ensure(struct aws_ctx *x, const char *bucket, struct herr *e);
 /* Does the bucket exist and is it ours?  (*exists false on 404 and 403.) */
 int s3_bucket_exists(struct aws_ctx *x, const char *bucket, bool *exists, struct herr *e);
+/* The artifacts bucket's HeadBucket into x (an aws_beside read: a failure is read again). */
+void s3_bucket_read(struct aws_ctx *x);
 /*
  * Upload a file (PutObject, multipart above AWS_MULTIPART_MIN); sha256_hex is
  * the file's SHA-256: its metadata, and the payload hash a PutObject signs.

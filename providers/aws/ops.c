@@ -604,7 +604,14 @@ static int converge_function(struct aws_ctx *x, const struct art *a, bool no_upl
 			rc = ensure_slim_tar(x, a, &tar_sent, e);
 		if (!rc && (tar_sent || arch_changed ||
 			    strcmp(a->sha_b64, jstr(cfg, "CodeSha256") ?: ""))) {
+			struct aws_beside bucket;
+			bool ask = a->objstore && !x->bucket_ok;   /* the upload's, meanwhile */
+
+			if (ask)
+				aws_beside_start(x, &bucket, s3_bucket_read);
 			rc = forget_digest(x, fn, e);   /* $LATEST is about to change */
+			if (ask)
+				aws_beside_join(x, &bucket);
 			if (!rc)
 				rc = handover_code(x, a, jstr(cfg, "Handler"), &clean_after, e);
 			if (!rc && !clean_after)

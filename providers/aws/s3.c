@@ -102,6 +102,18 @@ int s3_bucket_exists(struct aws_ctx *x, const char *bucket, bool *exists, struct
 	return rc;
 }
 
+void s3_bucket_read(struct aws_ctx *x)
+{
+	struct herr e = { 0 };
+	char *bucket = NULL;
+	bool exists;
+
+	if (s3_bucket_name(x, &bucket, &e) == HOIST_OK)
+		s3_bucket_exists(x, bucket, &exists, &e);
+	herr_clear(&e);
+	free(bucket);
+}
+
 int s3_bucket_ensure(struct aws_ctx *x, const char *bucket, struct herr *e)
 {
 	struct aws_call c = { .svc = &aws_s3, .op = "HeadBucket", .method = "HEAD",
