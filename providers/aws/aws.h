@@ -66,9 +66,9 @@ void aws_prefetch(struct aws_ctx *x, bool bucket);
  * Reads made beside the command's own calls (core/beside.h), each on a copy
  * of x with an HTTP client of its own (the process's connections shared)
  * that knows the account, the function's ARN and the role (when read) and
- * has no other answer remembered yet.  `read` only reads; what it learns goes into the copy's
- * remembered answers, or into what `arg` points to, and nothing is shown
- * from its thread.  aws_beside_join keeps in x each remembered answer x did
+ * has no other answer remembered yet.  `read` only reads; what it learns
+ * goes into the copy's remembered answers, or into what `arg` points to, and
+ * nothing is shown from its thread.  aws_beside_join keeps in x each remembered answer x did
  * not get meanwhile.  A prefetch (aws_beside_start) reports nothing: a read
  * that failed is made again by the step that needs its answer, which says
  * why.  A field added to struct aws_ctx is adopted (or freed) in ctx.c.
@@ -124,7 +124,8 @@ int aws_events_status(struct aws_ctx *x, json_t *status, struct herr *e);
  * ListEventSourceMappings: at most two reads.
  */
 int aws_events_present(struct aws_ctx *x, const json_t *stmts, bool *present, struct herr *e);
-/* The names of the rules that target the function into x, when rules are wanted (aws_beside read). */
+/* The names of the rules that target the function into x, when rules are
+   wanted (an aws_beside read). */
 void aws_events_read(struct aws_ctx *x);
 
 /*

@@ -1303,19 +1303,40 @@ static void errors_part(struct aws_ctx *x, void *arg)
 	p->rc = cw_sum_24h(x, "Errors", &p->sum, &p->e);
 }
 
+/* "version" (the newest published) and "versions" (their numbers, oldest first). */
+static void versions_part(struct aws_ctx *x, void *arg)
+{
+	struct status_part *p = arg;
+	json_t *vs = NULL, *nums, *v;
+	size_t i;
+
+	if ((p->rc = lambda_versions(x, &vs, &p->e)) != HOIST_OK)
+		return;
+	nums = json_array();
+	json_array_foreach(vs, i, v)
+		json_array_append_new(nums, json_integer(atoll(jstr(v, "Version") ?: "0")));
+	if (json_array_size(nums))
+		json_object_set(p->doc, "version", json_array_get(nums, json_array_size(nums) - 1));
+	json_object_set_new(p->doc, "versions", nums);
+	json_decref(vs);
+}
+
 /*
- * The front door, the domain, the rules and the metrics, read side by side
- * once the function is known; added to `j` in that order, a warning for
- * each that could not be read.
+ * The published versions, the front door, the domain, the rules and the
+ * metrics, read side by side once the function is known; added to `j` in
+ * that order, a warning for each that could not be read but the versions,
+ * whose failure is the status's.
  */
-static void status_parts(struct aws_ctx *x, const json_t *fn, json_t *j)
+static int status_parts(struct aws_ctx *x, const json_t *fn, json_t *j, struct herr *e)
 {
 	static void (*const reads[])(struct aws_ctx *, void *) = {
-		frontdoor_part, domain_part, events_part, invocations_part, errors_part,
+		versions_part, frontdoor_part, domain_part, events_part, invocations_part,
+		errors_part,
 	};
-	enum { FD, DOMAIN, EVENTS, INV, ERRS, N };
+	enum { VERSIONS, FD, DOMAIN, EVENTS, INV, ERRS, N };
 	struct status_part p[N] = { { 0 } };
 	struct aws_beside side[N];
+	int rc;
 
 	for (int i = 0; i < N; i++) {
 		p[i].doc = json_object();
@@ -1323,6 +1344,11 @@ static void status_parts(struct aws_ctx *x, const json_t *fn, json_t *j)
 	}
 	for (int i = 0; i < N; i++)
 		aws_beside_join(x, &side[i]);
+	if ((rc = p[VERSIONS].rc) != HOIST_OK) {
+		*e = p[VERSIONS].e;
+		goto out;
+	}
+	json_object_update(j, p[VERSIONS].doc);
 	if (p[FD].rc)
 		out_warn("front door: %s", p[FD].e.code ? p[FD].e.msg : "status unavailable");
 	json_object_update(j, p[FD].doc);
@@ -1341,24 +1367,27 @@ static void status_parts(struct aws_ctx *x, const json_t *fn, json_t *j)
 		json_object_set_new(j, "invocations_24h", json_integer(p[INV].sum));
 		json_object_set_new(j, "errors_24h", json_integer(p[ERRS].sum));
 	}
+out:
 	for (int i = 0; i < N; i++) {
 		json_decref(p[i].doc);
 		free(p[i].domain);
 		herr_clear(&p[i].e);
 	}
+	return rc;
 }
 
 int aws_status(const struct stage *st, json_t **status, struct herr *e)
 {
 	struct aws_ctx x;
-	json_t *fn = NULL, *vs = NULL, *j = NULL, *cfg, *nums, *v;
-	size_t i;
+	json_t *fn = NULL, *j = NULL, *cfg;
 	int rc;
 
 	*status = NULL;
 	if ((rc = aws_ctx_open(&x, st, e)) != HOIST_OK)
 		return rc;
-	rc = deployed_function(&x, &fn, &vs, e);
+	rc = lambda_get(&x, NULL, &fn, e);
+	if (!rc && !fn)
+		rc = not_deployed(&x, e);
 	if (rc)
 		goto out;
 	cfg = json_object_get(fn, "Configuration");
@@ -1370,18 +1399,12 @@ int aws_status(const struct stage *st, json_t **status, struct herr *e)
 		      "state", jstr(cfg, "State"), "last_update_status", jstr(cfg, "LastUpdateStatus"),
 		      "code_sha256", jstr(cfg, "CodeSha256"), "last_modified", jstr(cfg, "LastModified"),
 		      "region", x.region);
-	nums = json_array();
-	json_array_foreach(vs, i, v)
-		json_array_append_new(nums, json_integer(atoll(jstr(v, "Version") ?: "0")));
-	if (json_array_size(nums))
-		json_object_set(j, "version", json_array_get(nums, json_array_size(nums) - 1));
-	json_object_set_new(j, "versions", nums);
-	status_parts(&x, fn, j);
+	if ((rc = status_parts(&x, fn, j, e)) != HOIST_OK)
+		goto out;
 	*status = j;
 	j = NULL;
 out:
 	json_decref(j);
-	json_decref(vs);
 	json_decref(fn);
 	aws_ctx_close(&x);
 	return rc;

@@ -67,7 +67,7 @@ def test_an_update_asks_for_the_upload_bucket_while_it_takes_the_lock(
     assert "UpdateFunctionCode" in ops
 
 
-def test_status_reads_the_front_door_the_rules_and_the_metrics_side_by_side(
+def test_status_reads_the_versions_front_door_rules_and_metrics_side_by_side(
         run, hoist, aws_env, aws_project, fake_aws, tmp_path):
     d = aws_project({"events": EVENTS, "keep_warm": False})
     r = run(["deploy", "dev"], cwd=d, env=aws_env)
@@ -76,11 +76,26 @@ def test_status_reads_the_front_door_the_rules_and_the_metrics_side_by_side(
     r = run(["--json", "status", "dev"], cwd=d, env=aws_env)
     assert r.returncode == 0, r.stderr
     rc, out, err = run_holding(hoist, fake_aws, env_of(tmp_path, aws_env), d,
-                               ["--json", "status", "dev"], "GetRestApis",
-                               {"ListRuleNamesByTarget", "GetMetricStatistics"})
+                               ["--json", "status", "dev"], "ListVersionsByFunction",
+                               {"GetRestApis", "ListRuleNamesByTarget",
+                                "GetMetricStatistics"})
     assert rc == 0, err
     held, free = json.loads(out), json.loads(r.stdout)
     assert list(held) == list(free)           # the same keys, in the same order
     assert held["url"] == url and held["invocations_24h"] == free["invocations_24h"]
     names = [(r["name"], r["expression"]) for r in held["schedules"]]   # "next": from now
     assert names == [(r["name"], r["expression"]) for r in free["schedules"]] and names
+
+
+def test_status_fails_when_the_versions_cannot_be_read(run, aws_env, aws_project, fake_aws):
+    """The published versions are the status's own: read beside the rest, a failure to
+    read them is still the command's error (the others' are warnings)."""
+    d = aws_project({"keep_warm": False})
+    r = run(["deploy", "dev"], cwd=d, env=aws_env)
+    assert r.returncode == 0, r.stderr
+    fake_post(fake_aws, "/__fake/faults", {"operation": "ListVersionsByFunction",
+                                           "kind": "denied", "count": -1})
+    r = run(["status", "dev"], cwd=d, env=aws_env)
+    fake_post(fake_aws, "/__fake/reset-faults", {})
+    assert r.returncode != 0 and "ListVersionsByFunction" in r.stderr, r.stderr
+    assert "AccessDenied" in r.stderr and r.stdout == ""
