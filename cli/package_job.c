@@ -203,8 +203,9 @@ static void child(struct package_job *j, const struct stage *st, const struct pr
 		json_object_set_new(doc, "preflight", json_pack("{s:i, s:s}", "rc", j->pf_rc,
 								  "message", j->pf_e.msg));
 	json_dumpf(doc, j->answer, JSON_COMPACT);
-	if (fflush(j->answer) == 0 && ready >= 0 && write(ready, "a", 1) != 1)
-		ready = -1;   /* the parent is gone: nobody to tell */
+	if (fflush(j->answer) == 0 && ready >= 0 && write(ready, "a", 1) != 1) {
+		/* the parent is gone: nobody to tell */
+	}
 	preflight_cancel(j->pf_after);
 	_exit(0);
 }
@@ -300,8 +301,7 @@ int package_job_wait(struct package_job *j, struct herr *e)
 		while (j->ready >= 0 && (n = read(j->ready, &c, 1)) < 0 && errno == EINTR)
 			;
 		if (n != 1) {
-			while (waitpid(j->pid, &status, 0) < 0 && errno == EINTR)
-				;
+			intr_waitpid(j->pid, &status);
 			j->pid = 0;
 		}
 		rewind(j->answer);
@@ -336,8 +336,7 @@ void package_job_done(struct package_job *j)
 	if (j->pid > 0) {   /* it answered; its clean-up is done by now, or nearly */
 		int status;
 
-		while (waitpid(j->pid, &status, 0) < 0 && errno == EINTR)
-			;
+		intr_waitpid(j->pid, &status);
 	}
 	if (j->ready >= 0)
 		close(j->ready);

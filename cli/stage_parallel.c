@@ -156,8 +156,7 @@ static void finish(struct child *c, const struct stage *st, const char *prefix,
 	char buf[65536];
 	size_t n;
 
-	while (waitpid(c->pid, &status, 0) < 0 && errno == EINTR)
-		;
+	intr_waitpid(c->pid, &status);
 	if (c->partial.len)
 		fprintf(stderr, "%s%s\n", prefix, c->partial.s);
 	if (c->group) {

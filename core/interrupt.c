@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define MAX_TEMPS 64
@@ -154,4 +155,13 @@ void intr_temp_cleanup(void)
 			path_rmtree(p, NULL);
 			free(p);
 		}
+}
+
+pid_t intr_waitpid(pid_t pid, int *status)
+{
+	pid_t r;
+
+	while ((r = waitpid(pid, status, 0)) < 0 && errno == EINTR)
+		;
+	return r;
 }

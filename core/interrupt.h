@@ -19,6 +19,7 @@
 #define HOIST_INTERRUPT_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 struct herr;
 
@@ -37,6 +38,12 @@ int intr_check(struct herr *e);
  * intr_check and the safe points let work go on.  Nests.
  */
 void intr_defer(bool on);
+
+/*
+ * waitpid(pid, status, 0) that a signal does not cut short (the handlers are
+ * installed without SA_RESTART, so a wait can end in EINTR): the child's end.
+ */
+pid_t intr_waitpid(pid_t pid, int *status);
 
 /* Register / unregister a temporary file or (flat) directory. */
 void intr_temp_add(const char *path);

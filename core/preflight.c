@@ -223,6 +223,13 @@ static int spawn(struct proc *p, char *const argv[], char *const envp[], int64_t
 	return 0;
 }
 
+/* Wait for p to end: *status as waitpid's. */
+static void proc_reap(struct proc *p, int *status)
+{
+	intr_waitpid(p->pid, status);
+	p->pid = -1;
+}
+
 /*
  * Read p's stdout into *out and stderr into *err until it ends; *status as
  * waitpid's.  -1 when it did not end in time (then killed); an interrupt is
@@ -275,9 +282,7 @@ static int collect(struct proc *p, struct sbuf *out, struct sbuf *err, int *stat
 			p->pid = -1;
 		return rc;
 	}
-	while (waitpid(p->pid, status, 0) < 0 && errno == EINTR)
-		;
-	p->pid = -1;
+	proc_reap(p, status);
 	return rc;
 }
 
@@ -296,9 +301,7 @@ static void proc_kill(struct proc *p)
 	int status;
 
 	proc_stop(p);
-	while (waitpid(p->pid, &status, 0) < 0 && errno == EINTR)
-		;
-	p->pid = -1;
+	proc_reap(p, &status);
 }
 
 /* Run argv to its end: spawn + collect. */
@@ -647,11 +650,8 @@ static int try_finish(struct preflight *f, json_t **ans, struct herr *e)
 	sbuf_init(&err);
 	r = collect(&f->p, &out, &err, &status, true, e);
 	*ans = r ? NULL : last_json_line(&out);
-	if (!r && !*ans && f->p.pid > 0) {   /* lines, and no answer: how it ended says why */
-		while (waitpid(f->p.pid, &status, 0) < 0 && errno == EINTR)
-			;
-		f->p.pid = -1;
-	}
+	if (!r && !*ans && f->p.pid > 0)   /* lines, and no answer: how it ended says why */
+		proc_reap(&f->p, &status);
 	if (r && e->code)
 		r = -1;                              /* interrupted: e says so */
 	else if (r)
