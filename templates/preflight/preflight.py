@@ -160,13 +160,12 @@ class FromFiles:
         FileLoader.mirror = os.path.join(cache, "tree")
         # before 3.8 there is no sys.pycache_prefix: compile, never write beside the files
         sys.dont_write_bytecode = sys.version_info < (3, 8)
+        # decoded whole and split once: thousands of entries, on the critical path
         with open(manifest, "rb") as f:
-            parts = f.read().split(b"\0")
-        self.files = {os.fsdecode(parts[i]): os.fsdecode(parts[i + 1])
-                      for i in range(0, len(parts) - 1, 2)}
+            parts = os.fsdecode(f.read()).split("\0")
+        self.files = dict(zip(parts[0:-1:2], parts[1::2]))
         self.dirs = set()
-        for name in self.files:
-            d = name.rpartition("/")[0]
+        for d in {name.rpartition("/")[0] for name in self.files}:
             while d and d not in self.dirs:
                 self.dirs.add(d)
                 d = d.rpartition("/")[0]

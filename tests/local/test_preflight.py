@@ -140,3 +140,43 @@ def test_python_starts_early_warmed_up_but_never_with_a_module_the_package_has(m
     assert s.get("/")[2] == b"mine"
     # and a package that shadows the standard library is not warmed up for again
     assert warm[0].read_text() == ""
+
+
+def test_the_check_is_compiled_once_and_its_file_never_trusted_blindly(make_stage):
+    """The pre-flight's own script is imported from hoist's private cache, so Python keeps
+    its compiled code (no compile at every start); a file there that is not hoist's script
+    is written again before it runs, and compiled code that does not load is not fatal."""
+    ok_app = "def app(environ, start_response):\n    start_response('200 OK', [])\n" \
+             "    return [b'ok']\n"
+    s = make_stage(files={"app.py": ok_app})
+    r = s.run("deploy", s.name)
+    assert r.returncode == 0, r.stderr
+    assert "Pre-flight: the app imports from the package alone" in r.stderr
+    code = pathlib.Path(s.env["HOME"]) / ".cache" / "hoist" / "preflight" / "code"
+    [script] = code.glob("hoist_preflight_*.py")
+    assert stat.S_IMODE(code.stat().st_mode) == 0o700
+    assert stat.S_IMODE(script.stat().st_mode) == 0o600
+    [pyc] = (code / "__pycache__").glob(script.stem + ".*.pyc")   # compiled once, by Python
+    text = script.read_bytes()
+    # not hoist's script (a stale or foreign file): written again, and the check still
+    # catches a module the package lacks
+    script.write_text("def main():\n    print('{\"ok\": true}')\n")
+    (s.proj / "app.py").write_text("import not_in_the_package\n" + ok_app)
+    r = s.run("update", s.name)
+    assert r.returncode == 2, r.stderr
+    assert "No module named 'not_in_the_package'" in r.stderr
+    assert script.read_bytes() == text
+    # compiled code that does not load (its header current, its body garbage): the script
+    # runs from its text instead
+    pyc.write_bytes(pyc.read_bytes()[:16] + b"\xff" * 64)
+    (s.proj / "app.py").write_text("import still_not_in_the_package\n" + ok_app)
+    r = s.run("update", s.name)
+    assert r.returncode == 2, r.stderr
+    assert "No module named 'still_not_in_the_package'" in r.stderr
+    assert not pyc.exists()                      # removed: compiled again next time
+    (s.proj / "app.py").write_text(ok_app + "# changed\n")
+    r = s.run("update", s.name)
+    assert r.returncode == 0, r.stderr
+    assert "Pre-flight: the app imports from the package alone" in r.stderr
+    assert s.get("/")[2] == b"ok"
+    assert pyc.exists() and b"\xff" * 64 not in pyc.read_bytes()
