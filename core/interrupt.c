@@ -24,8 +24,12 @@
 
 #define MAX_TEMPS 64
 
-static volatile sig_atomic_t got;        /* the first signal, or 0 */
-static volatile sig_atomic_t deferred;   /* intr_defer nesting */
+/*
+ * Set by the handler on the main thread, read on every thread (reads made
+ * beside the command's own): lock-free atomics, safe in a handler.
+ */
+static int got;        /* the first signal, or 0 */
+static int deferred;   /* intr_defer nesting */
 static char *volatile temps[MAX_TEMPS];  /* registered paths (slots may be NULL) */
 
 /* ---- the handler ---------------------------------------------------------- */
@@ -66,13 +70,13 @@ static void on_signal(int sig)
 {
 	int saved = errno;
 
-	if (got) {   /* a second signal: leave now */
+	if (__atomic_load_n(&got, __ATOMIC_SEQ_CST)) {   /* a second signal: leave now */
 		for (int i = MAX_TEMPS - 1; i >= 0; i--)
 			if (temps[i])
 				remove_now(temps[i]);
-		_exit(128 + got);
+		_exit(128 + __atomic_load_n(&got, __ATOMIC_SEQ_CST));
 	}
-	got = sig;
+	__atomic_store_n(&got, sig, __ATOMIC_SEQ_CST);
 	errno = saved;
 }
 
@@ -95,7 +99,7 @@ void intr_install(void)
 
 int intr_signal(void)
 {
-	return deferred ? 0 : got;
+	return __atomic_load_n(&deferred, __ATOMIC_SEQ_CST) ? 0 : __atomic_load_n(&got, __ATOMIC_SEQ_CST);
 }
 
 static const char *sig_name(int sig)
@@ -119,7 +123,7 @@ int intr_check(struct herr *e)
 
 void intr_defer(bool on)
 {
-	deferred += on ? 1 : -1;
+	__atomic_add_fetch(&deferred, on ? 1 : -1, __ATOMIC_SEQ_CST);
 }
 
 /* ---- temporary paths --------------------------------------------------------- */

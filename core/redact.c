@@ -6,6 +6,7 @@
 #include "http.h"
 #include "str.h"
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,29 +17,44 @@
 #define MIN_SECRET 8
 #define HIDDEN "<redacted>"
 
+/*
+ * Registered by any thread (reads made beside the command's own learn
+ * secrets too), one at a time; read without a lock: a slot, once set, never
+ * changes, and is published whole (release / acquire).
+ */
 static char *secrets[MAX_SECRETS];
+static pthread_mutex_t register_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static const char *secret_slot(int i)
+{
+	return __atomic_load_n(&secrets[i], __ATOMIC_ACQUIRE);
+}
 
 void redact_register(const char *secret)
 {
 	if (!secret || strlen(secret) < MIN_SECRET)
 		return;
+	pthread_mutex_lock(&register_mu);
 	for (int i = 0; i < MAX_SECRETS; i++) {
 		if (secrets[i] && !strcmp(secrets[i], secret))
-			return;
+			break;
 		if (!secrets[i]) {
-			secrets[i] = xstrdup(secret);
-			return;
+			__atomic_store_n(&secrets[i], xstrdup(secret), __ATOMIC_RELEASE);
+			break;
 		}
 	}
+	pthread_mutex_unlock(&register_mu);
 }
 
 /* Length of a registered secret starting at p, or 0. */
 static size_t secret_at(const char *p)
 {
-	for (int i = 0; i < MAX_SECRETS && secrets[i]; i++) {
-		size_t n = strlen(secrets[i]);
+	const char *s;
 
-		if (!strncmp(p, secrets[i], n))
+	for (int i = 0; i < MAX_SECRETS && (s = secret_slot(i)); i++) {
+		size_t n = strlen(s);
+
+		if (!strncmp(p, s, n))
 			return n;
 	}
 	return 0;
@@ -94,7 +110,7 @@ static char *hide_registered(const char *text)
 /* Pass 2: the values of secret headers and parameters. */
 char *redact_text(const char *in)
 {
-	char *text = secrets[0] ? hide_registered(in) : NULL;
+	char *text = secret_slot(0) ? hide_registered(in) : NULL;
 	const char *p = text ? text : in, *start = p;
 	struct sbuf b;
 	size_t n;
