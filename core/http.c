@@ -14,6 +14,7 @@
 
 #include "err.h"
 #include "interrupt.h"
+#include "readahead.h"
 #include "log.h"
 #include "path.h"
 #include "redact.h"
@@ -41,6 +42,8 @@
 struct http_client {
 	CURL *easy;
 	char errbuf[CURL_ERROR_SIZE];
+	struct readahead *ahead;   /* http_client_readahead */
+	bool reader;
 };
 
 /* ---- headers ------------------------------------------------------------- */
@@ -200,6 +203,36 @@ struct http_client *http_client_new(void)
 	return c;
 }
 
+void http_client_readahead(struct http_client *c, struct readahead *ra, bool reader)
+{
+	c->ahead = ra;
+	c->reader = reader;
+}
+
+/*
+ * The read-ahead's part of a request (readahead.h): HOIST_OK with *served
+ * when the answer was read ahead (in rs); a reader's read gets its *ticket;
+ * anything from a reader but a keyed read is refused.
+ */
+static int ahead_before(struct http_client *c, const struct http_request *rq,
+			struct http_response *rs, const char *what, bool *served,
+			unsigned long *ticket, struct herr *e)
+{
+	*served = false;
+	*ticket = 0;
+	if (!c->ahead)
+		return HOIST_OK;
+	if (c->reader && !rq->ahead_key)
+		return herr_set(e, HOIST_FAIL, "%s: not sent (only reads are read ahead)", what);
+	if (c->reader && !(*ticket = readahead_claim(c->ahead, rq->ahead_key)))
+		return herr_set(e, HOIST_FAIL, "%s: not read ahead", what);
+	if (!rq->ahead_key)
+		readahead_end(c->ahead);
+	else if (!c->reader)
+		*served = readahead_take(c->ahead, rq->ahead_key, rs);
+	return HOIST_OK;
+}
+
 void http_client_free(struct http_client *c)
 {
 	if (!c)
@@ -334,7 +367,7 @@ static int on_progress(void *p, curl_off_t dltotal, curl_off_t dlnow, curl_off_t
 	 * On an interrupt: a read stops at once; a long upload or download stops
 	 * half-way; a write sent in full gets its answer first.
 	 */
-	if (intr_signal() && (x->rq->interruptible ||
+	if (intr_signal() && (x->rq->interruptible || x->rq->ahead_key ||
 			      (long_transfer(x->rq) &&
 			       ((ultotal > 0 && ulnow < ultotal) || (x->rq->save_to && dlnow > 0)))))
 		return 1;   /* CURLE_ABORTED_BY_CALLBACK: http_do reports the interrupt */
@@ -637,11 +670,19 @@ int http_do(struct http_client *c, const struct http_request *rq, struct http_re
 	const char *what = rq->what ? rq->what : rq->method;
 	char *url = redact_text(rq->url);   /* signatures, tokens in the query hidden */
 	struct http_headers extra = { 0 };
-	int rc = HOIST_OK;
+	unsigned long ticket;
+	bool served;
+	int rc;
 
 	memset(rs, 0, sizeof(*rs));
 	if (max < 1)
 		max = 1;
+	if ((rc = ahead_before(c, rq, rs, what, &served, &ticket, e)) != HOIST_OK || served) {
+		if (served)
+			out_debug("< %ld %s (read ahead)", rs->status, url);
+		free(url);
+		return rc;
+	}
 	for (int attempt = 1;; attempt++) {
 		bool sent = false, retry;
 		double t0 = clock_now_s();
@@ -713,6 +754,9 @@ int http_do(struct http_client *c, const struct http_request *rq, struct http_re
 		clock_sleep_ms(backoff_ms(attempt, rs));
 	}
 out:
+	if (ticket)   /* a reader's: its answer kept when whole */
+		readahead_put(c->ahead, rq->ahead_key, ticket,
+			      rc == HOIST_OK && !rs->effect_done && !rq->save_to ? rs : NULL);
 	http_headers_free(&extra);
 	free(url);
 	return rc;

@@ -116,6 +116,13 @@ struct http_request {
 	long timeout_s;               /* total per attempt; 0: default */
 	int max_attempts;             /* 0: default (5) */
 	const char *what;             /* for messages: "Lambda CreateFunction"; NULL: URL */
+	/*
+	 * A pure read: what identifies it (provider-made; never a date or a
+	 * signature), so that its answer may be read ahead (readahead.h); an
+	 * interrupt cuts it short.  NULL: anything else, which ends the
+	 * client's read-ahead.
+	 */
+	const char *ahead_key;
 	http_sign_fn sign;
 	http_classify_fn classify;
 	http_check_effect_fn check_effect;
@@ -123,9 +130,17 @@ struct http_request {
 };
 
 struct http_client;
+struct readahead;
 
 struct http_client *http_client_new(void);
 void http_client_free(struct http_client *c);
+/*
+ * The client's reads go through `ra` (readahead.h): a reader's keyed reads
+ * keep their answers there (it sends nothing else); the command's are
+ * answered from there when they can be, and its first request that is not
+ * a keyed read ends the read-ahead.  NULL: none.
+ */
+void http_client_readahead(struct http_client *c, struct readahead *ra, bool reader);
 
 /*
  * Perform `rq`.  HOIST_OK when a response arrived (whatever its status; the

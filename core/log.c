@@ -15,9 +15,15 @@
 #include <unistd.h>
 
 static struct out_opts opts = { .verbosity = 0 };
+static __thread bool muted;   /* out_mute_thread */
 static double started = -1;   /* clock_now_s() at the first out_init */
 static struct herr last_error;
 static bool json_printed, json_error_printed;
+
+void out_mute_thread(void)
+{
+	muted = true;
+}
 
 void out_init(const struct out_opts *o)
 {
@@ -68,7 +74,7 @@ void out_step(const char *fmt, ...)
 	char stamp[32];
 	va_list ap;
 
-	if (opts.verbosity < 0)
+	if (opts.verbosity < 0 || muted)
 		return;
 	va_start(ap, fmt);
 	if (opts.err_tty && started >= 0) {
@@ -84,7 +90,7 @@ void out_info(const char *fmt, ...)
 {
 	va_list ap;
 
-	if (opts.verbosity < 1)
+	if (opts.verbosity < 1 || muted)
 		return;
 	va_start(ap, fmt);
 	vline(stderr, NULL, NULL, fmt, ap);
@@ -106,6 +112,8 @@ void out_warn(const char *fmt, ...)
 {
 	va_list ap;
 
+	if (muted)
+		return;
 	va_start(ap, fmt);
 	vline(stderr, "warning: ", OUT_YELLOW, fmt, ap);
 	va_end(ap);
@@ -191,7 +199,7 @@ void out_progress(const char *label, unsigned long long done, unsigned long long
 {
 	int width = 30, filled;
 
-	if (!opts.err_tty || opts.no_progress || opts.verbosity < 0 || total == 0)
+	if (!opts.err_tty || opts.no_progress || opts.verbosity < 0 || total == 0 || muted)
 		return;
 	filled = (int)(done * (unsigned long long)width / total);
 	fprintf(stderr, "\r%s [%.*s%*s] %3d%%", label, filled,

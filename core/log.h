@@ -26,6 +26,11 @@ struct out_opts {
 };
 
 void out_init(const struct out_opts *o);
+/*
+ * This thread shows nothing from now on but -vv traces: a thread that reads
+ * ahead for the command (readahead.h), whose own steps say what happens.
+ */
+void out_mute_thread(void);
 const struct out_opts *out_get(void);
 
 /* A step of the operation ("Uploading dev.zip (9.1 MiB)…"), stderr, not with -q. */

@@ -1,0 +1,90 @@
+/*
+ * readahead.h — answers read ahead of the step that asks for them.
+ *
+ * A command's reads that do not need each other's answers are sent at once,
+ * each on a thread beside the command's own work (core/beside.h) with an
+ * HTTP client of its own marked as a reader of a shared struct readahead
+ * (http_client_readahead); the provider decides which reads.  When the
+ * command's own client then makes the same read (the same key: what the
+ * provider says identifies the request: method, URL, action, body; never
+ * its date, nonce or signature), it gets that answer instead of asking
+ * again, and waits for it when it is still under way.  Against a cloud each
+ * read is a round trip; read ahead, they cost the longest chain of them.
+ *
+ * What makes an answer from here the same as the command's own:
+ *   - it is given once, to the command's first read of that key, and only
+ *     when a reader announced it before that read was made (a poll, or a
+ *     read the readers had not reached yet, asks itself);
+ *   - it lives only until the command's first request that is not a keyed
+ *     read (a write, an invocation): from then on nothing is given and
+ *     nothing more is read ahead, and answers still under way are dropped;
+ *   - only whole answers are kept (a network failure, an interrupt, is the
+ *     command's own read's to meet);
+ *   - a reader sends nothing but keyed reads (anything else is refused, so
+ *     a converge function run as a reader stops at its first write).
+ * So a read served from here is that very request, sent a moment earlier by
+ * this run with none of its writes in between: the state it saw is the one
+ * the command would have read (the stage lock's marker is taken at the
+ * first write, after which everything is read again).
+ */
+#ifndef HOIST_READAHEAD_H
+#define HOIST_READAHEAD_H
+
+#include "beside.h"
+
+#include <stdbool.h>
+
+struct http_response;
+struct readahead;
+
+struct readahead *readahead_new(void);
+/* Free it; every reader thread has been joined. */
+void readahead_free(struct readahead *ra);
+
+/*
+ * A reader's read of `key` is about to go out: its ticket (> 0), or 0 when
+ * it must not (the command read it already, another reader has it, or the
+ * read-ahead is over).
+ */
+unsigned long readahead_claim(struct readahead *ra, const char *key);
+/* The claimed read's answer (copied), or NULL when there is none to keep. */
+void readahead_put(struct readahead *ra, const char *key, unsigned long ticket,
+		   const struct http_response *rs);
+
+/*
+ * The command's read of `key`: true with the answer read ahead moved into
+ * *rs (waiting for one under way); false: ask (and the key is never read
+ * ahead from now on).
+ */
+bool readahead_take(struct readahead *ra, const char *key, struct http_response *rs);
+/* The command sends something that is not a keyed read: the read-ahead is over. */
+void readahead_end(struct readahead *ra);
+/* Is it over? (A reader stops early.) */
+bool readahead_over(struct readahead *ra);
+
+/*
+ * A command's readers: each fn(arg) on a thread of its own beside the
+ * command, showing nothing (out_mute_thread), never run when no thread can
+ * be had (the command then reads it itself); done(arg) once it has ended.
+ */
+struct readahead_reader {
+	struct readahead_reader *next;
+	struct beside job;
+	void (*fn)(void *arg);
+	void (*done)(void *arg);
+	void *arg;
+};
+
+struct readahead_readers {
+	struct readahead *ra;            /* what they share: made with the first */
+	struct readahead_reader *list;
+};
+
+/* The read-ahead (made now if need be): the command's client consumes it. */
+struct readahead *readahead_readers_ra(struct readahead_readers *rs);
+void readahead_readers_start(struct readahead_readers *rs, void (*fn)(void *arg),
+			     void (*done)(void *arg), void *arg);
+/* End the read-ahead, wait for every reader, done() each, free it all. */
+void readahead_readers_end(struct readahead_readers *rs);
+
+#endif

@@ -1,0 +1,169 @@
+/*
+ * test_readahead.c — answers read ahead (core/readahead.h): given once, to
+ * the command's first read of a key a reader announced before it; waited
+ * for while under way; never after the command's first other request;
+ * only whole answers kept.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "../../core/http.h"
+#include "../../core/readahead.h"
+#include "../../core/str.h"
+
+#include <pthread.h>
+#include <string.h>
+#include <unistd.h>
+
+static struct http_response answer(long status, const char *body)
+{
+	struct http_response rs = { 0 };
+
+	rs.status = status;
+	sbuf_init(&rs.body);
+	sbuf_adds(&rs.body, body);
+	http_headers_add(&rs.headers, "x-request-id", "r1");
+	return rs;
+}
+
+static void given_once_to_the_first_read(void **state)
+{
+	struct readahead *ra = readahead_new();
+	struct http_response rs = answer(200, "{\"a\":1}"), got;
+	unsigned long t = readahead_claim(ra, "GET /a");
+
+	(void)state;
+	assert_true(t > 0);
+	assert_int_equal(readahead_claim(ra, "GET /a"), 0);   /* one reader per key */
+	readahead_put(ra, "GET /a", t, &rs);
+	http_response_free(&rs);                               /* the reader's own: copied */
+	assert_true(readahead_take(ra, "GET /a", &got));
+	assert_int_equal(got.status, 200);
+	assert_string_equal(got.body.s, "{\"a\":1}");
+	assert_string_equal(http_headers_get(&got.headers, "X-Request-Id"), "r1");
+	http_response_free(&got);
+	assert_false(readahead_take(ra, "GET /a", &got));     /* a poll asks itself */
+	assert_int_equal(readahead_claim(ra, "GET /a"), 0);
+	readahead_free(ra);
+}
+
+static void a_key_the_command_read_first_is_never_read_ahead(void **state)
+{
+	struct readahead *ra = readahead_new();
+	struct http_response got;
+
+	(void)state;
+	assert_false(readahead_take(ra, "GET /b", &got));
+	assert_int_equal(readahead_claim(ra, "GET /b"), 0);
+	assert_true(readahead_claim(ra, "GET /c") > 0);       /* others still can be */
+	readahead_free(ra);
+}
+
+static void only_whole_answers_are_kept(void **state)
+{
+	struct readahead *ra = readahead_new();
+	struct http_response got;
+	unsigned long t = readahead_claim(ra, "GET /d");
+
+	(void)state;
+	readahead_put(ra, "GET /d", t, NULL);                 /* no answer (network, interrupt) */
+	assert_false(readahead_take(ra, "GET /d", &got));
+	readahead_free(ra);
+}
+
+static void nothing_after_the_first_other_request(void **state)
+{
+	struct readahead *ra = readahead_new();
+	struct http_response rs = answer(200, "old"), got;
+	unsigned long t1 = readahead_claim(ra, "GET /e"), t2 = readahead_claim(ra, "GET /f");
+
+	(void)state;
+	readahead_put(ra, "GET /e", t1, &rs);
+	readahead_end(ra);                                    /* the command writes */
+	assert_true(readahead_over(ra));
+	readahead_put(ra, "GET /f", t2, &rs);                 /* under way then: dropped */
+	assert_false(readahead_take(ra, "GET /e", &got));     /* read before it: not given */
+	assert_false(readahead_take(ra, "GET /f", &got));
+	assert_int_equal(readahead_claim(ra, "GET /g"), 0);   /* and nothing more is read */
+	http_response_free(&rs);
+	readahead_free(ra);
+}
+
+struct late {
+	struct readahead *ra;
+	unsigned long ticket;
+};
+
+static void *answer_late(void *p)
+{
+	struct late *l = p;
+	struct http_response rs = answer(404, "late");
+
+	usleep(100 * 1000);
+	readahead_put(l->ra, "GET /h", l->ticket, &rs);
+	http_response_free(&rs);
+	return NULL;
+}
+
+static void the_command_waits_for_an_answer_under_way(void **state)
+{
+	struct late l = { readahead_new(), 0 };
+	struct http_response got;
+	pthread_t th;
+
+	(void)state;
+	l.ticket = readahead_claim(l.ra, "GET /h");
+	assert_int_equal(pthread_create(&th, NULL, answer_late, &l), 0);
+	assert_true(readahead_take(l.ra, "GET /h", &got));   /* waited: the error answer too */
+	assert_int_equal(got.status, 404);
+	assert_string_equal(got.body.s, "late");
+	http_response_free(&got);
+	pthread_join(th, NULL);
+	readahead_free(l.ra);
+}
+
+static int started, ran;
+
+static void count(void *arg)
+{
+	(void)arg;
+	__atomic_add_fetch(&ran, 1, __ATOMIC_SEQ_CST);
+}
+
+static void done(void *arg)
+{
+	(void)arg;
+	started++;
+}
+
+static void readers_run_and_end(void **state)
+{
+	struct readahead_readers rs = { 0 };
+
+	(void)state;
+	assert_non_null(readahead_readers_ra(&rs));
+	for (int i = 0; i < 3; i++)
+		readahead_readers_start(&rs, count, done, NULL);
+	readahead_readers_end(&rs);
+	assert_int_equal(ran, 3);
+	assert_int_equal(started, 3);
+	assert_null(rs.ra);
+	assert_null(rs.list);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(given_once_to_the_first_read),
+		cmocka_unit_test(a_key_the_command_read_first_is_never_read_ahead),
+		cmocka_unit_test(only_whole_answers_are_kept),
+		cmocka_unit_test(nothing_after_the_first_other_request),
+		cmocka_unit_test(the_command_waits_for_an_answer_under_way),
+		cmocka_unit_test(readers_run_and_end),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
