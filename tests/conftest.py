@@ -26,6 +26,21 @@ def hoist():
     return HOIST
 
 
+def _environment(tmp_path, env):
+    """os.environ with HOME and XDG_STATE_HOME inside tmp_path, `env` added (None removes)."""
+    e = dict(os.environ)
+    e["HOME"] = str(tmp_path / "home")
+    e["XDG_STATE_HOME"] = str(tmp_path / "state")
+    e.pop("VIRTUAL_ENV", None)
+    e.pop("NO_COLOR", None)
+    for k, v in (env or {}).items():
+        if v is None:
+            e.pop(k, None)
+        else:
+            e[k] = str(v)
+    return e
+
+
 @pytest.fixture
 def run(hoist, tmp_path):
     """run(args, cwd=None, env=None, input=None, timeout=60) -> CompletedProcess.
@@ -35,21 +50,10 @@ def run(hoist, tmp_path):
     touch the real user's files.  `env` entries are added (None removes).
     """
     def _run(args, cwd=None, env=None, input=None, timeout=60):
-        e = dict(os.environ)
-        e.setdefault("HOME", str(tmp_path / "home"))
-        e["HOME"] = str(tmp_path / "home")
-        e["XDG_STATE_HOME"] = str(tmp_path / "state")
-        e.pop("VIRTUAL_ENV", None)
-        e.pop("NO_COLOR", None)
-        for k, v in (env or {}).items():
-            if v is None:
-                e.pop(k, None)
-            else:
-                e[k] = str(v)
         return subprocess.run(
             [hoist] + [str(a) for a in args],
             cwd=str(cwd) if cwd else None,
-            env=e,
+            env=_environment(tmp_path, env),
             input=input,
             stdin=None if input is not None else subprocess.DEVNULL,
             capture_output=True,
@@ -57,6 +61,18 @@ def run(hoist, tmp_path):
             timeout=timeout,
         )
     return _run
+
+
+@pytest.fixture
+def start(hoist, tmp_path):
+    """start(args, cwd=None, env=None) -> Popen: hoist in the background, as `run` runs it
+    (the same environment; no stdin; stdout and stderr piped, text)."""
+    def _start(args, cwd=None, env=None):
+        return subprocess.Popen([hoist] + [str(a) for a in args],
+                                cwd=str(cwd) if cwd else None, env=_environment(tmp_path, env),
+                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+    return _start
 
 
 FLASK_DISTS = ("flask", "werkzeug", "jinja2", "markupsafe", "itsdangerous", "click", "blinker")

@@ -458,6 +458,25 @@ static bool call_writes(const struct ali_call *call)
 	return true;
 }
 
+/*
+ * A pure read's identity for the read-ahead (core/readahead.h): method,
+ * URL, action and body (allocated); NULL for anything else (an invocation,
+ * a plain HTTPS request, a download to a file, a streamed body).
+ */
+static char *read_key(const struct ali_call *call, const struct http_request *rq)
+{
+	static const char *const reads[] = { "Get", "List", "Describe", "Head" };
+	bool read = false;
+
+	for (size_t i = 0; i < sizeof(reads) / sizeof(*reads); i++)
+		read = read || str_starts(call->action ? call->action : "", reads[i]);
+	if (!read || call->svc->style == ALI_HTTP || call->save_to || call->body_file ||
+	    call->stream)
+		return NULL;
+	return xasprintf("%s %s\n%s\n%.*s", rq->method, rq->url, call->action,
+			 (int)rq->body_len, rq->body ? (const char *)rq->body : "");
+}
+
 /* The decoded query as signer pairs (pointing into call->query). */
 static struct ali_kv *query_pairs(const json_t *q, size_t *n, struct sbuf *wire)
 {
@@ -497,7 +516,7 @@ int ali_do(struct ali_client *c, const struct ali_call *call, struct ali_result 
 	struct http_response rs;
 	struct sign_ctx sc = { .c = c, .call = call, .fixed = &fixed };
 	struct sbuf wq;
-	char *host = ali_host(c, call), *path = wire_path(call), *url, *what, *body = NULL;
+	char *host = ali_host(c, call), *path = wire_path(call), *url, *what, *body = NULL, *key;
 	char *via = ali_connect_to(c, s);
 	char hash[65] = EMPTY_SHA256, md5hex[33], rawsize[32];
 	const char *ctype = call->content_type;
@@ -571,7 +590,9 @@ int ali_do(struct ali_client *c, const struct ali_call *call, struct ali_result 
 		.classify = classify,
 		.check_effect = call->check_effect ? check_effect_tramp : NULL, .ctx = &sc,
 	};
+	rq.ahead_key = key = read_key(call, &rq);
 	rc = http_do(c->http, &rq, &rs, e);
+	free(key);
 	if (rc == HOIST_OK) {
 		res->status = rs.status;
 		res->effect_done = rs.effect_done;

@@ -20,9 +20,11 @@
 #define HOIST_ALIYUN_H
 
 #include "ali_call.h"
+#include "../../core/readahead.h"
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <time.h>
 
 struct herr;
 struct stage;
@@ -38,10 +40,20 @@ struct ali_ctx {
 	const char *alias;         /* the stage name */
 	char *account_id;          /* account_id setting or STS GetCallerIdentity, once */
 	char *fn_role;             /* the function's RAM role hoist manages (tasks.c), once made */
+	struct readahead_readers ahead;   /* this command's reads made ahead (ali_read_ahead) */
+	time_t opened;             /* when: "now" for the whole command (metrics' window) */
 };
 
 int ali_ctx_open(struct ali_ctx *x, const struct stage *st, struct herr *e);
+/* Close it (after the readers it started have ended). */
 void ali_ctx_close(struct ali_ctx *x);
+/*
+ * Read ahead (core/readahead.h): read(copy) on a thread of its own, where
+ * copy is x with a client of its own that sends only reads and keeps their
+ * answers for x's own reads of the same requests (x's first write ends
+ * that).  read() only reads; what the copy learns goes with it.
+ */
+void ali_read_ahead(struct ali_ctx *x, void (*read)(struct ali_ctx *copy));
 /* The account id (cached in x): the account_id setting, else STS GetCallerIdentity. */
 int ali_account_id(struct ali_ctx *x, const char **id, struct herr *e);
 /* GetCallerIdentity (sts.c): the caller's account id; allocates. */

@@ -6,6 +6,7 @@
 #include "aliyun.h"
 
 #include "../../core/err.h"
+#include "../../core/readahead.h"
 #include "../../core/settings.h"
 #include "../../core/stage.h"
 #include "../../core/str.h"
@@ -26,11 +27,62 @@ int ali_ctx_open(struct ali_ctx *x, const struct stage *st, struct herr *e)
 	x->client.stage = st;
 	x->region = x->client.cfg.region;
 	x->alias = st->name;
+	x->opened = time(NULL);
 	return HOIST_OK;
+}
+
+/* A reader's context: x's, with a client of its own (ali_read_ahead). */
+struct ali_reader {
+	void (*read)(struct ali_ctx *copy);
+	struct ali_ctx copy;
+};
+
+static void reader_run(void *p)
+{
+	struct ali_reader *r = p;
+
+	r->read(&r->copy);
+}
+
+static void reader_done(void *p)
+{
+	struct ali_reader *r = p;
+
+	http_client_free(r->copy.client.http);
+	free(r->copy.account_id);
+	free(r->copy.fn_role);
+	free(r);
+}
+
+void ali_read_ahead(struct ali_ctx *x, void (*read)(struct ali_ctx *copy))
+{
+	struct ali_reader *r = xcalloc(1, sizeof(*r));
+
+	r->read = read;
+	r->copy.client = x->client;   /* the configuration and credentials, borrowed */
+	r->copy.client.stage = NULL;  /* it never writes, so never takes the stage lock */
+	r->copy.client.http = http_client_new();
+	r->copy.st = x->st;
+	r->copy.region = x->region;
+	r->copy.alias = x->alias;
+	r->copy.opened = x->opened;
+	r->copy.account_id = x->account_id ? xstrdup(x->account_id) : NULL;
+	r->copy.fn_role = x->fn_role ? xstrdup(x->fn_role) : NULL;
+	if (!r->copy.client.http) {
+		reader_done(r);
+		return;   /* x reads it itself */
+	}
+	if (!x->ahead.ra)
+		http_client_readahead(x->client.http, readahead_readers_ra(&x->ahead), false);
+	http_client_readahead(r->copy.client.http, x->ahead.ra, true);
+	readahead_readers_start(&x->ahead, reader_run, reader_done, r);
 }
 
 void ali_ctx_close(struct ali_ctx *x)
 {
+	if (x->ahead.ra)
+		http_client_readahead(x->client.http, NULL, false);
+	readahead_readers_end(&x->ahead);
 	ali_client_close(&x->client);
 	free(x->account_id);
 	free(x->fn_role);

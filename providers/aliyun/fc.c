@@ -73,6 +73,13 @@ int fc_get(struct ali_ctx *x, const char *qualifier, json_t **fn, struct herr *e
 	return rc;
 }
 
+bool fc_settled(const json_t *fn)
+{
+	const char *state = fc_str(fn, "state") ?: "Active", *last = fc_str(fn, "lastUpdateStatus") ?: "";
+
+	return fn && !strcmp(state, "Active") && strcmp(last, "InProgress") && strcmp(last, "Failed");
+}
+
 int fc_wait(struct ali_ctx *x, json_t **out, struct herr *e)
 {
 	double t0 = clock_now_s();

@@ -11,6 +11,8 @@ const char *fc_str(const json_t *o, const char *k);
 
 /* GetFunction (qualifier NULL: LATEST); *fn NULL when the function does not exist. */
 int fc_get(struct ali_ctx *x, const char *qualifier, json_t **fn, struct herr *e);
+/* GetFunction's answer says Active, and no update in progress or failed (fc_wait would stop at it). */
+bool fc_settled(const json_t *fn);
 /* Poll until state is Active and lastUpdateStatus is not InProgress; *fn the last answer. */
 int fc_wait(struct ali_ctx *x, json_t **fn, struct herr *e);
 /*

@@ -289,7 +289,7 @@ static int logs_ready(struct ali_ctx *x, struct herr *e)
 }
 
 static int converge_function(struct ali_ctx *x, const struct art *a, bool no_upload,
-			     bool *changed, struct herr *e);
+			     json_t **latest, bool *changed, struct herr *e);
 
 static int create_function(struct ali_ctx *x, const struct art *a, struct herr *e)
 {
@@ -314,11 +314,13 @@ static int create_function(struct ali_ctx *x, const struct art *a, struct herr *
 	rc = fc_create(x, body, zip, e);
 	if (rc && strstr(e->msg, "FunctionAlreadyExists")) {
 		/* a retry after an unknown outcome met the first attempt's function */
+		json_t *latest = NULL;
 		bool changed;
 
 		out_info("function %s exists after all; converging it", x->st->function_name);
 		herr_clear(e);
-		rc = converge_function(x, a, false, &changed, e);
+		rc = converge_function(x, a, false, &latest, &changed, e);
+		json_decref(latest);
 	}
 	if (!rc)
 		drop_uploaded(x, bucket, key);
@@ -339,19 +341,27 @@ out:
 /*
  * Bring the function's LATEST to the package and settings: code only when
  * its CRC-64 differs, configuration only when a field differs, tags.
- * *changed: something was written.
+ * *latest: the function as this run read it already (taken; asked again
+ * unless settled), or NULL; then LATEST as it stands when nothing was
+ * written, else NULL.  *changed: something was written.
  */
 static int converge_function(struct ali_ctx *x, const struct art *a, bool no_upload,
-			     bool *changed, struct herr *e)
+			     json_t **latest, bool *changed, struct herr *e)
 {
-	json_t *fn = NULL, *want = NULL, *code = NULL, *tags = NULL;
+	json_t *fn = *latest, *want = NULL, *code = NULL, *tags = NULL;
 	char *bucket = NULL, *key = NULL;
 	const char *zip = NULL;
 	bool code_changed;
-	int rc;
+	int rc = HOIST_OK;
 
 	*changed = false;
-	if ((rc = fc_wait(x, &fn, e)) || (rc = desired_config(x, fn, &want, e)))
+	*latest = NULL;
+	if (!fc_settled(fn)) {
+		json_decref(fn);
+		fn = NULL;
+		rc = fc_wait(x, &fn, e);
+	}
+	if (rc || (rc = desired_config(x, fn, &want, e)))
 		goto out;
 	code_changed = a && !no_upload && strcmp(a->crc, fc_str(fn, "codeChecksum") ?: "");
 	if (a && !no_upload && !code_changed)
@@ -382,6 +392,8 @@ static int converge_function(struct ali_ctx *x, const struct art *a, bool no_upl
 	if (!rc)
 		rc = fc_tags_converge(x, fc_str(fn, "functionArn") ?: "", json_object_get(fn, "tags"),
 				      tags, e);
+	if (!rc && !*changed)
+		*latest = json_incref(fn);   /* its tags aside, what publish compares */
 out:
 	json_decref(tags);
 	json_decref(code);
@@ -419,9 +431,10 @@ static int converge_async(struct ali_ctx *x, struct herr *e)
 /*
  * The alias to a version holding LATEST: a new version when LATEST changed
  * (or was never published), else the newest version if the alias points
- * elsewhere (after a rollback), else nothing.
+ * elsewhere (after a rollback), else nothing.  known: LATEST as this run
+ * read it with nothing written since (converge_function), or NULL.
  */
-static int publish(struct ali_ctx *x, bool changed, struct herr *e)
+static int publish(struct ali_ctx *x, bool changed, const json_t *known, struct herr *e)
 {
 	json_t *alias = NULL, *versions = NULL, *latest = NULL, *top = NULL, *w = NULL;
 	const char *newest;
@@ -432,7 +445,9 @@ static int publish(struct ali_ctx *x, bool changed, struct herr *e)
 		goto out;
 	newest = fc_str(json_array_get(versions, 0), "versionId");
 	if (!changed && newest) {   /* does the newest version hold LATEST? */
-		if ((rc = fc_get(x, NULL, &latest, e)) || (rc = fc_get(x, newest, &top, e)))
+		latest = json_incref((json_t *)known);
+		if ((!latest && (rc = fc_get(x, NULL, &latest, e))) ||
+		    (rc = fc_get(x, newest, &top, e)))
 			goto out;
 		changed = !top || strcmp(fc_str(latest, "codeChecksum") ?: "",
 					 fc_str(top, "codeChecksum") ?: "") ||
@@ -486,9 +501,10 @@ out:
 }
 
 /* Everything after the function exists: version + alias, dead letter, front door, timers. */
-static int finish(struct ali_ctx *x, bool changed, char **url, struct herr *e)
+static int finish(struct ali_ctx *x, bool changed, const json_t *latest, char **url,
+		  struct herr *e)
 {
-	int rc = publish(x, changed, e);
+	int rc = publish(x, changed, latest, e);
 
 	if (!rc)
 		rc = converge_async(x, e);
@@ -537,12 +553,12 @@ int ali_deploy(const struct stage *st, const struct deploy_args *a, char **url, 
 	if (!rc && fn) {
 		out_step("Function %s exists (an earlier deploy stopped half-way); finishing it",
 			 st->function_name);
-		rc = converge_function(&x, &art, false, &changed, e);
+		rc = converge_function(&x, &art, false, &fn, &changed, e);
 	} else if (!rc) {
 		rc = create_function(&x, &art, e);
 	}
 	if (!rc)
-		rc = finish(&x, changed, url, e);
+		rc = finish(&x, changed, fn, url, e);
 	if (rc && !strstr(e->msg, "already deployed"))
 		stage_deploy_kept_hint(e, st);
 out:
@@ -550,6 +566,78 @@ out:
 	json_decref(fn);
 	ali_ctx_close(&x);
 	return rc;
+}
+
+/* ---- reads made ahead (core/readahead.h) ------------------------------------------ */
+
+/*
+ * What an update reads after the function, each chain on a thread of its
+ * own, run by the very functions the update calls (a reader sends only
+ * reads: one that would write stops there).  Their answers wait for the
+ * update's own reads of the same requests.
+ */
+static void ahead_logs(struct ali_ctx *x)
+{
+	struct herr e = { 0 };
+
+	if (!ali_tasks_role(x, &e))   /* the RAM role the function gets, if hoist makes one */
+		logs_ready(x, &e);    /* the account, then the SLS project, logstore, index */
+}
+
+static void ahead_alias(struct ali_ctx *x)
+{
+	json_t *alias = NULL;
+	struct herr e = { 0 };
+
+	fc_alias_get(x, &alias, &e);
+	json_decref(alias);
+}
+
+static void ahead_versions(struct ali_ctx *x)
+{
+	json_t *versions = NULL, *top = NULL;
+	const char *newest;
+	struct herr e = { 0 };
+
+	if (!fc_versions(x, &versions, &e) &&
+	    (newest = fc_str(json_array_get(versions, 0), "versionId")))
+		fc_get(x, newest, &top, &e);   /* publish's: does it hold LATEST? */
+	json_decref(top);
+	json_decref(versions);
+}
+
+static void ahead_async(struct ali_ctx *x)
+{
+	struct herr e = { 0 };
+
+	converge_async(x, &e);
+}
+
+static void ahead_frontdoor(struct ali_ctx *x)
+{
+	struct herr e = { 0 };
+	char *url = NULL;
+
+	ali_frontdoor_ensure(x, &url, &e);
+	free(url);
+}
+
+static void ahead_timers(struct ali_ctx *x)
+{
+	struct herr e = { 0 };
+
+	if (!ali_timers_ensure(x, NULL, &e))
+		ali_tasks_ensure(x, &e);
+}
+
+static void read_ahead(struct ali_ctx *x)
+{
+	ali_read_ahead(x, ahead_logs);
+	ali_read_ahead(x, ahead_alias);
+	ali_read_ahead(x, ahead_versions);
+	ali_read_ahead(x, ahead_async);
+	ali_read_ahead(x, ahead_frontdoor);
+	ali_read_ahead(x, ahead_timers);
 }
 
 int ali_update(const struct stage *st, const struct deploy_args *a, char **url, struct herr *e)
@@ -563,6 +651,7 @@ int ali_update(const struct stage *st, const struct deploy_args *a, char **url, 
 	*url = NULL;
 	if ((rc = ali_ctx_open(&x, st, e)) != HOIST_OK)
 		return rc;
+	read_ahead(&x);
 	rc = ali_tasks_check(&x, e);
 	if (!rc)
 		rc = fc_get(&x, NULL, &fn, e);
@@ -577,9 +666,9 @@ int ali_update(const struct stage *st, const struct deploy_args *a, char **url, 
 	if (!rc)
 		rc = ali_tasks_role(&x, e);
 	if (!rc)
-		rc = converge_function(&x, &art, a->no_upload, &changed, e);
+		rc = converge_function(&x, &art, a->no_upload, &fn, &changed, e);
 	if (!rc)
-		rc = finish(&x, changed, url, e);
+		rc = finish(&x, changed, fn, url, e);
 	json_decref(fn);
 	ali_ctx_close(&x);
 	return rc;
@@ -591,7 +680,7 @@ int ali_update(const struct stage *st, const struct deploy_args *a, char **url, 
 static void metrics(struct ali_ctx *x, json_t *j)
 {
 	char *project = NULL, *logstore = NULL, *q = NULL, *qe = NULL;
-	long long now = (long long)time(NULL), inv = 0, errs = 0;
+	long long now = (long long)x->opened, inv = 0, errs = 0;
 	struct herr e2 = { 0 };
 
 	if (sls_names(x, &project, &logstore, &e2) == HOIST_OK) {
@@ -611,6 +700,46 @@ static void metrics(struct ali_ctx *x, json_t *j)
 	free(logstore);
 }
 
+/* What status reads after the function, each part on a thread of its own (ali_read_ahead). */
+static void ahead_status_versions(struct ali_ctx *x)
+{
+	json_t *vs = NULL;
+	struct herr e = { 0 };
+
+	fc_versions(x, &vs, &e);
+	json_decref(vs);
+}
+
+static void ahead_status_parts(struct ali_ctx *x)
+{
+	json_t *scratch = json_object();
+	struct herr e = { 0 };
+
+	ali_frontdoor_status(x, scratch, &e);
+	json_decref(scratch);
+}
+
+static void ahead_status_timers(struct ali_ctx *x)
+{
+	json_t *scratch = json_object();
+	struct herr e = { 0 };
+	char *domain = NULL;
+
+	ali_timers_status(x, scratch, &e);
+	herr_clear(&e);
+	ali_domain_url(x, &domain, &e);
+	free(domain);
+	json_decref(scratch);
+}
+
+static void ahead_status_metrics(struct ali_ctx *x)
+{
+	json_t *scratch = json_object();
+
+	metrics(x, scratch);
+	json_decref(scratch);
+}
+
 int ali_status(const struct stage *st, json_t **status, struct herr *e)
 {
 	struct ali_ctx x;
@@ -623,6 +752,11 @@ int ali_status(const struct stage *st, json_t **status, struct herr *e)
 	*status = NULL;
 	if ((rc = ali_ctx_open(&x, st, e)) != HOIST_OK)
 		return rc;
+	ali_read_ahead(&x, ahead_status_versions);
+	ali_read_ahead(&x, ahead_alias);
+	ali_read_ahead(&x, ahead_status_parts);
+	ali_read_ahead(&x, ahead_status_timers);
+	ali_read_ahead(&x, ahead_status_metrics);
 	if ((rc = deployed(&x, &fn, &vs, &alias, e)))
 		goto out;
 	j = json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:O?, s:O?, s:s?, s:s?, s:s?, s:s?, s:s}",

@@ -2,10 +2,10 @@
 import json
 import os
 import subprocess
-import time
 import urllib.request
 
 from fakecloud.fakeaws import ACCOUNT, DEFAULT_KEYS  # noqa: F401
+from held import wait_for  # noqa: F401  (the tests import it from here)
 
 AKID, SECRET = next(iter(DEFAULT_KEYS.items()))
 REGION = "us-east-1"
@@ -64,14 +64,6 @@ def start(hoist, args, cwd, env):
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def wait_for(pred, timeout=30):
-    """Poll until pred() is true."""
-    t0 = time.time()
-    while time.time() - t0 < timeout:
-        if pred():
-            return
-        time.sleep(0.02)
-    raise AssertionError("timed out")
 
 
 def write_handler(zf, function="hoistapp-dev"):

@@ -29,8 +29,12 @@ Side channel (unsigned, any Host, path /__fake/...):
   GET  /__fake/requests   [{product, action, params, time}] of every accepted call
   POST /__fake/reset      forget requests, state and faults
   POST /__fake/faults     {"action": "CreateFunction"|"*", "kind": "throttle"|"500"|
-                           "reset"|"slow", "count": N, "delay": s, "match": text}
-                          (count -1 = always; match: only requests whose params hold it)
+                           "reset"|"slow"|"block", "count": N, "delay": s, "match": text}
+                          (count -1 = always; match: only requests whose params hold it;
+                          "block" holds the request, before it acts, until the next
+                          POST /__fake/release, at most `delay` s)
+  POST /__fake/release    let every blocked request go on
+  POST /__fake/reset-faults  forget the faults (state and requests stay)
   GET  /__fake/state      the state as JSON (bytes as {__bytes__, sha256})
   POST /__fake/logs       {"project", "logstore", "topic", "lines": [..], "time": s}
   POST /__fake/fire-timer {"function", "trigger"}: run a timer trigger now
@@ -140,6 +144,9 @@ class FakeAliyun(_AwsFake):
 
     def reset(self):
         with getattr(self, "lock", threading.RLock()):
+            if hasattr(self, "released"):   # a request held by "block" goes on
+                self.released.set()
+            self.released = threading.Event()
             self.requests = []
             self.faults = []
             self.state = {}
@@ -390,6 +397,8 @@ class _Handler(_AwsHandler):
             return True
         if kind == "slow":
             time.sleep(float(f.get("delay", 2)))
+        if kind == "block":   # held, before it acts, until POST /__fake/release
+            self.fake.released.wait(float(f.get("delay", 60)))
         return False
 
     # ---- signatures -------------------------------------------------------------
@@ -606,6 +615,14 @@ class _Handler(_AwsHandler):
 
     def admin_more(self, path, doc):
         f = self.fake
+        if path == "/__fake/release":
+            f.released.set()
+            return "{}"
+        if path == "/__fake/reset-faults":
+            with f.lock:
+                f.faults = []
+            f.released.set()
+            return "{}"
         if path == "/__fake/logs":
             from .ali_sls import admin_append
             out = json.dumps(admin_append(f, doc))
