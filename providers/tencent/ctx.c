@@ -10,8 +10,10 @@
 #include "../../core/str.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 int tc_ctx_open(struct tc_ctx *x, const struct stage *st, struct herr *e)
 {
@@ -24,14 +26,74 @@ int tc_ctx_open(struct tc_ctx *x, const struct stage *st, struct herr *e)
 	x->client.stage = st;
 	x->region = x->client.cfg.region;
 	x->fn = st->function_name;
+	x->opened = time(NULL);
 	/* SCF alias names start with a letter: [A-Za-z][A-Za-z0-9_-]{0,63}. */
 	x->alias = isalpha((unsigned char)st->name[0]) ? xstrdup(st->name)
 						       : xasprintf("s%s", st->name);
 	return HOIST_OK;
 }
 
+/* A reader's context: x's, with a client of its own (tc_read_ahead). */
+struct tc_reader {
+	void (*read)(struct tc_ctx *copy);
+	struct tc_ctx copy;
+};
+
+static void reader_run(void *p)
+{
+	struct tc_reader *r = p;
+
+	r->read(&r->copy);
+}
+
+static void reader_done(void *p)
+{
+	struct tc_reader *r = p;
+
+	http_client_free(r->copy.client.http);
+	free(r->copy.alias);
+	free(r->copy.appid);
+	free(r->copy.uin);
+	free(r->copy.role);
+	free(r);
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+void tc_read_ahead(struct tc_ctx *x, void (*read)(struct tc_ctx *copy))
+{
+	struct tc_reader *r = xcalloc(1, sizeof(*r));
+
+	r->read = read;
+	r->copy.client = x->client;   /* the configuration and credentials, borrowed */
+	r->copy.client.stage = NULL;  /* it never writes, so never takes the stage lock */
+	r->copy.client.http = http_client_new();
+	r->copy.st = x->st;
+	r->copy.region = x->region;
+	r->copy.fn = x->fn;
+	r->copy.opened = x->opened;
+	r->copy.alias = dup_or_null(x->alias);
+	r->copy.appid = dup_or_null(x->appid);
+	r->copy.uin = dup_or_null(x->uin);
+	r->copy.role = dup_or_null(x->role);
+	if (!r->copy.client.http) {
+		reader_done(r);
+		return;   /* x reads it itself */
+	}
+	if (!x->ahead.ra)
+		http_client_readahead(x->client.http, readahead_readers_ra(&x->ahead), false);
+	http_client_readahead(r->copy.client.http, x->ahead.ra, true);
+	readahead_readers_start(&x->ahead, reader_run, reader_done, r);
+}
+
 void tc_ctx_close(struct tc_ctx *x)
 {
+	if (x->ahead.ra)
+		http_client_readahead(x->client.http, NULL, false);
+	readahead_readers_end(&x->ahead);
 	tc_client_close(&x->client);
 	free(x->alias);
 	free(x->appid);
@@ -55,9 +117,11 @@ const char *tc_str(const json_t *o, const char *key)
 
 /*
  * The AppId of the last SecretId asked, for the whole process: the stage
- * lock's marker (lock.c) opens contexts of its own.
+ * lock's marker (lock.c) opens contexts of its own; under a mutex, as
+ * readers (tc_read_ahead) may ask too.
  */
 static char *known_id, *known_appid, *known_uin;
+static pthread_mutex_t known_mu = PTHREAD_MUTEX_INITIALIZER;
 
 int tc_appid(struct tc_ctx *x, const char **appid, struct herr *e)
 {
@@ -65,10 +129,12 @@ int tc_appid(struct tc_ctx *x, const char **appid, struct herr *e)
 	json_t *id;
 	int rc;
 
+	pthread_mutex_lock(&known_mu);
 	if (!x->appid && known_id && !strcmp(known_id, x->client.cfg.creds.id)) {
 		x->appid = xstrdup(known_appid);
 		x->uin = known_uin ? xstrdup(known_uin) : NULL;
 	}
+	pthread_mutex_unlock(&known_mu);
 	if (!x->appid) {
 		rc = tc_call(x, &tc_cam, "GetUserAppId", NULL, &r, e);
 		id = json_object_get(r.data, "AppId");
@@ -81,12 +147,14 @@ int tc_appid(struct tc_ctx *x, const char **appid, struct herr *e)
 		tc_result_free(&r);
 		if (rc)
 			return rc;
+		pthread_mutex_lock(&known_mu);
 		free(known_id);
 		free(known_appid);
 		free(known_uin);
 		known_id = xstrdup(x->client.cfg.creds.id);
 		known_appid = xstrdup(x->appid);
 		known_uin = x->uin ? xstrdup(x->uin) : NULL;
+		pthread_mutex_unlock(&known_mu);
 	}
 	*appid = x->appid;
 	return HOIST_OK;

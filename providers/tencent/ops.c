@@ -321,14 +321,21 @@ static int version_matches(struct tc_ctx *x, const char *v, const json_t *latest
  * Point the alias at a version holding $LATEST: the one it has when that
  * matches, else the newest published one when it matches (a publish whose
  * alias move was lost), else a new one.  `changed`: $LATEST was just
- * written, so publish without looking.
+ * written, so publish without looking; else `known`, when given, is
+ * $LATEST as converge_function read it.
  */
-static int publish_and_point(struct tc_ctx *x, bool changed, struct herr *e)
+static int publish_and_point(struct tc_ctx *x, bool changed, const json_t *known,
+			     struct herr *e)
 {
 	char *cur = NULL, *ver = NULL, *desc, sha[65];
 	json_t *latest = NULL, *vs = NULL;
 	bool same = false;
-	int rc = scf_wait(x, &latest, e);
+	int rc = HOIST_OK;
+
+	if (!changed && known)   /* $LATEST as this run read it, nothing written since */
+		latest = json_incref((json_t *)known);
+	else
+		rc = scf_wait(x, &latest, e);
 
 	if (!rc)
 		rc = scf_alias_get(x, &cur, e);
@@ -449,17 +456,21 @@ out:
  * something was written.
  */
 static int converge_function(struct tc_ctx *x, const struct art *a, bool no_upload,
-			     bool *changed, struct herr *e)
+			     json_t **latest, bool *changed, struct herr *e)
 {
 	char *logset = NULL, *topic = NULL, have[65];
-	json_t *cur = NULL, *want = NULL;
+	json_t *cur = *latest, *want = NULL;
 	bool code = false;
 	int rc;
 
 	*changed = false;
+	*latest = NULL;
 	rc = cls_ensure(x, &logset, &topic, e);
-	if (!rc)
+	if (!rc && !scf_settled(cur)) {
+		json_decref(cur);
+		cur = NULL;
 		rc = scf_wait(x, &cur, e);
+	}
 	if (rc)
 		goto out;
 	marker_of(tc_str(cur, "Description"), have);
@@ -500,6 +511,7 @@ static int converge_function(struct tc_ctx *x, const struct art *a, bool no_uplo
 		*changed = !rc;
 	} else {
 		out_info("configuration unchanged");
+		*latest = json_incref(cur);   /* nothing written: $LATEST as read */
 	}
 out:
 	json_decref(want);
@@ -644,7 +656,7 @@ int tc_deploy(const struct stage *st, const struct deploy_args *a, char **url, s
 {
 	struct tc_ctx x;
 	struct art art;
-	json_t *fn = NULL;
+	json_t *fn = NULL, *latest = NULL;
 	char *old = NULL;
 	bool existed = false, changed = false;
 	int rc;
@@ -673,10 +685,12 @@ int tc_deploy(const struct stage *st, const struct deploy_args *a, char **url, s
 	} else if (!rc) {
 		rc = create_function(&x, &art, &existed, e);
 	}
-	if (!rc && existed)
-		rc = converge_function(&x, &art, false, &changed, e);
+	if (!rc && existed) {
+		latest = json_incref(fn);   /* NULL when it appeared during create: read then */
+		rc = converge_function(&x, &art, false, &latest, &changed, e);
+	}
 	if (!rc)
-		rc = publish_and_point(&x, !existed || changed, e);
+		rc = publish_and_point(&x, !existed || changed, latest, e);
 	if (!rc)
 		rc = finish(&x, url, e);
 	if (!rc)
@@ -686,9 +700,58 @@ out:
 		stage_deploy_kept_hint(e, st);
 done:
 	free(old);
+	json_decref(latest);
 	json_decref(fn);
 	tc_ctx_close(&x);
 	return rc;
+}
+
+/* ---- reads made ahead (core/readahead.h) ------------------------------------------ */
+
+/*
+ * What an update reads after the function, each chain on a thread of its
+ * own, run by the very functions the update calls (a reader sends only
+ * reads: one that would write stops there).  Their answers wait for the
+ * update's own reads of the same requests.
+ */
+static void ahead_role_and_logs(struct tc_ctx *x)
+{
+	char *logset = NULL, *topic = NULL;
+	struct herr e = { 0 };
+	bool fresh;
+
+	if (!x->role || !tc_role_ensure(x, &fresh, &e))
+		cls_ensure(x, &logset, &topic, &e);
+	free(logset);
+	free(topic);
+}
+
+static void ahead_alias(struct tc_ctx *x)
+{
+	struct herr e = { 0 };
+	json_t *fv = NULL;
+	char *cur = NULL;
+
+	if (!scf_alias_get(x, &cur, &e) && cur)
+		scf_get(x, cur, &fv, &e);   /* version_matches' */
+	json_decref(fv);
+	free(cur);
+}
+
+static void ahead_finish(struct tc_ctx *x)
+{
+	struct herr e = { 0 };
+	char *url = NULL;
+
+	finish(x, &url, &e);
+	free(url);
+}
+
+static void read_ahead(struct tc_ctx *x)
+{
+	tc_read_ahead(x, ahead_role_and_logs);
+	tc_read_ahead(x, ahead_alias);
+	tc_read_ahead(x, ahead_finish);
 }
 
 int tc_update(const struct stage *st, const struct deploy_args *a, char **url, struct herr *e)
@@ -705,6 +768,8 @@ int tc_update(const struct stage *st, const struct deploy_args *a, char **url, s
 	/* Reads only while the package is being built (package_ready: then the rest). */
 	rc = tc_tasks_check(&x, e);
 	if (!rc)
+		read_ahead(&x);
+	if (!rc)
 		rc = scf_get(&x, NULL, &fn, e);
 	if (!rc && !fn)
 		rc = tc_not_deployed(&x, e);
@@ -713,9 +778,9 @@ int tc_update(const struct stage *st, const struct deploy_args *a, char **url, s
 	if (!rc && x.role)
 		rc = tc_role_ensure(&x, &x.role_fresh, e);
 	if (!rc)
-		rc = converge_function(&x, &art, a->no_upload, &changed, e);
+		rc = converge_function(&x, &art, a->no_upload, &fn, &changed, e);
 	if (!rc)
-		rc = publish_and_point(&x, changed, e);
+		rc = publish_and_point(&x, changed, fn, e);
 	if (!rc)
 		rc = finish(&x, url, e);
 	if (!rc && changed)          /* nothing changed: nothing to warm */
@@ -747,7 +812,7 @@ static int deployed(struct tc_ctx *x, json_t **fn, json_t **vs, char **alias_ver
 /* Sum of QCE/SCF_V2 `metric` for the function over the last 24 hours. */
 static int metric_24h(struct tc_ctx *x, const char *metric, long long *sum, struct herr *e)
 {
-	time_t now = time(NULL) + 8 * 3600, then = now - 86400;   /* Beijing time, +08:00 */
+	time_t now = x->opened + 8 * 3600, then = now - 86400;   /* Beijing time, +08:00 */
 	char a[32], b[32];
 	struct tm tm;
 	struct tc_result r;
@@ -773,6 +838,54 @@ static int metric_24h(struct tc_ctx *x, const char *metric, long long *sum, stru
 	return rc;
 }
 
+/* What status reads after the function, each part on a thread of its own (tc_read_ahead). */
+static void ahead_status_versions(struct tc_ctx *x)
+{
+	json_t *vs = NULL;
+	struct herr e = { 0 };
+
+	scf_versions(x, &vs, &e);
+	json_decref(vs);
+}
+
+static void ahead_status_alias(struct tc_ctx *x)
+{
+	struct herr e = { 0 };
+	char *ver = NULL;
+
+	scf_alias_get(x, &ver, &e);
+	free(ver);
+}
+
+static void ahead_status_triggers(struct tc_ctx *x)
+{
+	struct herr e = { 0 };
+	json_t *ts = NULL;
+	char *domain = NULL;
+
+	scf_triggers(x, &ts, &e);
+	json_decref(ts);
+	herr_clear(&e);
+	tc_domain_url(x, &domain, &e);
+	free(domain);
+}
+
+static void ahead_status_invocations(struct tc_ctx *x)
+{
+	struct herr e = { 0 };
+	long long n;
+
+	metric_24h(x, "Invocation", &n, &e);
+}
+
+static void ahead_status_errors(struct tc_ctx *x)
+{
+	struct herr e = { 0 };
+	long long n;
+
+	metric_24h(x, "Error", &n, &e);
+}
+
 int tc_status(const struct stage *st, json_t **status, struct herr *e)
 {
 	struct tc_ctx x;
@@ -787,6 +900,11 @@ int tc_status(const struct stage *st, json_t **status, struct herr *e)
 	*status = NULL;
 	if ((rc = tc_ctx_open(&x, st, e)) != HOIST_OK)
 		return rc;
+	tc_read_ahead(&x, ahead_status_versions);
+	tc_read_ahead(&x, ahead_status_alias);
+	tc_read_ahead(&x, ahead_status_triggers);
+	tc_read_ahead(&x, ahead_status_invocations);
+	tc_read_ahead(&x, ahead_status_errors);
 	rc = deployed(&x, &fn, &vs, &ver, e);
 	if (!rc)
 		rc = scf_triggers(&x, &ts, e);

@@ -89,6 +89,11 @@ static int failed(struct tc_ctx *x, const json_t *fn, const char *status, struct
 			 x->st->name);
 }
 
+bool scf_settled(const json_t *fn)
+{
+	return fn && !strcmp(tc_str(fn, "Status") ?: "", "Active");
+}
+
 int scf_wait(struct tc_ctx *x, json_t **out, struct herr *e)
 {
 	double deadline = clock_now_s() + WAIT_LIMIT_S;
@@ -105,7 +110,7 @@ int scf_wait(struct tc_ctx *x, json_t **out, struct herr *e)
 			break;
 		}
 		status = tc_str(fn, "Status") ?: "";
-		if (!strcmp(status, "Active"))
+		if (scf_settled(fn))
 			break;
 		if (str_ends(status, "Failed")) {
 			rc = failed(x, fn, status, e);

@@ -181,6 +181,25 @@ static bool writes(const char *action)
 	return true;
 }
 
+/*
+ * A pure read's identity for the read-ahead (core/readahead.h): action,
+ * version, region, URL and body (allocated); NULL for anything else (an
+ * invocation, a streamed body).
+ */
+static char *read_key(const struct tc_client *c, const struct tc_call *call, const char *url,
+		      const char *body)
+{
+	static const char *const reads[] = { "Get", "List", "Describe", "Search" };
+	bool read = false;
+
+	for (size_t i = 0; i < sizeof(reads) / sizeof(*reads); i++)
+		read = read || str_starts(call->action, reads[i]);
+	if (!read || call->stream || !body)
+		return NULL;
+	return xasprintf("%s %s %s\n%s\n%s", call->action, call->svc->version,
+			 c->cfg.region ? c->cfg.region : "", url, body);
+}
+
 int tc_do(struct tc_client *c, const struct tc_call *call, struct tc_result *res,
 	  struct herr *e)
 {
@@ -190,7 +209,7 @@ int tc_do(struct tc_client *c, const struct tc_call *call, struct tc_result *res
 	struct sign_ctx sc = { .c = c, .call = call };
 	char *host = tc_host(call->svc), *url = xasprintf("https://%s/", host);
 	char *via = tc_endpoint_override(&c->cfg, call->svc->name), *body = NULL;
-	char *what = xasprintf("%s %s", call->svc->title, call->action);
+	char *what = xasprintf("%s %s", call->svc->title, call->action), *key = NULL;
 	int rc;
 
 	memset(res, 0, sizeof(*res));
@@ -216,7 +235,9 @@ int tc_do(struct tc_client *c, const struct tc_call *call, struct tc_result *res
 		.what = what, .sign = sign_attempt, .classify = classify,
 		.check_effect = call->check_effect ? check_effect_tramp : NULL, .ctx = &sc,
 	};
+	rq.ahead_key = key = read_key(c, call, url, body);
 	rc = http_do(c->http, &rq, &rs, e);
+	free(key);
 	if (rc == HOIST_OK) {
 		res->effect_done = rs.effect_done;
 		if (rs.effect_done)

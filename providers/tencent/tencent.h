@@ -28,9 +28,11 @@
 #define HOIST_TENCENT_H
 
 #include "tc_call.h"
+#include "../../core/readahead.h"
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <time.h>
 
 struct herr;
 struct provider;
@@ -49,10 +51,20 @@ struct tc_ctx {
 	char *uin;                 /* …and its OwnerUin, NULL when not given */
 	char *role;                /* the execution role hoist manages (cam.c), else NULL */
 	bool role_fresh;           /* …created by this run: SCF may not take it at once */
+	struct readahead_readers ahead;   /* this command's reads made ahead (tc_read_ahead) */
+	time_t opened;             /* when: "now" for the whole command (metrics' window) */
 };
 
 int tc_ctx_open(struct tc_ctx *x, const struct stage *st, struct herr *e);
+/* Close it (after the readers it started have ended). */
 void tc_ctx_close(struct tc_ctx *x);
+/*
+ * Read ahead (core/readahead.h): read(copy) on a thread of its own, where
+ * copy is x with a client of its own that sends only reads and keeps their
+ * answers for x's own reads of the same requests (x's first write ends
+ * that).  read() only reads; what the copy learns goes with it.
+ */
+void tc_read_ahead(struct tc_ctx *x, void (*read)(struct tc_ctx *copy));
 /* The account's AppId (cached in x, with x->uin). */
 int tc_appid(struct tc_ctx *x, const char **appid, struct herr *e);
 /* Make a call with x's client. */
@@ -68,6 +80,8 @@ const char *tc_str(const json_t *o, const char *key);
 
 /* GetFunction (qualifier NULL: $LATEST): *fn the answer, or NULL when absent. */
 int scf_get(struct tc_ctx *x, const char *qualifier, json_t **fn, struct herr *e);
+/* GetFunction's answer says Active (scf_wait would stop at it). */
+bool scf_settled(const json_t *fn);
 /* Poll GetFunction until Active; fail on *Failed with its reasons.  *fn (may be NULL). */
 int scf_wait(struct tc_ctx *x, json_t **fn, struct herr *e);
 /*

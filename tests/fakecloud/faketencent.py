@@ -28,8 +28,12 @@ Side channel (unsigned, same port):
   POST /__fake/reset      forget requests, state and faults
   POST /__fake/faults     {"action": "CreateFunction" | "cos:PutObject" | "*",
                            "kind": "throttle" | "internal" | "http500" | "reset" |
-                                   "reset_after" | "slow", "count": N, "delay": s,
+                                   "reset_after" | "slow" | "block", "count": N, "delay": s,
                            "key": COS key prefix the fault is limited to}
+                          ("block" holds the request, before it acts, until the next
+                          POST /__fake/release, at most `delay` s)
+  POST /__fake/release    let every blocked request go on
+  POST /__fake/reset-faults  forget the faults (state and requests stay)
   GET  /__fake/state      a JSON dump of the state
   POST /__fake/logs       {"topic": id, "lines": [{"time": ms, "message": text}]}
   POST /__fake/dns        {"name": fqdn, "type": "CNAME", "value": v}: a record
@@ -140,6 +144,9 @@ class Fake(fakeaws.Fake):
 
     def reset(self):
         with self.lock:
+            if hasattr(self, "released"):   # a request held by "block" goes on
+                self.released.set()
+            self.released = threading.Event()
             self.requests = []
             self.faults = []
             self.state = {}
@@ -298,6 +305,8 @@ class _Handler(fakeaws._Handler):
             return True
         if kind == "slow":
             time.sleep(float(f.get("delay", 2)))
+        if kind == "block":   # held, before it acts, until POST /__fake/release
+            self.fake.released.wait(float(f.get("delay", 60)))
         return False
 
     def verify_tc3(self, host, parts, body):
@@ -362,6 +371,14 @@ class _Handler(fakeaws._Handler):
 
     def admin_more(self, path, doc):
         f = self.fake
+        if path == "/__fake/release":
+            f.released.set()
+            return "{}"
+        if path == "/__fake/reset-faults":
+            with f.lock:
+                f.faults = []
+            f.released.set()
+            return "{}"
         if path == "/__fake/logs":
             from .tc_cls import admin_append
             with f.lock:
