@@ -1,6 +1,7 @@
 """bench_support.py — what the cloud benches (bench/*/bench.py) share: the fake's
 request log, examples/flask with Flask vendored from Debian's packages as the
-project to deploy, and a blob of random bytes to make a package big."""
+project to deploy, a blob of random bytes to make a package big, and a delay
+on every answer (a cloud's round trip)."""
 import json
 import os
 import pathlib
@@ -19,6 +20,22 @@ def fake_requests(fake):
     """The requests the fake received (its /__fake/requests side channel)."""
     with urllib.request.urlopen(fake.url + "/__fake/requests") as r:
         return json.load(r)
+
+
+LATENCY = 0.02   # seconds added to each answer in the "+20ms" scenarios
+
+
+def latency(fake, seconds):
+    """Every request answered `seconds` late from now on (0: the fake's own pace), through
+    the fake's "slow" fault: what reads made side by side, or ahead, save."""
+    def post(path, doc):
+        rq = urllib.request.Request(fake.url + path, data=json.dumps(doc).encode(),
+                                    method="POST", headers={"Content-Type": "application/json"})
+        urllib.request.urlopen(rq).read()
+    if seconds:
+        post("/__fake/faults", {"action": "*", "kind": "slow", "count": -1, "delay": seconds})
+    else:
+        post("/__fake/reset-faults", {})
 
 
 def flask_project(work, name, stage, vendored=FLASK):

@@ -1,7 +1,9 @@
 """Measure hoist on Alibaba Cloud against the fake (tests/fakecloud/fakealiyun.py), see run.sh.
 
 Scenarios on examples/flask with Flask vendored, each run RUNS times after a
-warm-up: deploy of a fresh stage, no-change update, one-file update, status.
+warm-up: deploy of a fresh stage, no-change update, one-file update, status,
+and the no-change update and status again with every answer 20 ms late (a
+cloud's round trip: what reading ahead saves).
 Then the peak RSS of a deploy whose zip goes inline (48 MiB of random bytes:
 base64 streamed into CreateFunction's JSON body) and through OSS (150 MiB),
 against the small deploy measured in the same run.  Writes are calls other
@@ -17,7 +19,8 @@ import sys
 import tempfile
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
-from bench_support import FLASK, ROOT, fake_requests, flask_project, write_blob  # noqa: E402
+from bench_support import (FLASK, LATENCY, ROOT, fake_requests, flask_project, latency,  # noqa: E402
+                           write_blob)
 from fakecloud.fakealiyun import DEFAULT_KEYS, FakeAliyun  # noqa: E402
 
 READS = ("Get", "List", "Describe", "Head")
@@ -73,15 +76,22 @@ def main():
                 f.write(f"\n# bench edit {n}\n")
             r["one-file update"] = run(fake, env, app, hoist, "update", "bench")
             r["status"] = run(fake, env, app, hoist, "status", "bench")
+            # every answer LATENCY late, as a cloud's round trip: reads made ahead, side by
+            # side, cost their longest chain instead of one round trip each
+            latency(fake, LATENCY)
+            r[f"no-change update +{LATENCY * 1000:.0f}ms"] = run(fake, env, app, hoist, "update",
+                                                                "bench")
+            r[f"status +{LATENCY * 1000:.0f}ms"] = run(fake, env, app, hoist, "status", "bench")
+            latency(fake, 0)
             run(fake, env, app, hoist, "undeploy", "bench", "-y")
             if n:
                 rounds.append(r)
         print(f"app: examples/flask with {', '.join(FLASK)} vendored; {runs} runs, medians")
-        print(f"  {'scenario':18} {'median s':>9} {'peak MiB':>9} {'requests':>9} {'writes':>7} "
+        print(f"  {'scenario':24} {'median s':>9} {'peak MiB':>9} {'requests':>9} {'writes':>7} "
               f"{'uploads':>8}")
         for key in rounds[0]:
             med = [statistics.median(r[key][i] for r in rounds) for i in (0, 2, 3, 4)]
-            print(f"  {key:18} {med[0]:9.3f} {max(r[key][1] for r in rounds):9.1f} "
+            print(f"  {key:24} {med[0]:9.3f} {max(r[key][1] for r in rounds):9.1f} "
                   f"{med[1]:9.0f} {med[2]:7.0f} {med[3]:8.0f}")
         rows = []
         for label, mib in (("small (baseline)", 0), ("inline 48 MiB", 48), ("OSS 150 MiB", 150)):

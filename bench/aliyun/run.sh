@@ -2,7 +2,8 @@
 # bench/aliyun/run.sh — deploy, no-change and one-file update, status of
 # examples/flask (vendored Flask) against the fake Alibaba Cloud
 # (tests/fakecloud/fakealiyun.py, which needs node): wall time, peak RSS,
-# requests, writes and uploads, median of RUNS runs; then the peak memory of
+# requests, writes and uploads, median of RUNS runs (the no-change update and
+# status also with every answer 20 ms late: a cloud's round trip); then the peak memory of
 # a deploy whose zip goes inline (48 MiB) and through OSS (150 MiB) against
 # the small deploy measured in the same run.
 #

@@ -10,7 +10,8 @@ import tempfile
 import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
-from bench_support import fake_requests as requests, flask_project, write_blob  # noqa: E402
+from bench_support import (LATENCY, fake_requests as requests, flask_project, latency,  # noqa: E402
+                           write_blob)
 from fakecloud.faketencent import DEFAULT_KEYS, Fake  # noqa: E402
 
 WRITES = {"CreateFunction", "UpdateFunctionCode", "UpdateFunctionConfiguration",
@@ -53,7 +54,7 @@ def main():
                 sys.exit(f"bench: hoist {' '.join(args)} failed:\n{r.stderr}")
             return int(r.stderr.strip().splitlines()[-1]) / 1024.0
 
-        dep, upd = [], []
+        dep, upd, slow_upd, slow_st = [], [], [], []
         for _ in range(runs):
             fake.reset()
             dt, reqs = timed("deploy", "bench")
@@ -63,6 +64,12 @@ def main():
             uploads = [q for q in reqs if q["action"] in ("PutObject", "UpdateFunctionCode")
                        and not q["params"].get("Key", "").startswith("hoist-locks/")]
             upd.append((dt, len(reqs), len(writes), len(uploads)))
+            # every answer LATENCY late, as a cloud's round trip: reads made ahead, side by
+            # side, cost their longest chain instead of one round trip each
+            latency(fake, LATENCY)
+            slow_upd.append(timed("update", "bench")[0])
+            slow_st.append(timed("status", "bench")[0])
+            latency(fake, 0)
             timed("undeploy", "bench", "-y")
         med = statistics.median
         print(f"deploy:            median {med(d[0] for d in dep):.3f} s, "
@@ -72,6 +79,9 @@ def main():
               f"{med(u[1] for u in upd):.0f} requests, {max(u[2] for u in upd)} writes, "
               f"{max(u[3] for u in upd)} uploads  (runs: "
               + ", ".join(f"{u[0]:.3f}" for u in upd) + ")")
+        ms = f"+{LATENCY * 1000:.0f}ms"
+        print(f"no-change update {ms}: median {med(slow_upd):.3f} s; status {ms}: median "
+              f"{med(slow_st):.3f} s (every answer {LATENCY * 1000:.0f} ms late)")
 
         rows = []
         for label, mib in (("small (baseline)", 0), ("inline 6 MiB", 6), ("COS 64 MiB", 64)):

@@ -2,7 +2,8 @@
 # bench/tencent/run.sh — `hoist deploy` and a no-change `hoist update` of
 # examples/flask (vendored Flask) against the fake Tencent Cloud
 # (tests/fakecloud/faketencent.py): wall time, requests, writes and uploads,
-# median of RUNS runs; then the peak memory (max RSS) of a deploy whose
+# median of RUNS runs, and the no-change update and status with every answer
+# 20 ms late (a cloud's round trip); then the peak memory (max RSS) of a deploy whose
 # package goes inline (6 MiB) and through COS (64 MiB), against the same
 # deploy of the small package measured in the same run.
 #
