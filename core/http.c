@@ -211,8 +211,9 @@ void http_client_readahead(struct http_client *c, struct readahead *ra, bool rea
 
 /*
  * The read-ahead's part of a request (readahead.h): HOIST_OK with *served
- * when the answer was read ahead (in rs); a reader's read gets its *ticket;
- * anything from a reader but a keyed read is refused.
+ * when the answer was read ahead (in rs: the command's, or a reader's copy
+ * of another reader's); a reader's read gets its *ticket; anything from a
+ * reader but a keyed read is refused.
  */
 static int ahead_before(struct http_client *c, const struct http_request *rq,
 			struct http_response *rs, const char *what, bool *served,
@@ -224,8 +225,11 @@ static int ahead_before(struct http_client *c, const struct http_request *rq,
 		return HOIST_OK;
 	if (c->reader && !rq->ahead_key)
 		return herr_set(e, HOIST_FAIL, "%s: not sent (only reads are read ahead)", what);
-	if (c->reader && !(*ticket = readahead_claim(c->ahead, rq->ahead_key)))
-		return herr_set(e, HOIST_FAIL, "%s: not read ahead", what);
+	if (c->reader && !(*ticket = readahead_claim(c->ahead, rq->ahead_key))) {
+		if (!(*served = readahead_share(c->ahead, rq->ahead_key, rs)))   /* another's */
+			return herr_set(e, HOIST_FAIL, "%s: not read ahead", what);
+		return HOIST_OK;
+	}
 	if (!rq->ahead_key)
 		readahead_end(c->ahead);
 	else if (!c->reader)
@@ -258,6 +262,7 @@ struct xfer {
 	FILE *in;            /* body_file */
 	size_t in_off;       /* memory body offset */
 	FILE *out;           /* save_to (.part) */
+	struct readahead *unwanted_when_over;   /* a reader's: stop once the read-ahead is over */
 };
 
 static size_t on_read(char *buf, size_t size, size_t nitems, void *p)
@@ -371,6 +376,8 @@ static int on_progress(void *p, curl_off_t dltotal, curl_off_t dlnow, curl_off_t
 			      (long_transfer(x->rq) &&
 			       ((ultotal > 0 && ulnow < ultotal) || (x->rq->save_to && dlnow > 0)))))
 		return 1;   /* CURLE_ABORTED_BY_CALLBACK: http_do reports the interrupt */
+	if (x->unwanted_when_over && readahead_over(x->unwanted_when_over))
+		return 1;   /* nobody will take its answer: the command does not wait for it */
 	if (!x->rq->progress || !out_get()->err_tty)
 		return 0;
 	if (ultotal > 0 && ulnow <= ultotal && (!x->rq->save_to || dltotal <= 0))
@@ -434,7 +441,7 @@ static CURLcode attempt_once(struct http_client *c, const struct http_request *r
 {
 	CURL *h = c->easy;
 	CURLSH *sh;
-	struct xfer x = { .rq = rq, .rs = rs, .e = e };
+	struct xfer x = { .rq = rq, .rs = rs, .e = e, .unwanted_when_over = c->reader ? c->ahead : NULL };
 	struct curl_slist *hl = NULL;
 	char *part = NULL, *via = NULL;
 	curl_off_t size = (curl_off_t)rq->body_len;
@@ -691,6 +698,10 @@ int http_do(struct http_client *c, const struct http_request *rq, struct http_re
 		rs->attempts = attempt;
 		if ((rc = intr_check(e)) != HOIST_OK)   /* a safe point: between attempts */
 			goto out;
+		if (ticket && readahead_over(c->ahead)) {   /* a reader's, no longer wanted */
+			rc = herr_set(e, HOIST_FAIL, "%s: no longer read ahead", what);
+			goto out;
+		}
 		http_headers_free(&extra);
 		if (rq->sign && (rc = rq->sign(rq, &extra, rq->ctx, e)) != HOIST_OK)
 			goto out;

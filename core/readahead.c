@@ -122,15 +122,9 @@ void readahead_put(struct readahead *ra, const char *key, unsigned long ticket,
 	pthread_mutex_unlock(&ra->mu);
 }
 
-bool readahead_take(struct readahead *ra, const char *key, struct http_response *rs)
+/* Under the mutex: wait while n's answer is under way (waking every 50 ms for an interrupt). */
+static void await_answer(struct readahead *ra, struct entry *n)
 {
-	bool got = false;
-	struct entry *n;
-
-	pthread_mutex_lock(&ra->mu);
-	n = ra->over ? NULL : find(ra, key);
-	if (!n && !ra->over)
-		n = add(ra, key, TAKEN);   /* asked by the command: never read ahead now */
 	while (n && n->state == PENDING && !intr_signal()) {
 		struct timespec until;
 
@@ -142,6 +136,34 @@ bool readahead_take(struct readahead *ra, const char *key, struct http_response 
 		}
 		pthread_cond_timedwait(&ra->cv, &ra->mu, &until);
 	}
+}
+
+bool readahead_share(struct readahead *ra, const char *key, struct http_response *rs)
+{
+	bool got = false;
+	struct entry *n;
+
+	pthread_mutex_lock(&ra->mu);
+	n = ra->over ? NULL : find(ra, key);
+	await_answer(ra, n);
+	if (n && n->state == DONE) {
+		copy_response(rs, &n->answer);
+		got = true;
+	}
+	pthread_mutex_unlock(&ra->mu);
+	return got;
+}
+
+bool readahead_take(struct readahead *ra, const char *key, struct http_response *rs)
+{
+	bool got = false;
+	struct entry *n;
+
+	pthread_mutex_lock(&ra->mu);
+	n = ra->over ? NULL : find(ra, key);
+	if (!n && !ra->over)
+		n = add(ra, key, TAKEN);   /* asked by the command: never read ahead now */
+	await_answer(ra, n);
 	if (n && n->state == DONE) {
 		*rs = n->answer;
 		memset(&n->answer, 0, sizeof(n->answer));

@@ -17,7 +17,8 @@
  *     read the readers had not reached yet, asks itself);
  *   - it lives only until the command's first request that is not a keyed
  *     read (a write, an invocation): from then on nothing is given and
- *     nothing more is read ahead, and answers still under way are dropped;
+ *     nothing more is read ahead, and reads still under way stop (nobody
+ *     will take their answers: the command does not wait for them);
  *   - only whole answers are kept (a network failure, an interrupt, is the
  *     command's own read's to meet);
  *   - a reader sends nothing but keyed reads (anything else is refused, so
@@ -50,6 +51,13 @@ unsigned long readahead_claim(struct readahead *ra, const char *key);
 /* The claimed read's answer (copied), or NULL when there is none to keep. */
 void readahead_put(struct readahead *ra, const char *key, unsigned long ticket,
 		   const struct http_response *rs);
+/*
+ * A reader's read of a key another reader claimed (what two chains both
+ * start from, the account say): true with a copy of that answer in *rs,
+ * waiting for one under way; false when there is none to share (the
+ * command took it, or it came to nothing).  The command still gets it.
+ */
+bool readahead_share(struct readahead *ra, const char *key, struct http_response *rs);
 
 /*
  * The command's read of `key`: true with the answer read ahead moved into

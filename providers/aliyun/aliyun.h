@@ -104,6 +104,10 @@ int ali_timers_check(const struct stage *st, struct herr *e);
 int sls_names(struct ali_ctx *x, char **project, char **logstore, struct herr *e);
 /* Project, logstore and full-text index exist (each created only when missing). */
 int sls_ensure(struct ali_ctx *x, const char *project, const char *logstore, struct herr *e);
+/* One of sls_ensure's steps, in this order (reads made ahead run them side by side). */
+enum sls_step { SLS_PROJECT, SLS_LOGSTORE, SLS_INDEX };
+int sls_ensure_step(struct ali_ctx *x, const char *project, const char *logstore,
+		    enum sls_step step, struct herr *e);
 /*
  * GetLogs over [from, to) seconds, oldest first, `line` lines from `offset`,
  * repeated while SLS says the query is Incomplete; *logs (new reference) an

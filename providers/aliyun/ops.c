@@ -576,12 +576,34 @@ out:
  * reads: one that would write stops there).  Their answers wait for the
  * update's own reads of the same requests.
  */
-static void ahead_logs(struct ali_ctx *x)
+/* One part of logs_ready: the account (shared by the three readers), then that part. */
+static void ahead_log_part(struct ali_ctx *x, enum sls_step step)
+{
+	char *project = NULL, *logstore = NULL;
+	struct herr e = { 0 };
+
+	if (!sls_names(x, &project, &logstore, &e))
+		sls_ensure_step(x, project, logstore, step, &e);
+	free(project);
+	free(logstore);
+}
+
+static void ahead_role_and_project(struct ali_ctx *x)
 {
 	struct herr e = { 0 };
 
-	if (!ali_tasks_role(x, &e))   /* the RAM role the function gets, if hoist makes one */
-		logs_ready(x, &e);    /* the account, then the SLS project, logstore, index */
+	ali_tasks_role(x, &e);   /* the RAM role the function gets, if hoist makes one */
+	ahead_log_part(x, SLS_PROJECT);
+}
+
+static void ahead_logstore(struct ali_ctx *x)
+{
+	ahead_log_part(x, SLS_LOGSTORE);
+}
+
+static void ahead_log_index(struct ali_ctx *x)
+{
+	ahead_log_part(x, SLS_INDEX);
 }
 
 static void ahead_alias(struct ali_ctx *x)
@@ -632,7 +654,9 @@ static void ahead_timers(struct ali_ctx *x)
 
 static void read_ahead(struct ali_ctx *x)
 {
-	ali_read_ahead(x, ahead_logs);
+	ali_read_ahead(x, ahead_role_and_project);
+	ali_read_ahead(x, ahead_logstore);
+	ali_read_ahead(x, ahead_log_index);
 	ali_read_ahead(x, ahead_alias);
 	ali_read_ahead(x, ahead_versions);
 	ali_read_ahead(x, ahead_async);

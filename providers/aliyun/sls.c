@@ -151,14 +151,25 @@ static int ensure_index(struct ali_ctx *x, const char *project, const char *logs
 	return rc;
 }
 
+int sls_ensure_step(struct ali_ctx *x, const char *project, const char *logstore,
+		    enum sls_step step, struct herr *e)
+{
+	switch (step) {
+	case SLS_PROJECT:
+		return ensure_project(x, project, e);
+	case SLS_LOGSTORE:
+		return ensure_logstore(x, project, logstore, e);
+	default:
+		return ensure_index(x, project, logstore, e);
+	}
+}
+
 int sls_ensure(struct ali_ctx *x, const char *project, const char *logstore, struct herr *e)
 {
-	int rc = ensure_project(x, project, e);
+	int rc = HOIST_OK;
 
-	if (!rc)
-		rc = ensure_logstore(x, project, logstore, e);
-	if (!rc)
-		rc = ensure_index(x, project, logstore, e);
+	for (enum sls_step s = SLS_PROJECT; !rc && s <= SLS_INDEX; s++)
+		rc = sls_ensure_step(x, project, logstore, s, e);
 	return rc;
 }
 

@@ -3,11 +3,12 @@ update's and status's reads that do not need each other's answers go at once, ea
 answer waiting for the command's own read of the same request.  The fake holds one
 read and the test sees the others arrive meanwhile (tests/held.py).  Every read goes
 out once; readers never write (a converge run as a reader stops at its first write);
-nothing read ahead is used after the update's first write; an interrupt while a read is
-held ends hoist at once."""
+nothing read ahead is used after the update's first write, and what is still being read
+then is dropped, not waited for; an interrupt while a read is held ends hoist at once."""
 import json
+import time
 
-from ali_helpers import actions_since, requests, writes_since
+from ali_helpers import actions_since, admin, fault, requests, writes_since
 from held import interrupt, run_held
 
 EVENTS = [{"function": "tasks.cleanup", "expression": "rate(1 hour)"}]
@@ -36,6 +37,19 @@ def test_a_no_change_update_reads_side_by_side_and_each_once(start, run, ali_pro
             for q in requests(fake_aliyun)[n0:]]
     assert len(sent) == len(set(sent)), sent          # no read twice
     assert [a for a, _ in sent].count("GetFunction") == 2   # LATEST, and the alias's version
+
+
+def test_the_log_project_logstore_and_index_are_read_side_by_side(start, run, ali_project,
+                                                                   ali_env, fake_aliyun):
+    """The three SLS reads each need the account only: the readers share one
+    GetCallerIdentity and then read them at once."""
+    proj = deployed(run, ali_project, ali_env)
+    n0 = len(requests(fake_aliyun))
+    rc, out, err, _ = run_held(start, fake_aliyun, ["update", "dev"], proj, ali_env,
+                               "GetProject", {"GetLogStore", "GetIndex"})
+    assert rc == 0, err
+    assert actions_since(fake_aliyun, n0).count("GetCallerIdentity") == 1
+    assert writes_since(fake_aliyun, n0) == []
 
 
 def test_status_reads_its_parts_beside_the_function(start, run, ali_project, ali_env,
@@ -89,3 +103,21 @@ def test_an_interrupt_while_a_read_is_held_ends_hoist_at_once(start, run, ali_pr
     assert rc == 130, err
     assert took < 10, took                               # not the held read's 60 s
     assert writes_since(fake_aliyun, n0) == []
+
+
+def test_a_read_ahead_nobody_will_take_does_not_hold_hoist_up(run, ali_project, ali_env,
+                                                             fake_aliyun):
+    """A code change: once the update writes, what is still being read ahead is of no use;
+    a reader's read the fake holds (60 s) is dropped then, and the update reads it itself
+    and ends without waiting for it."""
+    proj = deployed(run, ali_project, ali_env)
+    (proj / "app.py").write_text((proj / "app.py").read_text() + "\n# changed again\n")
+    fault(fake_aliyun, "GetAsyncInvokeConfig", "block", count=1, delay=60)
+    n0 = len(requests(fake_aliyun))
+    t0 = time.time()
+    r = run(["update", "dev"], cwd=proj, env=ali_env, timeout=120)
+    took = time.time() - t0
+    admin(fake_aliyun, "/__fake/release")
+    assert r.returncode == 0, r.stderr
+    assert took < 20, took
+    assert actions_since(fake_aliyun, n0).count("GetAsyncInvokeConfig") == 2   # held, own

@@ -1,8 +1,8 @@
 /*
  * test_readahead.c — answers read ahead (core/readahead.h): given once, to
  * the command's first read of a key a reader announced before it; waited
- * for while under way; never after the command's first other request;
- * only whole answers kept.
+ * for while under way; shared (copied) with another reader; never after the
+ * command's first other request; only whole answers kept.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -125,6 +125,28 @@ static void the_command_waits_for_an_answer_under_way(void **state)
 	readahead_free(l.ra);
 }
 
+static void readers_share_what_they_both_start_from(void **state)
+{
+	struct late l = { readahead_new(), 0 };
+	struct http_response got, own;
+	pthread_t th;
+
+	(void)state;
+	l.ticket = readahead_claim(l.ra, "GET /h");          /* one reader asks... */
+	assert_int_equal(readahead_claim(l.ra, "GET /h"), 0);   /* ...another may not */
+	assert_int_equal(pthread_create(&th, NULL, answer_late, &l), 0);
+	assert_true(readahead_share(l.ra, "GET /h", &got));   /* but gets a copy, waited for */
+	assert_string_equal(got.body.s, "late");
+	http_response_free(&got);
+	pthread_join(th, NULL);
+	assert_true(readahead_take(l.ra, "GET /h", &own));    /* the command still has it */
+	assert_string_equal(own.body.s, "late");
+	http_response_free(&own);
+	assert_false(readahead_share(l.ra, "GET /h", &got));  /* taken: nothing to share */
+	assert_false(readahead_share(l.ra, "GET /none", &got));
+	readahead_free(l.ra);
+}
+
 static int started, ran;
 
 static void count(void *arg)
@@ -162,6 +184,7 @@ int main(void)
 		cmocka_unit_test(only_whole_answers_are_kept),
 		cmocka_unit_test(nothing_after_the_first_other_request),
 		cmocka_unit_test(the_command_waits_for_an_answer_under_way),
+		cmocka_unit_test(readers_share_what_they_both_start_from),
 		cmocka_unit_test(readers_run_and_end),
 	};
 
