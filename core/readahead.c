@@ -207,11 +207,19 @@ static void reader_run(void *p)
 	r->fn(r->arg);
 }
 
-struct readahead *readahead_readers_ra(struct readahead_readers *rs)
+struct http_client *readahead_reader_client(struct readahead_readers *rs,
+					    struct http_client *command)
 {
-	if (!rs->ra)
+	struct http_client *c = http_client_new();
+
+	if (!c)
+		return NULL;
+	if (!rs->ra) {
 		rs->ra = readahead_new();
-	return rs->ra;
+		http_client_readahead(command, rs->ra, false);
+	}
+	http_client_readahead(c, rs->ra, true);
+	return c;
 }
 
 void readahead_readers_start(struct readahead_readers *rs, void (*fn)(void *arg),
@@ -229,12 +237,14 @@ void readahead_readers_start(struct readahead_readers *rs, void (*fn)(void *arg)
 		r->job.fn = NULL;   /* no thread: not read at all (beside_join would run it) */
 }
 
-void readahead_readers_end(struct readahead_readers *rs)
+void readahead_readers_end(struct readahead_readers *rs, struct http_client *command)
 {
 	struct readahead_reader *r;
 
-	if (rs->ra)
+	if (rs->ra) {
 		readahead_end(rs->ra);   /* readers still at it stop at their next read */
+		http_client_readahead(command, NULL, false);
+	}
 	while ((r = rs->list)) {
 		rs->list = r->next;
 		beside_join(&r->job);

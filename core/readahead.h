@@ -88,11 +88,16 @@ struct readahead_readers {
 	struct readahead_reader *list;
 };
 
-/* The read-ahead (made now if need be): the command's client consumes it. */
-struct readahead *readahead_readers_ra(struct readahead_readers *rs);
+/*
+ * An HTTP client for a new reader (its done() frees it), the read-ahead made
+ * with the first and `command`, the command's own client, then answered
+ * from it; NULL when none can be had (the command reads it itself).
+ */
+struct http_client *readahead_reader_client(struct readahead_readers *rs,
+					    struct http_client *command);
 void readahead_readers_start(struct readahead_readers *rs, void (*fn)(void *arg),
 			     void (*done)(void *arg), void *arg);
-/* End the read-ahead, wait for every reader, done() each, free it all. */
-void readahead_readers_end(struct readahead_readers *rs);
+/* End the read-ahead, wait for every reader, done() each, free it all; `command` reads alone. */
+void readahead_readers_end(struct readahead_readers *rs, struct http_client *command);
 
 #endif

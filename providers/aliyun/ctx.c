@@ -61,28 +61,22 @@ void ali_read_ahead(struct ali_ctx *x, void (*read)(struct ali_ctx *copy))
 	r->read = read;
 	r->copy.client = x->client;   /* the configuration and credentials, borrowed */
 	r->copy.client.stage = NULL;  /* it never writes, so never takes the stage lock */
-	r->copy.client.http = http_client_new();
+	r->copy.client.http = readahead_reader_client(&x->ahead, x->client.http);
 	r->copy.st = x->st;
 	r->copy.region = x->region;
 	r->copy.alias = x->alias;
 	r->copy.opened = x->opened;
 	r->copy.account_id = x->account_id ? xstrdup(x->account_id) : NULL;
 	r->copy.fn_role = x->fn_role ? xstrdup(x->fn_role) : NULL;
-	if (!r->copy.client.http) {
-		reader_done(r);
-		return;   /* x reads it itself */
-	}
-	if (!x->ahead.ra)
-		http_client_readahead(x->client.http, readahead_readers_ra(&x->ahead), false);
-	http_client_readahead(r->copy.client.http, x->ahead.ra, true);
-	readahead_readers_start(&x->ahead, reader_run, reader_done, r);
+	if (r->copy.client.http)
+		readahead_readers_start(&x->ahead, reader_run, reader_done, r);
+	else
+		reader_done(r);   /* x reads it itself */
 }
 
 void ali_ctx_close(struct ali_ctx *x)
 {
-	if (x->ahead.ra)
-		http_client_readahead(x->client.http, NULL, false);
-	readahead_readers_end(&x->ahead);
+	readahead_readers_end(&x->ahead, x->client.http);
 	ali_client_close(&x->client);
 	free(x->account_id);
 	free(x->fn_role);

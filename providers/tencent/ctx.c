@@ -70,7 +70,7 @@ void tc_read_ahead(struct tc_ctx *x, void (*read)(struct tc_ctx *copy))
 	r->read = read;
 	r->copy.client = x->client;   /* the configuration and credentials, borrowed */
 	r->copy.client.stage = NULL;  /* it never writes, so never takes the stage lock */
-	r->copy.client.http = http_client_new();
+	r->copy.client.http = readahead_reader_client(&x->ahead, x->client.http);
 	r->copy.st = x->st;
 	r->copy.region = x->region;
 	r->copy.fn = x->fn;
@@ -79,21 +79,15 @@ void tc_read_ahead(struct tc_ctx *x, void (*read)(struct tc_ctx *copy))
 	r->copy.appid = dup_or_null(x->appid);
 	r->copy.uin = dup_or_null(x->uin);
 	r->copy.role = dup_or_null(x->role);
-	if (!r->copy.client.http) {
-		reader_done(r);
-		return;   /* x reads it itself */
-	}
-	if (!x->ahead.ra)
-		http_client_readahead(x->client.http, readahead_readers_ra(&x->ahead), false);
-	http_client_readahead(r->copy.client.http, x->ahead.ra, true);
-	readahead_readers_start(&x->ahead, reader_run, reader_done, r);
+	if (r->copy.client.http)
+		readahead_readers_start(&x->ahead, reader_run, reader_done, r);
+	else
+		reader_done(r);   /* x reads it itself */
 }
 
 void tc_ctx_close(struct tc_ctx *x)
 {
-	if (x->ahead.ra)
-		http_client_readahead(x->client.http, NULL, false);
-	readahead_readers_end(&x->ahead);
+	readahead_readers_end(&x->ahead, x->client.http);
 	tc_client_close(&x->client);
 	free(x->alias);
 	free(x->appid);

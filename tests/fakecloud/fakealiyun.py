@@ -144,9 +144,7 @@ class FakeAliyun(_AwsFake):
 
     def reset(self):
         with getattr(self, "lock", threading.RLock()):
-            if hasattr(self, "released"):   # a request held by "block" goes on
-                self.released.set()
-            self.released = threading.Event()
+            self.renew_released()
             self.requests = []
             self.faults = []
             self.state = {}
@@ -615,13 +613,7 @@ class _Handler(_AwsHandler):
 
     def admin_more(self, path, doc):
         f = self.fake
-        if path == "/__fake/release":
-            f.released.set()
-            return "{}"
-        if path == "/__fake/reset-faults":
-            with f.lock:
-                f.faults = []
-            f.released.set()
+        if self.admin_faults(path) is not None:
             return "{}"
         if path == "/__fake/logs":
             from .ali_sls import admin_append

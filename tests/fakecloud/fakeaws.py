@@ -544,15 +544,19 @@ class Fake:
         with getattr(self, "lock", threading.RLock()):
             self.requests = []
             self.faults = []
-            if hasattr(self, "released"):
-                self.released.set()
-            self.released = threading.Event()
+            self.renew_released()
             self.kill = None
             self.state = {}
             self.foreign_buckets = set()
             for akid in getattr(self, "sessions", {}):
                 self.keys.pop(akid, None)
             self.sessions = {}       # role sessions given to functions (roles.py)
+
+    def renew_released(self):
+        """A request "block" holds goes on; the next one waits for the next release."""
+        if hasattr(self, "released"):
+            self.released.set()
+        self.released = threading.Event()
 
     # The server and its thread (fakealiyun and faketencent bring their own handler)
     server_class = ThreadingHTTPServer
@@ -575,8 +579,7 @@ class Fake:
         return self
 
     def stop(self):
-        if hasattr(self, "released"):   # (subclasses with their own reset have none)
-            self.released.set()
+        self.released.set()
         self.httpd.shutdown()
         self.httpd.server_close()
 
@@ -894,19 +897,28 @@ class _Handler(BaseHTTPRequestHandler):
         """What a POST /__fake/faults order applies to (take_fault reads it)."""
         return {"operation": doc.get("operation"), "match": doc.get("match")}
 
-    def admin_more(self, path, doc):
-        """A fake's own side channel: JSON text, (status, headers, body), or None."""
+    def admin_faults(self, path):
+        """The side channel every fake shares for its faults ("{}"), or None:
+        release what "block" holds, forget the faults."""
         f = self.fake
         if path == "/__fake/release":
             f.released.set()
-            out = "{}"
-        elif path == "/__fake/kill":
-            with f.lock:
-                f.kill = {"at": int(doc["at"]), "when": doc["when"], "pidfile": doc["pidfile"]}
-            out = "{}"
         elif path == "/__fake/reset-faults":
             with f.lock:
                 f.faults = []
+        else:
+            return None
+        return "{}"
+
+    def admin_more(self, path, doc):
+        """A fake's own side channel: JSON text, (status, headers, body), or None."""
+        f = self.fake
+        out = self.admin_faults(path)
+        if out is not None:
+            return out
+        if path == "/__fake/kill":
+            with f.lock:
+                f.kill = {"at": int(doc["at"]), "when": doc["when"], "pidfile": doc["pidfile"]}
             out = "{}"
         elif path == "/__fake/logs":            # issue 6: append log events (svc_logs.py)
             from .svc_logs import admin_append

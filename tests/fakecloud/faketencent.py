@@ -144,9 +144,7 @@ class Fake(fakeaws.Fake):
 
     def reset(self):
         with self.lock:
-            if hasattr(self, "released"):   # a request held by "block" goes on
-                self.released.set()
-            self.released = threading.Event()
+            self.renew_released()
             self.requests = []
             self.faults = []
             self.state = {}
@@ -371,13 +369,7 @@ class _Handler(fakeaws._Handler):
 
     def admin_more(self, path, doc):
         f = self.fake
-        if path == "/__fake/release":
-            f.released.set()
-            return "{}"
-        if path == "/__fake/reset-faults":
-            with f.lock:
-                f.faults = []
-            f.released.set()
+        if self.admin_faults(path) is not None:
             return "{}"
         if path == "/__fake/logs":
             from .tc_cls import admin_append

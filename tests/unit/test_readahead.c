@@ -164,12 +164,17 @@ static void done(void *arg)
 static void readers_run_and_end(void **state)
 {
 	struct readahead_readers rs = { 0 };
+	struct http_client *command = http_client_new(), *c;
 
 	(void)state;
-	assert_non_null(readahead_readers_ra(&rs));
+	c = readahead_reader_client(&rs, command);
+	assert_non_null(c);
+	assert_non_null(rs.ra);
+	http_client_free(c);
 	for (int i = 0; i < 3; i++)
 		readahead_readers_start(&rs, count, done, NULL);
-	readahead_readers_end(&rs);
+	readahead_readers_end(&rs, command);
+	http_client_free(command);
 	assert_int_equal(ran, 3);
 	assert_int_equal(started, 3);
 	assert_null(rs.ra);
