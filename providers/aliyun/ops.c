@@ -652,8 +652,19 @@ static void ahead_timers(struct ali_ctx *x)
 		ali_tasks_ensure(x, &e);
 }
 
-static void read_ahead(struct ali_ctx *x)
+/*
+ * The account comes first: the update's first read (the function, at the
+ * account's FC endpoint) and every reader start from it.  A reader started
+ * before it could lose the race to the command's own GetCallerIdentity and
+ * then have no answer to share: its chain would stop, read one after another.
+ */
+static int read_ahead(struct ali_ctx *x, struct herr *e)
 {
+	const char *acct;
+	int rc = ali_account_id(x, &acct, e);
+
+	if (rc)
+		return rc;
 	ali_read_ahead(x, ahead_role_and_project);
 	ali_read_ahead(x, ahead_logstore);
 	ali_read_ahead(x, ahead_log_index);
@@ -662,6 +673,7 @@ static void read_ahead(struct ali_ctx *x)
 	ali_read_ahead(x, ahead_async);
 	ali_read_ahead(x, ahead_frontdoor);
 	ali_read_ahead(x, ahead_timers);
+	return HOIST_OK;
 }
 
 int ali_update(const struct stage *st, const struct deploy_args *a, char **url, struct herr *e)
@@ -675,8 +687,9 @@ int ali_update(const struct stage *st, const struct deploy_args *a, char **url, 
 	*url = NULL;
 	if ((rc = ali_ctx_open(&x, st, e)) != HOIST_OK)
 		return rc;
-	read_ahead(&x);
-	rc = ali_tasks_check(&x, e);
+	rc = read_ahead(&x, e);
+	if (!rc)
+		rc = ali_tasks_check(&x, e);
 	if (!rc)
 		rc = fc_get(&x, NULL, &fn, e);
 	if (!rc && !fn)
@@ -768,6 +781,7 @@ int ali_status(const struct stage *st, json_t **status, struct herr *e)
 {
 	struct ali_ctx x;
 	json_t *fn = NULL, *vs = NULL, *alias = NULL, *j = NULL, *ids, *v;
+	const char *acct;
 	char *domain = NULL;
 	struct herr e2 = { 0 };
 	size_t i;
@@ -776,6 +790,8 @@ int ali_status(const struct stage *st, json_t **status, struct herr *e)
 	*status = NULL;
 	if ((rc = ali_ctx_open(&x, st, e)) != HOIST_OK)
 		return rc;
+	if ((rc = ali_account_id(&x, &acct, e)))   /* first: as an update's (read_ahead) */
+		goto out;
 	ali_read_ahead(&x, ahead_status_versions);
 	ali_read_ahead(&x, ahead_alias);
 	ali_read_ahead(&x, ahead_status_parts);

@@ -705,19 +705,23 @@ class _Handler(BaseHTTPRequestHandler):
                 return self.kill_client(kill)
             status, headers, rbody = serialize_output(op, out, request_id)
             headers.setdefault("x-amzn-RequestId", request_id)
+            self.answered(record, started)
             self.send(status, headers, rbody)
-            with self.fake.lock:
-                record["took"] = time.time() - started
         except AWSError as err:
             if kill:     # it answered with an error: killed all the same
                 return self.kill_client(kill)
             if svc == "unknown" and getattr(self, "_svc", None):
                 svc = self._svc
                 proto = model(svc).metadata["protocol"]
+            self.answered(record, started)
             self.send(*serialize_error(proto, svc, err, request_id))
-            if record is not None:
-                with self.fake.lock:
-                    record["took"] = time.time() - started
+
+    def answered(self, record, started):
+        """The request's "took", set before its answer is sent: a client that has the
+        answer finds it in /__fake/requests."""
+        if record is not None:
+            with self.fake.lock:
+                record["took"] = time.time() - started
 
     def kill_client(self, kill):
         """SIGKILL the client named by kill["pidfile"]; its connection is dropped unanswered."""
