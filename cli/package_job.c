@@ -175,21 +175,39 @@ static int build(struct package_job *j, const struct stage *st, const struct pro
 	j->pf_early = NULL;
 	if (j->pf && rc) {
 		preflight_cancel(j->pf);
-	} else if (j->pf) {   /* its clean-up once the answer is given (child) */
-		j->pf_rc = preflight_outcome(j->pf, pi, &j->pf_e);
-		j->pf_done = true;
-		j->pf_after = j->pf;
+		j->pf = NULL;
 	}
-	j->pf = NULL;
 	free(manifest);
 	free(out);
 	return rc;
 }
 
+/* The built package's pre-flight, to its outcome (its clean-up once the answer is given). */
+static void decide(struct package_job *j, const struct package_info *pi)
+{
+	if (!j->pf)
+		return;
+	j->pf_rc = preflight_outcome(j->pf, pi, &j->pf_e);
+	j->pf_done = true;
+	j->pf_after = j->pf;
+	j->pf = NULL;
+}
+
+/* Write doc to f and tell the parent `what` through `ready` (once f holds it whole). */
+static void tell(FILE *f, json_t *doc, int ready, const char *what)
+{
+	json_dumpf(doc, f, JSON_COMPACT);
+	json_decref(doc);
+	if (fflush(f) == 0 && ready >= 0 && write(ready, what, 1) != 1) {
+		/* the parent is gone: nobody to tell */
+	}
+}
+
 /*
- * The child: build, answer, and leave the directory to the parent.  The
- * parent goes on once it is told the answer is written (`ready`); the
- * pre-flight's clean-up (its Python's exit) happens after that.
+ * The child: build, answer, and leave the directory to the parent.  Two
+ * answers: the package as soon as it is built ("b": the parent may upload
+ * it meanwhile), then the pre-flight's outcome ("a").  The pre-flight's
+ * clean-up (its Python's exit) happens after that.
  */
 static void child(struct package_job *j, const struct stage *st, const struct provider *p,
 		  bool cache, int ready)
@@ -197,15 +215,12 @@ static void child(struct package_job *j, const struct stage *st, const struct pr
 	struct package_info pi = { 0 };
 	struct herr e = { 0 };
 	int rc = build(j, st, p, j->tmpdir, cache, &pi, &e);
-	json_t *doc = rc ? json_pack("{s:i, s:s}", "rc", rc, "message", e.msg) : info_doc(&pi);
 
-	if (!rc && j->pf_done)
-		json_object_set_new(doc, "preflight", json_pack("{s:i, s:s}", "rc", j->pf_rc,
-								  "message", j->pf_e.msg));
-	json_dumpf(doc, j->answer, JSON_COMPACT);
-	if (fflush(j->answer) == 0 && ready >= 0 && write(ready, "a", 1) != 1) {
-		/* the parent is gone: nobody to tell */
-	}
+	tell(j->answer, rc ? json_pack("{s:i, s:s}", "rc", rc, "message", e.msg) : info_doc(&pi),
+	     ready, "b");
+	decide(j, &pi);
+	tell(j->pf_answer, j->pf_done ? json_pack("{s:i, s:s}", "rc", j->pf_rc, "message",
+						  j->pf_e.msg) : json_object(), ready, "a");
 	preflight_cancel(j->pf_after);
 	_exit(0);
 }
@@ -226,7 +241,7 @@ int package_job_start(struct package_job *j, const struct stage *st, const struc
 		if ((rc = package_check_zip(zip, st, &p->limits, e)) != HOIST_OK)
 			return rc;   /* this stage's hoist package, within the limits */
 		j->pi.zip_path = path_real(zip);
-		j->waited = true;
+		j->built = j->waited = true;
 		return HOIST_OK;
 	}
 	j->tmpdir = xasprintf("%s/hoist-XXXXXX", tmp && *tmp ? tmp : "/tmp");
@@ -236,7 +251,11 @@ int package_job_start(struct package_job *j, const struct stage *st, const struc
 		return herr_set(e, HOIST_FAIL, "cannot create a temporary directory");
 	}
 	intr_temp_add(j->tmpdir);   /* the zip holds the environment variables */
-	if (beside && (j->answer = tmpfile())) {
+	if (beside && (j->answer = tmpfile()) && !(j->pf_answer = tmpfile())) {
+		fclose(j->answer);
+		j->answer = NULL;
+	}
+	if (beside && j->answer) {
 		fflush(stdout);
 		fflush(stderr);
 		if (held && pipe2(gate, O_CLOEXEC) != 0)
@@ -267,12 +286,15 @@ int package_job_start(struct package_job *j, const struct stage *st, const struc
 			close(ready[0]);
 		j->pid = 0;   /* no child: build it here */
 		fclose(j->answer);
-		j->answer = NULL;
+		fclose(j->pf_answer);
+		j->answer = j->pf_answer = NULL;
 	}
 	j->rc = build(j, st, p, j->tmpdir, cache, &j->pi, &j->e);
+	if (!j->rc)
+		decide(j, &j->pi);
 	preflight_cancel(j->pf_after);
 	j->pf_after = NULL;
-	j->waited = true;
+	j->built = j->waited = true;
 	return HOIST_OK;
 }
 
@@ -287,35 +309,81 @@ void package_job_go(struct package_job *j, const struct stage *st)
 	j->hold = -1;
 }
 
-int package_job_wait(struct package_job *j, struct herr *e)
+/*
+ * The child's next word through `ready`: 'b' or 'a', or 0 once it is gone
+ * without one.  Without the pipe, its exit says it has written both answers.
+ */
+static char heard(struct package_job *j)
 {
-	json_t *doc;
+	ssize_t n = 0;
+	char c = 0;
+	int status;
+
+	if (j->ready < 0) {
+		if (j->pid > 0)
+			intr_waitpid(j->pid, &status);
+		j->pid = 0;
+		return 'a';
+	}
+	while ((n = read(j->ready, &c, 1)) < 0 && errno == EINTR)
+		;
+	return n == 1 ? c : 0;
+}
+
+/* The child is gone without its answer: how it ended. */
+static int ended(struct package_job *j, const char *what)
+{
 	int status = 0;
 
-	if (!j->waited) {
-		ssize_t n = 0;
-		char c;
+	if (j->pid > 0)
+		intr_waitpid(j->pid, &status);
+	j->pid = 0;
+	return herr_set(&j->e, HOIST_FAIL, "%s ended without a result (%s %d)", what,
+			WIFSIGNALED(status) ? "signal" : "exit status",
+			WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+}
 
-		j->waited = true;
+int package_job_built(struct package_job *j, struct herr *e)
+{
+	json_t *doc;
+
+	if (!j->built) {
+		j->built = true;
 		/* told it has answered: its exit (the pre-flight's clean-up) is reaped later */
-		while (j->ready >= 0 && (n = read(j->ready, &c, 1)) < 0 && errno == EINTR)
-			;
-		if (n != 1) {
-			intr_waitpid(j->pid, &status);
-			j->pid = 0;
-		}
+		j->said = heard(j);
 		rewind(j->answer);
-		doc = json_loadf(j->answer, 0, NULL);
+		doc = j->said ? json_loadf(j->answer, 0, NULL) : NULL;
 		if (!doc)
-			j->rc = herr_set(&j->e, HOIST_FAIL, "packaging ended without a result (%s %d)",
-					 WIFSIGNALED(status) ? "signal" : "exit status",
-					 WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+			j->rc = ended(j, "packaging");
 		else if (json_object_get(doc, "rc"))
 			j->rc = herr_set(&j->e, (int)json_integer_value(json_object_get(doc, "rc")),
 					 "%s", str_of(doc, "message"));
 		else
 			info_from(doc, &j->pi);
-		pf_from(j, json_object_get(doc, "preflight"));
+		json_decref(doc);
+		if (j->rc)
+			j->waited = true;   /* no pre-flight follows */
+	}
+	if (j->rc)
+		*e = j->e;
+	return j->rc;
+}
+
+int package_job_wait(struct package_job *j, struct herr *e)
+{
+	json_t *doc;
+
+	package_job_built(j, e);
+	if (!j->waited) {
+		j->waited = true;
+		if (j->said == 'b')
+			j->said = heard(j);
+		rewind(j->pf_answer);
+		doc = j->said == 'a' ? json_loadf(j->pf_answer, 0, NULL) : NULL;
+		if (!doc)
+			j->rc = ended(j, "the pre-flight");
+		else if (json_object_size(doc))
+			pf_from(j, doc);
 		json_decref(doc);
 	}
 	if (j->rc)
@@ -342,6 +410,8 @@ void package_job_done(struct package_job *j)
 		close(j->ready);
 	if (j->answer)
 		fclose(j->answer);
+	if (j->pf_answer)
+		fclose(j->pf_answer);
 	package_info_free(&j->pi);
 	if (j->tmpdir) {
 		path_rmtree(j->tmpdir, NULL);

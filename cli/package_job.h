@@ -28,8 +28,10 @@ struct package_job {
 	char *tmpdir;             /* where it is built (removed by package_job_done) */
 	int pid;                  /* the child building it; 0 once reaped or never forked */
 	FILE *answer;             /* the child's package_info, as JSON */
+	FILE *pf_answer;          /* then its pre-flight's outcome, as JSON ({}: none) */
 	int ready;                /* the parent's read end of the child's "answered" pipe, else -1 */
-	bool waited;
+	char said;                /* what the child said last through it: 'b'uilt, 'a'nswered */
+	bool built, waited;
 	int go, hold;             /* held: the child's read end, the parent's write end, else -1 */
 	int rc;                   /* packaging's outcome, once waited */
 	struct herr e;
@@ -57,8 +59,14 @@ int package_job_start(struct package_job *j, const struct stage *st, const struc
 void package_job_go(struct package_job *j, const struct stage *st);
 
 /*
- * The package: HOIST_OK with j->pi filled, or packaging's error (the same on
- * every call); the pre-flight's outcome in pf_done, pf_rc, pf_e.
+ * The package, built: HOIST_OK with j->pi filled, or packaging's error (the
+ * same on every call).  Its pre-flight may still be running.
+ */
+int package_job_built(struct package_job *j, struct herr *e);
+
+/*
+ * The package and its pre-flight: package_job_built's answer, then the
+ * pre-flight's outcome in pf_done, pf_rc, pf_e.
  */
 int package_job_wait(struct package_job *j, struct herr *e);
 

@@ -105,6 +105,14 @@ static int wait_package(void *ctx, struct herr *e)
 	return r->rc;
 }
 
+/* The package is built; its pre-flight may still run. */
+static int built_package(void *ctx, struct herr *e)
+{
+	struct ready *r = ctx;
+
+	return package_job_built(&r->job, e);
+}
+
 int cli_deploy_run(const struct stage *st, const struct provider *p, const char *zip, bool cache,
 		   bool preflight, deploy_check check, struct deploy_args *a, deploy_op op,
 		   const char *step, char **url, struct herr *e)
@@ -125,6 +133,7 @@ int cli_deploy_run(const struct stage *st, const struct provider *p, const char 
 	if (!rc) {
 		a->pkg = &r.job.pi;
 		a->pkg_wait = wait_package;
+		a->pkg_built = built_package;
 		a->pkg_ctx = &r;
 		out_step("%s", step);
 		rc = op(st, a, url, e);

@@ -25,6 +25,7 @@
 #include <openssl/rand.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -44,6 +45,7 @@ struct http_client {
 	char errbuf[CURL_ERROR_SIZE];
 	struct readahead *ahead;   /* http_client_readahead */
 	bool reader;
+	atomic_bool cancelled;     /* http_client_cancel */
 };
 
 /* ---- headers ------------------------------------------------------------- */
@@ -203,6 +205,11 @@ struct http_client *http_client_new(void)
 	return c;
 }
 
+void http_client_cancel(struct http_client *c)
+{
+	atomic_store(&c->cancelled, true);
+}
+
 void http_client_readahead(struct http_client *c, struct readahead *ra, bool reader)
 {
 	c->ahead = ra;
@@ -263,6 +270,7 @@ struct xfer {
 	size_t in_off;       /* memory body offset */
 	FILE *out;           /* save_to (.part) */
 	struct readahead *unwanted_when_over;   /* a reader's: stop once the read-ahead is over */
+	atomic_bool *cancelled;   /* the client's (http_client_cancel) */
 };
 
 static size_t on_read(char *buf, size_t size, size_t nitems, void *p)
@@ -378,6 +386,8 @@ static int on_progress(void *p, curl_off_t dltotal, curl_off_t dlnow, curl_off_t
 		return 1;   /* CURLE_ABORTED_BY_CALLBACK: http_do reports the interrupt */
 	if (x->unwanted_when_over && readahead_over(x->unwanted_when_over))
 		return 1;   /* nobody will take its answer: the command does not wait for it */
+	if (long_transfer(x->rq) && atomic_load(x->cancelled))
+		return 1;   /* an upload nobody wants any more (http_client_cancel) */
 	if (!x->rq->progress || !out_get()->err_tty)
 		return 0;
 	if (ultotal > 0 && ulnow <= ultotal && (!x->rq->save_to || dltotal <= 0))
@@ -441,7 +451,8 @@ static CURLcode attempt_once(struct http_client *c, const struct http_request *r
 {
 	CURL *h = c->easy;
 	CURLSH *sh;
-	struct xfer x = { .rq = rq, .rs = rs, .e = e, .unwanted_when_over = c->reader ? c->ahead : NULL };
+	struct xfer x = { .rq = rq, .rs = rs, .e = e, .unwanted_when_over = c->reader ? c->ahead : NULL,
+			  .cancelled = &c->cancelled };
 	struct curl_slist *hl = NULL;
 	char *part = NULL, *via = NULL;
 	curl_off_t size = (curl_off_t)rq->body_len;
@@ -700,6 +711,10 @@ int http_do(struct http_client *c, const struct http_request *rq, struct http_re
 			goto out;
 		if (ticket && readahead_over(c->ahead)) {   /* a reader's, no longer wanted */
 			rc = herr_set(e, HOIST_FAIL, "%s: no longer read ahead", what);
+			goto out;
+		}
+		if (long_transfer(rq) && atomic_load(&c->cancelled)) {
+			rc = herr_set(e, HOIST_FAIL, "%s: cancelled", what);
 			goto out;
 		}
 		http_headers_free(&extra);

@@ -141,6 +141,12 @@ void http_client_free(struct http_client *c);
  * a keyed read ends the read-ahead.  NULL: none.
  */
 void http_client_readahead(struct http_client *c, struct readahead *ra, bool reader);
+/*
+ * From any thread: the client's long transfers (uploads, downloads to a
+ * file) stop where they are, and none is started again ("cancelled"); its
+ * small requests (a clean-up) still go.
+ */
+void http_client_cancel(struct http_client *c);
 
 /*
  * Perform `rq`.  HOIST_OK when a response arrived (whatever its status; the

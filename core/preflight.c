@@ -413,7 +413,7 @@ static int refuse_missing(const struct stage *st, const char *python, const char
 	herr_set(e, HOIST_USAGE, "pre-flight: the app does not import from the package: %s; %s",
 		 error, why.s);
 	herr_hint(e, "Install %s into the virtualenv that hoist packages (pip install %s), or "
-		  "point site_packages at where it is; nothing was uploaded. --no-preflight "
+		  "point site_packages at where it is; the stage was not changed. --no-preflight "
 		  "skips this check.", top, top);
 	sbuf_free(&why);
 	free(where);
@@ -435,7 +435,7 @@ static int judge(const struct stage *st, const char *python, json_t *ans, const 
 	}
 	if (nf) {
 		herr_set(e, HOIST_USAGE, "pre-flight: app_function: %s in the package", nf);
-		return herr_hint(e, "Check app_function and exclude; nothing was uploaded. "
+		return herr_hint(e, "Check app_function and exclude; the stage was not changed. "
 				 "--no-preflight skips this check.");
 	}
 	if (missing && *missing && !json_is_true(json_object_get(ans, "in_package")))

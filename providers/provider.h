@@ -33,6 +33,8 @@ struct deploy_args {
 	 * packaging's error).  NULL: *pkg is ready.
 	 */
 	int (*pkg_wait)(void *ctx, struct herr *e);
+	/* The same, but only until the archive is built: its pre-flight may still run. */
+	int (*pkg_built)(void *ctx, struct herr *e);
 	void *pkg_ctx;
 };
 
@@ -44,6 +46,17 @@ struct deploy_args {
 static inline int deploy_package(const struct deploy_args *a, struct herr *e)
 {
 	return a->pkg_wait ? a->pkg_wait(a->pkg_ctx, e) : 0;
+}
+
+/*
+ * The archive is built (a->pkg filled), or packaging's error; its pre-flight
+ * may still be running.  Only the code object's upload to the provider's
+ * bucket, under the stage lock, may start before deploy_package() says the
+ * pre-flight passed (and is removed if it did not): nothing about the stage.
+ */
+static inline int deploy_package_built(const struct deploy_args *a, struct herr *e)
+{
+	return a->pkg_built ? a->pkg_built(a->pkg_ctx, e) : deploy_package(a, e);
 }
 
 /* One log line, as the provider stores it. */

@@ -10,9 +10,10 @@
 #include "aws.h"
 
 #include <jansson.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 
-struct herr;
+#include "../../core/err.h"
 
 #define AWS_HANDLER "hoist_handler.handler"
 #define AWS_ROLE_SUFFIX "-HoistLambdaExecutionRole"
@@ -75,6 +76,33 @@ int s3_object_sha(struct aws_ctx *x, const char *bucket, const char *key, char *
 int s3_get(struct aws_ctx *x, const char *bucket, const char *key, size_t max, char **data,
 	   size_t *len, long *status, char **region, struct herr *e);
 int s3_delete(struct aws_ctx *x, const char *bucket, const char *key, struct herr *e);
+
+/* ---- upload_early.c ---- */
+
+/* The code object's upload made while the pre-flight runs. */
+struct aws_early {
+	struct aws_beside side;
+	char *bucket, *key;           /* where it goes (s3_zip_key) */
+	const char *zip, *sha;        /* the archive and its SHA-256 (hex), borrowed */
+	unsigned long long size;
+	bool started;
+	atomic_bool unwanted;         /* the pre-flight refused the package */
+	int rc;                       /* the upload's outcome, once joined */
+	struct herr e;
+};
+/*
+ * Start uploading `zip` to s3_zip_key(sha_hex) in the artifacts bucket on a
+ * thread of its own, if the bucket is there already (else nothing: the usual
+ * step creates it once the pre-flight passed).  Takes the stage lock first:
+ * its error is the only one returned.
+ */
+int aws_early_upload_start(struct aws_ctx *x, struct aws_early *u, const char *zip,
+			   unsigned long long size, const char *sha_hex, struct herr *e);
+/*
+ * The pre-flight's verdict: `wanted`, wait for the upload (true: the object
+ * is there); else stop it and remove what got there (false).
+ */
+bool aws_early_upload_end(struct aws_ctx *x, struct aws_early *u, bool wanted);
 /* Delete every object whose key starts with prefix; *n = how many. */
 int s3_delete_prefix(struct aws_ctx *x, const char *bucket, const char *prefix, int *n,
 		     struct herr *e);

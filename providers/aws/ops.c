@@ -51,6 +51,7 @@ struct art {
 	unsigned long long size;
 	char sha_hex[65], sha_b64[45];
 	bool objstore, slim;
+	bool sent;   /* in S3 at s3_zip_key already: uploaded while the pre-flight ran */
 	const char *tar;
 	unsigned long long tar_size;
 	char tar_hex[65];
@@ -99,6 +100,41 @@ static bool hoist_function(const json_t *fn)
 							  "Handler"));
 
 	return h && !strcmp(h, AWS_HANDLER);
+}
+
+/*
+ * Will the code object go through S3 (a new function, or new code for one
+ * of hoist's own; not a takeover, whose first code is another zip; not a
+ * slim package, whose bundle is converged on its own)?  Then it is uploaded
+ * while the pre-flight runs (upload_early.c).
+ */
+static bool early_wanted(const struct deploy_args *a, const struct art *art, const json_t *fn)
+{
+	const json_t *cfg = json_object_get(fn, "Configuration");
+
+	return !a->no_upload && art->objstore && !art->slim && art->sha_hex[0] &&
+	       (!fn || (hoist_function(fn) && strcmp(art->sha_b64, jstr(cfg, "CodeSha256") ?: "")));
+}
+
+/*
+ * The package (deploy_package), into *art; its code object uploaded while
+ * its pre-flight runs when it will be needed (early_wanted): art->sent.
+ */
+static int package_ready(struct aws_ctx *x, const struct deploy_args *a, const json_t *fn,
+			 struct art *art, struct herr *e)
+{
+	struct aws_early up;
+	int rc = deploy_package_built(a, e);
+
+	up.started = false;
+	if (!rc)
+		rc = art_from(a->pkg, art, e);
+	if (!rc && early_wanted(a, art, fn))
+		rc = aws_early_upload_start(x, &up, art->zip, art->size, art->sha_hex, e);
+	if (!rc)
+		rc = deploy_package(a, e);   /* the pre-flight's verdict */
+	art->sent = aws_early_upload_end(x, &up, rc == HOIST_OK);
+	return rc;
 }
 
 static bool frontdoor_wanted(const struct stage *st)
@@ -336,11 +372,12 @@ static int code_source(struct aws_ctx *x, const struct art *a, json_t *into,
 		return HOIST_OK;
 	}
 	rc = s3_bucket_name(x, bucket, e);
-	if (!rc)
+	if (!rc && !a->sent)
 		rc = s3_bucket_ensure(x, *bucket, e);
 	if (!rc) {
 		*key = s3_zip_key(x, a->sha_hex);
-		rc = s3_upload(x, *bucket, *key, a->zip, a->size, a->sha_hex, e);
+		if (!a->sent)
+			rc = s3_upload(x, *bucket, *key, a->zip, a->size, a->sha_hex, e);
 	}
 	if (!rc) {
 		json_object_set_new(into, "S3Bucket", json_string(*bucket));
@@ -1075,9 +1112,7 @@ int aws_deploy(const struct stage *st, const struct deploy_args *a, char **url, 
 	if (!rc && !jstr(json_object_get(fn, "Tags"), DIGEST_TAG))   /* else: deployed already */
 		aws_prefetch(&x, !fn);
 	if (!rc)
-		rc = deploy_package(a, e);
-	if (!rc)
-		rc = art_from(a->pkg, &art, e);
+		rc = package_ready(&x, a, fn, &art, e);
 	if (rc)
 		goto out;
 	if (fn) {
@@ -1175,9 +1210,7 @@ int aws_update(const struct stage *st, const struct deploy_args *a, char **url, 
 	if (!rc)
 		aws_prefetch(&x, false);
 	if (!rc)
-		rc = deploy_package(a, e);
-	if (!rc)
-		rc = art_from(a->pkg, &art, e);
+		rc = package_ready(&x, a, fn, &art, e);
 	if (!rc) {
 		digest = stage_digest(&x, &art);
 		same = present && function_matches(&x, &art, a->no_upload, fn, digest);

@@ -8,7 +8,7 @@ def test_missing_dependency_refused_before_any_upload(run, aws_env, aws_project,
     (d / "app.py").write_text("from flask import Flask\napp = Flask(__name__)\n")
     r = run(["deploy", "dev"], cwd=d, env=aws_env)
     assert r.returncode == 2, r.stderr
-    assert "No module named 'flask'" in r.stderr and "nothing was uploaded" in r.stderr
+    assert "No module named 'flask'" in r.stderr and "the stage was not changed" in r.stderr
     # reads only (whether the stage is deployed, what the deploy reads while the
     # package is built: account, role, bucket); no upload, nothing created
     ops = {q["operation"] for q in fake_requests(fake_aws)}
@@ -61,7 +61,7 @@ def test_slim_package_is_tried_from_its_files_before_its_bundle_is_uploaded(
     n0 = len(fake_requests(fake_aws))
     r = run(["update", "dev"], cwd=d, env=aws_env)
     assert r.returncode == 2, r.stderr
-    assert "No module named 'yaml_not_here'" in r.stderr and "nothing was uploaded" in r.stderr
+    assert "No module named 'yaml_not_here'" in r.stderr and "the stage was not changed" in r.stderr
     ops = {q["operation"] for q in fake_requests(fake_aws)[n0:]}
     assert not ops & {"PutObject", "UploadPart", "CreateMultipartUpload", "UpdateFunctionCode",
                       "UpdateFunctionConfiguration"}
