@@ -6,12 +6,13 @@
  * .package_beside: AWS reads the function, its role, its permissions and
  * front door meanwhile) gets the package from a child process: the child
  * runs package_build into a private temporary directory and hands the
- * package_info back as JSON through a temporary file; the provider calls
- * deploy_package() (provider.h) before it needs the archive or writes
- * anything, so a package that fails (too big, wrong native code) still
- * changes nothing.  Its progress lines share stderr, each line written
- * whole.  Other providers, and --zip FILE, get their package before they
- * start, as before.
+ * package_info back as JSON through a temporary file as soon as the archive
+ * is built, then the pre-flight's outcome through another; the provider
+ * calls deploy_package_built() (provider.h) before it needs the archive and
+ * deploy_package() before it changes the stage, so a package that fails
+ * (too big, wrong native code, refused by the pre-flight) still changes
+ * nothing.  Its progress lines share stderr, each line written whole.
+ * --zip FILE is ready at once (its pre-flight runs in deploy_package).
  */
 #include "package_job.h"
 #include "cli.h"

@@ -107,7 +107,8 @@ def main():
             print(f"peak memory, deploy {label:<17} {rss:6.1f} MiB, {wall:6.2f} s ({via}; "
                   f"{rss / rows[0][2]:.2f}x the small package)")
         print("targets: no-change update 0 writes and 0 uploads; peak memory <= 20 MiB "
-              "whatever the package's size")
+              "whatever the package's size; deploy <= 0.4 s, one-file update <= 0.3 s "
+              "(as on AWS)")
     finally:
         fake.stop()
         shutil.rmtree(work, ignore_errors=True)

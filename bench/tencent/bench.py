@@ -27,6 +27,9 @@ def main():
         proj = flask_project(work, "flask", {
             "provider": "tencent", "project_name": "flaskdemo", "app_function": "app.app",
             "region": "ap-guangzhou", "runtime": "python3.10", "exclude": ["*.so"],
+            # the fake's Invoke starts a fresh Python and imports Flask (~1 s): the
+            # fake's cost, not hoist's (as bench/deploy)
+            "touch": False,
             "events": [{"function": "tasks.heartbeat", "expression": "rate(5 minutes)"}]})
         sid, key = next(iter(DEFAULT_KEYS.items()))
         env = dict(os.environ, TENCENTCLOUD_ENDPOINT_URL=fake.url, TENCENTCLOUD_SECRET_ID=sid,
@@ -54,7 +57,7 @@ def main():
                 sys.exit(f"bench: hoist {' '.join(args)} failed:\n{r.stderr}")
             return int(r.stderr.strip().splitlines()[-1]) / 1024.0
 
-        dep, upd, slow_upd, slow_st = [], [], [], []
+        dep, upd, one, slow_upd, slow_st = [], [], [], [], []
         for _ in range(runs):
             fake.reset()
             dt, reqs = timed("deploy", "bench")
@@ -64,6 +67,10 @@ def main():
             uploads = [q for q in reqs if q["action"] in ("PutObject", "UpdateFunctionCode")
                        and not q["params"].get("Key", "").startswith("hoist-locks/")]
             upd.append((dt, len(reqs), len(writes), len(uploads)))
+            with open(proj / "app.py", "a") as f:   # one changed file: code, config, publish
+                f.write(f"\n# bench edit {time.time()}\n")
+            dt, reqs = timed("update", "bench")
+            one.append((dt, len(reqs), len([q for q in reqs if q["action"] in WRITES])))
             # every answer LATENCY late, as a cloud's round trip: reads made ahead, side by
             # side, cost their longest chain instead of one round trip each
             latency(fake, LATENCY)
@@ -79,6 +86,9 @@ def main():
               f"{med(u[1] for u in upd):.0f} requests, {max(u[2] for u in upd)} writes, "
               f"{max(u[3] for u in upd)} uploads  (runs: "
               + ", ".join(f"{u[0]:.3f}" for u in upd) + ")")
+        print(f"one-file update:   median {med(u[0] for u in one):.3f} s, "
+              f"{med(u[1] for u in one):.0f} requests, {med(u[2] for u in one):.0f} writes  "
+              "(runs: " + ", ".join(f"{u[0]:.3f}" for u in one) + ")")
         ms = f"+{LATENCY * 1000:.0f}ms"
         print(f"no-change update {ms}: median {med(slow_upd):.3f} s; status {ms}: median "
               f"{med(slow_st):.3f} s (every answer {LATENCY * 1000:.0f} ms late)")
@@ -98,7 +108,8 @@ def main():
         for label, rss, via, pkg in rows:
             print(f"peak memory, deploy {label:<17} {rss:6.1f} MiB ({via}; "
                   f"{rss / base:.2f}x the small package; hoist package alone {pkg:.1f} MiB)")
-        print("targets: no-change update 0 writes and 0 uploads; peak memory <= 20 MB")
+        print("targets: no-change update 0 writes and 0 uploads; peak memory <= 20 MB; "
+              "deploy <= 0.4 s, one-file update <= 0.3 s (as on AWS)")
     finally:
         fake.stop()
         shutil.rmtree(work, ignore_errors=True)

@@ -6,6 +6,7 @@
 #include "aliyun.h"
 
 #include "../../core/err.h"
+#include "../../core/known.h"
 #include "../../core/readahead.h"
 #include "../../core/settings.h"
 #include "../../core/stage.h"
@@ -92,8 +93,13 @@ int ali_account_id(struct ali_ctx *x, const char **id, struct herr *e)
 		x->account_id = xstrdup(json_string_value(v));
 	else if (!x->account_id && json_is_integer(v))
 		x->account_id = xasprintf("%lld", (long long)json_integer_value(v));
-	if (!x->account_id && (rc = sts_account_id(x, &x->account_id, e)) != HOIST_OK)
-		return rc;
+	if (!x->account_id)   /* asked once per process (core/known.h): the lock's contexts too */
+		x->account_id = known_get("aliyun-account", x->client.cfg.creds.id);
+	if (!x->account_id) {
+		if ((rc = sts_account_id(x, &x->account_id, e)) != HOIST_OK)
+			return rc;
+		known_put("aliyun-account", x->client.cfg.creds.id, x->account_id);
+	}
 	*id = x->account_id;
 	return HOIST_OK;
 }

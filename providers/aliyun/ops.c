@@ -36,6 +36,7 @@
 #include "../../core/log.h"
 #include "../../core/settings.h"
 #include "../../core/stage.h"
+#include "../../core/stagelock.h"
 #include "../../core/str.h"
 
 #include <errno.h>
@@ -543,9 +544,13 @@ int ali_deploy(const struct stage *st, const struct deploy_args *a, char **url, 
 		goto out;
 	}
 	if (!rc)   /* the package was built beside the reads above; nothing written yet */
-		rc = deploy_package(a, e);
+		rc = deploy_package_built(a, e);
 	if (!rc)
 		rc = art_from(a->pkg, &art, e);
+	if (!rc && fn && !a->no_upload && strcmp(art.crc, fc_str(fn, "codeChecksum") ?: ""))
+		rc = stage_before_write(st, e);   /* finishing it with new code: as an update */
+	if (!rc)
+		rc = deploy_package(a, e);   /* the pre-flight's verdict */
 	if (!rc)
 		rc = logs_ready(&x, e);
 	if (!rc)
@@ -695,9 +700,13 @@ int ali_update(const struct stage *st, const struct deploy_args *a, char **url, 
 	if (!rc && !fn)
 		rc = not_deployed(&x, e);
 	if (!rc)   /* the package was built beside the reads above; nothing written yet */
-		rc = deploy_package(a, e);
+		rc = deploy_package_built(a, e);
 	if (!rc)
 		rc = art_from(a->pkg, &art, e);
+	if (!rc && !a->no_upload && strcmp(art.crc, fc_str(fn, "codeChecksum") ?: ""))
+		rc = stage_before_write(st, e);   /* new code: the lock now, beside the pre-flight */
+	if (!rc)
+		rc = deploy_package(a, e);   /* the pre-flight's verdict */
 	if (!rc)
 		rc = logs_ready(&x, e);
 	if (!rc)

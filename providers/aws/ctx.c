@@ -8,12 +8,12 @@
 #include "deploy.h"
 
 #include "../../core/err.h"
+#include "../../core/known.h"
 #include "../../core/http.h"
 #include "../../core/settings.h"
 #include "../../core/stage.h"
 #include "../../core/str.h"
 
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -58,35 +58,10 @@ static char *arn_account(const char *arn)
 	return xasprintf("%.*s", (int)(strchr(p, ':') - p), p);
 }
 
-/*
- * The account of an access key, once known in this process (an account never
- * changes keys); under a mutex, as reads beside others may ask.
- */
-static char known_key[129], known_account[64];
-static pthread_mutex_t known_mu = PTHREAD_MUTEX_INITIALIZER;
-
+/* The account of an access key, once known in this process (core/known.h). */
 static void account_known(const struct aws_ctx *x)
 {
-	const char *key = x->client.cfg.creds.id;
-
-	pthread_mutex_lock(&known_mu);
-	if (key && strlen(key) < sizeof(known_key) && strlen(x->account_id) < sizeof(known_account)) {
-		strcpy(known_key, key);
-		strcpy(known_account, x->account_id);
-	}
-	pthread_mutex_unlock(&known_mu);
-}
-
-/* The account known for this access key, allocated, or NULL. */
-static char *account_of_key(const char *key)
-{
-	char *acct = NULL;
-
-	pthread_mutex_lock(&known_mu);
-	if (key && known_key[0] && !strcmp(key, known_key))
-		acct = xstrdup(known_account);
-	pthread_mutex_unlock(&known_mu);
-	return acct;
+	known_put("aws-account", x->client.cfg.creds.id, x->account_id);
 }
 
 int aws_account_id(struct aws_ctx *x, const char **id, struct herr *e)
@@ -100,7 +75,7 @@ int aws_account_id(struct aws_ctx *x, const char **id, struct herr *e)
 	if (!x->account_id && x->function_arn && (x->account_id = arn_account(x->function_arn)))
 		account_known(x);
 	if (!x->account_id)
-		x->account_id = account_of_key(key);
+		x->account_id = known_get("aws-account", key);
 	if (x->account_id) {
 		*id = x->account_id;
 		return HOIST_OK;

@@ -27,6 +27,7 @@
 #include "../../core/zip_add.h"
 #include "../../core/settings.h"
 #include "../../core/stage.h"
+#include "../../core/stagelock.h"
 #include "../../core/str.h"
 
 #include <errno.h>
@@ -102,6 +103,15 @@ static bool hoist_function(const json_t *fn)
 	return h && !strcmp(h, AWS_HANDLER);
 }
 
+/* Does hoist's own deployed function `fn` get new code from `art`? */
+static bool new_code(const struct deploy_args *a, const struct art *art, const json_t *fn)
+{
+	const json_t *cfg = json_object_get(fn, "Configuration");
+
+	return fn && !a->no_upload && art->sha_hex[0] && hoist_function(fn) &&
+	       strcmp(art->sha_b64, jstr(cfg, "CodeSha256") ?: "");
+}
+
 /*
  * Will the code object go through S3 (a new function, or new code for one
  * of hoist's own; not a takeover, whose first code is another zip; not a
@@ -110,15 +120,14 @@ static bool hoist_function(const json_t *fn)
  */
 static bool early_wanted(const struct deploy_args *a, const struct art *art, const json_t *fn)
 {
-	const json_t *cfg = json_object_get(fn, "Configuration");
-
 	return !a->no_upload && art->objstore && !art->slim && art->sha_hex[0] &&
-	       (!fn || (hoist_function(fn) && strcmp(art->sha_b64, jstr(cfg, "CodeSha256") ?: "")));
+	       (!fn || new_code(a, art, fn));
 }
 
 /*
- * The package (deploy_package), into *art; its code object uploaded while
- * its pre-flight runs when it will be needed (early_wanted): art->sent.
+ * The package (deploy_package), into *art; while its pre-flight runs, the
+ * stage lock is taken when the deployed function gets new code, and the code
+ * object is uploaded when it will be needed (early_wanted): art->sent.
  */
 static int package_ready(struct aws_ctx *x, const struct deploy_args *a, const json_t *fn,
 			 struct art *art, struct herr *e)
@@ -131,6 +140,8 @@ static int package_ready(struct aws_ctx *x, const struct deploy_args *a, const j
 		rc = art_from(a->pkg, art, e);
 	if (!rc && early_wanted(a, art, fn))
 		rc = aws_early_upload_start(x, &up, art->zip, art->size, art->sha_hex, e);
+	else if (!rc && new_code(a, art, fn))
+		rc = stage_before_write(x->st, e);
 	if (!rc)
 		rc = deploy_package(a, e);   /* the pre-flight's verdict */
 	art->sent = aws_early_upload_end(x, &up, rc == HOIST_OK);

@@ -6,11 +6,11 @@
 #include "tencent.h"
 
 #include "../../core/err.h"
+#include "../../core/known.h"
 #include "../../core/stage.h"
 #include "../../core/str.h"
 
 #include <ctype.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -110,25 +110,20 @@ const char *tc_str(const json_t *o, const char *key)
 }
 
 /*
- * The AppId of the last SecretId asked, for the whole process: the stage
- * lock's marker (lock.c) opens contexts of its own; under a mutex, as
- * readers (tc_read_ahead) may ask too.
+ * The AppId and owner UIN of a SecretId are asked once per process
+ * (core/known.h): the stage lock's marker (lock.c) opens contexts of its
+ * own, and readers (tc_read_ahead) may ask too.
  */
-static char *known_id, *known_appid, *known_uin;
-static pthread_mutex_t known_mu = PTHREAD_MUTEX_INITIALIZER;
-
 int tc_appid(struct tc_ctx *x, const char **appid, struct herr *e)
 {
 	struct tc_result r;
 	json_t *id;
 	int rc;
 
-	pthread_mutex_lock(&known_mu);
-	if (!x->appid && known_id && !strcmp(known_id, x->client.cfg.creds.id)) {
-		x->appid = xstrdup(known_appid);
-		x->uin = known_uin ? xstrdup(known_uin) : NULL;
+	if (!x->appid && (x->appid = known_get("tencent-appid", x->client.cfg.creds.id))) {
+		free(x->uin);
+		x->uin = known_get("tencent-uin", x->client.cfg.creds.id);
 	}
-	pthread_mutex_unlock(&known_mu);
 	if (!x->appid) {
 		rc = tc_call(x, &tc_cam, "GetUserAppId", NULL, &r, e);
 		id = json_object_get(r.data, "AppId");
@@ -141,14 +136,8 @@ int tc_appid(struct tc_ctx *x, const char **appid, struct herr *e)
 		tc_result_free(&r);
 		if (rc)
 			return rc;
-		pthread_mutex_lock(&known_mu);
-		free(known_id);
-		free(known_appid);
-		free(known_uin);
-		known_id = xstrdup(x->client.cfg.creds.id);
-		known_appid = xstrdup(x->appid);
-		known_uin = x->uin ? xstrdup(x->uin) : NULL;
-		pthread_mutex_unlock(&known_mu);
+		known_put("tencent-uin", x->client.cfg.creds.id, x->uin);
+		known_put("tencent-appid", x->client.cfg.creds.id, x->appid);
 	}
 	*appid = x->appid;
 	return HOIST_OK;

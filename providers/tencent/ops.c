@@ -29,6 +29,7 @@
 #include "../../core/path.h"
 #include "../../core/settings.h"
 #include "../../core/stage.h"
+#include "../../core/stagelock.h"
 #include "../../core/str.h"
 
 #include <stdio.h>
@@ -563,13 +564,27 @@ static int begin(const struct stage *st, struct tc_ctx *x, struct herr *e)
 	return tc_ctx_open(x, st, e);
 }
 
-/* The package, once built (packaging's error if it failed): nothing is written before. */
-static int package_ready(const struct stage *st, const struct deploy_args *a, struct art *art,
-			 struct herr *e)
+/*
+ * The package, once built (packaging's error if it failed), and its
+ * pre-flight's verdict: nothing about the stage is written before.  When the
+ * deployed function `fn` (NULL: deploy) will get new code, the stage lock is
+ * taken while the pre-flight still runs: its marker is hoist's own, removed
+ * at the end whatever the verdict.
+ */
+static int package_ready(const struct stage *st, const struct deploy_args *a, const json_t *fn,
+			 struct art *art, struct herr *e)
 {
-	int rc = deploy_package(a, e);
+	int rc = deploy_package_built(a, e);
+	char have[65];
 
-	return rc ? rc : art_from(st, a->pkg, art, &tencent_provider.limits, e);
+	if (!rc)
+		rc = art_from(st, a->pkg, art, &tencent_provider.limits, e);
+	if (!rc && fn && !a->no_upload) {
+		marker_of(tc_str(fn, "Description"), have);
+		if (strcmp(have, art->sha_hex))
+			rc = stage_before_write(st, e);
+	}
+	return rc ? rc : deploy_package(a, e);
 }
 
 /*
@@ -668,7 +683,7 @@ int tc_deploy(const struct stage *st, const struct deploy_args *a, char **url, s
 		goto done;
 	/* Reads only while the package is being built (package_ready: then the rest). */
 	rc = stage_url(&x, &fn, &old, e);
-	if (!rc && (rc = package_ready(st, a, &art, e)) != HOIST_OK)
+	if (!rc && (rc = package_ready(st, a, NULL, &art, e)) != HOIST_OK)
 		goto done;                       /* packaging failed: nothing was created */
 	if (rc)
 		goto out;
@@ -774,7 +789,7 @@ int tc_update(const struct stage *st, const struct deploy_args *a, char **url, s
 	if (!rc && !fn)
 		rc = tc_not_deployed(&x, e);
 	if (!rc)
-		rc = package_ready(st, a, &art, e);
+		rc = package_ready(st, a, fn, &art, e);
 	if (!rc && x.role)
 		rc = tc_role_ensure(&x, &x.role_fresh, e);
 	if (!rc)

@@ -5,30 +5,21 @@ import os
 import subprocess
 import time
 
-from aws_helpers import BUCKET, env_of, fake_post, fake_requests, marker, start, state, wait_for
+from aws_helpers import (BUCKET, KEY, env_of, fake_post, fake_requests, marker, start, state,
+                         wait_for)
+from pyshim import minor, slow_python
 
 LAMBDA_WRITES = {"UpdateFunctionCode", "UpdateFunctionConfiguration", "PublishVersion",
                  "CreateFunction", "UpdateAlias"}
 
 
-def minor():
-    return int(subprocess.run(["/usr/bin/python3", "-c", "import sys; print(sys.version_info[1])"],
-                              capture_output=True, text=True, check=True).stdout)
-
-
-def big_project(aws_project, tmp_path, shim_body):
+def big_project(aws_project, tmp_path, ended=None, sleep=1):
     """A project whose zip is over the inline limit (so it goes through S3), and a
-    PATH whose only Python is a shim: `shim_body` runs around the interpreter."""
-    m = minor()
+    PATH whose only Python is a shim (tests/pyshim.py)."""
     d = aws_project({"keep_warm": False, "apigateway_enabled": False,
-                     "runtime": f"python3.{m}"})
+                     "runtime": f"python3.{minor()}"})
     (d / "blob.bin").write_bytes(os.urandom(5 * 1024 * 1024))   # stored: over 4 MiB
-    shims = tmp_path / "shims"
-    shims.mkdir()
-    shim = shims / f"python3.{m}"
-    shim.write_text("#!/bin/sh\n" + shim_body.replace("PY", f"/usr/bin/python3.{m}") + "\n")
-    shim.chmod(0o755)
-    return d, str(shims)
+    return d, slow_python(tmp_path, ended, sleep)
 
 
 def zips(fake_aws):
@@ -43,9 +34,7 @@ def code_sha(fake_aws):
 def test_the_code_is_uploaded_while_the_pre_flight_runs(run, aws_env, aws_project, fake_aws,
                                                         tmp_path):
     ended = tmp_path / "ended"
-    d, path = big_project(aws_project, tmp_path,
-                          f'/usr/bin/sleep 1\nPY "$@"\nrc=$?\n/usr/bin/date +%s.%N >> {ended}\n'
-                          'exit $rc')
+    d, path = big_project(aws_project, tmp_path, ended)
     env = dict(aws_env, PATH=path)
     r = run(["deploy", "dev"], cwd=d, env=env)
     assert r.returncode == 0, r.stderr
@@ -69,7 +58,7 @@ def test_the_code_is_uploaded_while_the_pre_flight_runs(run, aws_env, aws_projec
 
 def test_a_refused_pre_flight_removes_what_was_uploaded_meanwhile(run, aws_env, aws_project,
                                                                  fake_aws, tmp_path):
-    d, path = big_project(aws_project, tmp_path, '/usr/bin/sleep 1\nexec PY "$@"')
+    d, path = big_project(aws_project, tmp_path)
     env = dict(aws_env, PATH=path)
     assert run(["deploy", "dev"], cwd=d, env=env).returncode == 0
     before = code_sha(fake_aws)
@@ -94,7 +83,7 @@ def test_a_refused_pre_flight_stops_the_upload_where_it_is(hoist, aws_env, aws_p
                                                           fake_aws, tmp_path):
     """The fake stops reading the zip half-way: the pre-flight's refusal does not wait
     for the transfer (held 60 s); nothing is left in the bucket."""
-    d, path = big_project(aws_project, tmp_path, 'exec PY "$@"')
+    d, path = big_project(aws_project, tmp_path, sleep=0)
     env = dict(env_of(tmp_path, aws_env), PATH=path)
     deploy = subprocess.run([hoist, "deploy", "dev"], cwd=d, env=env, capture_output=True,
                             text=True, timeout=120)
@@ -120,3 +109,25 @@ def test_a_refused_pre_flight_stops_the_upload_where_it_is(hoist, aws_env, aws_p
     ops = [q["operation"] for q in fake_requests(fake_aws)[n0:]]
     assert not LAMBDA_WRITES & set(ops), ops
     assert code_sha(fake_aws) == before and zips(fake_aws) == []
+
+
+def test_new_inline_code_takes_the_lock_beside_the_pre_flight(run, aws_env, aws_project,
+                                                             fake_aws, tmp_path):
+    """A zip under the inline limit is sent with UpdateFunctionCode itself, after the
+    pre-flight; the stage lock, hoist's own marker, is taken while it runs."""
+    ended = tmp_path / "ended"
+    d = aws_project({"keep_warm": False, "apigateway_enabled": False,
+                     "runtime": f"python3.{minor()}"})
+    env = dict(aws_env, PATH=slow_python(tmp_path, ended))
+    assert run(["deploy", "dev"], cwd=d, env=env).returncode == 0
+    (d / "app.py").write_text((d / "app.py").read_text() + "\n# changed\n")
+    n0 = len(fake_requests(fake_aws))
+    r = run(["update", "dev"], cwd=d, env=env)
+    assert r.returncode == 0, r.stderr
+    pf_end = float(ended.read_text().split()[-1])
+    reqs = fake_requests(fake_aws)[n0:]
+    lock = [q for q in reqs if q["operation"] == "PutObject" and q["params"]["Key"] == KEY]
+    ufc = [q for q in reqs if q["operation"] == "UpdateFunctionCode"]
+    assert lock and ufc and "ZipFile" in ufc[0]["params"]
+    assert lock[0]["started"] < pf_end < ufc[0]["started"]
+    assert zips(fake_aws) == [] and marker(fake_aws) is None
