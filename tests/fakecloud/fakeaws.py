@@ -534,6 +534,13 @@ def validation_error(proto, svc, report):
 
 # ---- the server -------------------------------------------------------------
 
+class Server(ThreadingHTTPServer):
+    """A cloud endpoint takes a burst of new connections (hoist's readers open
+    several at once): Python's default listen backlog of 5 would drop the rest's
+    SYNs, and each such client would wait a second for its retransmission."""
+    request_queue_size = 128
+
+
 class Fake:
     def __init__(self, keys=None):
         self.keys = dict(keys or DEFAULT_KEYS)
@@ -559,7 +566,7 @@ class Fake:
         self.released = threading.Event()
 
     # The server and its thread (fakealiyun and faketencent bring their own handler)
-    server_class = ThreadingHTTPServer
+    server_class = Server
 
     def handler_class(self):
         return _Handler

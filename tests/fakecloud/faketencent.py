@@ -55,7 +55,6 @@ import sys
 import threading
 import time
 import uuid
-from http.server import ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 from . import fakeaws
@@ -125,7 +124,7 @@ def stamp(t=None):
 
 # ---- the server ---------------------------------------------------------------
 
-class _Server(ThreadingHTTPServer):
+class _Server(fakeaws.Server):
     def handle_error(self, request, client_address):
         pass            # injected resets and clients hanging up are the point, not news
 
