@@ -57,6 +57,12 @@ struct art {
 	bool objstore;
 };
 
+/* Does `fn` (NULL: none yet) get new code from `a` (NULL or no_upload: no code sent)? */
+static bool new_code(const struct art *a, bool no_upload, const json_t *fn)
+{
+	return fn && a && !no_upload && strcmp(a->crc, fc_str(fn, "codeChecksum") ?: "");
+}
+
 static int art_from(const struct package_info *pi, struct art *a, struct herr *e)
 {
 	const struct package_limits *l = &aliyun_provider.limits;
@@ -364,7 +370,7 @@ static int converge_function(struct ali_ctx *x, const struct art *a, bool no_upl
 	}
 	if (rc || (rc = desired_config(x, fn, &want, e)))
 		goto out;
-	code_changed = a && !no_upload && strcmp(a->crc, fc_str(fn, "codeChecksum") ?: "");
+	code_changed = new_code(a, no_upload, fn);
 	if (a && !no_upload && !code_changed)
 		out_step("Code unchanged (codeChecksum %s); not uploading", a->crc);
 	if (code_changed) {
@@ -547,7 +553,7 @@ int ali_deploy(const struct stage *st, const struct deploy_args *a, char **url, 
 		rc = deploy_package_built(a, e);
 	if (!rc)
 		rc = art_from(a->pkg, &art, e);
-	if (!rc && fn && !a->no_upload && strcmp(art.crc, fc_str(fn, "codeChecksum") ?: ""))
+	if (!rc && new_code(&art, a->no_upload, fn))
 		rc = stage_before_write(st, e);   /* finishing it with new code: as an update */
 	if (!rc)
 		rc = deploy_package(a, e);   /* the pre-flight's verdict */
@@ -703,7 +709,7 @@ int ali_update(const struct stage *st, const struct deploy_args *a, char **url, 
 		rc = deploy_package_built(a, e);
 	if (!rc)
 		rc = art_from(a->pkg, &art, e);
-	if (!rc && !a->no_upload && strcmp(art.crc, fc_str(fn, "codeChecksum") ?: ""))
+	if (!rc && new_code(&art, a->no_upload, fn))
 		rc = stage_before_write(st, e);   /* new code: the lock now, beside the pre-flight */
 	if (!rc)
 		rc = deploy_package(a, e);   /* the pre-flight's verdict */
