@@ -219,7 +219,8 @@ void http_client_readahead(struct http_client *c, struct readahead *ra, bool rea
 /*
  * The read-ahead's part of a request (readahead.h): HOIST_OK with *served
  * when the answer was read ahead (in rs: the command's, or a reader's copy
- * of another reader's); a reader's read gets its *ticket; anything from a
+ * of another's); a read whose answer is kept for others gets its *ticket (a
+ * reader's, or the command's own first read of a key); anything from a
  * reader but a keyed read is refused.
  */
 static int ahead_before(struct http_client *c, const struct http_request *rq,
@@ -240,7 +241,7 @@ static int ahead_before(struct http_client *c, const struct http_request *rq,
 	if (!rq->ahead_key)
 		readahead_end(c->ahead);
 	else if (!c->reader)
-		*served = readahead_take(c->ahead, rq->ahead_key, rs);
+		*served = readahead_take(c->ahead, rq->ahead_key, rs, ticket);
 	return HOIST_OK;
 }
 
@@ -709,7 +710,7 @@ int http_do(struct http_client *c, const struct http_request *rq, struct http_re
 		rs->attempts = attempt;
 		if ((rc = intr_check(e)) != HOIST_OK)   /* a safe point: between attempts */
 			goto out;
-		if (ticket && readahead_over(c->ahead)) {   /* a reader's, no longer wanted */
+		if (ticket && c->reader && readahead_over(c->ahead)) {   /* no longer wanted */
 			rc = herr_set(e, HOIST_FAIL, "%s: no longer read ahead", what);
 			goto out;
 		}
@@ -780,7 +781,7 @@ int http_do(struct http_client *c, const struct http_request *rq, struct http_re
 		clock_sleep_ms(backoff_ms(attempt, rs));
 	}
 out:
-	if (ticket)   /* a reader's: its answer kept when whole */
+	if (ticket)   /* its answer kept for the others when whole */
 		readahead_put(c->ahead, rq->ahead_key, ticket,
 			      rc == HOIST_OK && !rs->effect_done && !rq->save_to ? rs : NULL);
 	http_headers_free(&extra);

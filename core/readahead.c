@@ -17,14 +17,19 @@
 #include <string.h>
 #include <time.h>
 
-enum state { PENDING, DONE, TAKEN };
+/*
+ * PENDING: a reader's read under way; COMMAND: the command's own under way
+ * (readers wait for it); DONE: a reader's answer the command has not taken;
+ * SHARED: an answer the command has (readers get copies); TAKEN: none to give.
+ */
+enum state { PENDING, COMMAND, DONE, SHARED, TAKEN };
 
 struct entry {
 	struct entry *next;
 	char *key;
 	enum state state;
 	unsigned long ticket;
-	struct http_response answer;   /* DONE */
+	struct http_response answer;   /* DONE, SHARED */
 };
 
 struct readahead {
@@ -110,10 +115,10 @@ void readahead_put(struct readahead *ra, const char *key, unsigned long ticket,
 
 	pthread_mutex_lock(&ra->mu);
 	n = find(ra, key);
-	if (n && n->state == PENDING && n->ticket == ticket) {
+	if (n && (n->state == PENDING || n->state == COMMAND) && n->ticket == ticket) {
 		if (rs && !ra->over) {
 			copy_response(&n->answer, rs);
-			n->state = DONE;
+			n->state = n->state == COMMAND ? SHARED : DONE;
 		} else {
 			n->state = TAKEN;   /* nothing to give: the command asks itself */
 		}
@@ -125,7 +130,7 @@ void readahead_put(struct readahead *ra, const char *key, unsigned long ticket,
 /* Under the mutex: wait while n's answer is under way (waking every 50 ms for an interrupt). */
 static void await_answer(struct readahead *ra, struct entry *n)
 {
-	while (n && n->state == PENDING && !intr_signal()) {
+	while (n && (n->state == PENDING || n->state == COMMAND) && !intr_signal()) {
 		struct timespec until;
 
 		clock_gettime(CLOCK_REALTIME, &until);
@@ -146,7 +151,7 @@ bool readahead_share(struct readahead *ra, const char *key, struct http_response
 	pthread_mutex_lock(&ra->mu);
 	n = ra->over ? NULL : find(ra, key);
 	await_answer(ra, n);
-	if (n && n->state == DONE) {
+	if (n && (n->state == DONE || n->state == SHARED)) {
 		copy_response(rs, &n->answer);
 		got = true;
 	}
@@ -154,25 +159,31 @@ bool readahead_share(struct readahead *ra, const char *key, struct http_response
 	return got;
 }
 
-bool readahead_take(struct readahead *ra, const char *key, struct http_response *rs)
+bool readahead_take(struct readahead *ra, const char *key, struct http_response *rs,
+		    unsigned long *ticket)
 {
 	bool got = false;
 	struct entry *n;
 
+	*ticket = 0;
 	pthread_mutex_lock(&ra->mu);
 	n = ra->over ? NULL : find(ra, key);
-	if (!n && !ra->over)
-		n = add(ra, key, TAKEN);   /* asked by the command: never read ahead now */
-	await_answer(ra, n);
-	if (n && n->state == DONE) {
-		*rs = n->answer;
-		memset(&n->answer, 0, sizeof(n->answer));
-		got = true;
+	if (!n && !ra->over) {   /* the command's own: never read ahead now; readers wait for it */
+		*ticket = add(ra, key, COMMAND)->ticket = ++ra->tickets;
+		pthread_mutex_unlock(&ra->mu);
+		return false;
 	}
-	if (n)
-		n->state = TAKEN;   /* given once; one under way (an interrupt) is dropped */
+	if (n && n->state == PENDING)
+		await_answer(ra, n);
+	if (n && n->state == DONE) {
+		copy_response(rs, &n->answer);   /* kept for readers that reach it later */
+		n->state = SHARED;
+		got = true;
+	} else if (n && n->state == PENDING) {
+		n->state = TAKEN;   /* one under way at an interrupt is dropped */
+	}
 	pthread_mutex_unlock(&ra->mu);
-	return got;
+	return got;   /* given once: after that (a poll), the command asks again */
 }
 
 void readahead_end(struct readahead *ra)
@@ -181,7 +192,7 @@ void readahead_end(struct readahead *ra)
 	if (!ra->over) {
 		ra->over = true;
 		for (struct entry *n = ra->entries; n; n = n->next)
-			if (n->state == DONE) {
+			if (n->state == DONE || n->state == SHARED) {
 				http_response_free(&n->answer);
 				n->state = TAKEN;
 			}

@@ -44,27 +44,32 @@ void readahead_free(struct readahead *ra);
 
 /*
  * A reader's read of `key` is about to go out: its ticket (> 0), or 0 when
- * it must not (the command read it already, another reader has it, or the
- * read-ahead is over).
+ * it must not (the command has it, another reader has it, or the read-ahead
+ * is over).
  */
 unsigned long readahead_claim(struct readahead *ra, const char *key);
-/* The claimed read's answer (copied), or NULL when there is none to keep. */
+/* A claimed read's answer, a reader's or the command's (copied), or NULL when there is none to keep. */
 void readahead_put(struct readahead *ra, const char *key, unsigned long ticket,
 		   const struct http_response *rs);
 /*
- * A reader's read of a key another reader claimed (what two chains both
- * start from, the account say): true with a copy of that answer in *rs,
- * waiting for one under way; false when there is none to share (the
- * command took it, or it came to nothing).  The command still gets it.
+ * A reader's read of a key another reader or the command has (what two
+ * chains both start from, the account say): true with a copy of that answer
+ * in *rs, waiting for one under way; false when there is none to share (it
+ * came to nothing, or the read-ahead is over).  The command still gets a
+ * reader's answer.
  */
 bool readahead_share(struct readahead *ra, const char *key, struct http_response *rs);
 
 /*
- * The command's read of `key`: true with the answer read ahead moved into
- * *rs (waiting for one under way); false: ask (and the key is never read
- * ahead from now on).
+ * The command's read of `key`: true with a copy of the answer read ahead in
+ * *rs (waiting for one under way), given once; false: ask.  When no reader
+ * has it, the key is never read ahead from now on and *ticket (> 0) makes
+ * the command's read its own: readahead_put() its answer, which readers
+ * that start from it (the account, say) wait for and share instead of
+ * stopping.
  */
-bool readahead_take(struct readahead *ra, const char *key, struct http_response *rs);
+bool readahead_take(struct readahead *ra, const char *key, struct http_response *rs,
+		    unsigned long *ticket);
 /* The command sends something that is not a keyed read: the read-ahead is over. */
 void readahead_end(struct readahead *ra);
 /* Is it over? (A reader stops early.) */

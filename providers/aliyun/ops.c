@@ -664,18 +664,12 @@ static void ahead_timers(struct ali_ctx *x)
 }
 
 /*
- * The account comes first: the update's first read (the function, at the
- * account's FC endpoint) and every reader start from it.  A reader started
- * before it could lose the race to the command's own GetCallerIdentity and
- * then have no answer to share: its chain would stop, read one after another.
+ * Started at once: the function's reads need no account (FC3's endpoint is
+ * the region's alone); the readers that do share one GetCallerIdentity,
+ * the command's own when it asked first (core/readahead.h).
  */
-static int read_ahead(struct ali_ctx *x, struct herr *e)
+static void read_ahead(struct ali_ctx *x)
 {
-	const char *acct;
-	int rc = ali_account_id(x, &acct, e);
-
-	if (rc)
-		return rc;
 	ali_read_ahead(x, ahead_role_and_project);
 	ali_read_ahead(x, ahead_logstore);
 	ali_read_ahead(x, ahead_log_index);
@@ -684,7 +678,6 @@ static int read_ahead(struct ali_ctx *x, struct herr *e)
 	ali_read_ahead(x, ahead_async);
 	ali_read_ahead(x, ahead_frontdoor);
 	ali_read_ahead(x, ahead_timers);
-	return HOIST_OK;
 }
 
 int ali_update(const struct stage *st, const struct deploy_args *a, char **url, struct herr *e)
@@ -698,9 +691,8 @@ int ali_update(const struct stage *st, const struct deploy_args *a, char **url, 
 	*url = NULL;
 	if ((rc = ali_ctx_open(&x, st, e)) != HOIST_OK)
 		return rc;
-	rc = read_ahead(&x, e);
-	if (!rc)
-		rc = ali_tasks_check(&x, e);
+	read_ahead(&x);
+	rc = ali_tasks_check(&x, e);
 	if (!rc)
 		rc = fc_get(&x, NULL, &fn, e);
 	if (!rc && !fn)
@@ -796,7 +788,6 @@ int ali_status(const struct stage *st, json_t **status, struct herr *e)
 {
 	struct ali_ctx x;
 	json_t *fn = NULL, *vs = NULL, *alias = NULL, *j = NULL, *ids, *v;
-	const char *acct;
 	char *domain = NULL;
 	struct herr e2 = { 0 };
 	size_t i;
@@ -805,8 +796,6 @@ int ali_status(const struct stage *st, json_t **status, struct herr *e)
 	*status = NULL;
 	if ((rc = ali_ctx_open(&x, st, e)) != HOIST_OK)
 		return rc;
-	if ((rc = ali_account_id(&x, &acct, e)))   /* first: as an update's (read_ahead) */
-		goto out;
 	ali_read_ahead(&x, ahead_status_versions);
 	ali_read_ahead(&x, ahead_alias);
 	ali_read_ahead(&x, ahead_status_parts);

@@ -1,7 +1,7 @@
 /*
  * sts.c — Security Token Service (RPC 2015-04-01, sts.aliyuncs.com):
- * GetCallerIdentity, the account id the FC endpoint, the OSS bucket and the
- * SLS project names are built from.
+ * GetCallerIdentity, the account id the OSS bucket and the SLS project
+ * names are built from (FC3's endpoint is the region's alone).
  */
 #include "aliyun.h"
 
