@@ -59,6 +59,9 @@ from urllib.parse import urlsplit
 
 from . import fakeaws
 
+# The fake's generation when the request this thread serves arrived (Fake.record).
+_arrival = threading.local()
+
 APPID = "1250000000"
 UIN = "100000000001"
 DEFAULT_KEYS = {"AKIDFAKEHOIST": "fake/tencent+secret"}
@@ -143,6 +146,7 @@ class Fake(fakeaws.Fake):
 
     def reset(self):
         with self.lock:
+            self.generation = getattr(self, "generation", 0) + 1
             self.renew_released()
             self.requests = []
             self.faults = []
@@ -180,6 +184,8 @@ class Fake(fakeaws.Fake):
 
     def record(self, service, name, params, secret_id=None):
         with self.lock:
+            if getattr(_arrival, "generation", self.generation) != self.generation:
+                return   # it arrived before a reset: a previous test's client, gone since
             self.requests.append({"service": service, "action": name, "params": params,
                                   "time": time.time(), "secret_id": secret_id})
 
@@ -204,6 +210,7 @@ class _Handler(fakeaws._Handler):
         self.close_connection = True
 
     def handle_any(self):
+        _arrival.generation = self.fake.generation
         body = self.read_body()
         parts = urlsplit(self.path)
         if parts.path.startswith("/__fake/"):
