@@ -714,3 +714,9 @@ void package_info_free(struct package_info *info)
 	free(info->tar_path);
 	memset(info, 0, sizeof(*info));
 }
+
+bool package_via_objstore(const struct package_limits *l, unsigned long long size)
+{
+	return l->objstore && ((l->inline_zip && size > l->inline_zip) ||
+			       (l->objstore_from && size > l->objstore_from));
+}

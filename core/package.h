@@ -16,9 +16,20 @@ struct herr;
 struct stage;
 
 /* What a provider accepts; filled by each provider's descriptor. */
+/* 4 MiB: where each cloud's objstore_from is (below). */
+#define PACKAGE_OBJSTORE_FROM (4ULL * 1024 * 1024)
+
 struct package_limits {
 	unsigned long long inline_zip;    /* largest zip sent inline (bytes) */
 	unsigned long long objstore_zip;  /* largest zip through object storage; 0 = no limit */
+	/*
+	 * A zip above this goes through object storage even under inline_zip
+	 * (0: only above inline_zip): its raw bytes are a quarter fewer than
+	 * the base64 of an inline body, the function copies the object
+	 * server-side, and it can be uploaded while the pre-flight runs
+	 * (upload_early.h); below it the one inline request is quicker.
+	 */
+	unsigned long long objstore_from;   /* PACKAGE_OBJSTORE_FROM on every cloud */
 	unsigned long long unzipped;      /* largest unpacked size incl. layers; 0 = no limit */
 	const char *objstore;             /* "S3", "OSS", "COS" or NULL */
 	bool slim;                        /* slim bundle possible (AWS) */
@@ -100,5 +111,8 @@ void package_info_free(struct package_info *info);
  */
 int package_check_zip(const char *path, const struct stage *st,
 		      const struct package_limits *lim, struct herr *e);
+
+/* Does a zip of `size` bytes go through object storage (objstore_from, inline_zip)? */
+bool package_via_objstore(const struct package_limits *l, unsigned long long size);
 
 #endif

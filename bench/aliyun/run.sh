@@ -4,8 +4,8 @@
 # (tests/fakecloud/fakealiyun.py, which needs node): wall time, peak RSS,
 # requests, writes and uploads, median of RUNS runs (the no-change update and
 # status also with every answer 20 ms late: a cloud's round trip); then the peak memory of
-# a deploy whose zip goes inline (48 MiB) and through OSS (150 MiB) against
-# the small deploy measured in the same run.
+# a deploy whose zip is 48 MiB and 150 MiB (through OSS, as every zip over
+# 4 MiB) against the small deploy measured in the same run.
 #
 #   sh bench/aliyun/run.sh [HOIST] [RUNS]
 #   APIGW=1 sh bench/aliyun/run.sh ...   the stage behind Alibaba Cloud API Gateway

@@ -94,7 +94,7 @@ def main():
               f"{med(slow_st):.3f} s (every answer {LATENCY * 1000:.0f} ms late)")
 
         rows = []
-        for label, mib in (("small (baseline)", 0), ("inline 6 MiB", 6), ("COS 64 MiB", 64)):
+        for label, mib in (("small (baseline)", 0), ("6 MiB", 6), ("64 MiB", 64)):
             write_blob(proj / "blob.bin", mib)
             fake.reset()
             pkg = peak_rss_mib("package", "bench", "--no-cache", "-o", str(work / "p.zip"))

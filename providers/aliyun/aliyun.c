@@ -1,6 +1,7 @@
 /*
  * aliyun.c — the Alibaba Cloud provider's descriptor: Function Compute 3.0
- * code-size limits (inline base64 zip ≤ 100 MiB, through OSS ≤ 500 MiB) and
+ * code-size limits (inline base64 zip ≤ 100 MiB, through OSS ≤ 500 MiB;
+ * hoist sends inline only up to 4 MiB, core/package.h objstore_from) and
  * the operations (ops.c; tail in logs.c, request in request.c).
  */
 #include "aliyun.h"
@@ -12,6 +13,7 @@ const struct provider aliyun_provider = {
 	.limits = {
 		.inline_zip = 100ULL * 1024 * 1024 / 4 * 3,   /* base64 of the zip ≤ 100 MiB */
 		.objstore_zip = 500ULL * 1024 * 1024,
+		.objstore_from = PACKAGE_OBJSTORE_FROM,
 		.unzipped = 0,
 		.objstore = "OSS",
 		.slim = false,

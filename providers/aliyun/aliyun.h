@@ -21,6 +21,7 @@
 
 #include "ali_call.h"
 #include "../../core/readahead.h"
+#include "../../core/upload_early.h"
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -47,6 +48,10 @@ struct ali_ctx {
 int ali_ctx_open(struct ali_ctx *x, const struct stage *st, struct herr *e);
 /* Close it (after the readers it started have ended). */
 void ali_ctx_close(struct ali_ctx *x);
+/* x's context for another thread: a client of its own (`http`, taken); never takes the lock. */
+void ali_ctx_copy(const struct ali_ctx *x, struct ali_ctx *copy, struct http_client *http);
+/* Free a copy: its client and what it read. */
+void ali_ctx_copy_free(struct ali_ctx *copy);
 /*
  * Read ahead (core/readahead.h): read(copy) on a thread of its own, where
  * copy is x with a client of its own that sends only reads and keeps their
@@ -152,9 +157,31 @@ int oss_bucket_ensure(struct ali_ctx *x, const char *bucket, struct herr *e);
 int oss_bucket_exists(struct ali_ctx *x, const char *bucket, bool *exists, struct herr *e);
 int oss_put_file(struct ali_ctx *x, const char *bucket, const char *key, const char *file,
 		 unsigned long long size, struct herr *e);
+/* The code zip's key in the artifacts bucket, by its CRC-64 (allocated). */
+char *oss_code_key(const struct ali_ctx *x, const char *crc);
 int oss_delete(struct ali_ctx *x, const char *bucket, const char *key, struct herr *e);
 int oss_delete_prefix(struct ali_ctx *x, const char *bucket, const char *prefix, int *n,
 		      struct herr *e);
+
+/* The code zip's upload to OSS while the pre-flight runs (upload_early.c). */
+struct ali_early {
+	struct upload_early up;
+	struct ali_ctx copy;          /* the upload's: a client of its own */
+	struct ali_ctx *x;            /* the command's: removes the object on a refusal */
+	char *bucket, *key;           /* where it goes (oss_code_key) */
+	const char *zip;              /* borrowed */
+	unsigned long long size;
+};
+/*
+ * Start uploading `zip` to oss_code_key(crc) in the artifacts bucket on a
+ * thread of its own, if the bucket is there already (else nothing: the
+ * usual step creates it once the pre-flight passed).  Takes the stage lock
+ * first: its error is the only one returned.
+ */
+int ali_early_upload_start(struct ali_ctx *x, struct ali_early *u, const char *zip,
+			   unsigned long long size, const char *crc, struct herr *e);
+/* The verdict: `wanted`, wait (true: the object is there); else stop it, remove what got there. */
+bool ali_early_upload_end(struct ali_early *u, bool wanted);
 
 /* The provider operations behind aliyun.c's table. */
 struct deploy_args;

@@ -49,10 +49,30 @@ static void reader_done(void *p)
 {
 	struct ali_reader *r = p;
 
-	http_client_free(r->copy.client.http);
-	free(r->copy.account_id);
-	free(r->copy.fn_role);
+	ali_ctx_copy_free(&r->copy);
 	free(r);
+}
+
+void ali_ctx_copy(const struct ali_ctx *x, struct ali_ctx *copy, struct http_client *http)
+{
+	memset(copy, 0, sizeof(*copy));
+	copy->client = x->client;   /* the configuration and credentials, borrowed */
+	copy->client.stage = NULL;  /* the command takes the stage lock, before any copy writes */
+	copy->client.http = http;
+	copy->st = x->st;
+	copy->region = x->region;
+	copy->alias = x->alias;
+	copy->opened = x->opened;
+	copy->account_id = x->account_id ? xstrdup(x->account_id) : NULL;
+	copy->fn_role = x->fn_role ? xstrdup(x->fn_role) : NULL;
+}
+
+void ali_ctx_copy_free(struct ali_ctx *copy)
+{
+	http_client_free(copy->client.http);
+	free(copy->account_id);
+	free(copy->fn_role);
+	memset(copy, 0, sizeof(*copy));
 }
 
 void ali_read_ahead(struct ali_ctx *x, void (*read)(struct ali_ctx *copy))
@@ -60,15 +80,7 @@ void ali_read_ahead(struct ali_ctx *x, void (*read)(struct ali_ctx *copy))
 	struct ali_reader *r = xcalloc(1, sizeof(*r));
 
 	r->read = read;
-	r->copy.client = x->client;   /* the configuration and credentials, borrowed */
-	r->copy.client.stage = NULL;  /* it never writes, so never takes the stage lock */
-	r->copy.client.http = readahead_reader_client(&x->ahead, x->client.http);
-	r->copy.st = x->st;
-	r->copy.region = x->region;
-	r->copy.alias = x->alias;
-	r->copy.opened = x->opened;
-	r->copy.account_id = x->account_id ? xstrdup(x->account_id) : NULL;
-	r->copy.fn_role = x->fn_role ? xstrdup(x->fn_role) : NULL;
+	ali_ctx_copy(x, &r->copy, readahead_reader_client(&x->ahead, x->client.http));
 	if (r->copy.client.http)
 		readahead_readers_start(&x->ahead, reader_run, reader_done, r);
 	else

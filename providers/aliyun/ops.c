@@ -55,6 +55,7 @@ struct art {
 	unsigned long long size;
 	char crc[24];            /* CRC-64/ECMA-182, decimal (FC's codeChecksum) */
 	bool objstore;
+	bool sent;   /* uploaded to oss_code_key while the pre-flight ran */
 };
 
 /* Does `fn` (NULL: none yet) get new code from `a` (NULL or no_upload: no code sent)? */
@@ -82,11 +83,36 @@ static int art_from(const struct package_info *pi, struct art *a, struct herr *e
 		return herr_hint(e, "exclude what the function does not need (exclude, "
 				 "exclude_glob), or use layers");
 	}
-	a->objstore = pi->sha256_b64[0] ? pi->needs_objstore : a->size > l->inline_zip;
+	a->objstore = package_via_objstore(l, a->size);
 	if ((rc = crc64_file(a->zip, &crc, e)) != HOIST_OK)
 		return rc;
 	snprintf(a->crc, sizeof(a->crc), "%" PRIu64, crc);
 	return HOIST_OK;
+}
+
+/*
+ * The package (deploy_package), into *art; while its pre-flight runs, the
+ * stage lock is taken when the deployed function `fn` (NULL: none yet) gets
+ * new code, and the zip is uploaded to OSS when it goes through there and
+ * hoist's bucket exists already (upload_early.c): art->sent.
+ */
+static int package_ready(struct ali_ctx *x, const struct deploy_args *a, const json_t *fn,
+			 struct art *art, struct herr *e)
+{
+	struct ali_early up;
+	int rc = deploy_package_built(a, e);
+
+	up.up.started = false;
+	if (!rc)
+		rc = art_from(a->pkg, art, e);
+	if (!rc && !a->no_upload && art->objstore && (!fn || new_code(art, false, fn)))
+		rc = ali_early_upload_start(x, &up, art->zip, art->size, art->crc, e);
+	if (!rc && !up.up.started && new_code(art, a->no_upload, fn))
+		rc = stage_before_write(x->st, e);
+	if (!rc)
+		rc = deploy_package(a, e);   /* the pre-flight's verdict */
+	art->sent = ali_early_upload_end(&up, rc == HOIST_OK);
+	return rc;
 }
 
 static int not_deployed(const struct ali_ctx *x, struct herr *e)
@@ -257,14 +283,16 @@ static int code_source(struct ali_ctx *x, const struct art *a, json_t **code,
 		*inline_zip = a->zip;
 		return HOIST_OK;
 	}
-	out_info("%s is over the inline limit: the code goes through OSS", a->zip);
 	rc = oss_bucket_name(x, bucket, e);
-	if (!rc)
+	if (!rc && !a->sent) {
+		out_info("%s is %s: the code goes through OSS", a->zip,
+			 str_size(a->size, sz, sizeof(sz)));
 		rc = oss_bucket_ensure(x, *bucket, e);
-	if (!rc) {
-		*key = xasprintf("%s/code-%s.zip", x->st->function_name, a->crc);
-		rc = oss_put_file(x, *bucket, *key, a->zip, a->size, e);
 	}
+	if (!rc)
+		*key = oss_code_key(x, a->crc);
+	if (!rc && !a->sent)
+		rc = oss_put_file(x, *bucket, *key, a->zip, a->size, e);
 	if (!rc)
 		*code = json_pack("{s:s, s:s, s:s}", "ossBucketName", *bucket, "ossObjectName", *key,
 				  "checksum", a->crc);
@@ -550,13 +578,7 @@ int ali_deploy(const struct stage *st, const struct deploy_args *a, char **url, 
 		goto out;
 	}
 	if (!rc)   /* the package was built beside the reads above; nothing written yet */
-		rc = deploy_package_built(a, e);
-	if (!rc)
-		rc = art_from(a->pkg, &art, e);
-	if (!rc && new_code(&art, a->no_upload, fn))
-		rc = stage_before_write(st, e);   /* finishing it with new code: as an update */
-	if (!rc)
-		rc = deploy_package(a, e);   /* the pre-flight's verdict */
+		rc = package_ready(&x, a, fn, &art, e);
 	if (!rc)
 		rc = logs_ready(&x, e);
 	if (!rc)
@@ -698,13 +720,7 @@ int ali_update(const struct stage *st, const struct deploy_args *a, char **url, 
 	if (!rc && !fn)
 		rc = not_deployed(&x, e);
 	if (!rc)   /* the package was built beside the reads above; nothing written yet */
-		rc = deploy_package_built(a, e);
-	if (!rc)
-		rc = art_from(a->pkg, &art, e);
-	if (!rc && new_code(&art, a->no_upload, fn))
-		rc = stage_before_write(st, e);   /* new code: the lock now, beside the pre-flight */
-	if (!rc)
-		rc = deploy_package(a, e);   /* the pre-flight's verdict */
+		rc = package_ready(&x, a, fn, &art, e);
 	if (!rc)
 		rc = logs_ready(&x, e);
 	if (!rc)

@@ -101,6 +101,11 @@ int oss_put_file(struct ali_ctx *x, const char *bucket, const char *key, const c
 	return rc;
 }
 
+char *oss_code_key(const struct ali_ctx *x, const char *crc)
+{
+	return xasprintf("%s/code-%s.zip", x->st->function_name, crc);
+}
+
 int oss_delete(struct ali_ctx *x, const char *bucket, const char *key, struct herr *e)
 {
 	struct ali_call c = { .action = "DeleteObject", .method = "DELETE", .bucket = bucket,

@@ -14,6 +14,7 @@ const struct provider aws_provider = {
 	.limits = {
 		.inline_zip = 50ULL * 1024 * 1024,      /* 69,905,067 bytes once base64'd */
 		.objstore_zip = 0,
+		.objstore_from = PACKAGE_OBJSTORE_FROM,
 		.unzipped = 262144000ULL,               /* incl. layers */
 		.objstore = "S3",
 		.slim = true,

@@ -51,6 +51,10 @@ struct aws_ctx {
 
 int aws_ctx_open(struct aws_ctx *x, const struct stage *st, struct herr *e);
 void aws_ctx_close(struct aws_ctx *x);
+/* x's context for another thread: a client of its own (`http`, taken), what x knows copied. */
+void aws_ctx_copy(const struct aws_ctx *x, struct aws_ctx *copy, struct http_client *http);
+/* Free a copy: its client and what it read. */
+void aws_ctx_copy_free(struct aws_ctx *copy);
 /* The account id (cached in x); HOIST_FAIL when STS cannot be reached. */
 int aws_account_id(struct aws_ctx *x, const char **id, struct herr *e);
 /*

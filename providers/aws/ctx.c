@@ -31,9 +31,9 @@ int aws_ctx_open(struct aws_ctx *x, const struct stage *st, struct herr *e)
 	return HOIST_OK;
 }
 
-void aws_ctx_close(struct aws_ctx *x)
+/* What x read and remembered (not its client). */
+static void drop_answers(struct aws_ctx *x)
 {
-	aws_client_close(&x->client);
 	free(x->account_id);
 	free(x->function_arn);
 	json_decref(x->cfg);
@@ -43,7 +43,33 @@ void aws_ctx_close(struct aws_ctx *x)
 	free(x->bucket_ok);
 	json_decref(x->rule_names);
 	free(x->rule_target);
+}
+
+void aws_ctx_close(struct aws_ctx *x)
+{
+	aws_client_close(&x->client);
+	drop_answers(x);
 	memset(x, 0, sizeof(*x));
+}
+
+void aws_ctx_copy(const struct aws_ctx *x, struct aws_ctx *copy, struct http_client *http)
+{
+	memset(copy, 0, sizeof(*copy));
+	copy->client = x->client;   /* the configuration and credentials, borrowed */
+	copy->client.http = http;
+	copy->st = x->st;
+	copy->region = x->region;
+	copy->account_id = x->account_id ? xstrdup(x->account_id) : NULL;
+	copy->function_arn = x->function_arn ? xstrdup(x->function_arn) : NULL;
+	copy->role_read = x->role_read;   /* what it may ask next: the role's policy */
+	copy->role_arn = x->role_arn ? xstrdup(x->role_arn) : NULL;
+}
+
+void aws_ctx_copy_free(struct aws_ctx *copy)
+{
+	http_client_free(copy->client.http);
+	drop_answers(copy);
+	memset(copy, 0, sizeof(*copy));
 }
 
 /* The account field of an ARN (arn:partition:service:region:ACCOUNT:…), or NULL; allocates. */
@@ -158,14 +184,7 @@ static void start(struct aws_ctx *x, struct aws_beside *b, void (*prefetch)(stru
 	b->prefetch = prefetch;
 	b->read = read;
 	b->arg = arg;
-	b->copy.client = x->client;   /* the configuration and credentials, borrowed */
-	b->copy.client.http = http_client_new();
-	b->copy.st = x->st;
-	b->copy.region = x->region;
-	b->copy.account_id = x->account_id ? xstrdup(x->account_id) : NULL;
-	b->copy.function_arn = x->function_arn ? xstrdup(x->function_arn) : NULL;
-	b->copy.role_read = x->role_read;   /* what it may ask next: the role's policy */
-	b->copy.role_arn = x->role_arn ? xstrdup(x->role_arn) : NULL;
+	aws_ctx_copy(x, &b->copy, http_client_new());
 	if (b->copy.client.http) {
 		beside_start(&b->job, beside_run, b);
 	} else {   /* no client of its own: it reads in the join, after the caller, with x's */

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 
 #include "../../core/err.h"
+#include "../../core/upload_early.h"
 
 #define AWS_HANDLER "hoist_handler.handler"
 #define AWS_ROLE_SUFFIX "-HoistLambdaExecutionRole"
@@ -79,16 +80,14 @@ int s3_delete(struct aws_ctx *x, const char *bucket, const char *key, struct her
 
 /* ---- upload_early.c ---- */
 
-/* The code object's upload made while the pre-flight runs. */
+/* The code object's upload made while the pre-flight runs (core/upload_early.h). */
 struct aws_early {
-	struct aws_beside side;
+	struct upload_early up;
+	struct aws_ctx copy;          /* the upload's: a client of its own */
+	struct aws_ctx *x;            /* the command's: removes the object on a refusal */
 	char *bucket, *key;           /* where it goes (s3_zip_key) */
 	const char *zip, *sha;        /* the archive and its SHA-256 (hex), borrowed */
 	unsigned long long size;
-	bool started;
-	atomic_bool unwanted;         /* the pre-flight refused the package */
-	int rc;                       /* the upload's outcome, once joined */
-	struct herr e;
 };
 /*
  * Start uploading `zip` to s3_zip_key(sha_hex) in the artifacts bucket on a
@@ -102,7 +101,7 @@ int aws_early_upload_start(struct aws_ctx *x, struct aws_early *u, const char *z
  * The pre-flight's verdict: `wanted`, wait for the upload (true: the object
  * is there); else stop it and remove what got there (false).
  */
-bool aws_early_upload_end(struct aws_ctx *x, struct aws_early *u, bool wanted);
+bool aws_early_upload_end(struct aws_early *u, bool wanted);
 /* Delete every object whose key starts with prefix; *n = how many. */
 int s3_delete_prefix(struct aws_ctx *x, const char *bucket, const char *prefix, int *n,
 		     struct herr *e);

@@ -37,14 +37,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/*
- * A zip above this goes through S3, even under Lambda's 50 MiB inline limit
- * (aws.c, where over it is the package's needs_objstore): its raw
- * bytes are a quarter fewer than the base64 of an inline body, their
- * SHA-256 is the package's (nothing hashed twice), and Lambda copies the
- * object server-side; below it the one inline request is quicker.
- */
-#define VIA_S3_FROM (4ULL * 1024 * 1024)
+extern const struct provider aws_provider;
+
+/* Does a zip of `size` go through S3 (core/package.h: objstore_from)? */
+static bool via_s3(unsigned long long size)
+{
+	return package_via_objstore(&aws_provider.limits, size);
+}
 
 /* The archive to send, whatever its origin (fresh package or --zip FILE). */
 struct art {
@@ -80,13 +79,13 @@ static int art_from(const struct package_info *pi, struct art *a, struct herr *e
 	if (!pi->sha256_b64[0]) {               /* --zip FILE: hash it here */
 		if ((rc = file_sha256(pi->zip_path, a, e)) != HOIST_OK)
 			return rc;
-		a->objstore = a->size > VIA_S3_FROM;
+		a->objstore = via_s3(a->size);
 		return HOIST_OK;
 	}
 	a->size = pi->zip_size;
 	memcpy(a->sha_hex, pi->sha256_hex, sizeof(a->sha_hex));
 	memcpy(a->sha_b64, pi->sha256_b64, sizeof(a->sha_b64));
-	a->objstore = pi->needs_objstore || pi->zip_size > VIA_S3_FROM;
+	a->objstore = pi->needs_objstore || via_s3(pi->zip_size);
 	a->slim = pi->slim;
 	a->tar = pi->tar_path;
 	a->tar_size = pi->tar_size;
@@ -135,7 +134,7 @@ static int package_ready(struct aws_ctx *x, const struct deploy_args *a, const j
 	struct aws_early up;
 	int rc = deploy_package_built(a, e);
 
-	up.started = false;
+	up.up.started = false;
 	if (!rc)
 		rc = art_from(a->pkg, art, e);
 	if (!rc && early_wanted(a, art, fn))
@@ -144,7 +143,7 @@ static int package_ready(struct aws_ctx *x, const struct deploy_args *a, const j
 		rc = stage_before_write(x->st, e);
 	if (!rc)
 		rc = deploy_package(a, e);   /* the pre-flight's verdict */
-	art->sent = aws_early_upload_end(x, &up, rc == HOIST_OK);
+	art->sent = aws_early_upload_end(&up, rc == HOIST_OK);
 	return rc;
 }
 
@@ -493,7 +492,7 @@ static int handover_code(struct aws_ctx *x, const struct art *a, const char *han
 		out_step("Taking over %s from the handler %s: sending the code with %s handing over "
 			 "to hoist's handler first", x->st->function_name, handler, file);
 		h.zip = zip;
-		h.objstore = h.size > VIA_S3_FROM;
+		h.objstore = via_s3(h.size);
 		rc = upload_code(x, &h, e);
 		*clean_after = !rc;
 	}
@@ -1595,7 +1594,7 @@ static int restore_version(struct aws_ctx *x, const json_t *old, const json_t *c
 			rc = file_sha256(file, &a, e);
 		if (!rc) {
 			a.zip = file;
-			a.objstore = a.size > VIA_S3_FROM;
+			a.objstore = via_s3(a.size);
 			json_object_set_new(body, "Architectures", json_pack("[O]", json_array_get(
 				json_object_get(ocfg, "Architectures"), 0) ?: json_string("x86_64")));
 			rc = code_source(x, &a, body, &zip, &bucket, &key, e);

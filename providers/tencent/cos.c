@@ -151,6 +151,23 @@ char *cos_bucket_name(const struct tc_ctx *x)
 	return b ? xstrdup(b) : xasprintf("hoist-%s", x->region);
 }
 
+int cos_bucket_exists(struct tc_ctx *x, const char *bucket, bool *exists, struct herr *e)
+{
+	struct http_response rs;
+	int rc = cos_do(x, "HeadBucket", "HEAD", bucket, "", NULL, 0, NULL, NULL, NULL, &rs, e);
+
+	*exists = !rc && rs.status >= 200 && rs.status < 300;
+	if (!rc && !*exists && rs.status != 404 && rs.status != 403)
+		rc = cos_error("HeadBucket", &rs, e);
+	http_response_free(&rs);
+	return rc;
+}
+
+char *cos_code_key(const struct tc_ctx *x, const char *sha256_hex)
+{
+	return xasprintf("%s/%s.zip", x->fn, sha256_hex);
+}
+
 int cos_bucket_ensure(struct tc_ctx *x, const char *bucket, struct herr *e)
 {
 	struct http_response rs;

@@ -50,11 +50,7 @@ static void reader_done(void *p)
 {
 	struct tc_reader *r = p;
 
-	http_client_free(r->copy.client.http);
-	free(r->copy.alias);
-	free(r->copy.appid);
-	free(r->copy.uin);
-	free(r->copy.role);
+	tc_ctx_copy_free(&r->copy);
 	free(r);
 }
 
@@ -63,22 +59,38 @@ static char *dup_or_null(const char *s)
 	return s ? xstrdup(s) : NULL;
 }
 
+void tc_ctx_copy(const struct tc_ctx *x, struct tc_ctx *copy, struct http_client *http)
+{
+	memset(copy, 0, sizeof(*copy));
+	copy->client = x->client;   /* the configuration and credentials, borrowed */
+	copy->client.stage = NULL;  /* the command takes the stage lock, before any copy writes */
+	copy->client.http = http;
+	copy->st = x->st;
+	copy->region = x->region;
+	copy->fn = x->fn;
+	copy->opened = x->opened;
+	copy->alias = dup_or_null(x->alias);
+	copy->appid = dup_or_null(x->appid);
+	copy->uin = dup_or_null(x->uin);
+	copy->role = dup_or_null(x->role);
+}
+
+void tc_ctx_copy_free(struct tc_ctx *copy)
+{
+	http_client_free(copy->client.http);
+	free(copy->alias);
+	free(copy->appid);
+	free(copy->uin);
+	free(copy->role);
+	memset(copy, 0, sizeof(*copy));
+}
+
 void tc_read_ahead(struct tc_ctx *x, void (*read)(struct tc_ctx *copy))
 {
 	struct tc_reader *r = xcalloc(1, sizeof(*r));
 
 	r->read = read;
-	r->copy.client = x->client;   /* the configuration and credentials, borrowed */
-	r->copy.client.stage = NULL;  /* it never writes, so never takes the stage lock */
-	r->copy.client.http = readahead_reader_client(&x->ahead, x->client.http);
-	r->copy.st = x->st;
-	r->copy.region = x->region;
-	r->copy.fn = x->fn;
-	r->copy.opened = x->opened;
-	r->copy.alias = dup_or_null(x->alias);
-	r->copy.appid = dup_or_null(x->appid);
-	r->copy.uin = dup_or_null(x->uin);
-	r->copy.role = dup_or_null(x->role);
+	tc_ctx_copy(x, &r->copy, readahead_reader_client(&x->ahead, x->client.http));
 	if (r->copy.client.http)
 		readahead_readers_start(&x->ahead, reader_run, reader_done, r);
 	else

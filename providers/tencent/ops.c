@@ -43,6 +43,7 @@ struct art {
 	unsigned long long size;
 	char sha_hex[65];
 	bool objstore;
+	bool sent;   /* uploaded to cos_code_key while the pre-flight ran */
 };
 
 /* ---- the archive ---------------------------------------------------------- */
@@ -59,12 +60,12 @@ static int art_from(const struct stage *st, const struct package_info *pi, struc
 
 		if ((rc = digest_sha256_file(pi->zip_path, a->sha_hex, b64, &a->size, e)))
 			return rc;
-		a->objstore = a->size > lim->inline_zip;
+		a->objstore = package_via_objstore(lim, a->size);
 		return HOIST_OK;
 	}
 	a->size = pi->zip_size;
 	memcpy(a->sha_hex, pi->sha256_hex, sizeof(a->sha_hex));
-	a->objstore = pi->needs_objstore;
+	a->objstore = package_via_objstore(lim, a->size);
 	return HOIST_OK;
 }
 
@@ -269,12 +270,14 @@ static int code_source(struct tc_ctx *x, const struct art *a, json_t *into,
 		return HOIST_OK;
 	}
 	*bucket = cos_bucket_name(x);
-	*key = xasprintf("%s/%s.zip", x->fn, a->sha_hex);
-	out_info("package of %s is over SCF's inline limit: going through COS",
-		 str_size(a->size, sz, sizeof(sz)));
-	rc = cos_bucket_ensure(x, *bucket, e);
-	if (!rc)
-		rc = cos_upload(x, *bucket, *key, a->zip, a->sha_hex, e);
+	*key = cos_code_key(x, a->sha_hex);
+	rc = HOIST_OK;
+	if (!a->sent) {
+		out_info("package of %s: going through COS", str_size(a->size, sz, sizeof(sz)));
+		rc = cos_bucket_ensure(x, *bucket, e);
+		if (!rc)
+			rc = cos_upload(x, *bucket, *key, a->zip, a->sha_hex, e);
+	}
 	if (!rc) {
 		char *obj = xasprintf("/%s", *key);
 
@@ -566,25 +569,35 @@ static int begin(const struct stage *st, struct tc_ctx *x, struct herr *e)
 
 /*
  * The package, once built (packaging's error if it failed), and its
- * pre-flight's verdict: nothing about the stage is written before.  When the
- * deployed function `fn` (NULL: deploy) will get new code, the stage lock is
- * taken while the pre-flight still runs: its marker is hoist's own, removed
- * at the end whatever the verdict.
+ * pre-flight's verdict: nothing about the stage is written before.  While
+ * the pre-flight still runs, when the function `fn` (NULL: none yet) will
+ * get new code: with `upload`, a zip bound for COS is uploaded when hoist's
+ * bucket is there already (upload_early.c: art->sent); with `lock`, the
+ * stage lock is taken (its marker is hoist's own, removed at the end
+ * whatever the verdict; an upload takes it too).
  */
-static int package_ready(const struct stage *st, const struct deploy_args *a, const json_t *fn,
-			 struct art *art, struct herr *e)
+static int package_ready(struct tc_ctx *x, const struct deploy_args *a, const json_t *fn,
+			 bool lock, bool upload, struct art *art, struct herr *e)
 {
 	int rc = deploy_package_built(a, e);
-	char have[65];
+	struct tc_early up;
+	char have[65] = "";
+	bool code;
 
+	up.up.started = false;
 	if (!rc)
-		rc = art_from(st, a->pkg, art, &tencent_provider.limits, e);
-	if (!rc && fn && !a->no_upload) {
+		rc = art_from(x->st, a->pkg, art, &tencent_provider.limits, e);
+	if (fn)
 		marker_of(tc_str(fn, "Description"), have);
-		if (strcmp(have, art->sha_hex))
-			rc = stage_before_write(st, e);
-	}
-	return rc ? rc : deploy_package(a, e);
+	code = !rc && !a->no_upload && strcmp(have, art->sha_hex);
+	if (code && upload && art->objstore)
+		rc = tc_early_upload_start(x, &up, art->zip, art->size, art->sha_hex, e);
+	if (!rc && code && lock && fn && !up.up.started)
+		rc = stage_before_write(x->st, e);
+	if (!rc)
+		rc = deploy_package(a, e);   /* the pre-flight's verdict */
+	art->sent = tc_early_upload_end(&up, rc == HOIST_OK);
+	return rc;
 }
 
 /*
@@ -683,7 +696,7 @@ int tc_deploy(const struct stage *st, const struct deploy_args *a, char **url, s
 		goto done;
 	/* Reads only while the package is being built (package_ready: then the rest). */
 	rc = stage_url(&x, &fn, &old, e);
-	if (!rc && (rc = package_ready(st, a, NULL, &art, e)) != HOIST_OK)
+	if (!rc && (rc = package_ready(&x, a, fn, false, !old, &art, e)) != HOIST_OK)
 		goto done;                       /* packaging failed: nothing was created */
 	if (rc)
 		goto out;
@@ -789,7 +802,7 @@ int tc_update(const struct stage *st, const struct deploy_args *a, char **url, s
 	if (!rc && !fn)
 		rc = tc_not_deployed(&x, e);
 	if (!rc)
-		rc = package_ready(st, a, fn, &art, e);
+		rc = package_ready(&x, a, fn, true, true, &art, e);
 	if (!rc && x.role)
 		rc = tc_role_ensure(&x, &x.role_fresh, e);
 	if (!rc)

@@ -6,9 +6,10 @@
  * Inline code: a zip goes in the request body as Code.ZipFile (base64);
  * CreateFunction documents ≤ 50 MB and UpdateFunctionCode "max 20 MB", and
  * API 3.0 request bodies are believed to be capped at 10 MB (unconfirmed),
- * so hoist sends inline only what keeps the whole body under 10 MiB
- * (zip ≤ 7.5 MiB − 48 KiB) and uploads anything larger to COS.  SCF takes
- * code up to 500 MB unzipped (checked before any upload).
+ * so nothing over 10 MiB of body (zip ≤ 7.5 MiB − 48 KiB) may go inline; as
+ * on every cloud, hoist sends inline only zips up to 4 MiB and uploads
+ * anything larger to COS (core/package.h, objstore_from).  SCF takes code
+ * up to 500 MB unzipped (checked before any upload).
  */
 #include "tencent.h"
 
@@ -19,6 +20,7 @@ const struct provider tencent_provider = {
 	.limits = {
 		.inline_zip = (10ULL * 1024 * 1024 - 64 * 1024) / 4 * 3,
 		.objstore_zip = 0,
+		.objstore_from = PACKAGE_OBJSTORE_FROM,
 		.unzipped = 500ULL * 1024 * 1024,
 		.objstore = "COS",
 		.slim = false,

@@ -29,6 +29,7 @@
 
 #include "tc_call.h"
 #include "../../core/readahead.h"
+#include "../../core/upload_early.h"
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -58,6 +59,10 @@ struct tc_ctx {
 int tc_ctx_open(struct tc_ctx *x, const struct stage *st, struct herr *e);
 /* Close it (after the readers it started have ended). */
 void tc_ctx_close(struct tc_ctx *x);
+/* x's context for another thread: a client of its own (`http`, taken); never takes the lock. */
+void tc_ctx_copy(const struct tc_ctx *x, struct tc_ctx *copy, struct http_client *http);
+/* Free a copy: its client and what it read. */
+void tc_ctx_copy_free(struct tc_ctx *copy);
 /*
  * Read ahead (core/readahead.h): read(copy) on a thread of its own, where
  * copy is x with a client of its own that sends only reads and keeps their
@@ -121,8 +126,12 @@ int scf_delete(struct tc_ctx *x, struct herr *e);
 
 /* The artifacts bucket's short name (s3_bucket, else hoist-<region>), allocated. */
 char *cos_bucket_name(const struct tc_ctx *x);
+/* Is the bucket there and ours (HeadBucket 2xx; *exists false on 404 and 403)? */
+int cos_bucket_exists(struct tc_ctx *x, const char *bucket, bool *exists, struct herr *e);
 /* Create the bucket if missing. */
 int cos_bucket_ensure(struct tc_ctx *x, const char *bucket, struct herr *e);
+/* The code zip's key in the artifacts bucket, by its SHA-256 (allocated). */
+char *cos_code_key(const struct tc_ctx *x, const char *sha256_hex);
 /* PUT a file (streamed) at key; its sha256 goes in x-cos-meta-sha256. */
 int cos_upload(struct tc_ctx *x, const char *bucket, const char *key, const char *file,
 	       const char *sha256_hex, struct herr *e);
@@ -153,6 +162,27 @@ int cos_error(const char *what, const struct http_response *rs, struct herr *e);
 /* Delete every object under prefix (bucket may not exist); *n how many. */
 int cos_delete_prefix(struct tc_ctx *x, const char *bucket, const char *prefix, int *n,
 		      struct herr *e);
+
+/* ---- upload_early.c: the code zip to COS while the pre-flight runs -------------- */
+
+struct tc_early {
+	struct upload_early up;
+	struct tc_ctx copy;           /* the upload's: a client of its own */
+	struct tc_ctx *x;             /* the command's: removes the object on a refusal */
+	char *bucket, *key;           /* where it goes (cos_code_key) */
+	const char *zip, *sha;        /* borrowed */
+	unsigned long long size;
+};
+/*
+ * Start uploading `zip` to cos_code_key(sha256_hex) in the artifacts bucket
+ * on a thread of its own, if the bucket is there already (else nothing: the
+ * usual step creates it once the pre-flight passed).  Takes the stage lock
+ * first: its error is the only one returned.
+ */
+int tc_early_upload_start(struct tc_ctx *x, struct tc_early *u, const char *zip,
+			  unsigned long long size, const char *sha256_hex, struct herr *e);
+/* The verdict: `wanted`, wait (true: the object is there); else stop it, remove what got there. */
+bool tc_early_upload_end(struct tc_early *u, bool wanted);
 
 /* ---- cls.c: the function's log topic -------------------------------------------- */
 

@@ -1,0 +1,69 @@
+/*
+ * upload_early.c — the code zip's upload to the OSS artifacts bucket while
+ * the package's pre-flight still runs (core/upload_early.h): only into a
+ * bucket that is there already, under the stage lock.
+ */
+#include "aliyun.h"
+
+#include "../../core/err.h"
+#include "../../core/str.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static int put(void *arg, struct herr *e)
+{
+	struct ali_early *u = arg;
+
+	return oss_put_file(&u->copy, u->bucket, u->key, u->zip, u->size, e);
+}
+
+static int drop(void *arg, struct herr *e)
+{
+	struct ali_early *u = arg;
+
+	return oss_delete(u->x, u->bucket, u->key, e);
+}
+
+int ali_early_upload_start(struct ali_ctx *x, struct ali_early *u, const char *zip,
+			   unsigned long long size, const char *crc, struct herr *e)
+{
+	struct http_client *http;
+	struct herr e2 = { 0 };
+	bool exists = false;
+	int rc = HOIST_OK;
+
+	memset(u, 0, sizeof(*u));
+	if (oss_bucket_name(x, &u->bucket, &e2) == HOIST_OK &&
+	    oss_bucket_exists(x, u->bucket, &exists, &e2) != HOIST_OK)
+		exists = false;
+	herr_clear(&e2);
+	/* no bucket yet: the usual step makes (or reports) it, once the pre-flight passed */
+	if (!exists || (rc = upload_early_client(x->st, &http, e)) != HOIST_OK || !http) {
+		free(u->bucket);
+		u->bucket = NULL;
+		return rc;
+	}
+	ali_ctx_copy(x, &u->copy, http);
+	u->x = x;
+	u->key = oss_code_key(x, crc);
+	u->zip = zip;
+	u->size = size;
+	upload_early_start(&u->up, http, put, drop, u, zip, size,
+			   xasprintf("oss://%s/%s", u->bucket, u->key));
+	return HOIST_OK;
+}
+
+bool ali_early_upload_end(struct ali_early *u, bool wanted)
+{
+	bool sent;
+
+	if (!u->up.started)
+		return false;
+	sent = upload_early_end(&u->up, wanted);
+	ali_ctx_copy_free(&u->copy);
+	free(u->bucket);
+	free(u->key);
+	u->bucket = u->key = NULL;
+	return sent;
+}
