@@ -41,6 +41,7 @@ struct ali_ctx {
 	const char *alias;         /* the stage name */
 	char *account_id;          /* account_id setting or STS GetCallerIdentity, once */
 	char *fn_role;             /* the function's RAM role hoist manages (tasks.c), once made */
+	bool fn_read_locked;       /* the function was read settled under the stage lock: fc_update's first write needs no wait */
 	struct readahead_readers ahead;   /* this command's reads made ahead (ali_read_ahead) */
 	time_t opened;             /* when: "now" for the whole command (metrics' window) */
 };

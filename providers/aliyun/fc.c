@@ -199,8 +199,9 @@ int fc_update(struct ali_ctx *x, json_t *body, const char *zip, struct herr *e)
 	char *path = fc_path(x, NULL);
 	struct ali_call c = { .action = "UpdateFunction", .method = "PUT", .path = path,
 			      .progress = zip ? "uploading" : NULL, .timeout_s = 900 };
-	int rc = fc_wait(x, NULL, e);
+	int rc = x->fn_read_locked ? HOIST_OK : fc_wait(x, NULL, e);
 
+	x->fn_read_locked = false;   /* once: from this write on, FC's state is its own */
 	if (!rc)
 		rc = role_call(x, &c, body, zip, e);
 	free(path);

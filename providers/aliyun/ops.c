@@ -92,23 +92,33 @@ static int art_from(const struct package_info *pi, struct art *a, struct herr *e
 
 /*
  * The package (deploy_package), into *art; while its pre-flight runs, the
- * stage lock is taken when the deployed function `fn` (NULL: none yet) gets
+ * stage lock is taken when the deployed function *fn (NULL: none yet) gets
  * new code, and the zip is uploaded to OSS when it goes through there and
- * hoist's bucket exists already (upload_early.c): art->sent.
+ * hoist's bucket exists already (upload_early.c): art->sent.  Locked, *fn
+ * is read again meanwhile (replaced), the read its update need not make.
  */
-static int package_ready(struct ali_ctx *x, const struct deploy_args *a, const json_t *fn,
+static int package_ready(struct ali_ctx *x, const struct deploy_args *a, json_t **fn,
 			 struct art *art, struct herr *e)
 {
 	struct ali_early up;
 	int rc = deploy_package_built(a, e);
+	json_t *now = NULL;
+	bool locked = false;
 
 	up.up.started = false;
 	if (!rc)
 		rc = art_from(a->pkg, art, e);
-	if (!rc && !a->no_upload && art->objstore && (!fn || new_code(art, false, fn)))
+	if (!rc && !a->no_upload && art->objstore && (!*fn || new_code(art, false, *fn)))
 		rc = ali_early_upload_start(x, &up, art->zip, art->size, art->crc, e);
-	if (!rc && !up.up.started && new_code(art, a->no_upload, fn))
+	if (!rc && !up.up.started && new_code(art, a->no_upload, *fn))
 		rc = stage_before_write(x->st, e);
+	locked = !rc && (up.up.started || new_code(art, a->no_upload, *fn));
+	/* locked: the function read again meanwhile, so that its write need not (fc_update) */
+	if (locked && *fn && !(rc = fc_get(x, NULL, &now, e)) && now) {
+		json_decref(*fn);
+		*fn = now;
+		x->fn_read_locked = fc_settled(now);
+	}
 	if (!rc)
 		rc = deploy_package(a, e);   /* the pre-flight's verdict */
 	art->sent = ali_early_upload_end(&up, rc == HOIST_OK);
@@ -536,11 +546,15 @@ out:
 }
 
 /* Everything after the function exists: version + alias, dead letter, front door, timers. */
+static void read_ahead_finish(struct ali_ctx *x);
+
 static int finish(struct ali_ctx *x, bool changed, const json_t *latest, char **url,
 		  struct herr *e)
 {
 	int rc = publish(x, changed, latest, e);
 
+	if (!rc && changed)
+		read_ahead_finish(x);   /* the alias is the function's last write */
 	if (!rc)
 		rc = converge_async(x, e);
 	if (!rc)
@@ -578,7 +592,7 @@ int ali_deploy(const struct stage *st, const struct deploy_args *a, char **url, 
 		goto out;
 	}
 	if (!rc)   /* the package was built beside the reads above; nothing written yet */
-		rc = package_ready(&x, a, fn, &art, e);
+		rc = package_ready(&x, a, &fn, &art, e);
 	if (!rc)
 		rc = logs_ready(&x, e);
 	if (!rc)
@@ -686,6 +700,19 @@ static void ahead_timers(struct ali_ctx *x)
 }
 
 /*
+ * After the function's writes (publish, the alias): the rest of finish()'s
+ * reads, side by side again, in a read-ahead of their own (the first ended
+ * at the first write).  None of them reads what those writes changed.
+ */
+static void read_ahead_finish(struct ali_ctx *x)
+{
+	readahead_readers_end(&x->ahead, x->client.http);
+	ali_read_ahead(x, ahead_async);
+	ali_read_ahead(x, ahead_frontdoor);
+	ali_read_ahead(x, ahead_timers);
+}
+
+/*
  * Started at once: the function's reads need no account (FC3's endpoint is
  * the region's alone); the readers that do share one GetCallerIdentity,
  * the command's own when it asked first (core/readahead.h).
@@ -720,7 +747,7 @@ int ali_update(const struct stage *st, const struct deploy_args *a, char **url, 
 	if (!rc && !fn)
 		rc = not_deployed(&x, e);
 	if (!rc)   /* the package was built beside the reads above; nothing written yet */
-		rc = package_ready(&x, a, fn, &art, e);
+		rc = package_ready(&x, a, &fn, &art, e);
 	if (!rc)
 		rc = logs_ready(&x, e);
 	if (!rc)

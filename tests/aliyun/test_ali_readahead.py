@@ -121,3 +121,32 @@ def test_a_read_ahead_nobody_will_take_does_not_hold_hoist_up(run, ali_project, 
     assert r.returncode == 0, r.stderr
     assert took < 20, took
     assert actions_since(fake_aliyun, n0).count("GetAsyncInvokeConfig") == 2   # held, own
+
+
+def test_after_the_alias_the_rest_is_read_side_by_side_again(run, ali_project, ali_env,
+                                                            fake_aliyun, tmp_path):
+    """A code change: the read-ahead ends at UpdateFunction; after the alias (the function's
+    last write) the async config, the front door and the timers are read at once again,
+    not one after another (every GetAsyncInvokeConfig answered 0.5 s late).  The function
+    is read again while the pre-flight runs, under the stage lock, so that the write
+    after it needs no read of its own."""
+    from pyshim import slow_python
+    ended = tmp_path / "ended"
+    proj = deployed(run, ali_project, ali_env)
+    (proj / "app.py").write_text((proj / "app.py").read_text() + "\n# changed\n")
+    fault(fake_aliyun, "GetAsyncInvokeConfig", "slow", count=-1, delay=0.5)
+    n0 = len(requests(fake_aliyun))
+    r = run(["update", "dev"], cwd=proj, env=dict(ali_env, PATH=slow_python(tmp_path, ended)),
+            timeout=120)
+    assert r.returncode == 0, r.stderr
+    reqs = requests(fake_aliyun)[n0:]
+    acts = [q["action"] for q in reqs]
+    alias, write = acts.index("UpdateAlias"), acts.index("UpdateFunction")
+    first = {}
+    for q in reqs[alias + 1:]:
+        first.setdefault(q["action"], q["time"])
+    reads = [first[a] for a in ("GetAsyncInvokeConfig", "GetTrigger", "ListTriggers")]
+    assert max(reads) - min(reads) < 0.4, first
+    pf_end = float(ended.read_text().split()[-1])
+    assert not [q for q in reqs[:write] if q["action"] == "GetFunction" and q["time"] > pf_end]
+    assert [q for q in reqs[:write] if q["action"] == "GetFunction"][-1]["time"] < pf_end
