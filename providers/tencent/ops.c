@@ -574,26 +574,35 @@ static int begin(const struct stage *st, struct tc_ctx *x, struct herr *e)
  * get new code: with `upload`, a zip bound for COS is uploaded when hoist's
  * bucket is there already (upload_early.c: art->sent); with `lock`, the
  * stage lock is taken (its marker is hoist's own, removed at the end
- * whatever the verdict; an upload takes it too).
+ * whatever the verdict; an upload takes it too), and the function *fn is
+ * read again meanwhile (replaced): the read its first write need not make.
  */
-static int package_ready(struct tc_ctx *x, const struct deploy_args *a, const json_t *fn,
+static int package_ready(struct tc_ctx *x, const struct deploy_args *a, json_t **fn,
 			 bool lock, bool upload, struct art *art, struct herr *e)
 {
 	int rc = deploy_package_built(a, e);
 	struct tc_early up;
+	json_t *now = NULL;
 	char have[65] = "";
-	bool code;
+	bool code, locked;
 
 	up.up.started = false;
 	if (!rc)
 		rc = art_from(x->st, a->pkg, art, &tencent_provider.limits, e);
-	if (fn)
-		marker_of(tc_str(fn, "Description"), have);
+	if (*fn)
+		marker_of(tc_str(*fn, "Description"), have);
 	code = !rc && !a->no_upload && strcmp(have, art->sha_hex);
 	if (code && upload && art->objstore)
 		rc = tc_early_upload_start(x, &up, art->zip, art->size, art->sha_hex, e);
-	if (!rc && code && lock && fn && !up.up.started)
+	locked = !rc && (up.up.started || (code && lock && *fn));
+	if (locked && !up.up.started)
 		rc = stage_before_write(x->st, e);
+	/* locked: the function read again meanwhile, so that its first write need not */
+	if (!rc && locked && *fn && !(rc = scf_get(x, NULL, &now, e)) && now) {
+		json_decref(*fn);
+		*fn = now;
+		x->fn_read_locked = scf_settled(now);
+	}
 	if (!rc)
 		rc = deploy_package(a, e);   /* the pre-flight's verdict */
 	art->sent = tc_early_upload_end(&up, rc == HOIST_OK);
@@ -696,7 +705,7 @@ int tc_deploy(const struct stage *st, const struct deploy_args *a, char **url, s
 		goto done;
 	/* Reads only while the package is being built (package_ready: then the rest). */
 	rc = stage_url(&x, &fn, &old, e);
-	if (!rc && (rc = package_ready(&x, a, fn, false, !old, &art, e)) != HOIST_OK)
+	if (!rc && (rc = package_ready(&x, a, &fn, false, !old, &art, e)) != HOIST_OK)
 		goto done;                       /* packaging failed: nothing was created */
 	if (rc)
 		goto out;
@@ -802,7 +811,7 @@ int tc_update(const struct stage *st, const struct deploy_args *a, char **url, s
 	if (!rc && !fn)
 		rc = tc_not_deployed(&x, e);
 	if (!rc)
-		rc = package_ready(&x, a, fn, true, true, &art, e);
+		rc = package_ready(&x, a, &fn, true, true, &art, e);
 	if (!rc && x.role)
 		rc = tc_role_ensure(&x, &x.role_fresh, e);
 	if (!rc)

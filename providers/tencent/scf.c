@@ -236,10 +236,23 @@ static bool busy_refusal(struct tc_ctx *x, const struct tc_result *r)
 	return busy;
 }
 
+/*
+ * Before a write: wait for the function to settle, unless it was read
+ * settled under the stage lock (once: from the write on, SCF's state is its own).
+ */
+static int settled_for_write(struct tc_ctx *x, struct herr *e)
+{
+	if (x->fn_read_locked) {
+		x->fn_read_locked = false;
+		return HOIST_OK;
+	}
+	return scf_wait(x, NULL, e);
+}
+
 int scf_update_code(struct tc_ctx *x, json_t *body, const char *zip, struct herr *e)
 {
 	struct tc_result r;
-	int rc = scf_wait(x, NULL, e);
+	int rc = settled_for_write(x, e);
 
 	if (rc)
 		return rc;
@@ -261,7 +274,7 @@ int scf_update_code(struct tc_ctx *x, json_t *body, const char *zip, struct herr
 int scf_update_config(struct tc_ctx *x, json_t *body, struct herr *e)
 {
 	struct tc_result r;
-	int rc = scf_wait(x, NULL, e), n = 0;
+	int rc = settled_for_write(x, e), n = 0;
 
 	if (rc)
 		return rc;

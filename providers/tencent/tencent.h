@@ -52,6 +52,7 @@ struct tc_ctx {
 	char *uin;                 /* …and its OwnerUin, NULL when not given */
 	char *role;                /* the execution role hoist manages (cam.c), else NULL */
 	bool role_fresh;           /* …created by this run: SCF may not take it at once */
+	bool fn_read_locked;       /* the function was read settled under the stage lock: the first write needs no wait */
 	struct readahead_readers ahead;   /* this command's reads made ahead (tc_read_ahead) */
 	time_t opened;             /* when: "now" for the whole command (metrics' window) */
 };

@@ -1,7 +1,7 @@
 """Pre-flight on tencent: an update with new code takes the stage lock (its AppId
-and marker) while the pre-flight runs; the function is not written before the
-pre-flight passed, and a package it refuses leaves the function and the lock as
-they were."""
+and marker) while the pre-flight runs, and reads the function again under it; the
+function is not written before the pre-flight passed, and a package it refuses
+leaves the function and the lock as they were."""
 from pyshim import slow_python
 from tc_helpers import REGION, fake_requests, state, writes_since
 
@@ -34,6 +34,10 @@ def test_new_code_takes_the_lock_beside_the_pre_flight(run, tc_project, tc_env, 
     writes = [q for q in reqs if q["action"].startswith("UpdateFunction")]
     assert lock and writes
     assert lock[0]["time"] < pf_end < writes[0]["time"]
+    # the function was read again under the lock while the pre-flight ran: its first
+    # write after the verdict needs no read of its own
+    assert not [q for q in reqs if q["action"] == "GetFunction"
+                and pf_end < q["time"] < writes[0]["time"]]
     assert [q["action"] for q in reqs].count("GetUserAppId") <= 1
     assert markers(tc_fake) == []
 
