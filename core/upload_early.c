@@ -42,7 +42,8 @@ int upload_early_client(const struct stage *st, struct http_client **http, struc
 
 void upload_early_start(struct upload_early *u, struct http_client *http,
 			int (*put)(void *arg, struct herr *e), int (*drop)(void *arg, struct herr *e),
-			void *arg, const char *zip, unsigned long long size, char *where)
+			void (*done)(void *arg), void *arg, const char *zip,
+			unsigned long long size, char *where)
 {
 	char sz[32];
 
@@ -50,6 +51,7 @@ void upload_early_start(struct upload_early *u, struct http_client *http,
 	u->http = http;
 	u->put = put;
 	u->drop = drop;
+	u->done = done;
 	u->arg = arg;
 	u->where = where;
 	out_step("Uploading %s to %s (%s) while the pre-flight runs", path_base(zip), where,
@@ -90,5 +92,7 @@ bool upload_early_end(struct upload_early *u, bool wanted)
 	free(u->where);
 	u->where = NULL;
 	u->started = false;
+	if (u->done)
+		u->done(u->arg);
 	return sent;
 }

@@ -33,6 +33,7 @@ struct upload_early {
 	struct http_client *http;                 /* what put sends on: stopped on a refusal */
 	int (*put)(void *arg, struct herr *e);    /* the upload, on its thread */
 	int (*drop)(void *arg, struct herr *e);   /* removes the object, on the command's */
+	void (*done)(void *arg);                  /* frees what the provider's arg holds */
 	void *arg;
 	char *where;                              /* "oss://bucket/key", for messages */
 	atomic_bool unwanted;                     /* the pre-flight refused the package */
@@ -53,16 +54,18 @@ int upload_early_client(const struct stage *st, struct http_client **http, struc
 /*
  * Start put(arg), which sends on `http` only, beside the command, saying so
  * (`zip`, `size`, `where`: taken).  put runs muted; drop(arg) is called by
- * upload_early_end when the object must go.
+ * upload_early_end when the object must go, done(arg) (may be NULL) last.
  */
 void upload_early_start(struct upload_early *u, struct http_client *http,
 			int (*put)(void *arg, struct herr *e), int (*drop)(void *arg, struct herr *e),
-			void *arg, const char *zip, unsigned long long size, char *where);
+			void (*done)(void *arg), void *arg, const char *zip,
+			unsigned long long size, char *where);
 /*
  * The pre-flight's verdict.  `wanted`: wait for the upload; true when the
  * object is there (else it says so: the usual step uploads again).  Not
  * wanted: stop the transfer where it is, wait, remove what may have got
- * there (an interrupt waits for that), false.  Nothing started: false.
+ * there (an interrupt waits for that), false.  Then done(arg).  Nothing
+ * started: false, and nothing is called.
  */
 bool upload_early_end(struct upload_early *u, bool wanted);
 

@@ -177,12 +177,10 @@ struct ali_early {
  * Start uploading `zip` to oss_code_key(crc) in the artifacts bucket on a
  * thread of its own, if the bucket is there already (else nothing: the
  * usual step creates it once the pre-flight passed).  Takes the stage lock
- * first: its error is the only one returned.
+ * first: its error is the only one returned.  The verdict: upload_early_end(&u->up).
  */
 int ali_early_upload_start(struct ali_ctx *x, struct ali_early *u, const char *zip,
 			   unsigned long long size, const char *crc, struct herr *e);
-/* The verdict: `wanted`, wait (true: the object is there); else stop it, remove what got there. */
-bool ali_early_upload_end(struct ali_early *u, bool wanted);
 
 /* The provider operations behind aliyun.c's table. */
 struct deploy_args;

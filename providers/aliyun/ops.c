@@ -103,25 +103,26 @@ static int package_ready(struct ali_ctx *x, const struct deploy_args *a, json_t 
 	struct ali_early up;
 	int rc = deploy_package_built(a, e);
 	json_t *now = NULL;
-	bool locked = false;
+	bool code, locked;
 
 	up.up.started = false;
 	if (!rc)
 		rc = art_from(a->pkg, art, e);
-	if (!rc && !a->no_upload && art->objstore && (!*fn || new_code(art, false, *fn)))
+	code = !rc && new_code(art, a->no_upload, *fn);
+	if ((code || (!rc && !*fn && !a->no_upload)) && art->objstore)
 		rc = ali_early_upload_start(x, &up, art->zip, art->size, art->crc, e);
-	if (!rc && !up.up.started && new_code(art, a->no_upload, *fn))
+	locked = !rc && (up.up.started || code);
+	if (locked && !up.up.started)
 		rc = stage_before_write(x->st, e);
-	locked = !rc && (up.up.started || new_code(art, a->no_upload, *fn));
 	/* locked: the function read again meanwhile, so that its write need not (fc_update) */
-	if (locked && *fn && !(rc = fc_get(x, NULL, &now, e)) && now) {
+	if (!rc && locked && *fn && !(rc = fc_get(x, NULL, &now, e)) && now) {
 		json_decref(*fn);
 		*fn = now;
 		x->fn_read_locked = fc_settled(now);
 	}
 	if (!rc)
 		rc = deploy_package(a, e);   /* the pre-flight's verdict */
-	art->sent = ali_early_upload_end(&up, rc == HOIST_OK);
+	art->sent = upload_early_end(&up.up, rc == HOIST_OK);
 	return rc;
 }
 

@@ -25,6 +25,17 @@ static int drop(void *arg, struct herr *e)
 	return oss_delete(u->x, u->bucket, u->key, e);
 }
 
+/* After the verdict: what the upload held. */
+static void done(void *arg)
+{
+	struct ali_early *u = arg;
+
+	ali_ctx_copy_free(&u->copy);
+	free(u->bucket);
+	free(u->key);
+	u->bucket = u->key = NULL;
+}
+
 int ali_early_upload_start(struct ali_ctx *x, struct ali_early *u, const char *zip,
 			   unsigned long long size, const char *crc, struct herr *e)
 {
@@ -49,21 +60,7 @@ int ali_early_upload_start(struct ali_ctx *x, struct ali_early *u, const char *z
 	u->key = oss_code_key(x, crc);
 	u->zip = zip;
 	u->size = size;
-	upload_early_start(&u->up, http, put, drop, u, zip, size,
+	upload_early_start(&u->up, http, put, drop, done, u, zip, size,
 			   xasprintf("oss://%s/%s", u->bucket, u->key));
 	return HOIST_OK;
-}
-
-bool ali_early_upload_end(struct ali_early *u, bool wanted)
-{
-	bool sent;
-
-	if (!u->up.started)
-		return false;
-	sent = upload_early_end(&u->up, wanted);
-	ali_ctx_copy_free(&u->copy);
-	free(u->bucket);
-	free(u->key);
-	u->bucket = u->key = NULL;
-	return sent;
 }

@@ -93,15 +93,10 @@ struct aws_early {
  * Start uploading `zip` to s3_zip_key(sha_hex) in the artifacts bucket on a
  * thread of its own, if the bucket is there already (else nothing: the usual
  * step creates it once the pre-flight passed).  Takes the stage lock first:
- * its error is the only one returned.
+ * its error is the only one returned.  The verdict: upload_early_end(&u->up).
  */
 int aws_early_upload_start(struct aws_ctx *x, struct aws_early *u, const char *zip,
 			   unsigned long long size, const char *sha_hex, struct herr *e);
-/*
- * The pre-flight's verdict: `wanted`, wait for the upload (true: the object
- * is there); else stop it and remove what got there (false).
- */
-bool aws_early_upload_end(struct aws_early *u, bool wanted);
 /* Delete every object whose key starts with prefix; *n = how many. */
 int s3_delete_prefix(struct aws_ctx *x, const char *bucket, const char *prefix, int *n,
 		     struct herr *e);

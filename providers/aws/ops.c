@@ -85,7 +85,7 @@ static int art_from(const struct package_info *pi, struct art *a, struct herr *e
 	a->size = pi->zip_size;
 	memcpy(a->sha_hex, pi->sha256_hex, sizeof(a->sha_hex));
 	memcpy(a->sha_b64, pi->sha256_b64, sizeof(a->sha_b64));
-	a->objstore = pi->needs_objstore || via_s3(pi->zip_size);
+	a->objstore = via_s3(pi->zip_size);   /* over the inline limit too */
 	a->slim = pi->slim;
 	a->tar = pi->tar_path;
 	a->tar_size = pi->tar_size;
@@ -143,7 +143,7 @@ static int package_ready(struct aws_ctx *x, const struct deploy_args *a, const j
 		rc = stage_before_write(x->st, e);
 	if (!rc)
 		rc = deploy_package(a, e);   /* the pre-flight's verdict */
-	art->sent = aws_early_upload_end(&up, rc == HOIST_OK);
+	art->sent = upload_early_end(&up.up, rc == HOIST_OK);
 	return rc;
 }
 

@@ -26,6 +26,17 @@ static int drop(void *arg, struct herr *e)
 	return s3_delete(u->x, u->bucket, u->key, e);
 }
 
+/* After the verdict: what the upload held. */
+static void done(void *arg)
+{
+	struct aws_early *u = arg;
+
+	aws_ctx_copy_free(&u->copy);
+	free(u->bucket);
+	free(u->key);
+	u->bucket = u->key = NULL;
+}
+
 int aws_early_upload_start(struct aws_ctx *x, struct aws_early *u, const char *zip,
 			   unsigned long long size, const char *sha_hex, struct herr *e)
 {
@@ -52,21 +63,7 @@ int aws_early_upload_start(struct aws_ctx *x, struct aws_early *u, const char *z
 	u->zip = zip;
 	u->size = size;
 	u->sha = sha_hex;
-	upload_early_start(&u->up, http, put, drop, u, zip, size,
+	upload_early_start(&u->up, http, put, drop, done, u, zip, size,
 			   xasprintf("s3://%s/%s", u->bucket, u->key));
 	return HOIST_OK;
-}
-
-bool aws_early_upload_end(struct aws_early *u, bool wanted)
-{
-	bool sent;
-
-	if (!u->up.started)
-		return false;
-	sent = upload_early_end(&u->up, wanted);
-	aws_ctx_copy_free(&u->copy);
-	free(u->bucket);
-	free(u->key);
-	u->bucket = u->key = NULL;
-	return sent;
 }

@@ -605,7 +605,7 @@ static int package_ready(struct tc_ctx *x, const struct deploy_args *a, json_t *
 	}
 	if (!rc)
 		rc = deploy_package(a, e);   /* the pre-flight's verdict */
-	art->sent = tc_early_upload_end(&up, rc == HOIST_OK);
+	art->sent = upload_early_end(&up.up, rc == HOIST_OK);
 	return rc;
 }
 

@@ -178,12 +178,10 @@ struct tc_early {
  * Start uploading `zip` to cos_code_key(sha256_hex) in the artifacts bucket
  * on a thread of its own, if the bucket is there already (else nothing: the
  * usual step creates it once the pre-flight passed).  Takes the stage lock
- * first: its error is the only one returned.
+ * first: its error is the only one returned.  The verdict: upload_early_end(&u->up).
  */
 int tc_early_upload_start(struct tc_ctx *x, struct tc_early *u, const char *zip,
 			  unsigned long long size, const char *sha256_hex, struct herr *e);
-/* The verdict: `wanted`, wait (true: the object is there); else stop it, remove what got there. */
-bool tc_early_upload_end(struct tc_early *u, bool wanted);
 
 /* ---- cls.c: the function's log topic -------------------------------------------- */
 

@@ -25,6 +25,17 @@ static int drop(void *arg, struct herr *e)
 	return cos_delete(u->x, u->bucket, u->key, e);
 }
 
+/* After the verdict: what the upload held. */
+static void done(void *arg)
+{
+	struct tc_early *u = arg;
+
+	tc_ctx_copy_free(&u->copy);
+	free(u->bucket);
+	free(u->key);
+	u->bucket = u->key = NULL;
+}
+
 int tc_early_upload_start(struct tc_ctx *x, struct tc_early *u, const char *zip,
 			  unsigned long long size, const char *sha256_hex, struct herr *e)
 {
@@ -50,21 +61,7 @@ int tc_early_upload_start(struct tc_ctx *x, struct tc_early *u, const char *zip,
 	u->zip = zip;
 	u->sha = sha256_hex;
 	u->size = size;
-	upload_early_start(&u->up, http, put, drop, u, zip, size,
+	upload_early_start(&u->up, http, put, drop, done, u, zip, size,
 			   xasprintf("cos://%s/%s", u->bucket, u->key));
 	return HOIST_OK;
-}
-
-bool tc_early_upload_end(struct tc_early *u, bool wanted)
-{
-	bool sent;
-
-	if (!u->up.started)
-		return false;
-	sent = upload_early_end(&u->up, wanted);
-	tc_ctx_copy_free(&u->copy);
-	free(u->bucket);
-	free(u->key);
-	u->bucket = u->key = NULL;
-	return sent;
 }

@@ -49,7 +49,7 @@ static bool run(struct bucket *b, bool wanted)
 	struct http_client *http = http_client_new();
 	bool sent;
 
-	upload_early_start(&u, http, put, drop, b, "/tmp/app.zip", 5ULL << 20,
+	upload_early_start(&u, http, put, drop, NULL, b, "/tmp/app.zip", 5ULL << 20,
 			   xstrdup("oss://b/k"));
 	assert_true(u.started);
 	while (!atomic_load(&b->began))   /* under way when the verdict comes */
